@@ -1,0 +1,26 @@
+# Reproducible re-analysis of Hood, Goldacre, Gorin, Bywaters & Webb (2020) and the 2021
+# national social-gradient follow-up. This file is the table of contents: each strand's rules
+# live in workflow/rules/<strand>.smk; workflow/rules/common.smk validates the config and holds
+# helpers. `snakemake -n -p` lists every job; `snakemake --report` builds Snakemake's own report.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/national.smk"
+include: "workflow/rules/childlevel.smk"
+include: "workflow/rules/lca.smk"
+include: "workflow/rules/gradient.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        report="report/report.html",
+        privacy_check="results/privacy/identifier_check.json",
+    default_target: True

@@ -1,0 +1,1 @@
+"""Render the HTML report from result files (tables, figures, provenance JSON); computes nothing."""
