@@ -12,7 +12,9 @@ configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/national.smk"
+include: "workflow/rules/national_panel.smk"
+include: "workflow/rules/national_analysis.smk"
+include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/childlevel.smk"
 include: "workflow/rules/lca.smk"
 include: "workflow/rules/gradient.smk"

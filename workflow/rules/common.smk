@@ -2,7 +2,15 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+import os
+
+# The project's package is importable in every job (venv, conda env or cluster node alike):
+# jobs inherit PYTHONPATH from this process, so conda envs need not install the package.
+_package_dir = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, _package_dir)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_package_dir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
 
 from csc_inequalities.config import load_schema, validate_config
 

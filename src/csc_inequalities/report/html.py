@@ -1,0 +1,119 @@
+"""Small HTML building blocks used by the report's section templates.
+
+Figures are embedded as data URIs and tables as plain HTML, so the report is one self-contained
+file that opens offline. Nothing here computes a result: it only presents result files.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+
+def read_json(path: str | Path) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, keep_default_na=True)
+
+
+def figure_html(path: str | Path, caption: str = "", alt: str | None = None) -> Markup:
+    """Embed a PNG/SVG/JPEG figure as a data URI with an optional caption."""
+    path = Path(path)
+    if path.suffix.lower() == ".svg":
+        body = path.read_text()
+        img = f'<div class="svg">{body}</div>'
+    else:
+        mime = mimetypes.guess_type(path.name)[0] or "image/png"
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        img = (
+            f'<img src="data:{mime};base64,{data}" '
+            f'alt="{html.escape(alt or caption or path.name)}">'
+        )
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return Markup(f'<figure>{img}{cap}<div class="file">{html.escape(str(path))}</div></figure>')
+
+
+def table_html(
+    table: pd.DataFrame | str | Path,
+    caption: str | None = None,
+    float_format: str | None = "{:.3f}",
+    max_rows: int | None = None,
+    index: bool = False,
+) -> Markup:
+    """Render a data frame (or a CSV/parquet path) as an HTML table; missing shown as '–'."""
+    frame = read_table(table) if isinstance(table, (str, Path)) else table
+    truncated = ""
+    if max_rows is not None and len(frame) > max_rows:
+        truncated = f'<p class="note">First {max_rows} of {len(frame)} rows shown; the full table is in the result file.</p>'
+        frame = frame.head(max_rows)
+    formatters = None
+    if float_format:
+        formatters = {
+            col: (lambda v, f=float_format: "–" if pd.isna(v) else f.format(v))
+            for col in frame.columns
+            if pd.api.types.is_float_dtype(frame[col])
+        }
+    body = frame.to_html(
+        index=index, na_rep="–", formatters=formatters, border=0, classes="data", escape=True
+    )
+    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
+    return Markup(f'<div class="table-wrap">{cap}{body}{truncated}</div>')
+
+
+def provenance_html(path: str | Path | None) -> Markup:
+    """A collapsible block: rule, script, inputs with sha256, parameters, versions, commit."""
+    if path is None or not Path(path).exists():
+        return Markup('<p class="note">No provenance record.</p>')
+    record = read_json(path)
+    rows = []
+    for entry in record.get("inputs", []):
+        sha = entry.get("sha256", "")
+        rows.append(
+            f"<tr><td>{html.escape(entry.get('name', ''))}</td><td><code>{html.escape(entry.get('path', ''))}</code></td>"
+            f"<td><code>{sha[:16]}{'…' if sha else ''}</code></td></tr>"
+        )
+    params = html.escape(json.dumps(record.get("params", {}), indent=1, sort_keys=True))
+    packages = ", ".join(f"{k} {v}" for k, v in sorted(record.get("packages", {}).items()))
+    seconds = record.get("seconds")
+    return Markup(
+        "<details class='provenance'><summary>Provenance: rule <code>"
+        f"{html.escape(str(record.get('rule')))}</code>, script <code>{html.escape(str(record.get('script')))}</code>"
+        f"{f', {seconds:.1f} s' if isinstance(seconds, (int, float)) else ''}</summary>"
+        "<table class='prov'><tr><th>input</th><th>file</th><th>sha256</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        f"<p><b>Parameters</b></p><pre>{params}</pre>"
+        f"<p><b>Software</b>: {html.escape(packages)}</p>"
+        f"<p><b>Git commit</b>: <code>{html.escape(str(record.get('git_commit')))}</code>; "
+        f"created {html.escape(str(record.get('created')))}</p></details>"
+    )
+
+
+def number(value: Any, fmt: str = "{:,.3f}") -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+TEMPLATE_GLOBALS = {
+    "figure": figure_html,
+    "table": table_html,
+    "provenance": provenance_html,
+    "read_json": read_json,
+    "read_table": read_table,
+    "number": number,
+}

@@ -1,0 +1,50 @@
+"""Config validation: defaults are filled in, and a wrong key or type names the key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from csc_inequalities.config import ConfigError, load_schema, validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = load_schema(ROOT / "workflow" / "schemas")
+
+
+def default_config() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def test_default_config_is_valid_and_gets_defaults():
+    filled = validate_config(default_config(), SCHEMA)
+    assert filled["run_label"] == "default"
+    for section in SCHEMA["properties"]:
+        assert section in filled
+
+
+def test_unknown_top_level_key_is_named():
+    config = default_config() | {"nationl_panel": {}}
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, SCHEMA)
+    assert "config key (top level): Additional properties are not allowed ('nationl_panel' was unexpected)" in str(error.value)
+
+
+def test_wrong_type_is_named():
+    config = default_config() | {"run_label": 3}
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, SCHEMA)
+    assert str(error.value) == "invalid configuration:\n  config key run_label: 3 is not of type 'string'"
+
+
+def test_every_schema_property_is_described():
+    def walk(node, path):
+        if isinstance(node, dict):
+            if "properties" in node:
+                for name, sub in node["properties"].items():
+                    assert "description" in sub, f"{path}.{name} has no description"
+                    walk(sub, f"{path}.{name}")
+            for key in ("items", "additionalProperties"):
+                if isinstance(node.get(key), dict):
+                    walk(node[key], f"{path}[{key}]")
+    walk(SCHEMA, "config")
