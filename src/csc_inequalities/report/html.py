@@ -44,6 +44,13 @@ def figure_html(path: str | Path, caption: str = "", alt: str | None = None) -> 
     return Markup(f'<figure>{img}{cap}<div class="file">{html.escape(str(path))}</div></figure>')
 
 
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def table_html(
     table: pd.DataFrame | str | Path,
     caption: str | None = None,
@@ -57,6 +64,11 @@ def table_html(
     if max_rows is not None and len(frame) > max_rows:
         truncated = f'<p class="note">First {max_rows} of {len(frame)} rows shown; the full table is in the result file.</p>'
         frame = frame.head(max_rows)
+    frame = frame.copy()
+    for col in frame.columns:
+        if not pd.api.types.is_float_dtype(frame[col]):
+            # pandas renders None in object columns as "None"; show every missing value alike.
+            frame[col] = frame[col].map(lambda v: "–" if _is_missing(v) else v)
     formatters = None
     if float_format:
         formatters = {
