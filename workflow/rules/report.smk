@@ -3,6 +3,16 @@
 # result files and computes nothing.
 
 
+REPORT_SECTIONS["overview"] = {
+    "order": 0,
+    "title": "About this run",
+    "inputs": {
+        f"manifest_{i}": str(path)
+        for i, path in enumerate(sorted(Path("resources").rglob("manifest.sha256")))
+    },
+}
+
+
 def report_section_inputs(wildcards):
     """All result files every registered section reads, as named inputs <section>__<key>."""
     return {
@@ -32,7 +42,7 @@ rule report:
         html="report/report.html",
         provenance="results/report/provenance/report.json",
     params:
-        sections=report_section_specs(),
+        sections=lambda wildcards: report_section_specs(),
         synthetic=config["extracts"].get("source", "synthetic") == "synthetic",
         template_dir="report/templates",
         benchmark_dir="results/benchmarks",
@@ -42,3 +52,4 @@ rule report:
         env_file("report")
     script:
         "../scripts/report.py"
+
