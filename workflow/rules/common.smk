@@ -2,15 +2,10 @@
 import sys
 from pathlib import Path
 
-import os
-
-# The project's package is importable in every job (venv, conda env or cluster node alike):
-# jobs inherit PYTHONPATH from this process, so conda envs need not install the package.
-_package_dir = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, _package_dir)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [_package_dir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-)
+# The package is importable here through sys.path, in venv jobs through the editable install,
+# and in conda-env jobs through workflow/scripts/csc_inequalities (a link to src/csc_inequalities:
+# Snakemake puts a script's folder on its sys.path), so conda envs need not install it.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from csc_inequalities.config import load_schema, validate_config
 
@@ -30,3 +25,28 @@ def script_path(name):
 
 def env_file(name):
     return f"../../envs/{name}.yaml"
+
+
+def report_section_inputs(wildcards):
+    """All result files every registered section reads, as named inputs <section>__<key>."""
+    return {
+        f"{name}__{key}": path
+        for name, section in REPORT_SECTIONS.items()
+        for key, path in section["inputs"].items()
+    }
+
+
+def report_section_specs():
+    return {
+        name: {
+            "order": section.get("order", 100),
+            "title": section.get("title", name),
+            "inputs": dict(section["inputs"]),
+        }
+        for name, section in REPORT_SECTIONS.items()
+    }
+
+
+def report_template_dir(templates):
+    """The template folder, inferred from the template files (base.html.j2 sits at its top)."""
+    return str(Path([t for t in templates if Path(t).name == "base.html.j2"][0]).parent)

@@ -1,0 +1,231 @@
+# Social gradient and inverse intervention (issue 5; final report 2.3.5, 3.3, 3.5; 2021 summary).
+# Counts per LSOA x stratum (record-level area), one NB mixed model per (threshold, stratum,
+# level) as its own job, the same models on the generator's expected counts (truth), forest plots,
+# social-gradient scores, cross-tabulations (Tables 7-10) and the sample-size simulation.
+from csc_inequalities.gradient.spec import model_files, model_jobs, strata_in_spec
+
+GRADIENT = config["gradient"]
+GRADIENT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
+GRADIENT_JOBS = model_jobs(GRADIENT)
+GRADIENT_STRATA = strata_in_spec(GRADIENT)
+GRADIENT_PUBLISHED = "resources/gradient/published"
+# Demand classes come from the latent class strand only when a demand-class stratum is modelled;
+# the truth is only known on synthetic runs.
+GRADIENT_CLASS_INPUT = (
+    {"episode_classes": "results/record_level/episode_classes.parquet"} if "demand_class" in GRADIENT_STRATA else {}
+)
+GRADIENT_TRUTH_INPUT = {"truth": "results/gradient/truth_effects.csv"} if GRADIENT_SYNTHETIC else {}
+
+
+wildcard_constraints:
+    gthreshold="[a-z0-9_]+",
+    gstratum="[a-z_]+",
+    glevel="[a-z0-9_\\-]+",
+
+
+rule gradient_counts:
+    input:
+        episodes="results/record_level/episodes.parquet",
+        lsoa_reference="results/lsoa/lsoa_reference.parquet",
+        lsoa_population="results/lsoa/lsoa_population.parquet",
+        script=script_path("gradient_counts.py"),
+        **GRADIENT_CLASS_INPUT,
+    output:
+        counts="results/record_level/gradient_counts.parquet",
+        provenance="results/gradient/provenance/gradient_counts.json",
+    params:
+        thresholds=GRADIENT["thresholds"],
+        age_group_edges=GRADIENT["age_group_edges"],
+        strata={s: GRADIENT["strata"][s] for s in GRADIENT_STRATA},
+    benchmark:
+        "results/benchmarks/gradient_counts/gradient_counts.tsv"
+    log:
+        "logs/gradient/gradient_counts.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_counts.py"
+
+
+rule gradient_model:
+    input:
+        counts="results/record_level/gradient_counts.parquet",
+        script=script_path("gradient_model.py"),
+    output:
+        model="results/gradient/models/{gthreshold}/{gstratum}/{glevel}.json",
+        provenance="results/gradient/provenance/models/{gthreshold}/{gstratum}/{glevel}.json",
+    params:
+        level=lambda wc: GRADIENT_JOBS[(wc.gthreshold, wc.gstratum, wc.glevel)],
+        engine=GRADIENT["engine"],
+    benchmark:
+        "results/benchmarks/gradient_model/{gthreshold}/{gstratum}/{glevel}.tsv"
+    log:
+        "logs/gradient/models/{gthreshold}/{gstratum}/{glevel}.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_model.py"
+
+
+rule gradient_truth:
+    input:
+        expected="results/synthetic/expected_counts.parquet",
+        truth="results/synthetic/truth.yaml",
+        lsoa_reference="results/lsoa/lsoa_reference.parquet",
+        script=script_path("gradient_truth.py"),
+    output:
+        effects="results/gradient/truth_effects.csv",
+        generating="results/gradient/truth_generating_parameters.csv",
+        provenance="results/gradient/provenance/gradient_truth.json",
+    params:
+        jobs=[{"threshold": t, "stratum_type": s, "stratum_level": v} for (t, s, l), v in GRADIENT_JOBS.items()],
+        engine="glmmTMB",
+        # Expected counts carry no overdispersion, so the NB dispersion is unbounded there; its
+        # limit, the Poisson fit, gives the same fixed and random structure without a boundary.
+        family="poisson",
+    benchmark:
+        "results/benchmarks/gradient_truth/gradient_truth.tsv"
+    log:
+        "logs/gradient/gradient_truth.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_truth.py"
+
+
+rule gradient_gather:
+    input:
+        models=model_files(GRADIENT_JOBS),
+        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        script=script_path("gradient_gather.py"),
+        **GRADIENT_TRUTH_INPUT,
+    output:
+        effects="results/gradient/effects.csv",
+        truth_comparison="results/gradient/truth_comparison.csv",
+        convergence="results/gradient/convergence.csv",
+        summary="results/gradient/summary.json",
+        figure18=report("results/gradient/figure18.png", caption="../../report/captions/gradient_figure18.rst", category="Social gradient"),
+        forests=report(directory("results/gradient/forest"), patterns=["{name}.png"], caption="../../report/captions/gradient_forest.rst", category="Social gradient"),
+        provenance="results/gradient/provenance/gradient_gather.json",
+    params:
+        thresholds=list(GRADIENT["model_spec"]),
+        strata={s: GRADIENT["strata"][s] for s in GRADIENT_STRATA},
+        max_z=GRADIENT["truth_max_z"],
+    benchmark:
+        "results/benchmarks/gradient_gather/gradient_gather.tsv"
+    log:
+        "logs/gradient/gradient_gather.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_gather.py"
+
+
+rule gradient_scores:
+    input:
+        counts="results/record_level/gradient_counts.parquet",
+        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        script=script_path("gradient_scores.py"),
+    output:
+        scores="results/gradient/scores.csv",
+        per_la="results/gradient/scores_per_la.csv",
+        correlation="results/gradient/scores_correlation.json",
+        bands="results/gradient/rates_by_income_band.csv",
+        figure=report("results/gradient/scores_per_la.png", caption="../../report/captions/gradient_scores.rst", category="Social gradient"),
+        provenance="results/gradient/provenance/gradient_scores.json",
+    params:
+        thresholds=GRADIENT["scores"]["thresholds"],
+        la_shift_points=GRADIENT["scores"]["la_shift_points"],
+        band_edges=GRADIENT["scores"]["income_band_edges"],
+        min_cell=config["disclosure"].get("min_cell", 10),
+    benchmark:
+        "results/benchmarks/gradient_scores/gradient_scores.tsv"
+    log:
+        "logs/gradient/gradient_scores.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_scores.py"
+
+
+rule gradient_crosstabs:
+    input:
+        episodes="results/record_level/episodes.parquet",
+        published=expand(f"{GRADIENT_PUBLISHED}/{{table}}.csv",
+                         table=["table07_gender_or", "table08_age_or", "table09_white_british_or", "table10_deprivation_or"]),
+        script=script_path("gradient_crosstabs.py"),
+    output:
+        odds_ratios="results/gradient/crosstabs/odds_ratios.csv",
+        summary="results/gradient/crosstabs/significance_summary.csv",
+        published="results/gradient/crosstabs/published_beside.csv",
+        provenance="results/gradient/provenance/gradient_crosstabs.json",
+    params:
+        broad_age_edges=GRADIENT["crosstabs"]["broad_age_edges"],
+        min_cell=max(GRADIENT["crosstabs"]["min_cell"], config["disclosure"].get("min_cell", 10)),
+    benchmark:
+        "results/benchmarks/gradient_crosstabs/gradient_crosstabs.tsv"
+    log:
+        "logs/gradient/gradient_crosstabs.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_crosstabs.py"
+
+
+rule gradient_power:
+    input:
+        panel="results/national/panel.parquet",
+        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        script=script_path("gradient_power.py"),
+    output:
+        curve="results/gradient/power/power_curve.csv",
+        summary="results/gradient/power/power.json",
+        figure=report("results/gradient/power/power_curve.png", caption="../../report/captions/gradient_power.rst", category="Social gradient"),
+        provenance="results/gradient/provenance/gradient_power.json",
+    params:
+        **GRADIENT["power"],
+    benchmark:
+        "results/benchmarks/gradient_power/gradient_power.tsv"
+    log:
+        "logs/gradient/gradient_power.log",
+    conda:
+        env_file("gradient")
+    script:
+        "../scripts/gradient_power.py"
+
+
+REPORT_SECTIONS["gradient"] = {
+    "order": 50,
+    "title": "Social gradient and inverse intervention",
+    "inputs": {
+        "effects": "results/gradient/effects.csv",
+        "truth_comparison": "results/gradient/truth_comparison.csv",
+        "convergence": "results/gradient/convergence.csv",
+        "summary": "results/gradient/summary.json",
+        "figure18": "results/gradient/figure18.png",
+        "forests": "results/gradient/forest",
+        "gather_provenance": "results/gradient/provenance/gradient_gather.json",
+        "scores": "results/gradient/scores.csv",
+        "scores_per_la": "results/gradient/scores_per_la.csv",
+        "scores_correlation": "results/gradient/scores_correlation.json",
+        "bands": "results/gradient/rates_by_income_band.csv",
+        "scores_figure": "results/gradient/scores_per_la.png",
+        "scores_provenance": "results/gradient/provenance/gradient_scores.json",
+        "power_curve": "results/gradient/power/power_curve.csv",
+        "power_summary": "results/gradient/power/power.json",
+        "power_figure": "results/gradient/power/power_curve.png",
+        "power_provenance": "results/gradient/provenance/gradient_power.json",
+        "headline": f"{GRADIENT_PUBLISHED}/headline.yaml",
+    },
+}
+
+REPORT_SECTIONS["crosstabs"] = {
+    "order": 45,
+    "title": "Cross-tabulations by child characteristics (Tables 7-10)",
+    "inputs": {
+        "odds_ratios": "results/gradient/crosstabs/odds_ratios.csv",
+        "summary": "results/gradient/crosstabs/significance_summary.csv",
+        "published": "results/gradient/crosstabs/published_beside.csv",
+        "crosstabs_provenance": "results/gradient/provenance/gradient_crosstabs.json",
+    },
+}

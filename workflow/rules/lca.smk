@@ -1,0 +1,249 @@
+# Latent class analysis of the factors at assessment (report 2.3.4, 3.4; issue 4): items and
+# exclusions, balanced samples per LA, per-LA (configural) sweep, configural vs invariant test
+# (Table 3), final model matched to the published classes, posterior class of every episode,
+# and the class tables (Tables 11-18, Figures 13-17) naive and corrected for classification error.
+
+LCA_CFG = config["lca"]
+LCA_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
+LCA_EPISODES = "results/record_level/episodes.parquet"
+LCA_PUBLISHED = LCA_CFG["published_dir"]
+LCA_FIT_PARAMS = {
+    key: LCA_CFG[key]
+    for key in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")
+}
+LCA_TABLES = [
+    "table11", "table12", "table14", "table15", "table16", "table17", "table18",
+    "figure13_gender", "figure14_16_age", "figure17_ethnicity",
+]
+LCA_FIGURES = ["figure13_gender", "figure14_16_age", "figure17_ethnicity"]
+
+
+rule lca_items:
+    input:
+        episodes=LCA_EPISODES,
+        script=script_path("lca_items.py"),
+    output:
+        item_table="results/lca/items.csv",
+        provenance="results/lca/provenance/lca_items.json",
+    params:
+        excluded=LCA_CFG["excluded_factors"],
+        min_count=LCA_CFG["min_item_count"],
+        assessed_only=LCA_CFG["assessed_only"],
+    log:
+        "logs/lca/lca_items.log",
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_items.py"
+
+
+rule lca_samples:
+    input:
+        episodes=LCA_EPISODES,
+        item_table="results/lca/items.csv",
+        script=script_path("lca_samples.py"),
+    output:
+        samples="results/record_level/lca_samples.parquet",
+        sizes="results/lca/sample_sizes.csv",
+        provenance="results/lca/provenance/lca_samples.json",
+    params:
+        n_per_la=LCA_CFG["sample_per_la"],
+        seed=LCA_CFG["seed"],
+        assessed_only=LCA_CFG["assessed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
+    log:
+        "logs/lca/lca_samples.log",
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_samples.py"
+
+
+rule lca_configural_sweep:
+    input:
+        episodes=LCA_EPISODES,
+        item_table="results/lca/items.csv",
+        samples="results/record_level/lca_samples.parquet",
+        script=script_path("lca_configural_sweep.py"),
+    output:
+        sweep=report("results/lca/configural_sweep.csv", caption="../../report/captions/lca_sweep.rst", category="LCA"),
+        elbow=report("results/lca/elbow.png", caption="../../report/captions/lca_elbow.rst", category="LCA"),
+        provenance="results/lca/provenance/lca_configural_sweep.json",
+    params:
+        classes=LCA_CFG["configural_classes"],
+        fit=LCA_FIT_PARAMS,
+    log:
+        "logs/lca/lca_configural_sweep.log",
+    benchmark:
+        "results/benchmarks/lca_configural_sweep/lca_configural_sweep.tsv"
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_configural_sweep.py"
+
+
+rule lca_invariance:
+    input:
+        episodes=LCA_EPISODES,
+        item_table="results/lca/items.csv",
+        samples="results/record_level/lca_samples.parquet",
+        published_fit=f"{LCA_PUBLISHED}/table03_lca_fit.csv",
+        script=script_path("lca_invariance.py"),
+    output:
+        fit_table=report("results/lca/invariance_fit.csv", caption="../../report/captions/lca_invariance.rst", category="LCA"),
+        models="results/lca/invariance_models.json",
+        provenance="results/lca/provenance/lca_invariance.json",
+    params:
+        classes=LCA_CFG["invariance_classes"],
+        fit=LCA_FIT_PARAMS,
+    log:
+        "logs/lca/lca_invariance.log",
+    benchmark:
+        "results/benchmarks/lca_invariance/lca_invariance.tsv"
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_invariance.py"
+
+
+rule lca_final:
+    input:
+        episodes=LCA_EPISODES,
+        samples="results/record_level/lca_samples.parquet",
+        models="results/lca/invariance_models.json",
+        fit_table="results/lca/invariance_fit.csv",
+        profiles=f"{LCA_PUBLISHED}/lca_class_profiles.csv",
+        profile_codes=f"{LCA_PUBLISHED}/profile_factor_codes.csv",
+        script=script_path("lca_final.py"),
+    output:
+        model="results/lca/final_model.json",
+        profiles=report("results/lca/class_profiles.csv", caption="../../report/captions/lca_profiles.rst", category="LCA"),
+        matching="results/lca/class_matching.csv",
+        shares="results/lca/class_shares_model.csv",
+        heatmap=report("results/lca/profile_heatmap.png", caption="../../report/captions/lca_heatmap.rst", category="LCA"),
+        cross_validation="results/lca/cross_validation.json",
+        provenance="results/lca/provenance/lca_final.json",
+    params:
+        fit=LCA_FIT_PARAMS,
+    log:
+        "logs/lca/lca_final.log",
+    benchmark:
+        "results/benchmarks/lca_final/lca_final.tsv"
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_final.py"
+
+
+rule lca_assign:
+    input:
+        episodes=LCA_EPISODES,
+        model="results/lca/final_model.json",
+        script=script_path("lca_assign.py"),
+    output:
+        classes="results/record_level/episode_classes.parquet",
+        summary="results/lca/assignment_summary.csv",
+        provenance="results/lca/provenance/lca_assign.json",
+    params:
+        assessed_only=LCA_CFG["assessed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
+        min_cell=config["disclosure"].get("min_cell", 10),
+    log:
+        "logs/lca/lca_assign.log",
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_assign.py"
+
+
+rule lca_tables:
+    input:
+        episodes=LCA_EPISODES,
+        classes="results/record_level/episode_classes.parquet",
+        model="results/lca/final_model.json",
+        published=[
+            f"{LCA_PUBLISHED}/{name}.csv"
+            for name in (
+                "table11_class_share_by_la", "table12_class_share_by_deprivation_tertile",
+                "table14_class_by_threshold", "table15_rereferral_by_class",
+                "table16_class_by_referral_source", "table17_cp_category_matched_at_assessment",
+                "table18_class_by_cp_category",
+            )
+        ],
+        script=script_path("lca_tables.py"),
+    output:
+        **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
+        **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
+        provenance="results/lca/provenance/lca_tables.json",
+    params:
+        published_dir=lambda wildcards, input: str(Path(input.published[0]).parent),
+        min_cell=config["disclosure"].get("min_cell", 10),
+    log:
+        "logs/lca/lca_tables.log",
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_tables.py"
+
+
+rule lca_recovery:
+    input:
+        truth="results/synthetic/truth.yaml",
+        model="results/lca/final_model.json",
+        table11="results/lca/tables/table11.csv",
+        script=script_path("lca_recovery.py"),
+    output:
+        summary="results/lca/recovery.json",
+        item_errors="results/lca/recovery_items.csv",
+        shares="results/lca/recovery_shares.csv",
+        figure=report("results/lca/recovery.png", caption="../../report/captions/lca_recovery.rst", category="LCA"),
+        provenance="results/lca/provenance/lca_recovery.json",
+    params:
+        thresholds=LCA_CFG["recovery_thresholds"],
+    log:
+        "logs/lca/lca_recovery.log",
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_recovery.py"
+
+
+LCA_REPORT_INPUTS = {
+    "items": "results/lca/items.csv",
+    "items_provenance": "results/lca/provenance/lca_items.json",
+    "sample_sizes": "results/lca/sample_sizes.csv",
+    "samples_provenance": "results/lca/provenance/lca_samples.json",
+    "fit_table": "results/lca/invariance_fit.csv",
+    "invariance_provenance": "results/lca/provenance/lca_invariance.json",
+    "final_model": "results/lca/final_model.json",
+    "profiles": "results/lca/class_profiles.csv",
+    "matching": "results/lca/class_matching.csv",
+    "shares": "results/lca/class_shares_model.csv",
+    "heatmap_png": "results/lca/profile_heatmap.png",
+    "cross_validation": "results/lca/cross_validation.json",
+    "final_provenance": "results/lca/provenance/lca_final.json",
+    "assignment_summary": "results/lca/assignment_summary.csv",
+    "assign_provenance": "results/lca/provenance/lca_assign.json",
+    "tables_provenance": "results/lca/provenance/lca_tables.json",
+    **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
+    **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
+    # The per-LA sweep is optional (national scale); recovery only exists for synthetic runs.
+    **({
+        "sweep": "results/lca/configural_sweep.csv",
+        "elbow_png": "results/lca/elbow.png",
+        "sweep_provenance": "results/lca/provenance/lca_configural_sweep.json",
+    } if LCA_CFG["configural_sweep"] else {}),
+    **({
+        "recovery": "results/lca/recovery.json",
+        "recovery_items": "results/lca/recovery_items.csv",
+        "recovery_shares": "results/lca/recovery_shares.csv",
+        "recovery_png": "results/lca/recovery.png",
+        "recovery_provenance": "results/lca/provenance/lca_recovery.json",
+    } if LCA_SYNTHETIC else {}),
+}
+
+REPORT_SECTIONS["lca"] = {
+    "order": 40,
+    "title": "Latent class analysis of assessed needs",
+    "inputs": LCA_REPORT_INPUTS,
+}

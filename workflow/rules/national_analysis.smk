@@ -1,0 +1,192 @@
+# National strand, analyses of the LA × year panel (METHODS §A.2–A.5, final report 3.1):
+# national trends (Figures 2–4 and the other trends of 3.1.1), Spearman correlations of every
+# indicator pair each year with Table 6 and its published-vs-reproduced comparison, the
+# consistency rule, and one correlelogram per theme (Figures 5–9).
+
+NA_CFG = config["national_analysis"]
+NA_OUT = "results/national"
+NA_PANEL = "results/national/panel.parquet"
+NA_DICTIONARY = "results/national/data_dictionary.csv"
+NA_PUBLISHED_T6 = "resources/national_analysis/published/table06_imd_correlations.csv"
+
+NA_THEMES = list(NA_CFG["themes"])
+NA_FIGURES = list(NA_CFG["trends"]["figures"])
+NA_VIEWS = list(NA_CFG["trends"]["views"])
+
+
+wildcard_constraints:
+    na_theme="|".join(NA_THEMES),
+
+
+rule national_trends:
+    input:
+        panel=NA_PANEL,
+        dictionary=NA_DICTIONARY,
+        script=script_path("national_trends.py"),
+    output:
+        series=report(
+            f"{NA_OUT}/trends/national_series.csv",
+            caption="../../report/captions/national_trends_series.rst",
+            category="National trends",
+        ),
+        fits=report(
+            f"{NA_OUT}/trends/trend_fits.csv",
+            caption="../../report/captions/national_trends_fits.rst",
+            category="National trends",
+        ),
+        # One job draws every figure: each is cheap, a job per figure costs more in start-up.
+        figures=[
+            report(
+                f"{NA_OUT}/trends/{figure}_{view}.png",
+                caption="../../report/captions/national_trends_figure.rst",
+                category="National trends",
+                subcategory=view,
+            )
+            for figure in NA_FIGURES
+            for view in NA_VIEWS
+        ],
+        provenance=f"{NA_OUT}/provenance/national_trends.json",
+    params:
+        figures=NA_CFG["trends"]["figures"],
+        views=NA_CFG["trends"]["views"],
+        population_column=NA_CFG["population_column"],
+    log:
+        "logs/national/national_trends.log",
+    benchmark:
+        "results/benchmarks/national_trends/national_trends.tsv"
+    conda:
+        env_file("national_analysis")
+    script:
+        "../scripts/national_trends.py"
+
+
+rule national_correlations:
+    input:
+        panel=NA_PANEL,
+        dictionary=NA_DICTIONARY,
+        published_table6=NA_PUBLISHED_T6,
+        published_manifest="resources/national_analysis/published/manifest.sha256",
+        script=script_path("national_correlations.py"),
+    output:
+        pairwise=f"{NA_OUT}/correlations/pairwise_spearman.csv",
+        table6=report(
+            f"{NA_OUT}/table06_imd_correlations.csv",
+            caption="../../report/captions/national_table06.rst",
+            category="National correlations",
+        ),
+        comparison=report(
+            f"{NA_OUT}/correlations/table06_published_vs_reproduced.csv",
+            caption="../../report/captions/national_table06_comparison.rst",
+            category="National correlations",
+        ),
+        largest_diff=f"{NA_OUT}/correlations/table06_largest_difference.csv",
+        provenance=f"{NA_OUT}/provenance/national_correlations.json",
+    params:
+        imd_indicator=NA_CFG["imd_indicator"],
+        indicators=NA_CFG["correlations"]["indicators"],
+        exclude_las=NA_CFG["correlations"]["exclude_las"],
+        exclude_kinds=NA_CFG["correlations"]["exclude_kinds"],
+        exclude_indicators=NA_CFG["correlations"]["exclude_indicators"],
+        min_n=NA_CFG["correlations"]["min_n"],
+        table6_years=NA_CFG["table6"]["years"],
+        table6_primary=NA_CFG["table6"]["primary"],
+        table6_tolerance=NA_CFG["table6"]["tolerance"],
+        table6_row_notes=NA_CFG["table6"]["row_notes"],
+    log:
+        "logs/national/national_correlations.log",
+    benchmark:
+        "results/benchmarks/national_correlations/national_correlations.tsv"
+    conda:
+        env_file("national_analysis")
+    script:
+        "../scripts/national_correlations.py"
+
+
+rule national_consistency:
+    input:
+        pairwise=f"{NA_OUT}/correlations/pairwise_spearman.csv",
+        dictionary=NA_DICTIONARY,
+        script=script_path("national_consistency.py"),
+    output:
+        assessment=f"{NA_OUT}/correlations/consistency_all_pairs.csv",
+        edges=report(
+            f"{NA_OUT}/correlations/consistent_edges.csv",
+            caption="../../report/captions/national_consistent_edges.rst",
+            category="National correlations",
+        ),
+        provenance=f"{NA_OUT}/provenance/national_consistency.json",
+    params:
+        alpha=NA_CFG["consistency"]["alpha"],
+        recent_years=NA_CFG["consistency"]["recent_years"],
+        earlier_years=NA_CFG["consistency"]["earlier_years"],
+    log:
+        "logs/national/national_consistency.log",
+    benchmark:
+        "results/benchmarks/national_consistency/national_consistency.tsv"
+    conda:
+        env_file("national_analysis")
+    script:
+        "../scripts/national_consistency.py"
+
+
+rule national_correlelogram:
+    input:
+        assessment=f"{NA_OUT}/correlations/consistency_all_pairs.csv",
+        dictionary=NA_DICTIONARY,
+        script=script_path("national_correlelogram.py"),
+    output:
+        figure=report(
+            f"{NA_OUT}/correlelograms/{{na_theme}}.png",
+            caption="../../report/captions/national_correlelogram.rst",
+            category="National correlations",
+            subcategory="Correlelograms",
+        ),
+        edges=f"{NA_OUT}/correlelograms/{{na_theme}}_edges.csv",
+        provenance=f"{NA_OUT}/provenance/national_correlelogram_{{na_theme}}.json",
+    params:
+        theme=lambda wildcards: NA_CFG["themes"][wildcards.na_theme],
+        seed=NA_CFG["seed"],
+    log:
+        "logs/national/national_correlelogram_{na_theme}.log",
+    benchmark:
+        "results/benchmarks/national_correlelogram/{na_theme}.tsv"
+    conda:
+        env_file("national_analysis")
+    script:
+        "../scripts/national_correlelogram.py"
+
+
+REPORT_SECTIONS["national_trends"] = {
+    "order": 20,
+    "title": "National trends (LA data, 2010 onwards)",
+    "inputs": {
+        "series": f"{NA_OUT}/trends/national_series.csv",
+        "fits": f"{NA_OUT}/trends/trend_fits.csv",
+        "series_provenance": f"{NA_OUT}/provenance/national_trends.json",
+        **{
+            f"figure__{figure}__{view}": f"{NA_OUT}/trends/{figure}_{view}.png"
+            for figure in NA_FIGURES
+            for view in NA_VIEWS
+        },
+    },
+}
+
+REPORT_SECTIONS["national_correlations"] = {
+    "order": 30,
+    "title": "National correlations: Table 6, consistent associations, correlelograms",
+    "inputs": {
+        "table6": f"{NA_OUT}/table06_imd_correlations.csv",
+        "comparison": f"{NA_OUT}/correlations/table06_published_vs_reproduced.csv",
+        "largest_diff": f"{NA_OUT}/correlations/table06_largest_difference.csv",
+        "correlations_provenance": f"{NA_OUT}/provenance/national_correlations.json",
+        "edges": f"{NA_OUT}/correlations/consistent_edges.csv",
+        "assessment": f"{NA_OUT}/correlations/consistency_all_pairs.csv",
+        "consistency_provenance": f"{NA_OUT}/provenance/national_consistency.json",
+        "dictionary": NA_DICTIONARY,
+        **{f"theme__{theme}": f"{NA_OUT}/correlelograms/{theme}.png" for theme in NA_THEMES},
+        **{
+            f"theme__{theme}_provenance": f"{NA_OUT}/provenance/national_correlelogram_{theme}.json"
+            for theme in NA_THEMES
+        },
+    },
+}

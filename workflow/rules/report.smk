@@ -13,26 +13,6 @@ REPORT_SECTIONS["overview"] = {
 }
 
 
-def report_section_inputs(wildcards):
-    """All result files every registered section reads, as named inputs <section>__<key>."""
-    return {
-        f"{name}__{key}": path
-        for name, section in REPORT_SECTIONS.items()
-        for key, path in section["inputs"].items()
-    }
-
-
-def report_section_specs():
-    return {
-        name: {
-            "order": section.get("order", 100),
-            "title": section.get("title", name),
-            "inputs": dict(section["inputs"]),
-        }
-        for name, section in REPORT_SECTIONS.items()
-    }
-
-
 rule report:
     input:
         unpack(report_section_inputs),
@@ -44,7 +24,7 @@ rule report:
     params:
         sections=lambda wildcards: report_section_specs(),
         synthetic=config["extracts"].get("source", "synthetic") == "synthetic",
-        template_dir="report/templates",
+        template_dir=lambda wildcards, input: report_template_dir(input.templates),
         benchmark_dir="results/benchmarks",
     log:
         "logs/report/report.log",

@@ -96,3 +96,9 @@ def analysis_factor(code: str) -> str | None:
     """The analysis factor a census code counts towards (None for 24A, absent from 2017)."""
     code = FACTOR_ALIASES.get(code, code)
     return code if code in FACTORS_2017 else None
+
+
+def parse_bool(series):
+    """true/1 (any case) -> True; false/0, missing or anything else -> False."""
+    text = series.astype("object").where(series.notna(), "").astype(str).str.strip().str.lower()
+    return text.isin(["true", "1"]).astype(bool)

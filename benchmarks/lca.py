@@ -1,0 +1,171 @@
+"""Benchmark (not a test): the latent class strand's time and peak memory.
+
+1. One 7-class invariant model (StepMix, 1-step covariate model on LA dummies) on a 15,000-episode
+   sample, with the default number of starts and with a single start run to convergence.
+2. The whole strand (items, samples, per-LA sweep, invariance test, final model with
+   cross-validation, assignment of every episode, tables, recovery) on default data with the
+   default config: Snakemake in a temporary run directory holding the repository's LCA rules,
+   scripts, package and resources, and the episodes (results/record_level/episodes.parquet and
+   results/synthetic/truth.yaml of this repository when they exist, else a planted mixture of the
+   default size: 6 LAs x 6,000 assessed episodes). Peak memory is the largest summed resident
+   memory of the Snakemake process tree, sampled every 50 ms.
+
+Writes benchmarks/results/lca.json.
+
+    .venv/bin/python benchmarks/lca.py [--cores 2] [--skip-strand]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from csc_inequalities.config import load_schema, validate_config  # noqa: E402
+from csc_inequalities.lca import model as lcm  # noqa: E402
+from csc_inequalities.lca import simulate  # noqa: E402
+
+LAS = ["E09000001", "E09000002", "E08000003", "E06000004", "E10000005", "E08000006"]
+TARGETS = ["results/lca/recovery.json", "results/lca/configural_sweep.csv",
+           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv"]
+
+
+def default_lca_config() -> dict:
+    config = validate_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
+                             load_schema(ROOT / "workflow/schemas"))
+    return config["lca"]
+
+
+def planted_data(n_per_la: int = 6000):
+    truth = simulate.default_truth(LAS)
+    episodes = simulate.add_covariates(simulate.simulate_episodes(truth, n_per_la, seed=7), seed=8)
+    return episodes, truth
+
+
+def time_one_fit(episodes, cfg: dict) -> dict:
+    sample = episodes.groupby("la_code", group_keys=False).head(2500)
+    codes = [c[len("factor_"):] for c in sample.columns if c.startswith("factor_")]
+    X = sample[[f"factor_{c}" for c in codes]].to_numpy(float)
+    groups = sample["la_code"].to_numpy()
+    out = {"rows": int(len(X)), "items": len(codes)}
+    for label, starts in (("default_starts", cfg["starts"]), ("one_start", 1)):
+        settings = lcm.FitSettings(seed=cfg["seed"], starts=starts, screen_iter=cfg["screen_iter"],
+                                   refine=cfg["refine"], abs_tol=cfg["abs_tol"],
+                                   max_iter=cfg["max_iter"])
+        started = time.perf_counter()
+        fit = lcm.fit_invariant(X, groups, 7, settings, items=codes)
+        out[f"{label}_s"] = round(time.perf_counter() - started, 2)
+        out[f"{label}_starts"] = starts
+        out[f"{label}_converged"] = fit.converged
+    return out
+
+
+def make_run_dir(directory: Path, episodes, truth) -> None:
+    """A run directory with only the common and LCA rules (other strands' inputs are given)."""
+    for name in ("resources", "report", "src", "envs", "config"):
+        os.symlink(ROOT / name, directory / name)
+    (directory / "workflow").mkdir()
+    for name in ("rules", "scripts", "schemas"):
+        os.symlink(ROOT / "workflow" / name, directory / "workflow" / name)
+    (directory / "Snakefile").write_text(
+        'configfile: "config/config.yaml"\n'
+        'include: "workflow/rules/common.smk"\n'
+        'include: "workflow/rules/lca.smk"\n')
+    record = directory / "results" / "record_level"
+    record.mkdir(parents=True)
+    (directory / "results" / "synthetic").mkdir()
+    episodes.to_parquet(record / "episodes.parquet", index=False)
+    (directory / "results" / "synthetic" / "truth.yaml").write_text(yaml.safe_dump({"lca": truth}))
+
+
+def run_measured(cmd: list[str], cwd: Path) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            procs = [root] + root.children(recursive=True)
+            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    output = proc.stdout.read()
+    return {"wall_s": round(time.perf_counter() - started, 1),
+            "peak_rss_mib": round(peak / 2**20, 1), "returncode": proc.returncode,
+            "tail": output.splitlines()[-5:]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--skip-strand", action="store_true")
+    args = parser.parse_args()
+    cfg = default_lca_config()
+
+    episodes_path = ROOT / "results/record_level/episodes.parquet"
+    truth_path = ROOT / "results/synthetic/truth.yaml"
+    if episodes_path.exists() and truth_path.exists():
+        import pandas as pd
+
+        episodes = pd.read_parquet(episodes_path)
+        truth = yaml.safe_load(truth_path.read_text())["lca"]
+        data = "results/record_level/episodes.parquet (default synthetic data)"
+    else:
+        episodes, truth = planted_data()
+        episodes = episodes.drop(columns=["true_class"])
+        data = "planted mixture (csc_inequalities.lca.simulate), 6 LAs x 6,000 episodes"
+
+    result = {
+        "benchmark": "lca",
+        "data": data,
+        "episodes": int(len(episodes)),
+        "config": {k: cfg[k] for k in ("sample_per_la", "starts", "screen_iter", "refine",
+                                       "abs_tol", "configural_classes", "invariance_classes")},
+        "one_7_class_invariant_fit": time_one_fit(episodes, cfg),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "numpy": np.__version__},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if not args.skip_strand:
+        with tempfile.TemporaryDirectory(prefix="lca_bench_") as tmp:
+            directory = Path(tmp)
+            make_run_dir(directory, episodes, truth)
+            cmd = [str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", str(args.cores),
+                   *TARGETS]
+            result["whole_strand"] = run_measured(cmd, directory)
+            recovery = directory / "results/lca/recovery.json"
+            if recovery.exists():
+                summary = json.loads(recovery.read_text())
+                result["recovery"] = {k: summary[k] for k in (
+                    "item_mae", "item_max_error", "share_max_error", "pass_item_mae",
+                    "pass_item_max", "pass_share_max_model")}
+            fit_table = directory / "results/lca/invariance_fit.csv"
+            if fit_table.exists():
+                import pandas as pd
+
+                table = pd.read_csv(fit_table)
+                chosen = table.loc[table["bic"].idxmin()]
+                result["bic_choice"] = f"{chosen['model']} {int(chosen['classes'])}"
+    out = ROOT / "benchmarks/results/lca.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""Load one LA's extracts: read every file, validate, apply the per-rule policy, pseudonymise.
+
+This is the only place raw child references exist: findings (for the console and the local
+validation report) name them; the tables handed on carry ``child_id`` (keyed-hash pseudonym)
+and no UPN, postcode or birth date (the birth date is kept only until age is computed, in
+:func:`episodes.build_episodes`, and never written).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csc_inequalities.childlevel.cin_xml import read_cin_xml
+from csc_inequalities.childlevel.csv_tables import read_child_lsoa, read_cin_csv, read_ssda903
+from csc_inequalities.childlevel.findings import (
+    DEFAULT_POLICY, ExtractError, Finding, findings_frame,
+)
+from csc_inequalities.childlevel.pseudonymise import pseudonymise_series
+from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn
+from csc_inequalities.childlevel.validation import (
+    CHILD_LSOA_SCHEMA, SSDA903_SCHEMA, consistency_findings, schema_findings, structural_findings,
+)
+
+log = logging.getLogger(__name__)
+
+# What a synthetic run reads: the generator writes exactly this layout (docs/data-model.md).
+SYNTHETIC_EXTRACTS_DIR = "local/synthetic/extracts"
+IDENTIFYING_COLUMNS = ("UPN", "FormerUPN", "UPNunknown", "PersonDeathDate", "ExpectedPersonBirthDate")
+SSDA903_KEEP = ("CHILD", "DECOM", "RNE", "LS", "DEC")
+
+
+@dataclasses.dataclass
+class LAFiles:
+    la_code: str
+    cin_census: dict[int, str]  # collection year -> XML file or directory of CSV tables
+    ssda903: str | None = None
+    child_lsoa: str | None = None
+
+    def all_paths(self) -> list[str]:
+        paths = [str(p) for p in self.cin_census.values()]
+        return paths + [p for p in (self.ssda903, self.child_lsoa) if p]
+
+
+def synthetic_la_files(la_codes: list[str], years: list[int], root: str = SYNTHETIC_EXTRACTS_DIR) -> dict[str, LAFiles]:
+    return {
+        la: LAFiles(la, {int(y): f"{root}/{la}/cin_census_{int(y)}.xml" for y in years},
+                    f"{root}/{la}/ssda903_episodes.csv", f"{root}/{la}/child_lsoa.csv")
+        for la in la_codes
+    }
+
+
+def la_files_from_config(extracts_config: dict[str, Any], base_dir: str | Path = ".") -> dict[str, LAFiles]:
+    """``extracts.las`` -> LAFiles; relative paths are relative to ``extracts.directory``."""
+    root = Path(base_dir) / extracts_config.get("directory", ".")
+    result = {}
+    for la_code, spec in (extracts_config.get("las") or {}).items():
+        def resolve(value):
+            return None if value in (None, "") else str(root / value)
+        result[la_code] = LAFiles(
+            la_code, {int(y): resolve(p) for y, p in spec["cin_census"].items()},
+            resolve(spec.get("ssda903")), resolve(spec.get("child_lsoa")),
+        )
+    return result
+
+
+def read_census(path: str, year: int) -> tuple[CensusReturn, list[Finding]]:
+    if Path(path).is_dir():
+        return read_cin_csv(path, year)
+    return read_cin_xml(path, year)
+
+
+@dataclasses.dataclass
+class LoadedLA:
+    la_code: str
+    tables: dict[str, pd.DataFrame]  # stacked over years, child_id + collection_year, no raw IDs
+    ssda903: pd.DataFrame | None
+    child_lsoa: pd.DataFrame | None
+    findings: pd.DataFrame  # includes raw child references: local report only
+    dropped_episodes: int
+    years: list[int]
+    identifiers: dict[str, list[str]]  # raw IDs and birth dates for the privacy check: local only
+
+
+def _episode_keys(frame: pd.DataFrame) -> pd.Series:
+    return frame["LAchildID"].astype("string") + "|" + frame["CINreferralDate"].astype("string")
+
+
+def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, str] | None = None):
+    """Read and validate every file of one LA. Returns (returns, ssda903, child_lsoa, findings, drop keys)."""
+    policy = {**DEFAULT_POLICY, **(policy or {})}
+    findings: list[Finding] = []
+    returns: list[CensusReturn] = []
+    drop_keys: list[pd.DataFrame] = []
+    for year, path in sorted(files.cin_census.items()):
+        census, read_findings = read_census(path, year)
+        findings.extend(read_findings)
+        if any(f.structural for f in read_findings):
+            continue  # unreadable: nothing further to check in this file
+        findings.extend(structural_findings(census))
+        consistency, keys = consistency_findings(census)
+        findings.extend(consistency)
+        keys = keys.assign(collection_year=year)
+        drop_keys.append(keys[keys["rule"].map(policy).eq("drop")])
+        returns.append(census)
+    ssda903 = child_lsoa = None
+    if files.ssda903:
+        ssda903, read_findings = read_ssda903(files.ssda903)
+        findings.extend(read_findings)
+        if ssda903 is not None:
+            findings.extend(schema_findings(ssda903, SSDA903_SCHEMA, files.ssda903, "SSDA903 episode", "CHILD"))
+    if files.child_lsoa:
+        child_lsoa, read_findings = read_child_lsoa(files.child_lsoa)
+        findings.extend(read_findings)
+        if child_lsoa is not None:
+            findings.extend(schema_findings(child_lsoa, CHILD_LSOA_SCHEMA, files.child_lsoa, "child LSOA"))
+    # Unknown LSOA: a CIN child without an LSOA row, or an LSOA outside the English reference.
+    lsoa_unreadable = files.child_lsoa is not None and child_lsoa is None
+    if returns and lsoa_codes is not None and not lsoa_unreadable:
+        children = pd.concat([r.tables["children"][["LAchildID", "_line"]].assign(_file=r.file) for r in returns])
+        children = children.dropna(subset=["LAchildID"]).drop_duplicates("LAchildID", keep="last")
+        known = child_lsoa if child_lsoa is not None else pd.DataFrame(columns=["LAchildID", "LSOA11CD", "_line"])
+        merged = children.merge(known[["LAchildID", "LSOA11CD", "_line"]].rename(columns={"_line": "lsoa_line"}),
+                                on="LAchildID", how="left")
+        bad = merged[~merged["LSOA11CD"].isin(lsoa_codes)]
+        for row in bad.itertuples(index=False):
+            missing = pd.isna(row.LSOA11CD)
+            findings.append(Finding(
+                "unknown_lsoa", files.child_lsoa or row._file,
+                None if missing else int(row.lsoa_line), row.LAchildID, "LSOA11CD",
+                "an English LSOA 2011 code in the LSOA reference",
+                "no row for this child" if missing else repr(row.LSOA11CD), record="child LSOA",
+            ))
+        if policy["unknown_lsoa"] == "drop" and len(bad):
+            drop_children = set(bad["LAchildID"])
+            for census in returns:
+                cin = census.tables["cin_details"]
+                dropped = cin[cin["LAchildID"].isin(drop_children)]
+                drop_keys.append(dropped[["LAchildID", "CINreferralDate"]].assign(rule="unknown_lsoa", collection_year=census.year))
+    # SSDA903 children absent from the CIN census.
+    if returns and ssda903 is not None and "CHILD" in ssda903:
+        cin_children = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
+        for row in ssda903.rename(columns={"_line": "line"})[~ssda903["CHILD"].isin(cin_children) & ssda903["CHILD"].notna()].drop_duplicates("CHILD").itertuples(index=False):
+            findings.append(Finding("lac_without_cin", files.ssda903, int(row.line), row.CHILD, "CHILD",
+                                    "a child of the CIN census returns", repr(row.CHILD), record="SSDA903 episode"))
+    keys = pd.concat(drop_keys, ignore_index=True) if drop_keys else pd.DataFrame(
+        columns=["LAchildID", "CINreferralDate", "rule", "collection_year"])
+    return returns, ssda903, child_lsoa, findings_frame(findings, policy), keys
+
+
+def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dict[str, str] | None = None,
+            report_path: str | None = None) -> LoadedLA:
+    """Validate, stop on errors, drop what the policy says, and pseudonymise one LA's records."""
+    returns, ssda903, child_lsoa, findings, drop_keys = validate_la(files, lsoa_codes, policy)
+    errors = findings[findings["action"] == "error"]
+    if len(errors):
+        raise ExtractError([_row_to_finding(r) for r in errors.itertuples(index=False)], report_path)
+    from csc_inequalities.privacy import collect_identifiers
+
+    raw_ids, birth_dates = collect_identifiers([r.tables for r in returns], [ssda903], [child_lsoa])
+    identifiers = {"identifiers": sorted(raw_ids), "birth_dates": sorted(birth_dates)}
+    dropped = 0
+    stacked: dict[str, list[pd.DataFrame]] = {name: [] for name in RECORD_TABLES}
+    for census in returns:
+        year_keys = drop_keys[drop_keys["collection_year"] == census.year]
+        drop_set = set(_episode_keys(year_keys).dropna()) if len(year_keys) else set()
+        for name in RECORD_TABLES:
+            frame = census.tables[name]
+            if name != "children" and drop_set and len(frame):
+                keep = ~_episode_keys(frame).isin(drop_set).fillna(False)
+                if name == "cin_details":
+                    dropped += int((~keep).sum())
+                frame = frame[keep.to_numpy()]
+            frame = frame.drop(columns=[c for c in IDENTIFYING_COLUMNS if c in frame.columns])
+            frame = frame.assign(collection_year=census.year)
+            stacked[name].append(frame)
+    tables = {}
+    for name, frames in stacked.items():
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["LAchildID", "collection_year"])
+        frame["child_id"] = pseudonymise_series(frame["LAchildID"], files.la_code, key)
+        tables[name] = frame.drop(columns="LAchildID")
+    if ssda903 is not None:
+        ssda903 = ssda903[list(SSDA903_KEEP)].assign(child_id=pseudonymise_series(ssda903["CHILD"], files.la_code, key))
+        ssda903 = ssda903.drop(columns="CHILD")
+    if child_lsoa is not None:
+        child_lsoa = child_lsoa.assign(child_id=pseudonymise_series(child_lsoa["LAchildID"], files.la_code, key))
+        child_lsoa = child_lsoa.drop(columns="LAchildID")
+    log.info("LA %s: %d returns read, %d findings, %d episodes dropped by policy",
+             files.la_code, len(returns), len(findings), dropped)
+    return LoadedLA(files.la_code, tables, ssda903, child_lsoa, findings, dropped, sorted(files.cin_census), identifiers)
+
+
+def _row_to_finding(row) -> Finding:
+    return Finding(row.rule, row.file, None if pd.isna(row.line) else int(row.line),
+                   None if pd.isna(row.child_ref) else row.child_ref, None if pd.isna(row.field) else row.field,
+                   row.expected, row.found, row.record or "")
+
+
+def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None = None) -> dict[str, LAFiles]:
+    """LA code -> LAFiles for a workflow run.
+
+    ``extracts.source: extracts`` -> the blocks of ``extracts.las``; ``synthetic`` -> the files the
+    generator's rule names (``provided``: {la_code: {"cin_census": {year: path}, "ssda903": path,
+    "child_lsoa": path}}), or else its documented layout for ``synthetic.la_codes``/``years``.
+    """
+    if config["extracts"]["source"] == "extracts":
+        return la_files_from_config(config["extracts"])
+    if provided:
+        return {
+            la: LAFiles(la, {int(y): str(p) for y, p in spec["cin_census"].items()},
+                        spec.get("ssda903"), spec.get("child_lsoa"))
+            for la, spec in provided.items()
+        }
+    synthetic = config.get("synthetic", {})
+    return synthetic_la_files(list(synthetic.get("la_codes", [])), list(synthetic.get("years", [])))
+
+
+def rule_inputs(files: LAFiles) -> dict[str, str]:
+    """The named inputs of the per-LA rule: cin_<year>, ssda903, child_lsoa."""
+    inputs = {f"cin_{year}": path for year, path in sorted(files.cin_census.items())}
+    if files.ssda903:
+        inputs["ssda903"] = files.ssda903
+    if files.child_lsoa:
+        inputs["child_lsoa"] = files.child_lsoa
+    return inputs
+
+
+def rule_params(files: LAFiles) -> dict[str, Any]:
+    return {"cin_census": {int(y): p for y, p in files.cin_census.items()},
+            "ssda903": files.ssda903, "child_lsoa": files.child_lsoa}

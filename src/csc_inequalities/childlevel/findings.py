@@ -1,0 +1,109 @@
+"""Validation findings: one record per problem, with where it is and what was expected.
+
+A finding names the file, the XML line or CSV row (1-based, header = row 1), the child reference
+as the LA wrote it, the field, what was expected and what was found. Findings carrying child
+references are written only to the console and to the local validation report (``local/``);
+shared outputs hold counts by rule (:func:`counts_by_rule`).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+import pandas as pd
+
+# Structural rules always stop the run; consistency rules follow validation.policy.
+STRUCTURAL_RULES = {
+    "unparseable": "the file is not well-formed XML/CSV",
+    "empty_file": "the file is empty or holds no records",
+    "encoding": "the file is not in its declared encoding (UTF-8 by default)",
+    "dtd_refused": "DOCTYPE/entity declarations are refused (no XXE, no entity expansion)",
+    "wrong_root": "the XML root element is not <Message>",
+    "wrong_collection": "Header/CollectionDetails/Collection is not CIN",
+    "missing_field": "a required field is missing or empty",
+    "invalid_code": "a value is not in the DfE code list for the collection year",
+    "bad_date": "a date is not a valid YYYY-MM-DD date",
+    "bad_value": "a value has the wrong form (boolean, integer, LSOA code)",
+    "duplicate_child": "a child appears more than once in one return (or the LSOA table)",
+    "missing_file": "a file named in the configuration does not exist",
+}
+# Consistency rules and their default policy (error | drop | warn); documented in docs/extracts.md.
+CONSISTENCY_RULES = {
+    "dates_out_of_order": ("drop", "a date precedes the date it must follow (e.g. closure before referral)"),
+    "outside_collection_period": ("warn", "a date lies after the collection's reference date, or the episode closed before the collection year began"),
+    "nfa_with_actions": ("warn", "ReferralNFA is true but the episode has an assessment, S47, CIN plan or CPP"),
+    "unknown_lsoa": ("warn", "the child has no LSOA, or an LSOA not in the English LSOA 2011 reference"),
+    "duplicate_episode": ("drop", "a child has two CINdetails with the same referral date in one return"),
+    "header_mismatch": ("warn", "the header year/reference date disagree with the configured collection year"),
+    "unknown_element": ("warn", "an XML element the reader does not know (later specification); ignored"),
+    "stray_text": ("warn", "text outside any field in the XML; ignored"),
+    "lac_without_cin": ("warn", "an SSDA903 child has no CIN census record; their episodes are not used"),
+}
+DEFAULT_POLICY = {rule: policy for rule, (policy, _) in CONSISTENCY_RULES.items()}
+ALL_RULES = {**STRUCTURAL_RULES, **{rule: text for rule, (_, text) in CONSISTENCY_RULES.items()}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    rule: str
+    file: str
+    line: int | None
+    child_ref: str | None
+    field: str | None
+    expected: str
+    found: str
+    record: str = ""  # e.g. "CINdetails referral 2016-05-01"
+
+    @property
+    def structural(self) -> bool:
+        return self.rule in STRUCTURAL_RULES
+
+    def message(self) -> str:
+        where = f"{self.file}"
+        if self.line is not None:
+            where += f", line {self.line}"
+        parts = [where]
+        if self.child_ref is not None:
+            parts.append(f"child {self.child_ref}")
+        if self.record:
+            parts.append(self.record)
+        if self.field:
+            parts.append(f"field {self.field}")
+        return f"[{self.rule}] " + ", ".join(parts) + f": expected {self.expected}, found {self.found}"
+
+
+class ExtractError(Exception):
+    """Validation stopped the run; ``findings`` holds every finding with policy ``error``."""
+
+    def __init__(self, findings: list[Finding], report_path: str | None = None):
+        self.findings = findings
+        shown = "\n  ".join(f.message() for f in findings[:20])
+        more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
+        where = f"\nFull list: {report_path}" if report_path else ""
+        super().__init__(
+            f"{len(findings)} validation finding(s) stop the run:\n  {shown}{more}{where}"
+        )
+
+
+def findings_frame(findings: Iterable[Finding], policy: dict[str, str] | None = None) -> pd.DataFrame:
+    """All findings as a table, with the action taken (error/drop/warn) per finding."""
+    policy = {**DEFAULT_POLICY, **(policy or {})}
+    rows = [
+        {**dataclasses.asdict(f), "action": "error" if f.structural else policy.get(f.rule, "warn"),
+         "message": f.message()}
+        for f in findings
+    ]
+    columns = ["rule", "action", "file", "line", "child_ref", "record", "field", "expected", "found", "message"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def counts_by_rule(findings: pd.DataFrame, la_code: str | None = None) -> pd.DataFrame:
+    """Counts by rule and action (no child references): what the shared outputs may hold."""
+    counts = (
+        findings.groupby(["rule", "action"], dropna=False).size().rename("findings").reset_index()
+        if len(findings) else pd.DataFrame(columns=["rule", "action", "findings"])
+    )
+    if la_code is not None:
+        counts.insert(0, "la_code", la_code)
+    counts["description"] = counts["rule"].map(ALL_RULES)
+    return counts

@@ -1,0 +1,97 @@
+"""The child-level steps the workflow runs: one LA (read, validate, pseudonymise, episodes) and the
+merge of all LAs with disclosure-controlled counts for the shared outputs."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csc_inequalities import disclosure
+from csc_inequalities.childlevel.episodes import build_episodes
+from csc_inequalities.childlevel.extracts import LAFiles, load_la, validate_la
+from csc_inequalities.childlevel.findings import ExtractError, counts_by_rule
+from csc_inequalities.childlevel.pseudonymise import load_or_create_key
+
+log_default = logging.getLogger(__name__)
+LSOA_REFERENCE_COLUMNS = ["lsoa11", "imd2015_score", "imd_decile_official", "imd_decile_least1"]
+
+
+def read_lsoa_reference(path: str | Path) -> pd.DataFrame:
+    return pd.read_parquet(path, columns=LSOA_REFERENCE_COLUMNS)
+
+
+def run_la(
+    la_code: str, files: dict[str, Any], lsoa_reference_path: str, key_file: str, policy: dict[str, str],
+    last_year: int, episodes_path: str, counts_path: str, findings_path: str, identifiers_path: str,
+    log: logging.Logger = log_default,
+) -> pd.DataFrame:
+    la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()},
+                       files.get("ssda903"), files.get("child_lsoa"))
+    reference = read_lsoa_reference(lsoa_reference_path)
+    key = load_or_create_key(key_file)
+    try:
+        loaded = load_la(la_files, set(reference["lsoa11"]), key, policy, report_path=findings_path)
+    except ExtractError as error:
+        # Keep the full findings for the data holder even though the job fails (Snakemake
+        # removes the declared outputs of a failed job).
+        _, _, _, findings, _ = validate_la(la_files, set(reference["lsoa11"]), policy)
+        failed = Path(findings_path).with_suffix(".failed.csv")
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        findings.to_csv(failed, index=False)
+        log.error("validation of %s failed; findings in %s", la_code, failed)
+        raise error
+    for message in loaded.findings.loc[loaded.findings["action"] != "error", "message"].head(50):
+        log.warning(message)  # the console/log is local to the data holder
+    Path(findings_path).parent.mkdir(parents=True, exist_ok=True)
+    loaded.findings.to_csv(findings_path, index=False)
+    counts = counts_by_rule(loaded.findings, la_code)
+    Path(counts_path).parent.mkdir(parents=True, exist_ok=True)
+    counts.to_csv(counts_path, index=False)
+    episodes = build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, la_code, last_year)
+    Path(episodes_path).parent.mkdir(parents=True, exist_ok=True)
+    episodes.to_parquet(episodes_path, index=False)
+    Path(identifiers_path).write_text(json.dumps(loaded.identifiers))
+    log.info("LA %s: %d episodes (%d dropped by policy)", la_code, len(episodes), loaded.dropped_episodes)
+    return episodes
+
+
+def merge_las(
+    episode_paths: list[str], count_paths: list[str], episodes_path: str, validation_counts_path: str,
+    episode_counts_path: str, summary_path: str, min_cell: int, suppress_zeros: bool, secondary: bool,
+    source: str, log: logging.Logger = log_default,
+) -> pd.DataFrame:
+    if not episode_paths:
+        raise ValueError("no LAs to merge: extracts.las is empty (source extracts) or the synthetic generator names no LAs")
+    episodes = pd.concat([pd.read_parquet(p) for p in episode_paths], ignore_index=True)
+    Path(episodes_path).parent.mkdir(parents=True, exist_ok=True)
+    episodes.to_parquet(episodes_path, index=False)
+
+    counts = pd.concat([pd.read_csv(p) for p in count_paths], ignore_index=True)
+    counts = counts.rename(columns={"findings": "count"})
+    if len(counts):
+        counts = disclosure.suppress_long(counts, "count", row_keys=["rule", "action"], column_key="la_code",
+                                          min_cell=min_cell, suppress_zeros=suppress_zeros, secondary=secondary)
+    else:
+        counts["suppressed"] = pd.Series(dtype=bool)
+    counts.to_csv(validation_counts_path, index=False)
+
+    by_year = episodes.groupby(["la_code", "referral_year"]).size().rename("episodes").reset_index()
+    by_year = disclosure.suppress_long(by_year, "episodes", row_keys=["la_code"], column_key="referral_year",
+                                       min_cell=min_cell, suppress_zeros=suppress_zeros, secondary=secondary)
+    by_year.to_csv(episode_counts_path, index=False)
+
+    n_episodes = len(episodes)
+    summary = {
+        "source": source,
+        "las": int(episodes["la_code"].nunique()),
+        "episodes": n_episodes if n_episodes >= min_cell else None,
+        "referral_years": sorted(int(y) for y in episodes["referral_year"].unique()),
+        "share_with_lsoa": round(float(episodes["lsoa11"].notna().mean()), 4) if n_episodes >= min_cell else None,
+        "min_cell": min_cell,
+    }
+    Path(summary_path).write_text(json.dumps(summary, indent=2))
+    log.info("merged %d LAs, %d episodes", summary["las"], n_episodes)
+    return episodes

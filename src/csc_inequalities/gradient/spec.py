@@ -1,0 +1,31 @@
+"""The gradient strand's job spec from the config (used by workflow/rules/gradient.smk): one model
+job per (threshold, stratum, level), levels named by file-name-safe slugs."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from csc_inequalities.gradient.counts import level_slug
+
+
+def stratum_levels(gradient: Mapping[str, Any], stratum: str) -> dict[str, str]:
+    """Levels of a stratum type as {slug: value in the data}."""
+    if stratum == "all":
+        return {"all": "all"}
+    return {level_slug(v): str(v) for v in gradient["strata"][stratum]}
+
+
+def model_jobs(gradient: Mapping[str, Any]) -> dict[tuple[str, str, str], str]:
+    return {
+        (threshold, stratum, slug): value
+        for threshold, strata in gradient["model_spec"].items()
+        for stratum in strata
+        for slug, value in stratum_levels(gradient, stratum).items()
+    }
+
+
+def strata_in_spec(gradient: Mapping[str, Any]) -> list[str]:
+    return sorted({s for strata in gradient["model_spec"].values() for s in strata if s != "all"})
+
+
+def model_files(jobs: Mapping[tuple[str, str, str], str]) -> list[str]:
+    return [f"results/gradient/models/{t}/{s}/{l}.json" for (t, s, l) in jobs]

@@ -1,0 +1,60 @@
+"""The LCA items: which factors at assessment enter the model, and why the others do not.
+
+Report §2.3.4: factors with fewer than 10 episodes, factors about another household member,
+private fostering, UASC, trafficking, "Other" and "No factors" are left out.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+FACTOR_PREFIX = "factor_"
+
+# code -> reason (the default exclusion list of the config; codes of the 2016-17 schema).
+DEFAULT_EXCLUDED = {
+    "1C": "another household member", "2C": "another household member",
+    "3C": "another household member", "4C": "another household member",
+    "5C": "another household member", "6C": "another household member",
+    "8B": "private fostering", "8C": "private fostering", "8D": "private fostering",
+    "8E": "private fostering", "8F": "private fostering",
+    "9A": "UASC", "12A": "trafficking", "20": "other", "21": "no factors",
+}
+
+
+def factor_codes_in(frame: pd.DataFrame) -> list[str]:
+    return [c[len(FACTOR_PREFIX):] for c in frame.columns if c.startswith(FACTOR_PREFIX)]
+
+
+def select_items(frame: pd.DataFrame, excluded: dict[str, str], min_count: int) -> pd.DataFrame:
+    """One row per factor column: code, count of episodes with it, used (bool), reason.
+
+    ``frame`` holds the episodes the LCA describes (assessed episodes); a factor is dropped when
+    its code is in ``excluded`` (with that reason) or fewer than ``min_count`` episodes have it.
+    """
+    rows = []
+    for code in factor_codes_in(frame):
+        count = int(frame[FACTOR_PREFIX + code].fillna(False).astype(bool).sum())
+        if code in excluded:
+            reason = f"excluded: {excluded[code]}"
+        elif count < min_count:
+            reason = f"count {count} < {min_count}"
+        else:
+            reason = ""
+        rows.append({"factor_code": code, "count": count, "used": reason == "", "reason": reason})
+    return pd.DataFrame(rows, columns=["factor_code", "count", "used", "reason"])
+
+
+def item_matrix(frame: pd.DataFrame, codes: list[str]):
+    """(n, J) float 0/1 matrix of the given factor codes (missing = not recorded)."""
+    return frame[[FACTOR_PREFIX + c for c in codes]].fillna(False).astype(bool).to_numpy(float)
+
+
+def lca_population(episodes: pd.DataFrame, assessed_only: bool, require_any_factor: bool,
+                   codes: list[str] | None = None) -> pd.Series:
+    """Bool mask of the episodes the LCA describes (and later assigns to classes)."""
+    mask = pd.Series(True, index=episodes.index)
+    if assessed_only and "assessed" in episodes:
+        mask &= episodes["assessed"].fillna(False).astype(bool)
+    if require_any_factor:
+        cols = [FACTOR_PREFIX + c for c in (codes or factor_codes_in(episodes))]
+        mask &= episodes[cols].fillna(False).astype(bool).any(axis=1)
+    return mask

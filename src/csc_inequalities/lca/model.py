@@ -1,0 +1,346 @@
+"""Latent class models of the binary factors at assessment, fitted with StepMix.
+
+Two model families (report §2.3.4, Table 3):
+
+* **configural**: one latent class model per LA, every parameter free per LA;
+* **invariant**: item-response probabilities shared by all LAs, class sizes free per LA. This is
+  StepMix's one-step model with a multinomial-logit covariate (structural) model on LA dummies:
+  with one dummy per LA but the first plus an intercept the covariate model is saturated, so it
+  is exactly "free class shares per LA", and its likelihood is the conditional likelihood of the
+  items given the LA (as R flexmix with a multinomial concomitant model).
+
+Every fit runs several random starts (each a separate seeded StepMix run), keeps the best
+log-likelihood, and records how many starts reached it and whether the best one converged.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+from stepmix.stepmix import StepMix
+
+log = logging.getLogger(__name__)
+
+# Probabilities are kept away from 0/1 when taking logs (as StepMix does internally).
+_EPS = 1e-15
+
+
+@dataclass
+class FitSettings:
+    """Estimation settings shared by every fit (from the config's ``lca.fit`` block)."""
+
+    starts: int = 10
+    seed: int = 20200301
+    abs_tol: float = 1e-6
+    max_iter: int = 1000
+    # Stage 1: every start runs this many EM iterations (0 = run every start to convergence).
+    screen_iter: int = 40
+    # Stage 2: this many best starts are run to convergence; the best of them is kept.
+    refine: int = 2
+    # Two starts' log-likelihoods within this distance count as "the same optimum".
+    ll_replication_tol: float = 0.01
+
+
+@dataclass
+class LCAFit:
+    """A fitted latent class model with its fit statistics (parameters as plain arrays)."""
+
+    kind: str  # "configural", "invariant" or "single"
+    n_classes: int
+    items: list[str]
+    groups: list[str]
+    item_probabilities: np.ndarray  # (n_groups or 1, K, J): P(item = 1 | class[, group])
+    class_shares: np.ndarray  # (n_groups, K): P(class | group)
+    log_likelihood: float
+    n_parameters: int
+    n_obs: int
+    converged: bool
+    starts: int
+    best_ll_replications: int  # refined starts reaching the best LL (min over groups if configural)
+    start_log_likelihoods: list[float] = field(default_factory=list)
+    entropy: float = float("nan")  # relative entropy 1 - sum(-p log p) / (n log K)
+    smallest_class_share: float = float("nan")
+
+    @property
+    def aic(self) -> float:
+        return -2.0 * self.log_likelihood + 2.0 * self.n_parameters
+
+    @property
+    def bic(self) -> float:
+        return -2.0 * self.log_likelihood + np.log(self.n_obs) * self.n_parameters
+
+    def shared_item_probabilities(self) -> np.ndarray:
+        """(K, J) item-response probabilities of an invariant (or single-group) model."""
+        if self.item_probabilities.shape[0] != 1:
+            raise ValueError(f"a {self.kind} model has no shared item-response probabilities")
+        return self.item_probabilities[0]
+
+    def summary(self) -> dict:
+        return {
+            "model": self.kind,
+            "classes": self.n_classes,
+            "log_likelihood": self.log_likelihood,
+            "n_parameters": self.n_parameters,
+            "n_obs": self.n_obs,
+            "aic": self.aic,
+            "bic": self.bic,
+            "entropy": self.entropy,
+            "smallest_class_share": self.smallest_class_share,
+            "converged": self.converged,
+            "starts": self.starts,
+            "best_ll_replications": self.best_ll_replications,
+        }
+
+
+def _stepmix(n_classes: int, settings: FitSettings, seed: int, covariate: bool,
+             max_iter: int | None = None) -> StepMix:
+    kwargs = dict(
+        n_components=n_classes,
+        measurement="binary",
+        n_init=1,
+        abs_tol=settings.abs_tol,
+        max_iter=settings.max_iter if max_iter is None else max_iter,
+        random_state=seed,
+        progress_bar=0,
+        verbose=0,
+    )
+    if covariate:
+        # One Newton-Raphson step per M-step (StepMix's default for covariates) on the saturated
+        # multinomial logit of class on LA.
+        kwargs.update(structural="covariate", n_steps=1,
+                      structural_params={"method": "newton-raphson", "max_iter": 1})
+    return StepMix(**kwargs)
+
+
+def _start_seeds(settings: FitSettings, salt: int) -> list[int]:
+    state = np.random.SeedSequence([settings.seed, salt]).generate_state(settings.starts)
+    return [int(s) for s in state]
+
+
+def _run(X, Y, n_classes, settings, seed, max_iter=None):
+    model = _stepmix(n_classes, settings, seed, covariate=Y is not None, max_iter=max_iter)
+    # Small matrix products: multithreaded BLAS only adds overhead (10x slower on 2 busy cores).
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, Y)
+    return model, float(model.score(X, Y) * X.shape[0])
+
+
+def _best_of_starts(X: np.ndarray, Y: np.ndarray | None, n_classes: int, settings: FitSettings,
+                    salt: int):
+    """Two-stage multi-start EM (as Mplus' STARTS = n m or Latent GOLD's start sets).
+
+    Every seeded start runs ``screen_iter`` EM iterations; the ``refine`` best are then run to
+    convergence (same seed, so the same path continued). Returns (best model, its LL, whether it
+    converged, the refined starts' LLs).
+    """
+    # One class has a unique closed-form optimum: one start is enough.
+    seeds = _start_seeds(settings, salt)[: 1 if n_classes == 1 else None]
+    if settings.screen_iter and len(seeds) > settings.refine:
+        screened = [(_run(X, Y, n_classes, settings, seed, settings.screen_iter)[1], seed)
+                    for seed in seeds]
+        seeds = [seed for _, seed in sorted(screened, key=lambda t: -t[0])[: settings.refine]]
+    best, best_ll, best_converged, lls = None, -np.inf, False, []
+    for seed in seeds:
+        model, ll = _run(X, Y, n_classes, settings, seed)
+        lls.append(ll)
+        if ll > best_ll:
+            best, best_ll, best_converged = model, ll, bool(model.converged_)
+    return best, best_ll, best_converged, lls
+
+
+def _replications(lls: list[float], best_ll: float, tol: float) -> int:
+    return int(sum(abs(ll - best_ll) <= tol for ll in lls))
+
+
+def _group_index(groups: np.ndarray) -> tuple[list[str], np.ndarray]:
+    labels, index = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    return [str(x) for x in labels], index
+
+
+def group_dummies(group_index: np.ndarray, n_groups: int) -> np.ndarray:
+    """LA dummies (first LA the reference) for StepMix's covariate model with intercept."""
+    dummies = np.zeros((len(group_index), max(n_groups - 1, 1)))
+    if n_groups > 1:
+        rows = group_index > 0
+        dummies[np.flatnonzero(rows), group_index[rows] - 1] = 1.0
+    return dummies
+
+
+def n_parameters(kind: str, n_classes: int, n_items: int, n_groups: int) -> int:
+    """Free parameters: configural L*(K-1 + K*J); invariant K*J + L*(K-1)."""
+    if kind == "configural":
+        return n_groups * (n_classes - 1 + n_classes * n_items)
+    if kind == "invariant":
+        return n_classes * n_items + n_groups * (n_classes - 1)
+    if kind == "single":
+        return n_classes - 1 + n_classes * n_items
+    raise ValueError(f"unknown model kind {kind!r}")
+
+
+def log_likelihood(X: np.ndarray, group_index: np.ndarray, item_probabilities: np.ndarray,
+                   class_shares: np.ndarray) -> float:
+    """Log-likelihood of binary items given group, computed directly with numpy.
+
+    ``item_probabilities`` is (1 or n_groups, K, J); ``class_shares`` is (n_groups, K). Independent
+    of StepMix: used to cross-check its likelihoods.
+    """
+    log_joint = _log_joint(X, group_index, item_probabilities, class_shares)
+    return float(logsumexp(log_joint, axis=1).sum())
+
+
+def _log_joint(X, group_index, item_probabilities, class_shares) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    p = np.clip(np.asarray(item_probabilities, dtype=float), _EPS, 1 - _EPS)
+    log_p, log_q = np.log(p), np.log1p(-p)
+    # (n, K): sum_j x log p + (1 - x) log (1 - p), per observation's own group profile.
+    if p.shape[0] == 1:
+        log_items = X @ log_p[0].T + (1 - X) @ log_q[0].T
+    else:
+        log_items = np.empty((X.shape[0], p.shape[1]))
+        for g in range(p.shape[0]):
+            rows = group_index == g
+            log_items[rows] = X[rows] @ log_p[g].T + (1 - X[rows]) @ log_q[g].T
+    shares = np.clip(np.asarray(class_shares, dtype=float), _EPS, 1.0)
+    return log_items + np.log(shares)[group_index]
+
+
+def posterior_probabilities(X: np.ndarray, group_index: np.ndarray, fit: LCAFit) -> np.ndarray:
+    """P(class | items, group) for every row, from the fitted parameters."""
+    log_joint = _log_joint(X, group_index, fit.item_probabilities, fit.class_shares)
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def relative_entropy(posteriors: np.ndarray) -> float:
+    """1 - sum(-p log p) / (n log K): 1 = perfectly separated classes."""
+    n, k = posteriors.shape
+    if k == 1:
+        return 1.0
+    p = np.clip(posteriors, _EPS, 1.0)
+    return float(1.0 - (-(posteriors * np.log(p)).sum()) / (n * np.log(k)))
+
+
+def _finish(fit: LCAFit, X: np.ndarray, group_index: np.ndarray) -> LCAFit:
+    post = posterior_probabilities(X, group_index, fit)
+    fit.entropy = relative_entropy(post)
+    fit.smallest_class_share = float(post.mean(axis=0).min())
+    return fit
+
+
+def fit_single(X: np.ndarray, n_classes: int, settings: FitSettings, salt: int = 0,
+               items: list[str] | None = None, group: str = "all") -> LCAFit:
+    """One latent class model (no groups), best of several starts."""
+    X = np.asarray(X, dtype=float)
+    model, ll, converged, lls = _best_of_starts(X, None, n_classes, settings, salt)
+    params = model.get_parameters()
+    fit = LCAFit(
+        kind="single", n_classes=n_classes, items=list(items or range(X.shape[1])), groups=[group],
+        item_probabilities=params["measurement"]["pis"][None, :, :],
+        class_shares=np.asarray(params["weights"])[None, :],
+        log_likelihood=ll, n_parameters=n_parameters("single", n_classes, X.shape[1], 1),
+        n_obs=X.shape[0], converged=converged, starts=settings.starts,
+        best_ll_replications=_replications(lls, ll, settings.ll_replication_tol),
+        start_log_likelihoods=lls,
+    )
+    return _finish(fit, X, np.zeros(X.shape[0], dtype=int))
+
+
+def fit_configural(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: FitSettings,
+                   items: list[str] | None = None) -> tuple[LCAFit, list[LCAFit]]:
+    """All parameters free per group: one model per group; returns (combined, per-group fits)."""
+    X = np.asarray(X, dtype=float)
+    labels, index = _group_index(groups)
+    per_group = [
+        fit_single(X[index == g], n_classes, settings, salt=1000 * n_classes + g, items=items,
+                   group=labels[g])
+        for g in range(len(labels))
+    ]
+    combined = LCAFit(
+        kind="configural", n_classes=n_classes, items=list(items or range(X.shape[1])),
+        groups=labels,
+        item_probabilities=np.concatenate([f.item_probabilities for f in per_group]),
+        class_shares=np.concatenate([f.class_shares for f in per_group]),
+        log_likelihood=float(sum(f.log_likelihood for f in per_group)),
+        n_parameters=n_parameters("configural", n_classes, X.shape[1], len(labels)),
+        n_obs=X.shape[0], converged=all(f.converged for f in per_group),
+        starts=settings.starts,
+        best_ll_replications=min(f.best_ll_replications for f in per_group),
+        start_log_likelihoods=[],
+    )
+    return _finish(combined, X, index), per_group
+
+
+def fit_invariant(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: FitSettings,
+                  items: list[str] | None = None) -> LCAFit:
+    """Item-response probabilities shared across groups, class shares free per group."""
+    X = np.asarray(X, dtype=float)
+    labels, index = _group_index(groups)
+    Y = group_dummies(index, len(labels))
+    model, ll, converged, lls = _best_of_starts(X, Y, n_classes, settings, salt=7 * n_classes + 1)
+    pis = model.get_parameters()["measurement"]["pis"]
+    # Class shares per group from the fitted covariate model, one representative row per group.
+    rep = np.array([np.flatnonzero(index == g)[0] for g in range(len(labels))])
+    beta = model.get_parameters()["structural"]["beta"]  # (K, 1 + n_dummies), intercept first
+    eta = np.column_stack([np.ones(len(rep)), Y[rep]]) @ beta.T
+    shares = np.exp(eta - logsumexp(eta, axis=1, keepdims=True))
+    fit = LCAFit(
+        kind="invariant", n_classes=n_classes, items=list(items or range(X.shape[1])),
+        groups=labels, item_probabilities=pis[None, :, :], class_shares=np.asarray(shares),
+        log_likelihood=ll,
+        n_parameters=n_parameters("invariant", n_classes, X.shape[1], len(labels)),
+        n_obs=X.shape[0], converged=converged, starts=settings.starts,
+        best_ll_replications=_replications(lls, ll, settings.ll_replication_tol),
+        start_log_likelihoods=lls,
+    )
+    return _finish(fit, X, index)
+
+
+def group_index_for(fit: LCAFit, groups: np.ndarray) -> np.ndarray:
+    """Index of each row's group in ``fit.groups``; unknown groups are an error."""
+    lookup = {g: i for i, g in enumerate(fit.groups)}
+    values = np.asarray(groups).astype(str)
+    missing = sorted(set(values) - set(lookup))
+    if missing:
+        raise ValueError(f"groups not in the fitted model: {', '.join(missing)}")
+    return np.array([lookup[v] for v in values], dtype=int)
+
+
+def permute(fit: LCAFit, order: np.ndarray) -> LCAFit:
+    """The same model with classes reordered: new class i is old class order[i]."""
+    order = np.asarray(order)
+    fit.item_probabilities = fit.item_probabilities[:, order, :]
+    fit.class_shares = fit.class_shares[:, order]
+    return fit
+
+
+def to_dict(fit: LCAFit) -> dict:
+    """JSON-serialisable parameters and statistics."""
+    out = fit.summary()
+    out.update(
+        items=list(fit.items), groups=list(fit.groups),
+        item_probabilities=fit.item_probabilities.tolist(),
+        class_shares=fit.class_shares.tolist(),
+        start_log_likelihoods=list(fit.start_log_likelihoods),
+    )
+    return out
+
+
+def from_dict(data: dict) -> LCAFit:
+    fit = LCAFit(
+        kind=data["model"], n_classes=int(data["classes"]), items=list(data["items"]),
+        groups=list(data["groups"]),
+        item_probabilities=np.asarray(data["item_probabilities"], dtype=float),
+        class_shares=np.asarray(data["class_shares"], dtype=float),
+        log_likelihood=float(data["log_likelihood"]), n_parameters=int(data["n_parameters"]),
+        n_obs=int(data["n_obs"]), converged=bool(data["converged"]), starts=int(data["starts"]),
+        best_ll_replications=int(data["best_ll_replications"]),
+        start_log_likelihoods=list(data.get("start_log_likelihoods", [])),
+    )
+    fit.entropy = float(data.get("entropy", float("nan")))
+    fit.smallest_class_share = float(data.get("smallest_class_share", float("nan")))
+    return fit

@@ -1,0 +1,53 @@
+"""Social gradient section: Figure 18 and forest plots, estimates beside truth and published
+values, convergence flags, social-gradient scores, income-band rates and the sample-size simulation."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+PUBLISHED_SCORES = {
+    ("referral", 0.0): "es_social_gradient_referrals_la_at_mean_deprivation",
+    ("referral", 10.0): "es_social_gradient_referrals_la_10pc_more_deprived",
+    ("referral", -10.0): "es_social_gradient_referrals_la_10pc_less_deprived",
+    ("cpp", 0.0): "es_social_gradient_cp_plans",
+}
+
+
+def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
+    effects = pd.read_csv(inputs["effects"])
+    overall = effects[effects["stratum_type"] == "all"][["threshold", "model", "term", "rr", "rr_low", "rr_high", "converged"]]
+    comparison = pd.read_csv(inputs["truth_comparison"])
+    truth_table = comparison[comparison["stratum_type"] == "all"][
+        ["threshold", "model", "term", "truth_rr", "rr", "rr_low", "rr_high", "z", "within_max_z", "ci_covers_truth"]
+    ] if len(comparison) else comparison
+    convergence = pd.read_csv(inputs["convergence"])
+    not_converged = convergence[~convergence["converged"].astype(bool)]
+    headline = yaml.safe_load(Path(inputs["headline"]).read_text()).get("figures", {})
+    scores = pd.read_csv(inputs["scores"])
+    scores["published"] = [
+        headline.get(PUBLISHED_SCORES.get((t, float(s)), ""), {}).get("value") for t, s in zip(scores["threshold"], scores["la_shift_points"])
+    ]
+    per_la = pd.read_csv(inputs["scores_per_la"])
+    bands = pd.read_csv(inputs["bands"])
+    forests = sorted(Path(inputs["forests"]).glob("*.png"))
+    return {
+        "summary": json.loads(Path(inputs["summary"]).read_text()),
+        "overall": overall,
+        "truth_table": truth_table,
+        "not_converged": not_converged,
+        "published_fig18": pd.DataFrame(json.loads(Path(inputs["summary"]).read_text())["published_vs_reproduced"]),
+        "scores": scores[["threshold", "at", "ratio", "ratio_low", "ratio_high", "published", "converged"]],
+        "per_la_range": per_la.groupby("threshold")["ratio"].agg(["min", "max", "count"]).reset_index(),
+        "per_la_range_published": headline.get("es_social_gradient_referrals_per_la_range", {}),
+        "correlation": pd.DataFrame(json.loads(Path(inputs["scores_correlation"]).read_text())).T.reset_index(names="threshold"),
+        "bands": bands[bands["threshold"] == "referral"][["income_band", "lsoas", "children", "rate_per_10000", "suppressed"]],
+        "band_published": (headline.get("es_referral_rate_least_deprived_neighbourhoods_key_findings", {}).get("value"),
+                           headline.get("es_referral_rate_most_deprived_neighbourhoods_key_findings", {}).get("value")),
+        "forests": [str(p) for p in forests],
+        "power_curve": pd.read_csv(inputs["power_curve"]),
+        "power": json.loads(Path(inputs["power_summary"]).read_text()),
+    }

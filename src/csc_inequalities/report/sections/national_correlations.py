@@ -1,0 +1,90 @@
+"""Report section: Table 6 reproduced and compared with the published values, the consistent
+associations (METHODS §A.4) and the correlelograms (§A.5), from the correlation rules' files."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def stars(p: float) -> str:
+    if pd.isna(p):
+        return ""
+    return "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def table6_wide(table6: pd.DataFrame) -> pd.DataFrame:
+    """Table 6 laid out as printed: one row per indicator, rho with stars per year, then N."""
+    frame = table6.copy()
+    frame["cell"] = frame.apply(lambda r: f"{r['rho']:.3f}{stars(r['p'])}", axis=1)
+    order = list(dict.fromkeys(frame["indicator"]))
+    rho = frame.pivot(index="indicator", columns="year", values="cell").reindex(order)
+    n = frame.pivot(index="indicator", columns="year", values="n").reindex(order).astype("Int64")
+    rho.columns = [f"rho {c}" for c in rho.columns]
+    n.columns = [f"N {c}" for c in n.columns]
+    return rho.join(n).reset_index()
+
+
+def _integers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Counts read back from CSV with gaps come as floats; show them as integers."""
+    for col in columns:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
+    cfg = config["national_analysis"]
+    dictionary = pd.read_csv(inputs["dictionary"])
+    labels = dict(zip(dictionary["indicator"], dictionary["label"]))
+    comparison = _integers(pd.read_csv(inputs["comparison"]), ["n_published", "n_reproduced"])
+    comparison_primary = comparison[comparison["primary"]].drop(columns=["primary"])
+    alternatives = comparison[~comparison["primary"]].drop(columns=["primary"])
+    # For rows with competing definitions: which one is nearest the published value, each year.
+    multi = comparison.groupby("indicator")["source_indicator"].transform("nunique") > 1
+    closest = comparison[multi & comparison["closest"]][
+        ["indicator", "year", "source_indicator", "rho_published", "rho_reproduced", "diff",
+         "n_published", "n_reproduced"]
+    ]
+    edges = pd.read_csv(inputs["edges"])
+    edge_table = pd.DataFrame({
+        "indicator_a": edges["indicator_a"].map(labels).fillna(edges["indicator_a"]),
+        "indicator_b": edges["indicator_b"].map(labels).fillna(edges["indicator_b"]),
+        "sign": edges["sign"].map({1: "+", -1: "−"}),
+        "mean_rho_recent": edges["mean_rho_recent"],
+        "route": edges["route"],
+        "earlier_years_checked": edges["earlier_years_checked"],
+    }).sort_values(["route", "indicator_a", "indicator_b"])
+    assessment = pd.read_csv(inputs["assessment"])
+    routes = edges["route"].value_counts().to_dict()
+    # Pairs that cannot pass by construction: a recent year missing and no earlier years (e.g.
+    # workforce series, which start in September 2015 = year 2016).
+    recent = cfg["consistency"]["recent_years"]
+    no_route = assessment[(assessment["recent_years_present"] < len(recent))
+                          & assessment["earlier_years_checked"].isna()
+                          & (assessment["recent_years_present"] > 0)]
+    late = sorted(set(no_route["indicator_a"]) | set(no_route["indicator_b"]))
+    late_counts = {i: int(((no_route["indicator_a"] == i) | (no_route["indicator_b"] == i)).sum()) for i in late}
+    late_indicators = [labels.get(i, i) for i, c in late_counts.items() if c >= max(late_counts.values(), default=0) / 2]
+    themes = [
+        {"key": f"theme__{name}", "provenance_key": f"theme__{name}_provenance",
+         "caption": f"{theme['title']}: consistent associations among {len(theme['indicators'])} "
+                    "indicators (solid positive, dashed negative, width by mean |rho| 2015–2017)."}
+        for name, theme in cfg["themes"].items()
+    ]
+    return {
+        "table6_wide": table6_wide(pd.read_csv(inputs["table6"])),
+        "comparison_primary": comparison_primary,
+        "alternatives": alternatives,
+        "closest": closest,
+        "largest_diff": _integers(pd.read_csv(inputs["largest_diff"]), ["year_of_max"]),
+        "edge_table": edge_table,
+        "n_pairs": len(assessment),
+        "n_edges": len(edges),
+        "routes": routes,
+        "n_no_route": len(no_route),
+        "late_indicators": late_indicators,
+        "themes": themes,
+        "consistency": cfg["consistency"],
+        "tolerance": cfg["table6"]["tolerance"],
+        "imd_indicator": cfg["imd_indicator"],
+    }

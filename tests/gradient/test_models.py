@@ -1,0 +1,91 @@
+"""Model recovery and agreement between two implementations (glmmTMB vs lme4::glmer.nb)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from csc_inequalities.gradient.models import compare_with_truth, effects_frame, fit_gradient, is_converged, model_frame
+
+# Tolerance of the engine-agreement test: both maximise the same Laplace-approximated likelihood,
+# so fixed effects must agree to optimiser precision (absolute 2e-3 on the log scale) and SEs within 2%.
+AGREE_ABS = 2e-3
+AGREE_SE_REL = 0.02
+
+
+@pytest.fixture(scope="module")
+def fitted(simulated):
+    frame, truth = simulated
+    return fit_gradient(frame, "referral", "all", "all"), frame, truth
+
+
+def test_recovers_generating_parameters(fitted):
+    result, frame, truth = fitted
+    assert result["converged"]
+    eff = effects_frame([result]).set_index(["model", "term"])
+    for term, true in (("lsoa_decile", truth["log_rr_lsoa"]), ("la_decile", truth["log_rr_la"])):
+        row = eff.loc[("adjusted", term)]
+        assert abs(row["estimate"] - true) / row["se"] < 2.5, (term, row["estimate"], true)
+        assert row["rr_low"] < row["rr"] < row["rr_high"]
+
+
+def test_truth_fit_on_expected_counts_agrees(fitted):
+    """The truth (same model on noise-free expected counts) lies within 2.5 SE of the estimate."""
+    result, frame, _ = fitted
+    expected = frame.assign(count=frame["expected"])
+    truth = effects_frame([fit_gradient(expected, "referral", "all", "all")])
+    cmp = compare_with_truth(effects_frame([result]), truth)
+    assert len(cmp) == 3
+    assert cmp["within_max_z"].all(), cmp[["model", "term", "z"]]
+
+
+def test_glmmtmb_agrees_with_glmer_nb(fitted):
+    result, frame, _ = fitted
+    other = fit_gradient(frame, "referral", "all", "all", engine="glmer.nb")
+    a = result["fits"]["adjusted"]
+    b = other["fits"]["adjusted"]
+    assert a["term"] == b["term"]
+    np.testing.assert_allclose(a["estimate"], b["estimate"], atol=AGREE_ABS)
+    np.testing.assert_allclose(a["se"], b["se"], rtol=AGREE_SE_REL)
+    assert a["dispersion"] == pytest.approx(b["dispersion"], rel=0.01)
+
+
+def test_no_events_and_single_la_are_flagged(simulated):
+    frame, _ = simulated
+    zero = frame.assign(count=0)
+    result = fit_gradient(zero, "referral", "all", "all")
+    assert not result["converged"]
+    assert result["fits"]["adjusted"]["status"] == "no children reached the threshold"
+    one_la = frame[frame["la_code"] == frame["la_code"].iloc[0]]
+    result = fit_gradient(one_la, "referral", "all", "all")
+    assert result["fits"]["adjusted"]["status"] == "fewer than 2 LAs: no LA random intercept"
+    assert effects_frame([result])["rr"].isna().all()
+
+
+def test_is_converged_requires_positive_definite_hessian():
+    fit = {"ok": True, "convergence": 0, "pd_hessian": True, "se": [0.1, 0.2]}
+    assert is_converged(fit)
+    assert not is_converged({**fit, "pd_hessian": False})
+    assert not is_converged({**fit, "convergence": 1})
+    assert not is_converged({**fit, "se": [0.1, float("nan")]})
+
+
+def test_model_frame_centres_deciles():
+    table = pd.DataFrame({"count": [1, 2], "population_years": [10.0, 0.0], "la_code": ["A", "B"],
+                          "lsoa_decile_least1": [1, 10], "la_decile_least1": [10, 1]})
+    frame = model_frame(table)
+    assert len(frame) == 1  # the zero-offset row cannot enter a log offset
+    assert frame.loc[0, "lsoa_decile_c"] == -4.5 and frame.loc[0, "la_decile_c"] == 4.5
+
+
+def test_boundary_fits_are_reported_as_limits():
+    """Poisson counts and no LA effect: the NB dispersion and LA variance sit on their boundaries;
+    the limit model is reported, flagged, and still recovers the gradient."""
+    from csc_inequalities.gradient.simulate import SimulationParameters, simulate_counts
+
+    frame, truth = simulate_counts(SimulationParameters(la_sd=0.0, theta=1e7, lsoas_per_la=100), seed=4)
+    result = fit_gradient(frame, "referral", "all", "all")
+    fit = result["fits"]["adjusted"]
+    assert fit["converged"], fit["status"]
+    eff = effects_frame([result]).set_index(["model", "term"]).loc[("adjusted", "lsoa_decile")]
+    assert abs(eff["estimate"] - truth["log_rr_lsoa"]) / eff["se"] < 2.5
+    if fit["boundary"]:
+        assert fit["status"].startswith("converged at a boundary: ")

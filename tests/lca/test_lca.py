@@ -1,0 +1,265 @@
+"""Tests of the latent class strand: items, samples, models, matching, correction, tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csc_inequalities.lca import analysis, correction, items, matching, sampling, simulate
+from csc_inequalities.lca import model as lcm
+
+ROOT = Path(__file__).resolve().parents[2]
+PUBLISHED = ROOT / "resources" / "lca" / "published"
+
+# A small planted mixture: 3 classes, 8 items, 3 LAs with different class shares.
+SMALL_TRUTH = {
+    "class_names": {1: "a", 2: "b", 3: "c"},
+    "item_probabilities": {
+        1: dict(zip("ABCDEFGH", [0.9, 0.8, 0.1, 0.1, 0.05, 0.1, 0.2, 0.05])),
+        2: dict(zip("ABCDEFGH", [0.1, 0.1, 0.85, 0.9, 0.1, 0.05, 0.3, 0.1])),
+        3: dict(zip("ABCDEFGH", [0.1, 0.2, 0.1, 0.2, 0.8, 0.9, 0.7, 0.6])),
+    },
+    "class_shares": {
+        "E1": {1: 0.6, 2: 0.3, 3: 0.1},
+        "E2": {1: 0.2, 2: 0.5, 3: 0.3},
+        "E3": {1: 0.3, 2: 0.2, 3: 0.5},
+    },
+}
+FAST = lcm.FitSettings(starts=4, seed=11, abs_tol=1e-7, screen_iter=15, refine=2)
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    frame = simulate.simulate_episodes(SMALL_TRUTH, 1500, seed=3)
+    codes = list("ABCDEFGH")
+    X = frame[[f"factor_{c}" for c in codes]].to_numpy(float)
+    return frame, X, frame["la_code"].to_numpy(), codes
+
+
+@pytest.fixture(scope="module")
+def invariant_fit(small_data):
+    _, X, groups, codes = small_data
+    return lcm.fit_invariant(X, groups, 3, FAST, items=codes)
+
+
+def test_invariant_model_recovers_planted_mixture(small_data, invariant_fit):
+    _, X, groups, codes = small_data
+    truth = matching.truth_profiles(SMALL_TRUTH["item_probabilities"])
+    estimated = analysis.profiles_frame(invariant_fit)
+    est_shares = pd.DataFrame(invariant_fit.class_shares, index=invariant_fit.groups,
+                              columns=[1, 2, 3])
+    truth_shares = pd.DataFrame(SMALL_TRUTH["class_shares"]).T
+    result = matching.recovery(estimated, truth, est_shares, truth_shares)
+    # 4,500 rows, well-separated classes: SE of an item probability is about 0.01-0.015.
+    assert result["item_mae"] < 0.02
+    assert result["item_max_error"] < 0.06
+    assert result["share_max_error"] < 0.05
+    assert sorted(result["matching"]["reference_class"]) == [1, 2, 3]
+
+
+def test_log_likelihood_matches_independent_numpy_computation(small_data, invariant_fit):
+    _, X, groups, _ = small_data
+    index = lcm.group_index_for(invariant_fit, groups)
+    # Independent computation: loop over classes with explicit Bernoulli products.
+    p = invariant_fit.shared_item_probabilities()
+    shares = invariant_fit.class_shares[index]  # (n, K)
+    like = np.zeros(len(X))
+    for k in range(p.shape[0]):
+        like += shares[:, k] * np.prod(np.where(X == 1, p[k], 1 - p[k]), axis=1)
+    assert invariant_fit.log_likelihood == pytest.approx(np.log(like).sum(), abs=1e-6)
+    assert lcm.log_likelihood(X, index, invariant_fit.item_probabilities,
+                              invariant_fit.class_shares) == pytest.approx(np.log(like).sum(),
+                                                                           abs=1e-6)
+
+
+def test_one_class_one_item_log_likelihood_by_hand():
+    X = np.array([[1.0]] * 30 + [[0.0]] * 70)
+    fit = lcm.fit_single(X, 1, lcm.FitSettings(starts=1, screen_iter=0))
+    assert fit.item_probabilities[0, 0, 0] == pytest.approx(0.3, abs=1e-9)
+    assert fit.log_likelihood == pytest.approx(30 * np.log(0.3) + 70 * np.log(0.7), abs=1e-6)
+    assert fit.n_parameters == 1
+    assert fit.bic == pytest.approx(-2 * fit.log_likelihood + np.log(100))
+
+
+def test_configural_log_likelihood_at_least_invariant(small_data, invariant_fit):
+    _, X, groups, codes = small_data
+    configural, per_la = lcm.fit_configural(X, groups, 3, FAST, items=codes)
+    assert configural.log_likelihood >= invariant_fit.log_likelihood
+    assert configural.log_likelihood == pytest.approx(sum(f.log_likelihood for f in per_la))
+    # Configural has more parameters: 3 LAs x (2 + 24) against 24 + 3 x 2.
+    assert configural.n_parameters == 78
+    assert invariant_fit.n_parameters == 30
+
+
+def test_parameter_count_agrees_with_stepmix(small_data):
+    _, X, groups, _ = small_data
+    labels, index = lcm._group_index(groups)
+    model, _ = lcm._run(X, lcm.group_dummies(index, len(labels)), 3, FAST, seed=1, max_iter=5)
+    assert model.n_parameters == lcm.n_parameters("invariant", 3, X.shape[1], len(labels))
+
+
+def test_label_matching_invariant_to_class_permutation():
+    reference, names = matching.published_reference(
+        pd.read_csv(PUBLISHED / "lca_class_profiles.csv"),
+        pd.read_csv(PUBLISHED / "profile_factor_codes.csv"))
+    truth = matching.truth_profiles(simulate.default_truth()["item_probabilities"])
+    base = matching.match_classes(truth, reference).set_index("estimated_class")["reference_class"]
+    # The planted profiles follow the published ones: each class maps to its own published id.
+    assert base.to_dict() == {k: k for k in range(1, 8)}
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        perm = rng.permutation(7) + 1
+        shuffled = truth.loc[perm].set_axis(range(101, 108))  # new arbitrary labels
+        result = matching.match_classes(shuffled, reference)
+        for new_label, old in zip(range(101, 108), perm):
+            assert result.set_index("estimated_class").loc[new_label, "reference_class"] == old
+
+
+def test_exclusion_rule_on_constructed_counts():
+    frame = pd.DataFrame({
+        "factor_16A": [True] * 12 + [False] * 3,   # 12: kept
+        "factor_5A": [True] * 9 + [False] * 6,     # 9 < 10: dropped for count
+        "factor_3C": [True] * 15,                  # household member: dropped
+        "factor_21": [True] * 11 + [False] * 4,    # no factors: dropped
+        "factor_13A": [True] * 10 + [None] * 5,    # exactly 10 (missing = not recorded): kept
+    })
+    table = items.select_items(frame, items.DEFAULT_EXCLUDED, min_count=10).set_index("factor_code")
+    assert table.loc["16A"].tolist() == [12, True, ""]
+    assert table.loc["5A"].tolist() == [9, False, "count 9 < 10"]
+    assert table.loc["3C"].tolist() == [15, False, "excluded: another household member"]
+    assert table.loc["21"].tolist() == [11, False, "excluded: no factors"]
+    assert table.loc["13A"].tolist() == [10, True, ""]
+
+
+def test_samples_are_balanced_disjoint_and_seeded():
+    frame = pd.DataFrame({"episode_id": [f"e{i}" for i in range(130)],
+                          "la_code": ["A"] * 100 + ["B"] * 30})
+    s = sampling.draw_samples(frame, 40, seed=9)
+    sizes = sampling.sample_sizes(s).set_index("la_code")
+    assert sizes.loc["A"].tolist() == [40, 40]
+    assert sizes.loc["B"].tolist() == [30, 0]
+    assert not s["episode_id"].duplicated().any()
+    again = sampling.draw_samples(frame.sample(frac=1, random_state=1), 40, seed=9)
+    pd.testing.assert_frame_equal(s, again)
+    assert not s.equals(sampling.draw_samples(frame, 40, seed=10))
+
+
+def test_ml_correction_recovers_joint_from_expected_counts():
+    D = np.array([[0.9, 0.08, 0.02], [0.1, 0.85, 0.05], [0.05, 0.15, 0.8]])
+    true_joint = np.array([[300.0, 100.0], [50.0, 250.0], [200.0, 100.0]])  # class x category
+    observed = D.T @ true_joint  # expected modal-class x category counts
+    corrected = correction.ml_corrected_joint(observed, D)
+    np.testing.assert_allclose(corrected, true_joint, rtol=1e-5)
+    # The naive table is off by the misclassification.
+    assert np.abs(observed - true_joint).max() > 20
+
+
+def test_ml_correction_beats_naive_on_fitted_model(small_data, invariant_fit):
+    frame, X, groups, _ = small_data
+    ids = [1, 2, 3]
+    order = matching.match_classes(analysis.profiles_frame(invariant_fit),
+                                   matching.truth_profiles(SMALL_TRUTH["item_probabilities"]))
+    to_true = dict(zip(order["estimated_class"], order["reference_class"]))
+    post = lcm.posterior_probabilities(X, lcm.group_index_for(invariant_fit, groups), invariant_fit)
+    modal = np.array([to_true[k + 1] for k in post.argmax(axis=1)])
+    inverse = [ids.index(to_true[k]) for k in ids]
+    post_true = np.empty_like(post)
+    post_true[:, inverse] = post  # columns in true-class order
+    table = correction.crosstab_naive_and_corrected(modal, frame["la_code"], post_true, ids,
+                                                    strata=frame["la_code"].to_numpy())
+    table["share_naive"] = table["n_naive"] / table.groupby("category")["n_naive"].transform("sum")
+    table["share_corr"] = table["n_corrected"] / table.groupby("category")["n_corrected"].transform("sum")
+    table["truth"] = [SMALL_TRUTH["class_shares"][c][k] for k, c in zip(table["class_id"], table["category"])]
+    err_naive = (table["share_naive"] - table["truth"]).abs().max()
+    err_corr = (table["share_corr"] - table["truth"]).abs().max()
+    assert err_corr < 0.04
+    assert err_corr <= err_naive + 1e-9
+
+
+def test_assign_episodes_covers_every_episode(small_data, invariant_fit):
+    frame, _, _, codes = small_data
+    episodes = frame.copy()
+    episodes.loc[episodes.index[:5], "assessed"] = False
+    eligible = items.lca_population(episodes, assessed_only=True, require_any_factor=False,
+                                    codes=codes)
+    out = analysis.assign_episodes(invariant_fit, [1, 2, 3], {1: "a", 2: "b", 3: "c"},
+                                   episodes, eligible)
+    assert len(out) == len(episodes)
+    assert out["class_id"].isna().sum() == 5
+    probs = out.filter(like="posterior_class_").to_numpy()
+    np.testing.assert_allclose(probs[5:].sum(axis=1), 1.0)
+    assert (out["class_id"].dropna().astype(int).to_numpy()
+            == probs[5:].argmax(axis=1) + 1).all()
+
+
+def _assigned_frame(n_per_la=400, seed=21):
+    truth = simulate.default_truth(["E1", "E2"])
+    episodes = simulate.add_covariates(simulate.simulate_episodes(truth, n_per_la, seed=seed), seed)
+    # Posteriors concentrated on the true class (a well-classified model), modal = true class.
+    k = episodes["true_class"].to_numpy() - 1
+    post = np.full((len(episodes), 7), 0.02)
+    post[np.arange(len(episodes)), k] = 0.88
+    for j in range(7):
+        episodes[f"posterior_class_{j + 1}"] = post[:, j]
+    episodes["class_id"] = episodes["true_class"]
+    return episodes, truth
+
+
+def test_class_tables_are_disclosure_controlled_and_carry_published_values():
+    from csc_inequalities.lca.tables import build_tables
+
+    assigned, truth = _assigned_frame()
+    tables = build_tables(assigned, truth["class_names"], str(PUBLISHED), min_cell=10)
+    t14 = tables["table14"]
+    # No published count below 10 survives (zeros are true zeros and allowed).
+    shown = t14["n_naive"].dropna()
+    assert not ((shown > 0) & (shown < 10)).any()
+    assert t14["suppressed"].any()  # 800 episodes over 7 classes x 4 thresholds: some small cells
+    assert t14.loc[t14["suppressed"], "pct_corrected"].isna().all()
+    # Published values sit beside the reproduced ones (Table 14, Neglect, CP Plan = 15%).
+    row = t14[(t14["class_id"] == 1) & (t14["category"] == "CP Plan")]
+    assert row["published_percent"].iloc[0] == 15
+    # Row percentages of an unsuppressed class sum to 100.
+    full = t14.groupby("class_id").filter(lambda g: not g["suppressed"].any())
+    for _, group in full.groupby("class_id"):
+        assert group["pct_naive"].sum() == pytest.approx(100.0)
+        assert group["pct_corrected"].sum() == pytest.approx(100.0)
+    # Table 11 per-LA naive counts equal the direct cross-tabulation.
+    t11 = tables["table11"].set_index(["class_id", "category"])
+    direct = assigned.groupby(["class_id", "la_code"]).size()
+    for (k, la), n in direct.items():
+        if not t11.loc[(k, la), "suppressed"]:
+            assert t11.loc[(k, la), "n_naive"] == n
+
+
+def test_table17_counts_plans_matching_their_factor():
+    from csc_inequalities.lca.tables import cp_category_matched
+
+    frame = pd.DataFrame({
+        "cpp": [True] * 60 + [False] * 5,
+        "cpp_initial_category": ["Neglect"] * 50 + ["Sexual abuse"] * 10 + [None] * 5,
+        "factor_16A": [True] * 40 + [False] * 10 + [False] * 15,
+        "factor_17A": False, "factor_18A": False,
+        "factor_19A": [False] * 50 + [True] * 3 + [False] * 7 + [False] * 5,
+    })
+    table = cp_category_matched(frame, PUBLISHED, min_cell=10).set_index("cp_plan_category")
+    assert table.loc["Neglect", "percent"] == pytest.approx(80.0)
+    assert table.loc["Neglect", "published_percent"] == 76
+    assert bool(table.loc["Sexual abuse", "suppressed"])  # 3 of 10: below 10
+    assert np.isnan(table.loc["Sexual abuse", "percent"])
+
+
+def test_final_model_choice_falls_back_to_invariant(invariant_fit):
+    from csc_inequalities.lca.io import choose_final
+
+    table = pd.DataFrame({"model": ["configural", "invariant"], "classes": [3, 3],
+                          "bic": [100.0, 120.0]})
+    fit, choice = choose_final(table, {"invariant_3": lcm.to_dict(invariant_fit)})
+    assert fit.kind == "invariant" and fit.n_classes == 3
+    assert choice["bic_best_model"] == "configural"
+    assert "invariant 3-class model is used" in choice["note"]
+    back = lcm.from_dict(lcm.to_dict(invariant_fit))
+    np.testing.assert_array_equal(back.item_probabilities, invariant_fit.item_probabilities)
+    assert back.bic == pytest.approx(invariant_fit.bic)
