@@ -115,6 +115,24 @@ def write_la(folder: Path, la_index: int, years: list[int], referrals_per_year: 
     return LAFiles(f"E09{la_index:06d}", files, str(folder / "ssda903_episodes.csv"), str(folder / "child_lsoa.csv"))
 
 
+def merge_step(paths: list[str], work: Path) -> dict:
+    import subprocess
+
+    code = (
+        "import json, resource, sys, time, pandas as pd\n"
+        "from csc_inequalities.childlevel.pipeline import merge_las\n"
+        "paths = json.loads(sys.argv[1]); out = sys.argv[2]\n"
+        "counts = out + '/counts.csv'\n"
+        "pd.DataFrame(columns=['la_code', 'rule', 'action', 'findings', 'description']).to_csv(counts, index=False)\n"
+        "t = time.perf_counter()\n"
+        "merge_las(paths, [counts], out + '/all.parquet', out + '/v.csv', out + '/e.csv', out + '/s.json', 10, False, True, 'benchmark')\n"
+        "print(json.dumps({'seconds': round(time.perf_counter() - t, 1), 'las': len(paths),"
+        " 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(paths), str(work)], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--las", type=int, default=6)
@@ -149,12 +167,20 @@ def main(argv=None) -> int:
             validated = time.perf_counter()
             episodes = build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, files.la_code, years[-1])
             built = time.perf_counter()
+            (work / "episodes").mkdir(exist_ok=True)
+            episodes.to_parquet(work / "episodes" / f"{files.la_code}.parquet", index=False)
             per_la.append({"generate_s": generated - started, "validate_s": validated - generated,
                            "episodes_s": built - validated, "episodes": len(episodes),
                            "input_mb": sum(os.path.getsize(p) for p in files.all_paths()) / 1e6,
                            "findings": len(loaded.findings)})
             shutil.rmtree(work / f"la{index}")
             print(f"LA {index + 1}/{args.las}: {per_la[-1]}", file=sys.stderr)
+        # The merge rule (all LAs -> episodes.parquet + disclosure-controlled counts), in a child
+        # process so that its peak memory is its own. With --sample-las the sampled LAs' tables are
+        # repeated to the full number of LAs (the merge does not look at the values).
+        sampled = sorted((work / "episodes").glob("*.parquet"))
+        paths = [str(sampled[i % len(sampled)]) for i in range(args.las)]
+        merge = merge_step(paths, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     frame = pd.DataFrame(per_la)
@@ -173,6 +199,7 @@ def main(argv=None) -> int:
                     "validate_plus_episodes_per_la_max": round(float(per_job.max()), 1),
                     "workflow_wall_2_cores_estimate": round(float(per_job.sum() * scale) / 2, 1)},
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        "merge": merge,
         "peak_rss_mb": round(peak_rss_mb(), 0),
         "findings": int(frame["findings"].sum()),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},

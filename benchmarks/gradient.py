@@ -49,6 +49,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "gradient.json"))
+    parser.add_argument("--results-dir", default=str(ROOT / "results"),
+                        help="results/ of a finished run whose provenance records give the strand's total time")
     args = parser.parse_args()
 
     from csc_inequalities.gradient import r_engine
@@ -66,7 +68,7 @@ def main() -> None:
         "default_size": default,
         "national_size": national,
         "target_seconds_per_model_national": 30,
-        "strand_rules": strand_time(ROOT / "results"),
+        "strand_rules": {"results_dir": args.results_dir, **strand_time(Path(args.results_dir))},
         # ru_maxrss is in KiB on Linux; it includes the embedded R session.
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average_1min": os.getloadavg()[0],

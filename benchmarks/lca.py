@@ -41,7 +41,8 @@ from csc_inequalities.lca import simulate  # noqa: E402
 
 LAS = ["E09000001", "E09000002", "E08000003", "E06000004", "E10000005", "E08000006"]
 TARGETS = ["results/lca/recovery.json", "results/lca/configural_sweep.csv",
-           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv"]
+           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv",
+           "results/lca/tables/table13.csv"]
 
 
 def default_lca_config() -> dict:
@@ -90,6 +91,15 @@ def make_run_dir(directory: Path, episodes, truth) -> None:
     (directory / "results" / "synthetic").mkdir()
     episodes.to_parquet(record / "episodes.parquet", index=False)
     (directory / "results" / "synthetic" / "truth.yaml").write_text(yaml.safe_dump({"lca": truth}))
+    (directory / "results" / "lsoa").mkdir()
+    for name in ("lsoa_population.parquet", "lsoa_reference.parquet"):
+        shipped = ROOT / "results" / "lsoa" / name
+        if shipped.exists():
+            shutil.copy(shipped, directory / "results" / "lsoa" / name)
+    if not (directory / "results" / "lsoa" / "lsoa_population.parquet").exists():
+        population, reference = simulate.simulate_population(sorted(episodes["la_code"].unique()))
+        population.to_parquet(directory / "results" / "lsoa" / "lsoa_population.parquet")
+        reference.to_parquet(directory / "results" / "lsoa" / "lsoa_reference.parquet")
 
 
 def run_measured(cmd: list[str], cwd: Path) -> dict:
@@ -153,7 +163,7 @@ def main() -> None:
                 summary = json.loads(recovery.read_text())
                 result["recovery"] = {k: summary[k] for k in (
                     "item_mae", "item_max_error", "share_max_error", "pass_item_mae",
-                    "pass_item_max", "pass_share_max_model")}
+                    "pass_item_max", "pass_share_max_model", "pass_share_max_corrected")}
             fit_table = directory / "results/lca/invariance_fit.csv"
             if fit_table.exists():
                 import pandas as pd

@@ -48,3 +48,12 @@ def test_bad_input_gives_its_expected_messages(name, monkeypatch):
             load_la(_files(name, spec["input"]), lsoa, b"k" * 32)
         first_error = findings.loc[findings["action"] == "error", "message"].iloc[0]
         assert first_error in str(error.value)
+
+
+def test_without_an_lsoa_table_every_child_is_an_unknown_lsoa_warning(monkeypatch):
+    monkeypatch.chdir(BAD)
+    _, _, _, findings, _ = validate_la(LAFiles("E09000001", {2017: "valid_2017.xml"}), LSOA_CODES)
+    assert findings["message"].tolist() == [
+        "[unknown_lsoa] valid_2017.xml, child BADCHILD01, child LSOA, field LSOA11CD: expected an English LSOA 2011 "
+        "code in the LSOA reference, found no row for this child"]
+    assert findings["action"].tolist() == ["warn"]

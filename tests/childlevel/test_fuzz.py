@@ -71,13 +71,13 @@ def _episodes(draw):
         assessments=[(later().isoformat(), draw(st.lists(st.sampled_from(["1A", "22B", "23A", "16A", "21"]), max_size=3)))
                      for _ in range(draw(st.integers(0, 2)))],
         plans=[later().isoformat() for _ in range(draw(st.integers(0, 1)))],
-        s47=[(later().isoformat(), draw(st.sampled_from([None, referral.isoformat()]))) for _ in range(draw(st.integers(0, 2)))],
+        s47=[(d, draw(st.sampled_from([None, d]))) for d in (later().isoformat() for _ in range(draw(st.integers(0, 2))))],
         cpps=[(later().isoformat(), None, draw(st.sampled_from(["NEG", "EMO", "PHY", "SAB", "MUL"])), "NEG")
               for _ in range(draw(st.integers(0, 2)))],
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(_episodes(), min_size=1, max_size=3), min_size=1, max_size=4))
 def test_valid_random_returns_give_consistent_flags(tmp_path, children_episodes):
     import pandas as pd
@@ -101,3 +101,18 @@ def test_valid_random_returns_give_consistent_flags(tmp_path, children_episodes)
     assert (~frame["repeat_cpp"] | frame["cpp"]).all()
     assert (~frame["assessed_not_cin"] | frame["assessed"]).all()
     assert frame["age_group"].eq("5-9").all() or frame["age_group"].isin(["1-4", "5-9"]).all()
+
+
+CSV_CHILDREN = b"LAchildID,PersonBirthDate,GenderCurrent,Ethnicity\nKID1,2010-05-01,1,WBRI\nKID2,2011-02-03,2,AIND\n"
+CSV_CIN = b"LAchildID,CINreferralDate,ReferralSource,ReferralNFA\nKID1,2016-06-01,2A,false\nKID2,2016-07-01,6,true\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(mutation, min_size=1, max_size=3), st.booleans())
+def test_mutated_csv_tables_give_findings_not_exceptions(tmp_path, mutations, mutate_children):
+    folder = tmp_path / "csv"
+    folder.mkdir(exist_ok=True)
+    (folder / "children.csv").write_bytes(_apply(CSV_CHILDREN, mutations) if mutate_children else CSV_CHILDREN)
+    (folder / "cin_details.csv").write_bytes(CSV_CIN if mutate_children else _apply(CSV_CIN, mutations))
+    _, _, _, findings, _ = validate_la(LAFiles("E09000001", {2017: str(folder)}), None)
+    assert set(findings["action"]) <= {"error", "drop", "warn"}

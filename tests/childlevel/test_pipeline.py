@@ -95,3 +95,24 @@ def test_errors_stop_the_la_and_keep_the_local_report(tmp_path, monkeypatch):
                "e.parquet", "c.csv", "local/validation/E09000003_findings.csv", "i.json")
     failed = pd.read_csv("local/validation/E09000003_findings.failed.csv")
     assert failed.loc[failed["action"] == "error", "child_ref"].tolist() == ["003KID0000"]
+
+
+def test_round_trip_report(run):
+    from csc_inequalities.childlevel.pipeline import round_trip
+
+    episodes = pd.read_parquet("results/record_level/episodes.parquet")
+    episodes.sample(frac=1, random_state=3).to_parquet("results/record_level/generator_episodes.parquet")
+    assert round_trip("results/record_level/episodes.parquet", "results/record_level/generator_episodes.parquet",
+                      "results/childlevel/roundtrip.json") == {"episodes_read": 65, "episodes_generated": 65,
+                                                               "mismatches": {}, "agree": True}
+    episodes.loc[[3, 7], "s47"] = True
+    episodes.to_parquet("results/record_level/generator_episodes.parquet")
+    result = round_trip("results/record_level/episodes.parquet", "results/record_level/generator_episodes.parquet",
+                        "results/childlevel/roundtrip.json")
+    assert result["mismatches"] == {"s47": 2} and not result["agree"]
+    inputs = {"validation_counts": "results/childlevel/validation_counts.csv",
+              "episode_counts": "results/childlevel/episodes_by_la_year.csv", "summary": "results/childlevel/summary.json",
+              "episodes_provenance": "missing.json", "roundtrip": "results/childlevel/roundtrip.json"}
+    html = make_environment(ROOT / "report/templates").get_template("sections/childlevel_data.html.j2").render(
+        inputs=inputs, synthetic=True, **childlevel_data.build_context(inputs, {}))
+    assert "<b>differences</b>" in html and "s47 (2)" in html

@@ -54,3 +54,12 @@ def test_files_to_scan_excludes_folders(tmp_path):
     _tree(tmp_path)
     names = [p.name for p in files_to_scan(tmp_path / "results", tmp_path / "report", [tmp_path / "results" / "record_level"])]
     assert names == ["fit.csv", "report.html"]
+
+
+def test_collection_year_boundaries_are_not_birth_dates(tmp_path):
+    path = tmp_path / "periods.csv"
+    path.write_text("period_end,period_start\n2014-03-31,2013-04-01\n2015-03-31,2014-04-01\n")
+    births = {"2014-03-31", "2013-04-01", "2015-03-31", "2014-04-01", "2012-07-07"}
+    assert scan_files([path], set(), births, birth_date_threshold=1)["passed"]
+    path.write_text("dob\n2012-07-07\n")
+    assert not scan_files([path], set(), births, birth_date_threshold=1)["passed"]

@@ -145,3 +145,15 @@ def test_streaming_reader_keeps_records_of_many_children(tmp_path):
     census, findings = read_cin_xml(path, 2017)
     assert findings == [] and len(census.tables["children"]) == 3000
     assert census.tables["children"]["LAchildID"].iloc[-1] == "C02999"
+
+
+def test_unknown_elements_anywhere_are_reported_with_their_line(tmp_path):
+    path = tmp_path / "u.xml"
+    path.write_text("<Message><Header><CollectionDetails><Collection>CIN</Collection></CollectionDetails></Header>\n"
+                    "<Children>\n<Note>x</Note>\n<Child><ChildIdentifiers><LAchildID>A</LAchildID><Sex>F</Sex>"
+                    "<Hobby>chess</Hobby></ChildIdentifiers></Child>\n<Other/>\n</Children><Extra/></Message>\n")
+    census, findings = read_cin_xml(path, 2026)
+    assert [(f.line, f.field, f.child_ref) for f in findings] == [
+        (4, "ChildIdentifiers/Hobby", "A"), (3, "Children/Note", None), (5, "Children/Other", None),
+        (6, "Message/Extra", None)]
+    assert census.tables["children"]["GenderCurrent"].tolist() == ["F"]

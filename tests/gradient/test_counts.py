@@ -69,3 +69,17 @@ def test_demand_class_needs_classes():
     ep, ref, pop = _inputs()
     with pytest.raises(ValueError, match="stratum 'demand_class' needs the episode classes table"):
         build_count_table(ep, ref, pop, {"demand_class": ["class1"]}, thresholds={"referral": None})
+
+
+def test_attach_reference_normalises_generator_names():
+    from csc_inequalities.gradient.counts import attach_reference
+
+    expected = pd.DataFrame({"la_code": ["A", "A"], "lsoa11": ["L1", "L2"], "stratum_type": ["Overall", "sex"],
+                             "stratum_level": ["all", "male"], "threshold": ["CIN_plan", "Assessed"],
+                             "expected_count": [1.5, 2.5], "population_years": [100.0, 50.0]})
+    _, ref, _ = _inputs()
+    out = attach_reference(expected, ref)
+    assert list(out["threshold"]) == ["cin", "assessment"]
+    assert list(out["stratum_type"]) == ["all", "gender"]
+    assert list(out["count"]) == [1.5, 2.5]
+    assert list(out["lsoa_decile_least1"]) == [1, 10]

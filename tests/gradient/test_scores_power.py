@@ -30,12 +30,16 @@ def test_score_recovers_interaction():
         assert abs(rows[shift]["estimate"] - true) / rows[shift]["se"] < 2.5, (shift, rows[shift], true)
 
 
-def test_rates_by_income_band_by_hand():
-    table = pd.DataFrame({"threshold": "referral", "lsoa11": ["a", "b", "c"], "income_rate_approx": [0.01, 0.02, 0.6],
-                          "count": [10, 20, 5], "population_years": [1000.0, 2000.0, 100.0]})
-    bands = rates_by_income_band(table, [0.0, 0.05, 1.0], min_cell=10).set_index("income_band")
-    assert bands.loc["0-5%", "rate_per_10000"] == pytest.approx(1e4 * 30 / 3000)
-    assert bands.loc["5-100%", "suppressed"] and np.isnan(bands.loc["5-100%", "rate_per_10000"])
+def test_rates_by_income_band_with_disclosure_control():
+    table = pd.DataFrame({"threshold": "referral", "lsoa11": ["a", "b", "c", "d"],
+                          "income_rate_approx": [0.01, 0.02, 0.3, 0.6], "count": [10, 20, 50, 5],
+                          "population_years": [1000.0, 2000.0, 500.0, 100.0]})
+    bands = rates_by_income_band(table, [0.0, 0.05, 0.5, 1.0], min_cell=10).set_index("income_band")
+    assert bands.loc["5-50%", "rate_per_10000"] == pytest.approx(1e4 * 50 / 500)
+    # 5 children: primary suppression; 30 (the smallest other band) would reveal it from the total.
+    assert bands.loc["50-100%", "suppressed"] and np.isnan(bands.loc["50-100%", "rate_per_10000"])
+    assert bands.loc["0-5%", "suppressed"] and np.isnan(bands.loc["0-5%", "children"])
+    assert not bands.loc["5-50%", "suppressed"]
 
 
 def test_between_la_variance_by_hand():

@@ -263,3 +263,81 @@ def test_final_model_choice_falls_back_to_invariant(invariant_fit):
     back = lcm.from_dict(lcm.to_dict(invariant_fit))
     np.testing.assert_array_equal(back.item_probabilities, invariant_fit.item_probabilities)
     assert back.bic == pytest.approx(invariant_fit.bic)
+
+
+def test_poisson_decile_effect_recovers_known_rate_ratio():
+    from csc_inequalities.lca.rates import poisson_decile_effect
+
+    deciles = np.arange(1, 11, dtype=float)
+    population = np.linspace(800, 1500, 10)
+    counts = population * np.exp(-3.0 + np.log(1.25) * deciles)  # +25% per decile, no noise
+    effect = poisson_decile_effect(counts, population, deciles)
+    assert effect["percent_change"] == pytest.approx(25.0, abs=1e-6)
+    assert effect["ci_low"] <= 25.0 <= effect["ci_high"]
+
+
+def test_rates_use_population_denominators_and_suppress_small_cells():
+    from csc_inequalities.lca.rates import class_rates, deprivation_effect, female_male_ratio
+
+    assigned, truth = _assigned_frame(n_per_la=600)
+    population, reference = simulate.simulate_population(["E1", "E2"])
+    gender = class_rates(assigned, "gender", population.assign(gender=population["sex"]),
+                         list(range(1, 8)), truth["class_names"], min_cell=10)
+    row = gender[(gender["class_id"] == 5) & (gender["gender"] == "female")].iloc[0]
+    # Population of each sex: 2 LAs x 10 LSOAs x 18 ages x 5 groups x 10 children = 18,000.
+    n = ((assigned["class_id"] == 5) & (assigned["gender"] == "female")).sum()
+    assert row["population"] == 18000
+    assert row["rate_per_10000_naive"] == pytest.approx(1e4 * n / 18000)
+    ratios = female_male_ratio(gender)
+    assert set(ratios.columns) >= {"female_male_ratio_naive", "female_male_ratio_corrected"}
+    by_decile = population.merge(reference[["lsoa11", "imd_decile_least1"]], on="lsoa11")
+    table13 = deprivation_effect(assigned, by_decile, list(range(1, 8)), truth["class_names"], 10,
+                                 pd.read_csv(PUBLISHED / "table13_deprivation_effect_by_class_la.csv"))
+    # Episodes were drawn with weight proportional to the decile against equal populations,
+    # so every well-populated class rises with deprivation.
+    big = table13[table13["n_episodes"] >= 100]
+    assert len(big) > 0 and (big["percent_change_naive"] > 0).all()
+    assert (table13.loc[table13["suppressed"], "percent_change_corrected"].isna()).all()
+    assert table13.loc[table13["class_id"] == 1, "published_max"].iloc[0] == 62
+
+
+def test_recovery_against_truth_is_zero_for_the_true_parameters_in_any_order():
+    from csc_inequalities.lca.recovery import recovery_against_truth
+
+    truth = SMALL_TRUTH
+    codes = list("ABCDEFGH")
+    order = [2, 3, 1]  # estimated class i is true class order[i]
+    fit = lcm.LCAFit(
+        kind="invariant", n_classes=3, items=codes, groups=["E1", "E2", "E3"],
+        item_probabilities=np.array([[[truth["item_probabilities"][k][c] for c in codes]
+                                      for k in order]]),
+        class_shares=np.array([[truth["class_shares"][g][k] for k in order]
+                               for g in ["E1", "E2", "E3"]]),
+        log_likelihood=0.0, n_parameters=30, n_obs=1, converged=True, starts=1,
+        best_ll_replications=1)
+    table11 = pd.DataFrame({"class_id": [1, 2, 3], "category": "E1",
+                            "pct_corrected": [100 * truth["class_shares"]["E1"][k] for k in order],
+                            "pct_naive": [50.0, 30.0, 20.0]})
+    summary, items_long, shares = recovery_against_truth(
+        fit, [1, 2, 3], truth, table11, {"item_mae": 0.02, "item_max": 0.1, "share_max": 0.03})
+    assert summary["item_mae"] == 0 and summary["item_max_error"] == 0
+    assert summary["share_max_error"]["model"] == pytest.approx(0)
+    assert summary["share_max_error"]["ML-corrected, all episodes"] == pytest.approx(0)
+    # Naive 50/30/20 against true E1 shares of classes 2, 3, 1 (0.3, 0.1, 0.6): worst 0.4.
+    assert summary["share_max_error"]["naive modal, all episodes"] == pytest.approx(0.4)
+    assert summary["pass_item_max"] and summary["pass_share_max_corrected"]
+    assert len(items_long) == 24
+
+
+def test_classification_error_matrix_matches_stepmix_and_handles_empty_class():
+    from stepmix.corrections import compute_bch_matrix
+
+    rng = np.random.default_rng(4)
+    post = rng.dirichlet([1.0, 2.0, 3.0], size=200)
+    D_ours = correction.classification_error_matrix(post)
+    D_stepmix, _ = compute_bch_matrix(post, assignment="modal")
+    np.testing.assert_allclose(D_ours, D_stepmix, atol=1e-12)
+    np.testing.assert_allclose(D_ours.sum(axis=1), 1.0)
+    empty = correction.classification_error_matrix(np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0]]))
+    np.testing.assert_array_equal(empty[2], [0.0, 0.0, 1.0])
+    assert empty[0, 0] == pytest.approx(0.9 / 1.1)

@@ -14,7 +14,8 @@ from csc_inequalities.lca import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS = ["results/lca/recovery.json", "results/lca/configural_sweep.csv",
-           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv"]
+           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv",
+           "results/lca/tables/table13.csv"]
 TINY = {"lca": {"sample_per_la": 300, "starts": 2, "screen_iter": 10, "refine": 1,
                 "configural_classes": [1, 2], "invariance_classes": [3, 4]}}
 
@@ -36,6 +37,10 @@ def test_lca_rules_end_to_end_and_report_section(tmp_path):
     (tmp_path / "results/synthetic").mkdir()
     episodes.drop(columns="true_class").to_parquet(tmp_path / "results/record_level/episodes.parquet")
     (tmp_path / "results/synthetic/truth.yaml").write_text(yaml.safe_dump({"lca": truth}))
+    population, reference = simulate.simulate_population(["E09000001", "E09000002"])
+    (tmp_path / "results/lsoa").mkdir()
+    population.to_parquet(tmp_path / "results/lsoa/lsoa_population.parquet")
+    reference.to_parquet(tmp_path / "results/lsoa/lsoa_reference.parquet")
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
     run = subprocess.run([str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", "2", *TARGETS,
                           "--configfile", "tiny.yaml"], cwd=tmp_path, capture_output=True,

@@ -13,10 +13,6 @@ CHILDLEVEL_LAS = workflow_la_files(config, globals().get("SYNTHETIC_EXTRACT_FILE
 VALIDATION_DIR = config["validation"]["report_dir"]
 
 
-wildcard_constraints:
-    la_code=r"E(06|08|09|10)\d{6}",
-
-
 rule childlevel_la_episodes:
     input:
         unpack(lambda wildcards: rule_inputs(CHILDLEVEL_LAS[wildcards.la_code])),
@@ -28,6 +24,8 @@ rule childlevel_la_episodes:
         findings=os.path.join(VALIDATION_DIR, "{la_code}_findings.csv"),
         identifiers=os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
         provenance="results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
+    wildcard_constraints:
+        la_code=r"E(06|08|09|10)\d{6}",
     params:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
@@ -36,6 +34,8 @@ rule childlevel_la_episodes:
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
     log:
         "logs/childlevel/childlevel_la_episodes_{la_code}.log",
+    benchmark:
+        "results/benchmarks/childlevel_la_episodes/{la_code}.tsv"
     conda:
         env_file("childlevel")
     script:
@@ -60,6 +60,8 @@ rule childlevel_episodes:
         source=config["extracts"]["source"],
     log:
         "logs/childlevel/childlevel_episodes.log",
+    benchmark:
+        "results/benchmarks/childlevel_episodes/childlevel_episodes.tsv"
     conda:
         env_file("childlevel")
     script:
@@ -85,10 +87,30 @@ rule privacy_check:
         birth_date_threshold=config["disclosure"]["birth_date_threshold"],
     log:
         "logs/childlevel/privacy_check.log",
+    benchmark:
+        "results/benchmarks/privacy_check/privacy_check.tsv"
     conda:
         env_file("childlevel")
     script:
         "../scripts/privacy_check.py"
+
+
+rule childlevel_roundtrip:
+    input:
+        episodes="results/record_level/episodes.parquet",
+        generator="results/record_level/generator_episodes.parquet",
+        script=script_path("childlevel_roundtrip.py"),
+    output:
+        json="results/childlevel/roundtrip.json",
+        provenance="results/childlevel/provenance/childlevel_roundtrip.json",
+    log:
+        "logs/childlevel/childlevel_roundtrip.log",
+    benchmark:
+        "results/benchmarks/childlevel_roundtrip/childlevel_roundtrip.tsv"
+    conda:
+        env_file("childlevel")
+    script:
+        "../scripts/childlevel_roundtrip.py"
 
 
 REPORT_SECTIONS["childlevel_data"] = {
@@ -99,5 +121,7 @@ REPORT_SECTIONS["childlevel_data"] = {
         "episode_counts": "results/childlevel/episodes_by_la_year.csv",
         "summary": "results/childlevel/summary.json",
         "episodes_provenance": "results/childlevel/provenance/childlevel_episodes.json",
-    },
+    }
+    # synthetic runs also show the round trip: generator files -> readers -> episodes vs its table
+    | ({"roundtrip": "results/childlevel/roundtrip.json"} if config["extracts"]["source"] == "synthetic" else {}),
 }

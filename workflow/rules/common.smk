@@ -1,4 +1,5 @@
 # Config validation and helpers shared by every rule file.
+import os
 import sys
 from pathlib import Path
 

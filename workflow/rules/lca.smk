@@ -186,6 +186,35 @@ rule lca_tables:
         "../scripts/lca_tables.py"
 
 
+rule lca_rates:
+    input:
+        episodes=LCA_EPISODES,
+        classes="results/record_level/episode_classes.parquet",
+        model="results/lca/final_model.json",
+        lsoa_population="results/lsoa/lsoa_population.parquet",
+        lsoa_reference="results/lsoa/lsoa_reference.parquet",
+        published13=f"{LCA_PUBLISHED}/table13_deprivation_effect_by_class_la.csv",
+        script=script_path("lca_rates.py"),
+    output:
+        table13="results/lca/tables/table13.csv",
+        rates_age="results/lca/tables/rates_age.csv",
+        rates_gender="results/lca/tables/rates_gender.csv",
+        rates_ethnicity="results/lca/tables/rates_ethnicity.csv",
+        ratio="results/lca/tables/female_male_ratio.csv",
+        ratio_png="results/lca/figures/figure13_ratio.png",
+        age_png="results/lca/figures/figure14_16_age_rates.png",
+        ethnicity_png="results/lca/figures/figure17_ethnicity_rates.png",
+        provenance="results/lca/provenance/lca_rates.json",
+    params:
+        min_cell=config["disclosure"].get("min_cell", 10),
+    log:
+        "logs/lca/lca_rates.log",
+    conda:
+        env_file("lca")
+    script:
+        "../scripts/lca_rates.py"
+
+
 rule lca_recovery:
     input:
         truth="results/synthetic/truth.yaml",
@@ -225,6 +254,14 @@ LCA_REPORT_INPUTS = {
     "assignment_summary": "results/lca/assignment_summary.csv",
     "assign_provenance": "results/lca/provenance/lca_assign.json",
     "tables_provenance": "results/lca/provenance/lca_tables.json",
+    "table13": "results/lca/tables/table13.csv",
+    "rates_age": "results/lca/tables/rates_age.csv",
+    "rates_ethnicity": "results/lca/tables/rates_ethnicity.csv",
+    "ratio": "results/lca/tables/female_male_ratio.csv",
+    "ratio_png": "results/lca/figures/figure13_ratio.png",
+    "age_rates_png": "results/lca/figures/figure14_16_age_rates.png",
+    "ethnicity_rates_png": "results/lca/figures/figure17_ethnicity_rates.png",
+    "rates_provenance": "results/lca/provenance/lca_rates.json",
     **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
     **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
     # The per-LA sweep is optional (national scale); recovery only exists for synthetic runs.

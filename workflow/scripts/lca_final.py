@@ -7,6 +7,7 @@ import pandas as pd
 from csc_inequalities.lca import model as lcm
 from csc_inequalities.lca.analysis import cross_validate, label_classes, profiles_frame
 from csc_inequalities.lca.io import estimation_data, choose_final
+from csc_inequalities.lca.items import item_label
 from csc_inequalities.lca.matching import published_reference
 from csc_inequalities.lca.plots import profile_heatmap
 from csc_inequalities.workflow_io import script_context
@@ -32,7 +33,8 @@ with script_context(snakemake) as log:
         id_vars="la_code", var_name="class_id", value_name="share").assign(
         class_name=lambda f: f["class_id"].map(class_names)).to_csv(
         snakemake.output.shares, index=False)
-    profile_heatmap(profiles.rename(index=lambda k: f"{k} {class_names[k]}"), {},
+    profile_heatmap(profiles.rename(index=lambda k: f"{k} {class_names[k]}"),
+                    {code: item_label(code) for code in profiles.columns},
                     snakemake.output.heatmap)
 
     X2, groups2, _ = estimation_data(snakemake.input.episodes, None, snakemake.input.samples,

@@ -270,6 +270,7 @@ def read_cin_xml(path: str | Path, year: int) -> tuple[CensusReturn, list[Findin
                 child_reader.read(element)
                 element.clear(keep_tail=True)
                 while element.getprevious() is not None:
+                    _report_unknown_in_children(parent[0], str(path), findings)
                     del parent[0]
             elif parent is root:
                 header = _read_header(element, str(path), findings)
@@ -292,15 +293,19 @@ def read_cin_xml(path: str | Path, year: int) -> tuple[CensusReturn, list[Findin
                                     "an element of the CIN census specification", f"<{name}>", record="Message"))
         elif name == "Children":
             for item in element:
-                item_name = _local(item.tag)
-                if item_name is not None and item_name != "Child":
-                    findings.append(Finding("unknown_element", str(path), item.sourceline, None, f"Children/{item_name}",
-                                            "<Child>", f"<{item_name}>", record="Children"))
+                _report_unknown_in_children(item, str(path), findings)
     if n_children == 0:
         findings.append(Finding("empty_file", str(path), None, None, "Children/Child",
                                 "at least one <Child> record", "none"))
     tables = {name: table_from_rows(name, rows[name]) for name in RECORD_TABLES}
     return CensusReturn(str(path), year, header, tables), findings
+
+
+def _report_unknown_in_children(item, file: str, findings: list[Finding]) -> None:
+    name = _local(item.tag)
+    if name is not None and name != "Child":
+        findings.append(Finding("unknown_element", file, item.sourceline, None, f"Children/{name}",
+                                "<Child>", f"<{name}>", record="Children"))
 
 
 def _check_root(path: Path, root) -> Finding | None:
@@ -327,3 +332,37 @@ def _read_header(element, file: str, findings: list[Finding]) -> dict[str, str |
             findings.append(Finding("unknown_element", file, part.sourceline, None, f"Header/{name}",
                                     "CollectionDetails or Source", f"<{name}>", record="Header"))
     return header
+
+
+_RECORD_END = {"Child": "</Child>", "CINdetails": "</CINdetails>", "Assessments": "</Assessments>",
+               "AssessmentFactors": "</AssessmentFactors>", "CINPlanDates": "</CINPlanDates>",
+               "Section47": "</Section47>", "ChildProtectionPlans": "</ChildProtectionPlans>"}
+_ORIGINAL_NAMES = {mapped: original for original, mapped in RENAMED.items()}
+
+
+def field_lines(path: str | Path, findings: list[Finding]) -> list[Finding]:
+    """Point findings about a field at the field's own line instead of its record's start line.
+
+    Only findings that name a record line and a field are touched; the file is read once, and
+    only if there are such findings (a handful, normally)."""
+    import dataclasses
+
+    todo = [i for i, f in enumerate(findings)
+            if f.line is not None and f.field and "/" not in f.field and f.record.split(" ")[0] in _RECORD_END]
+    if not todo:
+        return findings
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        lines = handle.read().split("\n")
+    result = list(findings)
+    for i in todo:
+        finding = findings[i]
+        end_tag = _RECORD_END[finding.record.split(" ")[0]]
+        names = [finding.field, _ORIGINAL_NAMES.get(finding.field, finding.field)]
+        for number in range(finding.line, min(len(lines), finding.line + 5000) + 1):
+            text = lines[number - 1]
+            if any(f"<{name}>" in text or f"<{name}/>" in text for name in names):
+                result[i] = dataclasses.replace(finding, line=number)
+                break
+            if end_tag in text and number > finding.line:
+                break
+    return result

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from csc_inequalities.childlevel.cin_xml import read_cin_xml
+from csc_inequalities.childlevel.cin_xml import field_lines, read_cin_xml
 from csc_inequalities.childlevel.csv_tables import read_child_lsoa, read_cin_csv, read_ssda903
 from csc_inequalities.childlevel.findings import (
     DEFAULT_POLICY, ExtractError, Finding, findings_frame,
@@ -100,9 +100,12 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
         findings.extend(read_findings)
         if any(f.structural for f in read_findings):
             continue  # unreadable: nothing further to check in this file
-        findings.extend(structural_findings(census))
+        record_findings = structural_findings(census)
         consistency, keys = consistency_findings(census)
-        findings.extend(consistency)
+        record_findings.extend(consistency)
+        if not Path(path).is_dir():
+            record_findings = field_lines(path, record_findings)
+        findings.extend(record_findings)
         keys = keys.assign(collection_year=year)
         drop_keys.append(keys[keys["rule"].map(policy).eq("drop")])
         returns.append(census)
@@ -120,7 +123,7 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
     # Unknown LSOA: a CIN child without an LSOA row, or an LSOA outside the English reference.
     lsoa_unreadable = files.child_lsoa is not None and child_lsoa is None
     if returns and lsoa_codes is not None and not lsoa_unreadable:
-        children = pd.concat([r.tables["children"][["LAchildID", "_line"]].assign(_file=r.file) for r in returns])
+        children = pd.concat([r.tables["children"][["LAchildID", "_line"]].assign(source_file=r.file) for r in returns])
         children = children.dropna(subset=["LAchildID"]).drop_duplicates("LAchildID", keep="last")
         known = child_lsoa if child_lsoa is not None else pd.DataFrame(columns=["LAchildID", "LSOA11CD", "_line"])
         merged = children.merge(known[["LAchildID", "LSOA11CD", "_line"]].rename(columns={"_line": "lsoa_line"}),
@@ -129,7 +132,7 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
         for row in bad.itertuples(index=False):
             missing = pd.isna(row.LSOA11CD)
             findings.append(Finding(
-                "unknown_lsoa", files.child_lsoa or row._file,
+                "unknown_lsoa", files.child_lsoa or row.source_file,
                 None if missing else int(row.lsoa_line), row.LAchildID, "LSOA11CD",
                 "an English LSOA 2011 code in the LSOA reference",
                 "no row for this child" if missing else repr(row.LSOA11CD), record="child LSOA",

@@ -95,3 +95,23 @@ def merge_las(
     Path(summary_path).write_text(json.dumps(summary, indent=2))
     log.info("merged %d LAs, %d episodes", summary["las"], n_episodes)
     return episodes
+
+
+def round_trip(episodes_path: str, generator_path: str, output_path: str, log: logging.Logger = log_default) -> dict:
+    """Compare the episodes read back from the generator's files with the generator's own table.
+
+    Writes counts only (episodes on each side, mismatching values per column): no identifiers.
+    """
+    from csc_inequalities.childlevel.episodes import compare
+
+    ours, theirs = pd.read_parquet(episodes_path), pd.read_parquet(generator_path)
+    mismatches = compare(ours, theirs)
+    result = {"episodes_read": len(ours), "episodes_generated": len(theirs), "mismatches": mismatches,
+              "agree": not mismatches}
+    Path(output_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(output_path).write_text(json.dumps(result, indent=2))
+    if mismatches:
+        log.warning("round trip: the episodes read differ from the generator's: %s", mismatches)
+    else:
+        log.info("round trip: %d episodes, identical to the generator's table", len(ours))
+    return result

@@ -167,6 +167,14 @@ def build_count_table(
     return table[cols].sort_values(["threshold", "stratum_type", "stratum_level", "la_code", "lsoa11"]).reset_index(drop=True)
 
 
+# Other spellings of threshold and stratum names a generator might use -> this strand's names.
+THRESHOLD_ALIASES = {"referrals": "referral", "assessed": "assessment", "assessments": "assessment",
+                     "cin_plan": "cin", "section47": "s47", "section_47": "s47", "cp_plan": "cpp",
+                     "cpp_plan": "cpp", "looked_after": "lac", "cla": "lac"}
+STRATUM_ALIASES = {"overall": "all", "total": "all", "none": "all", "sex": "gender", "age": "age_group",
+                   "ethnicity": "ethnicity_group", "class": "demand_class", "cpp_category": "cpp_latest_category"}
+
+
 def attach_reference(expected: pd.DataFrame, lsoa_reference: pd.DataFrame) -> pd.DataFrame:
     """The generator's expected counts with the same predictors as the observed count table."""
     ref = lsoa_reference.rename(columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"})
@@ -174,8 +182,8 @@ def attach_reference(expected: pd.DataFrame, lsoa_reference: pd.DataFrame) -> pd
     value_col = next(c for c in ("expected_count", "expected", "count") if c in expected.columns)
     out = expected.rename(columns={value_col: "count"}).drop(columns=[c for c in keep[1:] if c in expected.columns])
     out = out.merge(ref[[c for c in keep if c in ref.columns]], on="lsoa11", how="left")
-    out["threshold"] = out["threshold"].astype(str).str.lower()
-    out["stratum_type"] = out["stratum_type"].astype(str)
+    out["threshold"] = out["threshold"].astype(str).str.lower().replace(THRESHOLD_ALIASES)
+    out["stratum_type"] = out["stratum_type"].astype(str).str.lower().replace(STRATUM_ALIASES)
     out["stratum_level"] = out["stratum_level"].astype(str)
     return out
 

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csc_inequalities.disclosure import primary_mask
+
 Z95 = float(stats.norm.ppf(0.975))
 
 THRESHOLD_ITEMS = {
@@ -108,7 +110,8 @@ def crosstab_odds_ratios(episodes: pd.DataFrame, min_cell: int = 10,
                 x = indicator.to_numpy(bool)
                 a = float(np.sum(in_scope & g & x)); b = float(np.sum(in_scope & g & ~x))
                 c = float(np.sum(in_scope & ~g & x)); d = float(np.sum(in_scope & ~g & ~x))
-                suppressed = min(a, b, c, d) < min_cell
+                # Any small cell (zeros included: the OR is undefined) withholds the OR.
+                suppressed = bool(primary_mask(np.array([a, b, c, d]), min_cell, suppress_zeros=True).any())
                 or_, lo, hi = (np.nan, np.nan, np.nan) if suppressed else odds_ratio(a, b, c, d)
                 significant = bool(not suppressed and (lo > 1 or hi < 1))
                 rows.append({

@@ -43,11 +43,23 @@ csc_start_beta <- function(fixed_formula, data) {
 csc_fit_glmmtmb <- function(data, formula, fixed_formula, family_name) {
   fam <- if (family_name == "nbinom2") glmmTMB::nbinom2() else poisson()
   start_beta <- csc_start_beta(fixed_formula, data)
+  # profile = TRUE moves the fixed effects into the inner (Laplace) problem: the outer optimiser
+  # only sees the dispersion and LA variance, ~2.5x faster on a national-size table, same optimum.
+  has_random <- grepl("|", formula, fixed = TRUE)
   res <- csc_collect(function() glmmTMB::glmmTMB(
     as.formula(formula), data = data, family = fam,
     start = list(beta = start_beta),
-    control = glmmTMB::glmmTMBControl(parallel = 1L)))
+    control = glmmTMB::glmmTMBControl(parallel = 1L, profile = has_random)))
   fit <- res$value
+  if (inherits(fit, "error") && has_random) {
+    # Profiling can fail at a boundary (singular inner Hessian); the plain fit then reports it.
+    res <- csc_collect(function() glmmTMB::glmmTMB(
+      as.formula(formula), data = data, family = fam,
+      start = list(beta = start_beta),
+      control = glmmTMB::glmmTMBControl(parallel = 1L)))
+    res$warnings <- c(res$warnings, paste("profiled fit failed:", conditionMessage(fit)))
+    fit <- res$value
+  }
   if (inherits(fit, "error")) {
     return(list(ok = FALSE, error = conditionMessage(fit), warnings = res$warnings))
   }

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csc_inequalities.disclosure import mask_derived, suppress_long
 from csc_inequalities.gradient import r_engine
 from csc_inequalities.gradient.models import Z95, is_converged
 
@@ -101,8 +102,9 @@ def score_correlation(per_la: pd.DataFrame) -> dict[str, Any]:
 
 
 def rates_by_income_band(table: pd.DataFrame, edges: Iterable[float] = DEFAULT_BANDS, min_cell: int = 10) -> pd.DataFrame:
-    """Children reaching each threshold per 10,000 child-years by LSOA income-deprivation band;
-    a band with fewer than ``min_cell`` children is suppressed (disclosure control)."""
+    """Children reaching each threshold per 10,000 child-years by LSOA income-deprivation band,
+    through csc_inequalities.disclosure (cells < ``min_cell`` and the cells that would reveal them
+    from the threshold's total are suppressed, with their rates)."""
     edges = list(edges)
     labels = [f"{100 * lo:g}-{100 * hi:g}%" for lo, hi in zip(edges[:-1], edges[1:])]
     frame = table.dropna(subset=["income_rate_approx"]).copy()
@@ -113,7 +115,6 @@ def rates_by_income_band(table: pd.DataFrame, edges: Iterable[float] = DEFAULT_B
     grouped["rate_per_10000"] = np.where(grouped["population_years"] > 0,
                                          1e4 * grouped["children"] / grouped["population_years"].where(grouped["population_years"] > 0), np.nan)
     grouped["income_band"] = grouped["income_band"].astype(str)
-    grouped["suppressed"] = grouped["children"] < min_cell
-    grouped["children"] = grouped["children"].astype(float)
-    grouped.loc[grouped["suppressed"], ["children", "rate_per_10000"]] = np.nan
-    return grouped
+    # The bands of a threshold sum to its published total: primary and secondary suppression.
+    grouped = suppress_long(grouped, "children", row_keys=["income_band"], group_keys=["threshold"], min_cell=min_cell)
+    return mask_derived(grouped, ["rate_per_10000"])

@@ -2,8 +2,8 @@
 
 Naive: cross-tabulate the modal class against the variable. Corrected: the ML three-step method
 (Vermunt 2010; Bakk, Tekle & Vermunt 2013). The classification-error matrix
-D[k, s] = P(modal class s | true class k) comes from the posterior probabilities (StepMix's
-``compute_bch_matrix``, the same matrix its ML correction uses); the joint distribution
+D[k, s] = P(modal class s | true class k) comes from the posterior probabilities (the estimator
+of StepMix's ``compute_bch_matrix``, which its ML correction uses); the joint distribution
 P(class k, category c) then maximises
 
     sum_i log sum_k P(k, c_i) D[k, s_i]
@@ -16,12 +16,22 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from stepmix.corrections import compute_bch_matrix
 
 
 def classification_error_matrix(posteriors: np.ndarray) -> np.ndarray:
-    """D[k, s] = P(modal = s | class = k) estimated from posterior probabilities."""
-    D, _ = compute_bch_matrix(np.asarray(posteriors, dtype=float), assignment="modal")
+    """D[k, s] = P(modal = s | class = k) estimated from posterior probabilities.
+
+    The same estimator as StepMix's ``compute_bch_matrix`` (Vermunt 2004, eq. 6), computed here
+    so that a class with no posterior weight in a stratum (a tiny class in one LA) gets an
+    identity row instead of NaN (its corrected count is 0 anyway).
+    """
+    resp = np.asarray(posteriors, dtype=float)
+    modal = np.zeros_like(resp)
+    modal[np.arange(len(resp)), resp.argmax(axis=1)] = 1.0
+    weight = resp.sum(axis=0)
+    D = np.eye(resp.shape[1])
+    present = weight > 0
+    D[present] = (resp.T @ modal)[present] / weight[present, None]
     return D
 
 

@@ -58,3 +58,24 @@ def lca_population(episodes: pd.DataFrame, assessed_only: bool, require_any_fact
         cols = [FACTOR_PREFIX + c for c in (codes or factor_codes_in(episodes))]
         mask &= episodes[cols].fillna(False).astype(bool).any(axis=1)
     return mask
+
+
+# Short labels of the factor codes (2016-17 schema) for figures and tables.
+SHORT_LABELS = {
+    "1A": "alcohol (child)", "1B": "alcohol (parent)", "1C": "alcohol (other)",
+    "2A": "drugs (child)", "2B": "drugs (parent)", "2C": "drugs (other)",
+    "3A": "DV (child)", "3B": "DV (parent)", "3C": "DV (other)",
+    "4A": "mental health (child)", "4B": "mental health (parent)", "4C": "mental health (other)",
+    "5A": "learning dis. (child)", "5B": "learning dis. (parent)", "5C": "learning dis. (other)",
+    "6A": "physical dis. (child)", "6B": "physical dis. (parent)", "6C": "physical dis. (other)",
+    "7A": "young carer", "8B": "priv. fostered", "8C": "priv. fostered", "8D": "priv. fostered",
+    "8E": "priv. fostered", "8F": "priv. fostered", "9A": "UASC", "10A": "missing",
+    "11A": "CSE", "12A": "trafficking", "13A": "gangs", "14A": "socially unacc. behaviour",
+    "15A": "self-harm", "16A": "neglect", "17A": "emotional abuse", "18A": "physical abuse",
+    "19A": "sexual abuse", "20": "other", "21": "no factors", "22A": "FGM",
+    "23A": "faith-based abuse",
+}
+
+
+def item_label(code: str) -> str:
+    return f"{code} {SHORT_LABELS[code]}" if code in SHORT_LABELS else code

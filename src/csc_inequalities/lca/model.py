@@ -9,8 +9,9 @@ Two model families (report §2.3.4, Table 3):
   is exactly "free class shares per LA", and its likelihood is the conditional likelihood of the
   items given the LA (as R flexmix with a multinomial concomitant model).
 
-Every fit runs several random starts (each a separate seeded StepMix run), keeps the best
-log-likelihood, and records how many starts reached it and whether the best one converged.
+Every fit runs several seeded random starts (each a separate StepMix run) in two stages: all
+starts run a few EM iterations, the best few run to convergence, and the best log-likelihood is
+kept; the fit records how many refined starts reached it and whether the best one converged.
 """
 from __future__ import annotations
 
@@ -243,7 +244,7 @@ def fit_single(X: np.ndarray, n_classes: int, settings: FitSettings, salt: int =
         item_probabilities=params["measurement"]["pis"][None, :, :],
         class_shares=np.asarray(params["weights"])[None, :],
         log_likelihood=ll, n_parameters=n_parameters("single", n_classes, X.shape[1], 1),
-        n_obs=X.shape[0], converged=converged, starts=settings.starts,
+        n_obs=X.shape[0], converged=converged, starts=1 if n_classes == 1 else settings.starts,
         best_ll_replications=_replications(lls, ll, settings.ll_replication_tol),
         start_log_likelihoods=lls,
     )

@@ -78,3 +78,38 @@ def class_bar_figure(table: pd.DataFrame, title: str, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def rate_profile_figure(table: pd.DataFrame, variable: str, order: list[str], title: str,
+                        path: str) -> None:
+    """Episodes per 10,000 children by ``variable`` (ML-corrected), one line per class."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for name, part in table.groupby("class_name", sort=False):
+        part = part.set_index(variable).reindex(order)
+        ax.plot(range(len(order)), part["rate_per_10000_corrected"], marker="o", label=name)
+    ax.set_xticks(range(len(order)), order)
+    ax.set_xlabel(variable.replace("_", " "))
+    ax.set_ylabel("episodes per 10,000 children")
+    ax.set_title(title + " (ML-corrected)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def ratio_figure(ratios: pd.DataFrame, path: str) -> None:
+    """Figure 13 analogue: female/male rate ratio per class (naive and corrected)."""
+    fig, ax = plt.subplots(figsize=(9, 4))
+    x = np.arange(len(ratios))
+    for i, kind in enumerate(("naive", "corrected")):
+        column = f"female_male_ratio_{kind}"
+        if column in ratios:
+            ax.bar(x + 0.4 * i, ratios[column], 0.4, label=kind)
+    ax.axhline(1.0, color="grey", lw=1)
+    ax.set_xticks(x + 0.2, ratios["class_name"], rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("female rate / male rate")
+    ax.set_title("Female to male ratio of episode rates per class")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

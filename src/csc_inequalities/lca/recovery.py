@@ -44,6 +44,8 @@ def recovery_against_truth(fit: lcm.LCAFit, class_ids: list[int], truth: dict,
         "pass_item_mae": result["item_mae"] <= thresholds["item_mae"],
         "pass_item_max": result["item_max_error"] <= thresholds["item_max"],
         "pass_share_max_model": by_estimate.get("model", float("inf")) <= thresholds["share_max"],
+        "pass_share_max_corrected": by_estimate.get("ML-corrected, all episodes", float("inf"))
+        <= thresholds["share_max"],
         "matching": result["matching"].to_dict(orient="records"),
         "class_names_truth": {str(k): v for k, v in truth.get("class_names", {}).items()},
     }

@@ -109,5 +109,26 @@ def add_covariates(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
                                   p=[0.1, 0.2, 0.25, 0.35, 0.1])
     out["ethnicity_group"] = rng.choice(["White", "Mixed", "Asian", "Black", "Other", "Unknown"],
                                         size=n, p=[0.7, 0.08, 0.08, 0.07, 0.04, 0.03])
-    out["imd_tertile_in_la_least1"] = rng.integers(1, 4, size=n)
+    # Deprivation: decile (1 = least deprived) with more episodes in more deprived LSOAs.
+    weights = np.arange(1, 11, dtype=float)
+    out["imd_decile_least1"] = rng.choice(np.arange(1, 11), size=n, p=weights / weights.sum())
+    out["imd_tertile_in_la_least1"] = np.digitize(out["imd_decile_least1"], [4, 8]) + 1
+    out["lsoa11"] = out["la_code"] + "_D" + out["imd_decile_least1"].astype(str)
     return out
+
+
+def simulate_population(la_codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(lsoa_population, lsoa_reference) in the lsoa strand's layout: one LSOA per LA and
+    decile, equal child populations by age, sex and ethnic group."""
+    rows, ref = [], []
+    groups = ["White", "Mixed", "Asian", "Black", "Other"]
+    for la in la_codes:
+        for decile in range(1, 11):
+            lsoa = f"{la}_D{decile}"
+            ref.append({"lsoa11": lsoa, "la_code": la, "imd_decile_least1": decile})
+            for age in range(18):
+                for sex in ("male", "female"):
+                    for group in groups:
+                        rows.append({"lsoa11": lsoa, "la_code": la, "age": age, "sex": sex,
+                                     "ethnicity_group": group, "population": 10.0})
+    return pd.DataFrame(rows), pd.DataFrame(ref)

@@ -61,6 +61,10 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "class_tables": {key: (title, _class_table(inputs[key])) for key, title in CLASS_TABLES.items()
                          if key in inputs},
         "table17": read_table(inputs["table17"]),
+        "table13": read_table(inputs["table13"]),
+        "rates_age": read_table(inputs["rates_age"]),
+        "rates_ethnicity": read_table(inputs["rates_ethnicity"]),
+        "ratio": read_table(inputs["ratio"]),
         "has_sweep": "sweep" in inputs,
         "has_recovery": "recovery" in inputs,
         "min_cell": config.get("disclosure", {}).get("min_cell", 10),

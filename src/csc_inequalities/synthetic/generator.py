@@ -1,0 +1,245 @@
+"""Draw synthetic children, episodes and events from the generating model (model.py).
+
+Vectorised: one array operation per step over all children of an LA, no per-child Python loops
+except in the XML writer (which streams). Deterministic from the seed: LA ``i`` of the config
+list draws from ``numpy.random.default_rng([seed, i])``, so adding LAs does not change the others.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csc_inequalities.lsoa.reference import ETHNIC_GROUPS
+from csc_inequalities.synthetic.model import (
+    AGE_GROUPS, CP_CATEGORIES, CP_CODES, REFERRAL_GROUP_CODE, REFERRAL_GROUPS, GeneratingParameters,
+    PublishedTargets, age_group_of, class_probabilities,
+)
+
+log = logging.getLogger(__name__)
+
+PERIOD_START = pd.Timestamp("2013-04-01")
+PERIOD_END = pd.Timestamp("2018-03-31")
+# First referrals: children with one episode anywhere until 30 Sept 2017; children with two until
+# 30 Sept 2015, so that every threshold event of both episodes falls inside the period (events
+# come at most ~120 days after a referral; first episodes last at most 540 days, gaps 14-180).
+SINGLE_WINDOW_DAYS = (pd.Timestamp("2017-10-01") - PERIOD_START).days
+DOUBLE_WINDOW_DAYS = (pd.Timestamp("2015-10-01") - PERIOD_START).days
+ETHNICITY_CODES = {"White": (("WBRI", 0.85), ("WOTH", 0.15)), "Mixed": (("MWBC", 0.5), ("MOTH", 0.5)),
+                   "Asian": (("APKN", 0.4), ("AIND", 0.35), ("ABAN", 0.25)), "Black": (("BAFR", 0.6), ("BCRB", 0.4)),
+                   "Other": (("OOTH", 1.0),)}
+LAC_LEGAL_STATUS = (("C1", 0.45), ("V2", 0.40), ("C2", 0.15))
+LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
+S47_GIVEN = {"assessed_not_cin": 0.05, "cin": 0.20, "lac_no_cpp": 0.5}
+ICPC_GIVEN = {"cin": 0.06, "lac_no_cpp": 0.3}
+
+
+@dataclasses.dataclass
+class LAData:
+    children: pd.DataFrame  # one row per child (raw identifiers: stays under local/)
+    episodes: pd.DataFrame  # one row per episode with dates and flags
+    ssda903: pd.DataFrame  # SSDA903 episodes (DfE layout)
+
+
+def la_class_shares(targets: PublishedTargets, la_index: int) -> np.ndarray:
+    """The study LA whose Table 11 shares this LA takes (LA0..LA5, cyclically)."""
+    return targets.class_shares[f"LA{la_index % 6}"].to_numpy()
+
+
+def class_log_rr(targets: PublishedTargets, params: GeneratingParameters) -> np.ndarray:
+    """Per decile step, the shift of each class's share beyond what the referral gradient gives."""
+    return np.log1p(targets.deprivation_effect.sort_index().to_numpy() / 100.0) - np.log1p(params.reference_deprivation_effect / 100.0)
+
+
+def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: float, la_decile: int) -> np.ndarray:
+    """Rate (children referred per child-year) of each population cell."""
+    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
+    d_la = float(la_decile) - 5.5
+    log_rate = (np.log(params.base_referral_rate) + params.lsoa_decile_log_rr * d_lsoa
+                + params.la_decile_log_rr * d_la + params.interaction_log_rr * d_lsoa * d_la + la_effect
+                + cells["age_group"].map(params.age_log_rr).to_numpy(dtype=float)
+                + np.where(cells["sex"].to_numpy() == "female", params.female_log_rr, 0.0)
+                + cells["ethnicity_group"].map(params.ethnicity_log_rr).to_numpy(dtype=float))
+    return np.exp(log_rate)
+
+
+def _choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """One categorical draw per row of ``probs`` (n, K)."""
+    cumulative = probs.cumsum(axis=1)
+    cumulative[:, -1] = 1.0
+    return (rng.random(len(probs))[:, None] > cumulative).sum(axis=1)
+
+
+def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: int) -> np.ndarray:
+    values = np.array([o[0] for o in options], dtype=object)
+    probs = np.array([o[1] for o in options])
+    return values[rng.choice(len(values), size=n, p=probs / probs.sum())]
+
+
+def generate_la(
+    la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
+    targets: PublishedTargets, la_effect: float, seed: int,
+) -> LAData:
+    """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
+    lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population."""
+    rng = np.random.default_rng([seed, la_index])
+    rate = cell_rates(cells, params, la_effect, la_decile)
+    expected = cells["population"].to_numpy() * years * rate
+    n_per_cell = rng.poisson(expected)
+    cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
+    n = len(cell_of_child)
+    child = cells.iloc[cell_of_child].reset_index(drop=True)[["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]]
+    prefix = la_code[-4:]
+    child["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n)]
+    child["UPN"] = [f"A{int(la_code[3:]) % 1000:03d}{i:09d}" for i in range(n)]
+    child["ethnicity_code"] = ""
+    for group, options in ETHNICITY_CODES.items():
+        mask = child["ethnicity_group"].to_numpy() == group
+        child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
+    two = rng.random(n) < params.rereferral_share
+    first_ref = PERIOD_START + pd.to_timedelta(
+        np.where(two, rng.integers(0, DOUBLE_WINDOW_DAYS, n), rng.integers(0, SINGLE_WINDOW_DAYS, n)), unit="D")
+    # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
+    days_past_birthday = rng.integers(0, 360, n)
+    dob = pd.DatetimeIndex([r - pd.DateOffset(years=int(a)) for r, a in zip(first_ref, child["age"])]) - pd.to_timedelta(days_past_birthday, unit="D")
+    child["dob"] = dob
+    child["n_episodes"] = np.where(two, 2, 1)
+
+    shares = la_class_shares(targets, la_index)
+    log_rr = class_log_rr(targets, params)
+    d_lsoa = child["imd_decile_least1"].to_numpy(dtype=float) - 5.5
+
+    episodes = []
+    previous_close = None
+    previous_ref = None
+    had_cpp = np.zeros(n, dtype=bool)
+    for k in (1, 2):
+        idx = np.arange(n) if k == 1 else np.flatnonzero(two)
+        m = len(idx)
+        if k == 1:
+            ref = first_ref
+        else:
+            ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(rng.integers(14, 181, m), unit="D")
+        ep = pd.DataFrame({"child_index": idx, "episode_number": k, "referral_date": pd.DatetimeIndex(ref)})
+        nfa = rng.random(m) < params.nfa_share
+        class_probs = class_probabilities(np.tile(shares, (m, 1)), log_rr, d_lsoa[idx])
+        demand_class = _choice(rng, class_probs) + 1
+        path_probs = targets.pathways.loc[demand_class].to_numpy()
+        pathway = np.array(["assessed_not_cin", "cin", "cpp", "lac"], dtype=object)[_choice(rng, path_probs)]
+        pathway = np.where(nfa, "nfa", pathway)
+        ep["nfa"] = nfa
+        ep["demand_class"] = np.where(nfa, 0, demand_class)
+        ep["pathway"] = pathway
+        lac = pathway == "lac"
+        cpp = (pathway == "cpp") | (lac & (rng.random(m) < LAC_CPP_SHARE))
+        s47 = cpp.copy()
+        u = rng.random(m)
+        s47 |= (pathway == "assessed_not_cin") & (u < S47_GIVEN["assessed_not_cin"])
+        s47 |= (pathway == "cin") & (u < S47_GIVEN["cin"])
+        s47 |= lac & ~cpp & (u < S47_GIVEN["lac_no_cpp"])
+        icpc = cpp.copy()
+        icpc |= (pathway == "cin") & (u < ICPC_GIVEN["cin"])  # u < ICPC share implies u < S47 share
+        icpc |= lac & ~cpp & (u < ICPC_GIVEN["lac_no_cpp"])
+        ep["s47"], ep["icpc"], ep["cpp"], ep["lac"] = s47, icpc, cpp, lac
+        ep["assessed"] = ~nfa
+        ep["cin_plan"] = np.isin(pathway, ["cin", "cpp", "lac"])
+        ep["assessed_not_cin"] = pathway == "assessed_not_cin"
+        # Referral source: by class among assessed episodes (Table 16), the overall row for NFA.
+        source_probs = targets.referral_sources.loc[np.where(nfa, 0, demand_class)].to_numpy()
+        groups = np.array(REFERRAL_GROUPS, dtype=object)[_choice(rng, source_probs)]
+        ep["referral_source"] = pd.Series(groups).map(REFERRAL_GROUP_CODE).to_numpy()
+        cat_probs = targets.cp_categories.loc[np.maximum(demand_class, 1)].to_numpy()
+        category = np.array(CP_CATEGORIES, dtype=object)[_choice(rng, cat_probs)]
+        ep["cpp_category"] = np.where(cpp, category, None)
+        # Factors at assessment: Bernoulli per item from the class profile (assessed episodes only).
+        items = targets.item_probabilities.loc[np.maximum(demand_class, 1)].to_numpy()
+        factors = (rng.random(items.shape) < items) & ~nfa[:, None]
+        for j, code in enumerate(targets.item_probabilities.columns):
+            ep[f"factor_{code}"] = factors[:, j]
+        # Dates (days after referral).
+        r = ep["referral_date"]
+        days = lambda lo, hi: pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
+        ep["assessment_start"] = (r + days(0, 10)).where(~nfa)
+        ep["assessment_auth"] = (ep["assessment_start"] + days(20, 45)).where(~nfa)
+        ep["s47_start"] = (r + days(1, 10)).where(s47)
+        ep["icpc_date"] = (ep["s47_start"] + days(10, 15)).where(icpc)
+        ep["cpp_start"] = ep["icpc_date"].where(cpp)
+        ep["decom"] = (ep["assessment_auth"] + days(5, 60)).where(lac)
+        ep["cpp_end"] = (ep["cpp_start"] + days(150, 400)).where(cpp)
+        ep.loc[lac & cpp, "cpp_end"] = ep.loc[lac & cpp, "decom"]
+        # A CIN plan follows the assessment in every episode that reaches CIN (alongside a CPP or
+        # before care): the CIN threshold (cin_plan) is then always inside the period.
+        ep["plan_start"] = (ep["assessment_auth"] + days(1, 10)).where(ep["cin_plan"])
+        ep["plan_end"] = (ep["plan_start"] + days(60, 120)).where(ep["cin_plan"])
+        ep["dec"] = (ep["decom"] + days(150, 480)).where(lac)
+        close = pd.Series(r, index=ep.index).where(nfa)
+        close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
+        close = close.where(pathway != "cin", ep["plan_end"])
+        close = close.where(pathway != "cpp", ep[["cpp_end", "plan_end"]].max(axis=1))
+        close = close.where(~lac, ep[["dec", "plan_end"]].max(axis=1))
+        if k == 1:
+            # First episodes of children with a second last at most 540 days (see the windows above).
+            limit = r + pd.Timedelta(days=540)
+            close = close.where(~(two & (close > limit)), limit)
+            ep.loc[two & lac & (ep["dec"] > limit), "dec"] = limit
+            ep["plan_end"] = ep["plan_end"].where(~(two & (ep["plan_end"] > close)), close)
+            ep["cpp_end"] = ep["cpp_end"].where(~(two & (ep["cpp_end"] > close)), close)
+        ep["closure_reason"] = np.select([nfa, pathway == "assessed_not_cin"], ["RC7", "RC8"], "RC7")
+        ep["close_full"] = close
+        if k == 1:
+            ep["rereferral_12m"] = False
+        else:
+            gap = pd.to_timedelta(r.to_numpy() - previous_ref.to_numpy()[idx])
+            ep["rereferral_12m"] = np.asarray(gap.days <= 365)
+        ep["repeat_cpp"] = cpp & had_cpp[idx]
+        had_cpp[idx] |= cpp
+        ep["legal_status"] = np.where(lac, _pick(rng, LAC_LEGAL_STATUS, m), None)
+        episodes.append(ep)
+        previous_close = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        previous_close.iloc[idx] = close.to_numpy()
+        previous_ref = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        previous_ref.iloc[idx] = r.to_numpy()
+    episodes = pd.concat(episodes, ignore_index=True)
+    # Anything after the end of the last collection period is not yet known: open episodes.
+    for column in ("close_full", "cpp_end", "plan_end", "dec"):
+        episodes[column] = episodes[column].where(episodes[column] <= PERIOD_END)
+    episodes["section20"] = episodes["legal_status"] == "V2"
+    episodes["interim_care_order"] = episodes["legal_status"] == "C1"
+    episodes["la_code"] = la_code
+
+    lac_rows = episodes[episodes["lac"]]
+    kid = child.iloc[lac_rows["child_index"].to_numpy()].reset_index(drop=True)
+    ssda903 = pd.DataFrame({
+        "CHILD": kid["LAchildID"], "SEX": np.where(kid["sex"] == "male", "1", "2"),
+        "DOB": kid["dob"].dt.strftime("%d/%m/%Y"), "ETHNIC": kid["ethnicity_code"], "UPN": kid["UPN"],
+        "DECOM": lac_rows["decom"].dt.strftime("%d/%m/%Y").to_numpy(), "RNE": "S",
+        "LS": lac_rows["legal_status"].to_numpy(), "CIN": "N1", "PLACE": "U1", "PLACE_PROVIDER": "PR1",
+        "DEC": lac_rows["dec"].dt.strftime("%d/%m/%Y").fillna("").to_numpy(),
+        "REC": np.where(lac_rows["dec"].notna(), "E4A", ""), "REASON_PLACE_CHANGE": "",
+        "HOME_POST": "", "PL_POST": "", "URN": "SC000000",
+    })
+    return LAData(child, episodes, ssda903)
+
+
+def default_parameters(config: dict[str, Any]) -> GeneratingParameters:
+    model = config["model"]
+    return GeneratingParameters(
+        base_referral_rate=model["base_referral_rate"],
+        lsoa_decile_log_rr=float(np.log(model["lsoa_decile_rate_ratio"])),
+        la_decile_log_rr=float(np.log(model["la_decile_rate_ratio"])),
+        interaction_log_rr=float(model["interaction_log_rate_ratio"]),
+        la_random_sd=model["la_random_sd"],
+        age_log_rr={k: float(np.log(v)) for k, v in model["age_rate_ratio"].items()},
+        female_log_rr=float(np.log(model["female_rate_ratio"])),
+        ethnicity_log_rr={k: float(np.log(v)) for k, v in model["ethnicity_rate_ratio"].items()},
+        rereferral_share=model["rereferral_share"],
+        nfa_share=model["nfa_share"],
+        reference_deprivation_effect=model["reference_deprivation_effect_pct"],
+    )
+
+
+__all__ = ["generate_la", "default_parameters", "LAData", "PERIOD_START", "PERIOD_END", "AGE_GROUPS",
+           "ETHNIC_GROUPS", "CP_CODES", "age_group_of"]

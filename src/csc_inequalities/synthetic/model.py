@@ -1,0 +1,170 @@
+"""The generating model of the synthetic child-level data, calibrated to the published tables.
+
+Everything random is drawn in ``generator.py``; this module holds the parameters and the
+noise-free (expected) quantities derived from them, which are the truth later strands are
+compared with. docs/synthetic.md states the model in words.
+
+Deciles here are the study's order (1 = least deprived), centred at 5.5.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from csc_inequalities.childlevel.codes import FACTORS_2017
+
+PATHWAYS = ("nfa", "assessed_not_cin", "cin", "cpp", "lac")
+THRESHOLDS = ("referral", "assessment", "cin", "s47", "icpc", "cpp", "lac")
+AGE_GROUPS = ("under1", "1-4", "5-9", "10-15", "16-17")
+CP_CATEGORIES = ("Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple")
+CP_CODES = {"Neglect": "NEG", "Emotional abuse": "EMO", "Physical abuse": "PHY", "Sexual abuse": "SAB", "Multiple": "MUL"}
+TABLE18_CATEGORY = {"Emotional abuse": "Emotional abuse", "Neglect": "Neglect", "Physical abuse": "Physical abuse",
+                    "Sexual abuse": "Sexual abuse", "Multiple abuse": "Multiple"}
+REFERRAL_GROUPS = ("Individual", "Schools and Education Services", "Health Services",
+                   "LA and Housing Services", "Police", "Other")
+# One DfE referral-source code per group (the census codes are finer than the study's groups).
+REFERRAL_GROUP_CODE = {"Individual": "1A", "Schools and Education Services": "2A", "Health Services": "3A",
+                       "LA and Housing Services": "5A", "Police": "6", "Other": "8"}
+# Background rate of a factor a class profile does not state, and of the factors the study's LCA
+# excludes (household members, private fostering, UASC, trafficking, Other, No factors).
+BACKGROUND_RATE = 0.03
+EXCLUDED_RATE = 0.01
+EXCLUDED_FACTORS = ("1C", "2C", "3C", "4C", "5C", "6C", "8B", "8C", "8D", "8E", "8F", "9A", "12A", "20", "21")
+# Class 6 has "higher percentages for all the categories in Class 5" (report 3.4.1) but the prose
+# quantifies only some: these unstated Class 6 rates are set above Class 5's (documented).
+CLASS6_UNSTATED = {"4B": 0.55, "1B": 0.35, "2B": 0.30}
+# Ceiling for the "100%" profiles: keeps every item probability inside (0, 1).
+MAX_ITEM_RATE = 0.98
+
+
+def age_group_of(age: np.ndarray) -> np.ndarray:
+    return np.select([age < 1, age < 5, age < 10, age < 16], list(AGE_GROUPS[:4]), AGE_GROUPS[4])
+
+
+@dataclasses.dataclass
+class PublishedTargets:
+    class_names: dict[int, str]
+    class_shares: pd.DataFrame  # index class_id, columns LA0..LA5, Total (fractions)
+    item_probabilities: pd.DataFrame  # index class_id, columns factor codes
+    deprivation_effect: pd.Series  # class_id -> mean % change per step (Table 13)
+    pathways: pd.DataFrame  # index class_id, columns assessed_not_cin, cin, cpp, lac (fractions)
+    referral_sources: pd.DataFrame  # index class_id (0 = all), columns REFERRAL_GROUPS (fractions)
+    cp_categories: pd.DataFrame  # index class_id, columns CP_CATEGORIES (fractions)
+
+
+def _normalise_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.div(frame.sum(axis=1), axis=0)
+
+
+def load_published_targets(published_dir: str | Path) -> PublishedTargets:
+    """Read the calibration targets (the study's published tables) from resources/lca/published."""
+    d = Path(published_dir)
+    t11 = pd.read_csv(d / "table11_class_share_by_la.csv").dropna(subset=["class_id"])
+    t11["class_id"] = t11["class_id"].astype(int)
+    names = dict(t11.drop_duplicates("class_id")[["class_id", "class_name"]].itertuples(index=False))
+    shares = t11.pivot(index="class_id", columns="la", values="percent").astype(float)
+    shares = shares.div(shares.sum(axis=0), axis=1)
+
+    profiles = pd.read_csv(d / "lca_class_profiles.csv")
+    codes = pd.read_csv(d / "profile_factor_codes.csv")
+    profiles = profiles.merge(codes[["factor_description", "factor_code"]], on="factor_description", how="left")
+    items = pd.DataFrame(BACKGROUND_RATE, index=sorted(names), columns=list(FACTORS_2017))
+    items.loc[:, [c for c in EXCLUDED_FACTORS if c in items.columns]] = EXCLUDED_RATE
+    for code, value in CLASS6_UNSTATED.items():
+        items.loc[6, code] = value
+    stated: dict[tuple[int, str], float] = {}
+    for row in profiles.itertuples(index=False):
+        key = (int(row.class_id), row.factor_code)
+        # Several prose phrases map to one code (e.g. class 7's child mental health): keep the larger.
+        stated[key] = max(stated.get(key, 0.0), min(float(row.percent) / 100.0, MAX_ITEM_RATE))
+    for (class_id, code), value in stated.items():
+        items.loc[class_id, code] = value
+
+    t13 = pd.read_csv(d / "table13_deprivation_effect_by_class_la.csv")
+    effect = t13.groupby("class_id")["percent_change"].mean()
+
+    t14 = pd.read_csv(d / "table14_class_by_threshold.csv")
+    t14 = t14[(t14["threshold"] != "Total") & t14["class_id"].notna()]
+    t14["class_id"] = t14["class_id"].astype(int)
+    path = t14.pivot(index="class_id", columns="threshold", values="percent").astype(float)
+    path = path.rename(columns={"Assessed Not CIN": "assessed_not_cin", "CIN (no CP)": "cin", "CP Plan": "cpp", "LAC": "lac"})
+    path = _normalise_rows(path[["assessed_not_cin", "cin", "cpp", "lac"]])
+
+    t16 = pd.read_csv(d / "table16_class_by_referral_source.csv")
+    t16 = t16[t16["referral_source"] != "Total"]
+    t16["class_id"] = t16["class_id"].fillna(0).astype(int)
+    sources = _normalise_rows(t16.pivot(index="class_id", columns="referral_source", values="percent")[list(REFERRAL_GROUPS)].astype(float))
+
+    t18 = pd.read_csv(d / "table18_class_by_cp_category.csv")
+    t18 = t18[(t18["cp_plan_category"] != "Total") & t18["class_id"].notna()]
+    t18["class_id"] = t18["class_id"].astype(int)
+    t18["category"] = t18["cp_plan_category"].map(TABLE18_CATEGORY)
+    cats = _normalise_rows(t18.pivot(index="class_id", columns="category", values="percent")[list(CP_CATEGORIES)].astype(float).clip(lower=0.05))
+    return PublishedTargets(names, shares, items, effect, path, sources, cats)
+
+
+@dataclasses.dataclass
+class GeneratingParameters:
+    """Log-linear model of the rate at which children are referred, and the episode process."""
+    base_referral_rate: float  # distinct children referred per child-year at centred deciles
+    lsoa_decile_log_rr: float  # social gradient, per LSOA decile step (1 = least deprived)
+    la_decile_log_rr: float  # inverse intervention, per LA decile step (adjusted for LSOA)
+    interaction_log_rr: float  # LSOA × LA decile (centred) interaction
+    la_random_sd: float  # SD of the LA random intercept (log scale)
+    age_log_rr: dict[str, float]
+    female_log_rr: float
+    ethnicity_log_rr: dict[str, float]
+    rereferral_share: float  # share of referred children with a second episode
+    nfa_share: float  # share of episodes closed with no further action (not assessed)
+    reference_deprivation_effect: float  # Table 13 effect the referral gradient already explains
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def class_probabilities(la_shares: np.ndarray, deprivation_log_rr: np.ndarray, lsoa_decile_centred: np.ndarray) -> np.ndarray:
+    """P(class | assessed episode) per row: the LA's Table 11 shares tilted by deprivation.
+
+    ``la_shares`` (n, K) per row, ``deprivation_log_rr`` (K,), ``lsoa_decile_centred`` (n,).
+    """
+    weights = la_shares * np.exp(np.outer(lsoa_decile_centred, deprivation_log_rr))
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def episode_event_probabilities(class_probs: np.ndarray, targets: PublishedTargets, nfa_share: float,
+                                lac_cpp_share: float, s47_given: dict[str, float], icpc_given: dict[str, float]) -> dict[str, np.ndarray]:
+    """Per-episode probability of each threshold event (n,) and of each class×threshold (n, K)."""
+    assessed = 1.0 - nfa_share
+    path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
+    p_cin_c = path[:, 1:].sum(axis=1)
+    p_cpp_c = path[:, 2] + path[:, 3] * lac_cpp_share
+    p_lac_c = path[:, 3]
+    p_s47_c = (path[:, 0] * s47_given["assessed_not_cin"] + path[:, 1] * s47_given["cin"] + path[:, 2]
+               + path[:, 3] * (lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"]))
+    p_icpc_c = (path[:, 1] * icpc_given["cin"] + path[:, 2]
+                + path[:, 3] * (lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"]))
+    per_class = {
+        "assessment": np.ones(len(path)), "cin": p_cin_c, "s47": p_s47_c, "icpc": p_icpc_c,
+        "cpp": p_cpp_c, "lac": p_lac_c,
+    }
+    out: dict[str, np.ndarray] = {"referral": np.ones(len(class_probs))}
+    for name, p_c in per_class.items():
+        joint = assessed * class_probs * p_c[None, :]
+        out[name] = joint.sum(axis=1)
+        out[f"{name}_by_class"] = joint
+    cat = targets.cp_categories.to_numpy()  # (K, 5)
+    out["cpp_by_category"] = assessed * (class_probs * p_cpp_c[None, :]) @ cat
+    return out
+
+
+def child_probability(p_event: np.ndarray, p_threshold: np.ndarray, rereferral_share: float) -> np.ndarray:
+    """P(a referred child is counted for an event) when the child is counted once per threshold,
+    in the stratum of its first episode that reached the threshold (as the gradient strand counts).
+
+    One episode with probability 1 - q, two independent episodes with probability q:
+    P = p_e + q (1 - p_t) p_e, where p_e is the stratum-specific event and p_t the threshold.
+    """
+    return p_event * (1.0 + rereferral_share * (1.0 - p_threshold))
