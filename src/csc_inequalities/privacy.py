@@ -69,10 +69,18 @@ def _file_text(path: Path) -> str:
 
         table = pq.read_table(path)
         parts = list(table.column_names)
+        import pyarrow as pa
+
         for column in table.columns:
-            if pd.api.types.is_string_dtype(column.type.to_pandas_dtype()) or str(column.type) in ("string", "large_string"):
-                parts.extend(str(v) for v in column.to_pylist() if v is not None)
-            elif "date" in str(column.type) or "timestamp" in str(column.type):
+            kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+            if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
+                # Categorical columns too: an identifier can hide in a dictionary-encoded column.
+                # Distinct values suffice to find an identifier and keep large tables cheap.
+                import pyarrow.compute as pc
+
+                values = column.cast(kind) if kind is not column.type else column
+                parts.extend(str(v) for v in pc.unique(values).to_pylist() if v is not None)
+            elif "date" in str(kind) or "timestamp" in str(kind):
                 parts.extend(str(v)[:10] for v in column.to_pylist() if v is not None)
         return "\n".join(parts)
     return path.read_bytes().decode("utf-8", errors="replace")
