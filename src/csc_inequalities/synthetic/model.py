@@ -30,7 +30,7 @@ REFERRAL_GROUP_CODE = {"Individual": "1A", "Schools and Education Services": "2A
                        "LA and Housing Services": "5A", "Police": "6", "Other": "8"}
 # Background rate of a factor a class profile does not state, and of the factors the study's LCA
 # excludes (household members, private fostering, UASC, trafficking, Other, No factors).
-BACKGROUND_RATE = 0.03
+BACKGROUND_RATE = 0.015
 EXCLUDED_RATE = 0.01
 EXCLUDED_FACTORS = ("1C", "2C", "3C", "4C", "5C", "6C", "8B", "8C", "8D", "8E", "8F", "9A", "12A", "20", "21")
 # Class 6 has "higher percentages for all the categories in Class 5" (report 3.4.1) but the prose

@@ -82,6 +82,19 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
     return grouped
 
 
+def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la_effect: float, years: int,
+                          params, targets) -> np.ndarray:
+    """Expected share of each class among the LA's assessed episodes (noise-free)."""
+    from csc_inequalities.synthetic.generator import cell_rates
+
+    episodes = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
+    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
+    probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
+                                class_log_rr(targets, params), d_lsoa)
+    weighted = (episodes[:, None] * probs).sum(axis=0)
+    return weighted / weighted.sum()
+
+
 def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
                  la_codes_old: dict[str, str], extracts_dir: str, key: bytes) -> dict[str, Any]:
     """Run the generator for every configured LA; returns the outputs in memory for the adapter to write."""
@@ -93,7 +106,7 @@ def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd
     rng = np.random.default_rng([int(config["seed"]), 10_000])
     la_effects = rng.normal(0.0, params.la_random_sd, len(las))
     la_deciles = reference.drop_duplicates("la_code").set_index("la_code")["la_imd_decile_least1"]
-    episodes, expected, manifest = [], [], {}
+    episodes, expected, manifest, expected_shares = [], [], {}, {}
     for i, la_code in enumerate(tqdm(las, desc="synthetic LAs", unit="LA")):
         cells = population_cells(population, reference, la_code)
         data = generate_la(la_code, i, cells, int(la_deciles[la_code]), n_years, params, targets,
@@ -102,6 +115,8 @@ def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd
         episodes.append(episode_table(data, la_code, reference, key))
         expected.append(expected_counts(cells, la_code, i, int(la_deciles[la_code]), float(la_effects[i]), n_years,
                                         params, targets))
+        expected_shares[la_code] = expected_class_shares(cells, i, int(la_deciles[la_code]), float(la_effects[i]),
+                                                         n_years, params, targets)
         log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
     truth = {
         "generator": {
@@ -117,9 +132,13 @@ def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd
             "class_names": {int(k): v for k, v in targets.class_names.items()},
             "item_probabilities": {int(c): {code: round(float(p), 6) for code, p in row.items()}
                                    for c, row in targets.item_probabilities.iterrows()},
-            "class_shares": {la: {int(c): round(float(s), 6) for c, s in zip(targets.class_shares.index, la_class_shares(targets, i))}
-                             for i, la in enumerate(las)},
-            "class_shares_note": "shares at the LA's mean deprivation are tilted per LSOA decile step by deprivation_log_rr",
+            # The expected class composition of the LA's assessed episodes: its Table 11 shares
+            # tilted by the deprivation of each of its LSOAs, weighted by expected episodes.
+            "class_shares": {la: {int(c): round(float(s), 6) for c, s in zip(targets.class_shares.index, expected_shares[la])}
+                             for la in las},
+            "class_shares_at_centred_deprivation": {
+                la: {int(c): round(float(s), 6) for c, s in zip(targets.class_shares.index, la_class_shares(targets, i))}
+                for i, la in enumerate(las)},
             "deprivation_log_rr": {int(c): float(v) for c, v in zip(targets.class_shares.index, class_log_rr(targets, params))},
         },
         "gradient": {
