@@ -22,7 +22,7 @@ rule lsoa_reference:
         population="results/lsoa/lsoa_population.parquet",
         provenance="results/lsoa/provenance/lsoa_reference.json",
     params:
-        resource_dir=config["lsoa"]["resource_dir"],
+        resource_dir=lambda wildcards, input: os.path.dirname(input.manifest),
     log:
         "logs/lsoa/lsoa_reference.log",
     benchmark:
@@ -51,7 +51,7 @@ rule synthetic_extracts:
     params:
         synthetic=config["synthetic"],
         key_file=config["extracts"]["key_file"],
-        extracts_dir="local/synthetic/extracts",
+        extracts_dir=lambda wildcards, output: os.path.dirname(output.manifest),
         published_dir=lambda wildcards, input: os.path.dirname(input.published),
     log:
         "logs/synthetic/synthetic_extracts.log",
