@@ -31,6 +31,8 @@ rule lca_items:
         assessed_only=LCA_CFG["assessed_only"],
     log:
         "logs/lca/lca_items.log",
+    benchmark:
+        "results/benchmarks/lca_items/lca_items.tsv"
     conda:
         env_file("lca")
     script:
@@ -53,6 +55,8 @@ rule lca_samples:
         require_any_factor=LCA_CFG["require_any_factor"],
     log:
         "logs/lca/lca_samples.log",
+    benchmark:
+        "results/benchmarks/lca_samples/lca_samples.tsv"
     conda:
         env_file("lca")
     script:
@@ -150,6 +154,8 @@ rule lca_assign:
         min_cell=config["disclosure"].get("min_cell", 10),
     log:
         "logs/lca/lca_assign.log",
+    benchmark:
+        "results/benchmarks/lca_assign/lca_assign.tsv"
     conda:
         env_file("lca")
     script:
@@ -180,6 +186,8 @@ rule lca_tables:
         min_cell=config["disclosure"].get("min_cell", 10),
     log:
         "logs/lca/lca_tables.log",
+    benchmark:
+        "results/benchmarks/lca_tables/lca_tables.tsv"
     conda:
         env_file("lca")
     script:
@@ -209,6 +217,8 @@ rule lca_rates:
         min_cell=config["disclosure"].get("min_cell", 10),
     log:
         "logs/lca/lca_rates.log",
+    benchmark:
+        "results/benchmarks/lca_rates/lca_rates.tsv"
     conda:
         env_file("lca")
     script:
@@ -231,6 +241,8 @@ rule lca_recovery:
         thresholds=LCA_CFG["recovery_thresholds"],
     log:
         "logs/lca/lca_recovery.log",
+    benchmark:
+        "results/benchmarks/lca_recovery/lca_recovery.tsv"
     conda:
         env_file("lca")
     script:

@@ -26,6 +26,8 @@ rule national_panel:
         price_base_year=config["national_panel"]["price_base_year"],
     log:
         "logs/national/national_panel.log",
+    benchmark:
+        "results/benchmarks/national_panel/national_panel.tsv"
     conda:
         env_file("national_panel")
     script:

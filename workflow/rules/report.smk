@@ -28,6 +28,8 @@ rule report:
         benchmark_dir="results/benchmarks",
     log:
         "logs/report/report.log",
+    benchmark:
+        "results/benchmarks/report/report.tsv"
     conda:
         env_file("report")
     script:
