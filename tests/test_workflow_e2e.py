@@ -33,6 +33,8 @@ def finished_run(tmp_path_factory):
         elif source.is_file():
             shutil.copy2(source, target)
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # An R session earlier in this test process may have set it; jobs must use their own libpython.
+    env.pop("LD_LIBRARY_PATH", None)
     run = subprocess.run(SNAKEMAKE + ["--cores", "2", "--configfile", "config/ci-tiny.yaml"], cwd=work,
                          capture_output=True, text=True, env=env, timeout=1500)
     if run.returncode != 0:

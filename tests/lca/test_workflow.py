@@ -44,7 +44,8 @@ def test_lca_rules_end_to_end_and_report_section(tmp_path):
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
     run = subprocess.run([str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", "2", *TARGETS,
                           "--configfile", "tiny.yaml"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=600)
+                         text=True, timeout=600,
+                         env={k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     classes = pd.read_parquet(tmp_path / "results/record_level/episode_classes.parquet")

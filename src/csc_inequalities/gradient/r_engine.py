@@ -124,8 +124,21 @@ csc_fit_binomial_glmer <- function(success, failure, group, la) {
 
 @lru_cache(maxsize=1)
 def r_session():
-    """Load R, glmmTMB and lme4 once per process; returns rpy2's robjects module."""
+    """Load R, glmmTMB and lme4 once per process; returns rpy2's robjects module.
+
+    rpy2 puts R's library folders (and the system's) on LD_LIBRARY_PATH to load libR; once R is
+    loaded the variable is restored, because child processes (Snakemake jobs started from a test,
+    say) would otherwise load the system's libpython in place of their own interpreter's.
+    """
+    import os
+
+    saved = os.environ.get("LD_LIBRARY_PATH")
     import rpy2.robjects as ro
+
+    if saved is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = saved
 
     ro.r("suppressPackageStartupMessages({library(glmmTMB); library(lme4)})")
     ro.r(_R_CODE)
