@@ -114,3 +114,24 @@ def test_round_trip_through_the_readers(setting, tmp_path):
     own = episode_table(s["data"], LA, s["reference"], KEY)
     assert len(read_back) == len(own)
     assert compare(read_back, own) == {}
+
+
+@pytest.mark.parametrize("year", [2014, 2016, 2018])
+def test_vectorised_xml_writer_matches_the_row_wise_writer_byte_for_byte(setting, tmp_path, year):
+    from rowwise_writer import write_cin_census_xml as write_row_wise
+
+    fast, slow = tmp_path / "fast.xml", tmp_path / "slow.xml"
+    n_fast = write_cin_census_xml(setting["data"], "857", year, fast)
+    n_slow = write_row_wise(setting["data"], "857", year, slow)
+    assert n_fast == n_slow > 100
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_years_before_matches_pandas_date_offset():
+    from csc_inequalities.synthetic.generator import years_before
+
+    dates = pd.DatetimeIndex(["2016-02-29", "2016-02-29", "2015-03-01", "2013-12-31", "2017-09-30"])
+    years = np.array([1, 4, 17, 0, 3])
+    expected = pd.DatetimeIndex([d - pd.DateOffset(years=int(n)) for d, n in zip(dates, years)])
+    assert list(years_before(dates, years)) == list(expected)
+    assert years_before(dates, years)[0] == pd.Timestamp("2015-02-28")

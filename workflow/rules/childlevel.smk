@@ -32,6 +32,9 @@ rule childlevel_la_episodes:
         policy=config["validation"]["policy"],
         key_file=config["extracts"]["key_file"],
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
+    resources:
+        mem_mb=resource_mb("childlevel_la_episodes"),
+        runtime=resource_minutes("childlevel_la_episodes"),
     log:
         "logs/childlevel/childlevel_la_episodes_{la_code}.log",
     benchmark:
@@ -58,6 +61,9 @@ rule childlevel_episodes:
         suppress_zeros=config["disclosure"]["suppress_zeros"],
         secondary=config["disclosure"]["secondary"],
         source=config["extracts"]["source"],
+    resources:
+        mem_mb=resource_mb("childlevel_episodes"),
+        runtime=resource_minutes("childlevel_episodes"),
     log:
         "logs/childlevel/childlevel_episodes.log",
     benchmark:
@@ -85,6 +91,9 @@ rule privacy_check:
         details=os.path.join(VALIDATION_DIR, "privacy_check_details.json"),
         min_identifier_length=config["disclosure"]["identifier_min_length"],
         birth_date_threshold=config["disclosure"]["birth_date_threshold"],
+    resources:
+        mem_mb=resource_mb("privacy_check"),
+        runtime=resource_minutes("privacy_check"),
     log:
         "logs/childlevel/privacy_check.log",
     benchmark:
@@ -103,6 +112,9 @@ rule childlevel_roundtrip:
     output:
         json="results/childlevel/roundtrip.json",
         provenance="results/childlevel/provenance/childlevel_roundtrip.json",
+    resources:
+        mem_mb=resource_mb("childlevel_roundtrip"),
+        runtime=resource_minutes("childlevel_roundtrip"),
     log:
         "logs/childlevel/childlevel_roundtrip.log",
     benchmark:

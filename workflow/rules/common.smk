@@ -13,6 +13,39 @@ from csc_inequalities.config import load_schema, validate_config
 # A wrong key or type stops here, before any job, with a message naming the key.
 config.update(validate_config(config, load_schema(Path(workflow.basedir) / "workflow/schemas")))
 
+# One BLAS/OpenMP thread in every job (local, cluster, conda or venv): numerical results then do not
+# depend on where a job ran, and parallel jobs do not oversubscribe the cores. Jobs inherit this
+# environment (SLURM's sbatch exports it; the job's own snakemake re-reads this file).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+# Per-rule memory and run time for schedulers, from measured benchmark files (workflow/resources.yaml
+# says where each figure comes from). Each scales with the size of the job's inputs, and grows
+# with the attempt number when a job is retried after running out of memory or time.
+import yaml
+
+RULE_RESOURCES = yaml.safe_load((Path(workflow.basedir) / "workflow/resources.yaml").read_text())["rules"]
+
+
+def _scaled(rule, key):
+    spec = RULE_RESOURCES[rule][key]
+
+    def amount(wildcards, input, attempt):
+        return int(round((spec["base"] + spec.get("per_input_gb", 0) * input.size_mb / 1024) * attempt))
+
+    return amount
+
+
+def resource_mb(rule):
+    """mem_mb of a rule: measured peak at the scale of its inputs, with headroom."""
+    return _scaled(rule, "mem_mb")
+
+
+def resource_minutes(rule):
+    """runtime (minutes) of a rule: measured wall time at the scale of its inputs, with headroom."""
+    return _scaled(rule, "runtime")
+
+
 # Each strand registers what its report section needs: REPORT_SECTIONS[name] = {
 #   "order": int, "template": "sections/<name>.html.j2", "inputs": {key: path, ...}}.
 REPORT_SECTIONS = {}

@@ -39,6 +39,9 @@ rule gradient_counts:
         strata={s: GRADIENT["strata"][s] for s in GRADIENT_STRATA},
     benchmark:
         "results/benchmarks/gradient_counts/gradient_counts.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_counts"),
+        runtime=resource_minutes("gradient_counts"),
     log:
         "logs/gradient/gradient_counts.log",
     conda:
@@ -57,8 +60,15 @@ rule gradient_model:
     params:
         level=lambda wc: GRADIENT_JOBS[(wc.gthreshold, wc.gstratum, wc.glevel)],
         engine=GRADIENT["engine"],
+    # On a cluster, models are packed into group jobs (profiles/slurm: group-components), since
+    # one submission per few-second model would spend more time queueing than fitting.
+    group:
+        "gradient_models"
     benchmark:
         "results/benchmarks/gradient_model/{gthreshold}/{gstratum}/{glevel}.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_model"),
+        runtime=resource_minutes("gradient_model"),
     log:
         "logs/gradient/models/{gthreshold}/{gstratum}/{glevel}.log",
     conda:
@@ -85,6 +95,9 @@ rule gradient_truth:
         family="poisson",
     benchmark:
         "results/benchmarks/gradient_truth/gradient_truth.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_truth"),
+        runtime=resource_minutes("gradient_truth"),
     log:
         "logs/gradient/gradient_truth.log",
     conda:
@@ -113,6 +126,9 @@ rule gradient_gather:
         max_z=GRADIENT["truth_max_z"],
     benchmark:
         "results/benchmarks/gradient_gather/gradient_gather.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_gather"),
+        runtime=resource_minutes("gradient_gather"),
     log:
         "logs/gradient/gradient_gather.log",
     conda:
@@ -140,6 +156,9 @@ rule gradient_scores:
         min_cell=config["disclosure"].get("min_cell", 10),
     benchmark:
         "results/benchmarks/gradient_scores/gradient_scores.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_scores"),
+        runtime=resource_minutes("gradient_scores"),
     log:
         "logs/gradient/gradient_scores.log",
     conda:
@@ -164,6 +183,9 @@ rule gradient_crosstabs:
         min_cell=max(GRADIENT["crosstabs"]["min_cell"], config["disclosure"].get("min_cell", 10)),
     benchmark:
         "results/benchmarks/gradient_crosstabs/gradient_crosstabs.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_crosstabs"),
+        runtime=resource_minutes("gradient_crosstabs"),
     log:
         "logs/gradient/gradient_crosstabs.log",
     conda:
@@ -186,6 +208,9 @@ rule gradient_power:
         **GRADIENT["power"],
     benchmark:
         "results/benchmarks/gradient_power/gradient_power.tsv"
+    resources:
+        mem_mb=resource_mb("gradient_power"),
+        runtime=resource_minutes("gradient_power"),
     log:
         "logs/gradient/gradient_power.log",
     conda:

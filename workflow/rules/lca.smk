@@ -29,6 +29,9 @@ rule lca_items:
         excluded=LCA_CFG["excluded_factors"],
         min_count=LCA_CFG["min_item_count"],
         assessed_only=LCA_CFG["assessed_only"],
+    resources:
+        mem_mb=resource_mb("lca_items"),
+        runtime=resource_minutes("lca_items"),
     log:
         "logs/lca/lca_items.log",
     benchmark:
@@ -53,6 +56,9 @@ rule lca_samples:
         seed=LCA_CFG["seed"],
         assessed_only=LCA_CFG["assessed_only"],
         require_any_factor=LCA_CFG["require_any_factor"],
+    resources:
+        mem_mb=resource_mb("lca_samples"),
+        runtime=resource_minutes("lca_samples"),
     log:
         "logs/lca/lca_samples.log",
     benchmark:
@@ -76,6 +82,9 @@ rule lca_configural_sweep:
     params:
         classes=LCA_CFG["configural_classes"],
         fit=LCA_FIT_PARAMS,
+    resources:
+        mem_mb=resource_mb("lca_configural_sweep"),
+        runtime=resource_minutes("lca_configural_sweep"),
     log:
         "logs/lca/lca_configural_sweep.log",
     benchmark:
@@ -100,6 +109,9 @@ rule lca_invariance:
     params:
         classes=LCA_CFG["invariance_classes"],
         fit=LCA_FIT_PARAMS,
+    resources:
+        mem_mb=resource_mb("lca_invariance"),
+        runtime=resource_minutes("lca_invariance"),
     log:
         "logs/lca/lca_invariance.log",
     benchmark:
@@ -129,6 +141,9 @@ rule lca_final:
         provenance="results/lca/provenance/lca_final.json",
     params:
         fit=LCA_FIT_PARAMS,
+    resources:
+        mem_mb=resource_mb("lca_final"),
+        runtime=resource_minutes("lca_final"),
     log:
         "logs/lca/lca_final.log",
     benchmark:
@@ -152,6 +167,9 @@ rule lca_assign:
         assessed_only=LCA_CFG["assessed_only"],
         require_any_factor=LCA_CFG["require_any_factor"],
         min_cell=config["disclosure"].get("min_cell", 10),
+    resources:
+        mem_mb=resource_mb("lca_assign"),
+        runtime=resource_minutes("lca_assign"),
     log:
         "logs/lca/lca_assign.log",
     benchmark:
@@ -184,6 +202,9 @@ rule lca_tables:
     params:
         published_dir=lambda wildcards, input: str(Path(input.published[0]).parent),
         min_cell=config["disclosure"].get("min_cell", 10),
+    resources:
+        mem_mb=resource_mb("lca_tables"),
+        runtime=resource_minutes("lca_tables"),
     log:
         "logs/lca/lca_tables.log",
     benchmark:
@@ -215,6 +236,9 @@ rule lca_rates:
         provenance="results/lca/provenance/lca_rates.json",
     params:
         min_cell=config["disclosure"].get("min_cell", 10),
+    resources:
+        mem_mb=resource_mb("lca_rates"),
+        runtime=resource_minutes("lca_rates"),
     log:
         "logs/lca/lca_rates.log",
     benchmark:
@@ -239,6 +263,9 @@ rule lca_recovery:
         provenance="results/lca/provenance/lca_recovery.json",
     params:
         thresholds=LCA_CFG["recovery_thresholds"],
+    resources:
+        mem_mb=resource_mb("lca_recovery"),
+        runtime=resource_minutes("lca_recovery"),
     log:
         "logs/lca/lca_recovery.log",
     benchmark:

@@ -50,6 +50,9 @@ rule national_trends:
         figures=NA_CFG["trends"]["figures"],
         views=NA_CFG["trends"]["views"],
         population_column=NA_CFG["population_column"],
+    resources:
+        mem_mb=resource_mb("national_trends"),
+        runtime=resource_minutes("national_trends"),
     log:
         "logs/national/national_trends.log",
     benchmark:
@@ -92,6 +95,9 @@ rule national_correlations:
         table6_primary=NA_CFG["table6"]["primary"],
         table6_tolerance=NA_CFG["table6"]["tolerance"],
         table6_row_notes=NA_CFG["table6"]["row_notes"],
+    resources:
+        mem_mb=resource_mb("national_correlations"),
+        runtime=resource_minutes("national_correlations"),
     log:
         "logs/national/national_correlations.log",
     benchmark:
@@ -119,6 +125,9 @@ rule national_consistency:
         alpha=NA_CFG["consistency"]["alpha"],
         recent_years=NA_CFG["consistency"]["recent_years"],
         earlier_years=NA_CFG["consistency"]["earlier_years"],
+    resources:
+        mem_mb=resource_mb("national_consistency"),
+        runtime=resource_minutes("national_consistency"),
     log:
         "logs/national/national_consistency.log",
     benchmark:
@@ -146,6 +155,9 @@ rule national_correlelogram:
     params:
         theme=lambda wildcards: NA_CFG["themes"][wildcards.na_theme],
         seed=NA_CFG["seed"],
+    resources:
+        mem_mb=resource_mb("national_correlelogram"),
+        runtime=resource_minutes("national_correlelogram"),
     log:
         "logs/national/national_correlelogram_{na_theme}.log",
     benchmark:

@@ -26,6 +26,9 @@ rule report:
         synthetic=config["extracts"].get("source", "synthetic") == "synthetic",
         template_dir=lambda wildcards, input: report_template_dir(input.templates),
         benchmark_dir="results/benchmarks",
+    resources:
+        mem_mb=resource_mb("report"),
+        runtime=resource_minutes("report"),
     log:
         "logs/report/report.log",
     benchmark:

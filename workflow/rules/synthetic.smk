@@ -23,6 +23,9 @@ rule lsoa_reference:
         provenance="results/lsoa/provenance/lsoa_reference.json",
     params:
         resource_dir=lambda wildcards, input: os.path.dirname(input.manifest),
+    resources:
+        mem_mb=resource_mb("lsoa_reference"),
+        runtime=resource_minutes("lsoa_reference"),
     log:
         "logs/lsoa/lsoa_reference.log",
     benchmark:
@@ -33,34 +36,75 @@ rule lsoa_reference:
         "../scripts/lsoa_reference.py"
 
 
-rule synthetic_extracts:
+# One job per LA: each LA draws from its own seeded stream (numpy default_rng([seed, index])),
+# so the jobs are independent, can run in parallel or on a cluster, and the child-level jobs of
+# an LA start as soon as its extracts exist.
+rule synthetic_la:
     input:
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
         published="resources/lca/published/manifest.sha256",
-        script=script_path("synthetic_extracts.py"),
+        script=script_path("synthetic_la.py"),
     output:
-        extracts=[f for la in SYNTHETIC_EXTRACT_FILES.values() for f in [*la["cin_census"].values(), la["ssda903"], la["child_lsoa"]]],
+        cin_census=expand("local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml", year=SYNTHETIC_YEARS),
+        ssda903="local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
+        child_lsoa="local/synthetic/extracts/{la_code}/child_lsoa.csv",
+        episodes="results/record_level/synthetic/{la_code}_generator_episodes.parquet",
+        expected="results/synthetic/la/{la_code}_expected_counts.parquet",
+        summary="results/synthetic/la/{la_code}_summary.json",
+        provenance="results/synthetic/provenance/synthetic_la_{la_code}.json",
+    wildcard_constraints:
+        la_code=r"E(06|08|09|10)\d{6}",
+    params:
+        synthetic=config["synthetic"],
+        la_code=lambda wildcards: wildcards.la_code,
+        lea_code=lambda wildcards: config["synthetic"]["lea_codes"].get(wildcards.la_code, "999"),
+        key_file=config["extracts"]["key_file"],
+        extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903)),
+        published_dir=lambda wildcards, input: os.path.dirname(input.published),
+    resources:
+        mem_mb=resource_mb("synthetic_la"),
+        runtime=resource_minutes("synthetic_la"),
+    log:
+        "logs/synthetic/synthetic_la_{la_code}.log",
+    benchmark:
+        "results/benchmarks/synthetic_la/{la_code}.tsv"
+    conda:
+        env_file("synthetic")
+    script:
+        "../scripts/synthetic_la.py"
+
+
+rule synthetic_truth:
+    input:
+        episodes=expand("results/record_level/synthetic/{la_code}_generator_episodes.parquet", la_code=config["synthetic"]["las"]),
+        expected=expand("results/synthetic/la/{la_code}_expected_counts.parquet", la_code=config["synthetic"]["las"]),
+        summaries=expand("results/synthetic/la/{la_code}_summary.json", la_code=config["synthetic"]["las"]),
+        reference="results/lsoa/lsoa_reference.parquet",
+        published="resources/lca/published/manifest.sha256",
+        script=script_path("synthetic_truth.py"),
+    output:
         manifest="local/synthetic/extracts/manifest.json",
         truth_local="local/synthetic/truth.yaml",
         truth="results/synthetic/truth.yaml",
         episodes="results/record_level/generator_episodes.parquet",
         expected="results/synthetic/expected_counts.parquet",
         calibration="results/synthetic/calibration.csv",
-        provenance="results/synthetic/provenance/synthetic_extracts.json",
+        provenance="results/synthetic/provenance/synthetic_truth.json",
     params:
         synthetic=config["synthetic"],
-        key_file=config["extracts"]["key_file"],
-        extracts_dir=lambda wildcards, output: os.path.dirname(output.manifest),
         published_dir=lambda wildcards, input: os.path.dirname(input.published),
+    resources:
+        mem_mb=resource_mb("synthetic_truth"),
+        runtime=resource_minutes("synthetic_truth"),
     log:
-        "logs/synthetic/synthetic_extracts.log",
+        "logs/synthetic/synthetic_truth.log",
     benchmark:
-        "results/benchmarks/synthetic_extracts/synthetic_extracts.tsv"
+        "results/benchmarks/synthetic_truth/synthetic_truth.tsv"
     conda:
         env_file("synthetic")
     script:
-        "../scripts/synthetic_extracts.py"
+        "../scripts/synthetic_truth.py"
 
 
 REPORT_SECTIONS["synthetic_truth"] = {
@@ -70,6 +114,6 @@ REPORT_SECTIONS["synthetic_truth"] = {
         "truth": "results/synthetic/truth.yaml",
         "expected": "results/synthetic/expected_counts.parquet",
         "calibration": "results/synthetic/calibration.csv",
-        "extracts_provenance": "results/synthetic/provenance/synthetic_extracts.json",
+        "extracts_provenance": "results/synthetic/provenance/synthetic_truth.json",
     },
 }

@@ -55,7 +55,13 @@ def pseudonymise_series(refs: pd.Series, la_code: str, key: bytes) -> pd.Series:
     """Pseudonym for each reference (missing stays missing); hashes each distinct value once."""
     refs = refs.astype("object")
     distinct = pd.unique(refs.dropna())
-    mapping = {ref: pseudonym(str(ref), la_code, key) for ref in distinct}
+    # One keyed HMAC state copied per value: same digests as pseudonym(), without re-keying each time.
+    keyed = hmac.new(key, f"{la_code}\x1f".encode("utf-8"), hashlib.sha256)
+    mapping = {}
+    for ref in distinct:
+        state = keyed.copy()
+        state.update(str(ref).strip().encode("utf-8"))
+        mapping[ref] = state.hexdigest()[:PSEUDONYM_CHARS]
     return refs.map(mapping).astype("object")
 
 

@@ -7,6 +7,8 @@ import pandas as pd
 from csc_inequalities.synthetic.model import load_published_targets
 
 PATHWAY_OF_FLAGS = (("lac", "lac"), ("cpp", "cpp"), ("cin_plan", "cin"), ("assessed_not_cin", "assessed_not_cin"))
+# The episode columns the table reads (so a national episode table can be read in part).
+CALIBRATION_COLUMNS = ["assessed", "true_demand_class", "rereferral_12m", *(flag for flag, _ in PATHWAY_OF_FLAGS)]
 
 
 def highest_pathway(episodes: pd.DataFrame) -> pd.Series:

@@ -66,6 +66,16 @@ def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: flo
     return np.exp(log_rate)
 
 
+def years_before(dates: pd.DatetimeIndex, years: np.ndarray) -> pd.DatetimeIndex:
+    """``date - DateOffset(years=n)`` element-wise without a Python loop: same month and day,
+    29 February becoming 28 February in a year that is not a leap year."""
+    year = dates.year.to_numpy() - np.asarray(years, dtype=int)
+    month, day = dates.month.to_numpy(), dates.day.to_numpy()
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    day = np.where((month == 2) & (day == 29) & ~leap, 28, day)
+    return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day})))
+
+
 def _choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One categorical draw per row of ``probs`` (n, K)."""
     cumulative = probs.cumsum(axis=1)
@@ -104,7 +114,7 @@ def generate_la(
         np.where(two, rng.integers(0, DOUBLE_WINDOW_DAYS, n), rng.integers(0, SINGLE_WINDOW_DAYS, n)), unit="D")
     # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
     days_past_birthday = rng.integers(0, 360, n)
-    dob = pd.DatetimeIndex([r - pd.DateOffset(years=int(a)) for r, a in zip(first_ref, child["age"])]) - pd.to_timedelta(days_past_birthday, unit="D")
+    dob = years_before(first_ref, child["age"].to_numpy()) - pd.to_timedelta(days_past_birthday, unit="D")
     child["dob"] = dob
     child["n_episodes"] = np.where(two, 2, 1)
 

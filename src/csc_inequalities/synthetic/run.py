@@ -46,38 +46,45 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
                                       class_log_rr(targets, params), d_lsoa)
     events = episode_event_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN)
     q = params.rereferral_share
-    base = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
-    base["population_years"] = cells["population"].to_numpy() * years
-    frames = []
+    # Wide: one row per population cell, one column per (stratum family, level, threshold); each
+    # stratum family is then summed to LSOA × level with one groupby on the cell table.
+    wide = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
+    wide["population_years"] = cells["population"].to_numpy() * years
+    person_columns, event_columns = {}, {}
     for threshold in THRESHOLDS:
         p_t = events[threshold]
-        expected = referred * child_probability(p_t, p_t, q)
-        for stratum in ("all", "gender", "age_group", "ethnicity_group"):
-            level = "all" if stratum == "all" else base[stratum]
-            frames.append(pd.DataFrame({"lsoa11": base["lsoa11"], "stratum_type": stratum, "stratum_level": level,
-                                        "threshold": threshold, "expected": expected,
-                                        "population_years": base["population_years"]}))
+        wide[threshold] = referred * child_probability(p_t, p_t, q)
+        person_columns[threshold] = threshold
+        by_event = {}
         if threshold in ("assessment", "cin"):
             by_class = events[f"{threshold}_by_class"]
-            for k in range(by_class.shape[1]):
-                frames.append(pd.DataFrame({"lsoa11": base["lsoa11"], "stratum_type": "demand_class",
-                                            "stratum_level": f"class{k + 1}", "threshold": threshold,
-                                            "expected": referred * child_probability(by_class[:, k], p_t, q),
-                                            "population_years": base["population_years"]}))
+            by_event = {("demand_class", f"class{k + 1}"): by_class[:, k] for k in range(by_class.shape[1])}
         if threshold == "cpp":
-            by_cat = events["cpp_by_category"]
-            for k, category in enumerate(CP_CATEGORIES):
-                frames.append(pd.DataFrame({"lsoa11": base["lsoa11"], "stratum_type": "cpp_latest_category",
-                                            "stratum_level": category, "threshold": threshold,
-                                            "expected": referred * child_probability(by_cat[:, k], p_t, q),
-                                            "population_years": base["population_years"]}))
-    long = pd.concat(frames, ignore_index=True)
-    grouped = long.groupby(["lsoa11", "stratum_type", "stratum_level", "threshold"], as_index=False, observed=True)[
-        ["expected", "population_years"]].sum()
-    # Population of the strata defined by events (class, CP category) is the whole LSOA.
-    event_strata = grouped["stratum_type"].isin(["demand_class", "cpp_latest_category"])
-    all_pop = grouped[grouped["stratum_type"] == "all"].drop_duplicates("lsoa11").set_index("lsoa11")["population_years"]
-    grouped.loc[event_strata, "population_years"] = grouped.loc[event_strata, "lsoa11"].map(all_pop).to_numpy()
+            by_event = {("cpp_latest_category", category): events["cpp_by_category"][:, k]
+                        for k, category in enumerate(CP_CATEGORIES)}
+        for (stratum, level), p_e in by_event.items():
+            column = f"{stratum}|{level}|{threshold}"
+            wide[column] = referred * child_probability(p_e, p_t, q)
+            event_columns[column] = (stratum, level, threshold)
+    frames = []
+    for stratum in ("all", "gender", "age_group", "ethnicity_group"):
+        keys = ["lsoa11"] if stratum == "all" else ["lsoa11", stratum]
+        summed = wide.groupby(keys, observed=True, sort=False)[["population_years", *person_columns]].sum().reset_index()
+        level = "all" if stratum == "all" else summed[stratum].astype(str)
+        for threshold in THRESHOLDS:
+            frames.append(pd.DataFrame({"lsoa11": summed["lsoa11"], "stratum_type": stratum, "stratum_level": level,
+                                        "threshold": threshold, "expected": summed[threshold],
+                                        "population_years": summed["population_years"]}))
+    # Strata defined by events (class, CP category): their population is the whole LSOA.
+    per_lsoa = wide.groupby("lsoa11", observed=True, sort=False)[["population_years", *event_columns]].sum().reset_index()
+    for column, (stratum, level, threshold) in event_columns.items():
+        frames.append(pd.DataFrame({"lsoa11": per_lsoa["lsoa11"], "stratum_type": stratum, "stratum_level": level,
+                                    "threshold": threshold, "expected": per_lsoa[column],
+                                    "population_years": per_lsoa["population_years"]}))
+    grouped = pd.concat(frames, ignore_index=True)
+    for column in ("lsoa11", "stratum_type", "stratum_level", "threshold"):
+        grouped[column] = grouped[column].astype(str)
+    grouped = grouped.sort_values(["lsoa11", "stratum_type", "stratum_level", "threshold"], kind="stable", ignore_index=True)
     grouped.insert(0, "la_code", la_code)
     return grouped
 
@@ -95,35 +102,56 @@ def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la
     return weighted / weighted.sum()
 
 
-def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
-                 la_codes_old: dict[str, str], extracts_dir: str, key: bytes) -> dict[str, Any]:
-    """Run the generator for every configured LA; returns the outputs in memory for the adapter to write."""
+def la_random_intercepts(config: dict[str, Any], params) -> dict[str, float]:
+    """Each LA's random intercept (log scale): one draw per configured LA from its own stream, so
+    every per-LA job draws the same values."""
+    las = list(config["las"])
+    rng = np.random.default_rng([int(config["seed"]), 10_000])
+    return dict(zip(las, (float(e) for e in rng.normal(0.0, params.la_random_sd, len(las)))))
+
+
+def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFrame, population: pd.DataFrame,
+                    published_dir: str, la_code_old: str, extracts_dir: str, key: bytes) -> dict[str, Any]:
+    """Generate one LA (its index in ``config['las']`` fixes its random stream): writes its extract
+    files and returns its episode table, expected counts, expected class shares and file list.
+    ``population`` may hold only this LA's rows."""
     params = default_parameters(config)
     targets = load_published_targets(published_dir)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
-    n_years = len(years)
+    index = list(config["las"]).index(la_code)
+    effect = la_random_intercepts(config, params)[la_code]
+    decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
+    cells = population_cells(population, reference, la_code)
+    data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]))
+    files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
+    log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
+    return {
+        "episodes": episode_table(data, la_code, reference, key),
+        "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets),
+        "summary": {
+            "la_code": la_code, "files": files, "children": int(len(data.children)), "episodes": int(len(data.episodes)),
+            "expected_class_shares": [float(v) for v in expected_class_shares(cells, index, decile, effect, len(years),
+                                                                              params, targets)],
+        },
+    }
+
+
+def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_dir: str,
+                    expected_shares: dict[str, list[float]]) -> dict[str, Any]:
+    """The generator's truth for every strand (aggregate): parameters, LA intercepts, class profiles
+    and shares, the gradient's generating rate ratios."""
+    params = default_parameters(config)
+    targets = load_published_targets(published_dir)
+    years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
     las = list(config["las"])
-    rng = np.random.default_rng([int(config["seed"]), 10_000])
-    la_effects = rng.normal(0.0, params.la_random_sd, len(las))
+    effects = la_random_intercepts(config, params)
     la_deciles = reference.drop_duplicates("la_code").set_index("la_code")["la_imd_decile_least1"]
-    episodes, expected, manifest, expected_shares = [], [], {}, {}
-    for i, la_code in enumerate(tqdm(las, desc="synthetic LAs", unit="LA")):
-        cells = population_cells(population, reference, la_code)
-        data = generate_la(la_code, i, cells, int(la_deciles[la_code]), n_years, params, targets,
-                           float(la_effects[i]), int(config["seed"]))
-        manifest[la_code] = write_la_files(data, la_code, la_codes_old.get(la_code, "000"), years, extracts_dir)
-        episodes.append(episode_table(data, la_code, reference, key))
-        expected.append(expected_counts(cells, la_code, i, int(la_deciles[la_code]), float(la_effects[i]), n_years,
-                                        params, targets))
-        expected_shares[la_code] = expected_class_shares(cells, i, int(la_deciles[la_code]), float(la_effects[i]),
-                                                         n_years, params, targets)
-        log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
-    truth = {
+    return {
         "generator": {
             "seed": int(config["seed"]), "las": las, "collection_years": years,
             "period": [str(PERIOD_START.date()), str(PERIOD_END.date())],
             "parameters": params.as_dict(),
-            "la_random_intercepts": {la: float(e) for la, e in zip(las, la_effects)},
+            "la_random_intercepts": {la: effects[la] for la in las},
             "la_imd_decile_least1": {la: int(la_deciles[la]) for la in las},
             "study_la_of_each_la": {la: f"LA{i % 6}" for i, la in enumerate(las)},
             "lac_with_cpp_share": LAC_CPP_SHARE, "s47_given": S47_GIVEN, "icpc_given": ICPC_GIVEN,
@@ -150,8 +178,28 @@ def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd
             "offset": "population x years (5 collection years), children counted once per threshold",
         },
     }
+
+
+def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
+                 la_codes_old: dict[str, str], extracts_dir: str, key: bytes) -> dict[str, Any]:
+    """Every configured LA in one process (tests, benchmarks, validation); the workflow runs
+    ``generate_one_la`` as one job per LA and assembles the truth in a gather job."""
+    episodes, expected, manifest, shares = [], [], {}, {}
+    for la_code in tqdm(list(config["las"]), desc="synthetic LAs", unit="LA"):
+        one = generate_one_la(config, la_code, reference, population[population["la_code"] == la_code], published_dir,
+                              la_codes_old.get(la_code, "999"), extracts_dir, key)
+        episodes.append(one["episodes"])
+        expected.append(one["expected"])
+        manifest[la_code] = one["summary"]["files"]
+        shares[la_code] = one["summary"]["expected_class_shares"]
     return {"episodes": pd.concat(episodes, ignore_index=True), "expected": pd.concat(expected, ignore_index=True),
-            "truth": truth, "manifest": manifest}
+            "truth": generator_truth(config, reference, published_dir, shares), "manifest": manifest}
+
+
+def write_truth(truth: dict[str, Any], paths: list[str]) -> None:
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(yaml.safe_dump(truth, sort_keys=False))
 
 
 def write_outputs(result: dict[str, Any], episodes_path: str, expected_path: str, truth_paths: list[str], manifest_path: str) -> None:
@@ -159,7 +207,5 @@ def write_outputs(result: dict[str, Any], episodes_path: str, expected_path: str
     result["episodes"].to_parquet(episodes_path, index=False)
     Path(expected_path).parent.mkdir(parents=True, exist_ok=True)
     result["expected"].to_parquet(expected_path, index=False)
-    for path in truth_paths:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(yaml.safe_dump(result["truth"], sort_keys=False))
+    write_truth(result["truth"], truth_paths)
     Path(manifest_path).write_text(json.dumps(result["manifest"], indent=1, sort_keys=True))

@@ -26,89 +26,146 @@ def _d(value) -> str | None:
     return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def _el(name: str, value) -> str:
-    return "" if value is None else f"<{name}>{escape(str(value))}</{name}>"
+def _iso(dates: pd.Series) -> np.ndarray:
+    """ISO dates as an object array ('' where missing)."""
+    return dates.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
 
-def _episode_xml(ep, factor_codes: list[str], ref_date: pd.Timestamp) -> str:
-    def known(value):
-        return value if (value is not None and not pd.isna(value) and pd.Timestamp(value) <= ref_date) else None
-
-    close = known(ep.close_full)
-    parts = ["<CINdetails>", _el("CINreferralDate", _d(ep.referral_date)), _el("ReferralSource", ep.referral_source),
-             _el("PrimaryNeedCode", "N1"), _el("CINclosureDate", _d(close)),
-             _el("ReasonForClosure", ep.closure_reason if close is not None else None),
-             _el("DateOfInitialCPC", _d(known(ep.icpc_date)))]
-    if known(ep.assessment_start) is not None:
-        parts.append("<Assessments>" + _el("AssessmentActualStartDate", _d(ep.assessment_start))
-                     + _el("AssessmentAuthorisationDate", _d(known(ep.assessment_auth))))
-        if known(ep.assessment_auth) is not None and factor_codes:
-            parts.append("<FactorsIdentifiedAtAssessment>" + "".join(_el("AssessmentFactors", c) for c in factor_codes)
-                         + "</FactorsIdentifiedAtAssessment>")
-        parts.append("</Assessments>")
-    if known(ep.plan_start) is not None:
-        parts.append("<CINPlanDates>" + _el("CINPlanStartDate", _d(ep.plan_start))
-                     + _el("CINPlanEndDate", _d(known(ep.plan_end))) + "</CINPlanDates>")
-    if known(ep.s47_start) is not None:
-        icpc = known(ep.icpc_date)
-        parts.append("<Section47>" + _el("S47ActualStartDate", _d(ep.s47_start))
-                     + _el("InitialCPCtarget", _d(pd.Timestamp(ep.s47_start) + pd.Timedelta(days=15)))
-                     + _el("DateOfInitialCPC", _d(icpc)) + _el("ICPCnotRequired", "false" if icpc is not None else "true")
-                     + "</Section47>")
-    parts.append(_el("ReferralNFA", "true" if ep.nfa else "false"))
-    if known(ep.cpp_start) is not None:
-        code = CP_CODES[ep.cpp_category]
-        parts.append("<ChildProtectionPlans>" + _el("CPPstartDate", _d(ep.cpp_start)) + _el("CPPendDate", _d(known(ep.cpp_end)))
-                     + _el("InitialCategoryOfAbuse", code) + _el("LatestCategoryOfAbuse", code)
-                     + _el("NumberOfPreviousCPP", 1 if ep.repeat_cpp else 0) + "</ChildProtectionPlans>")
-    parts.append("</CINdetails>")
-    return "".join(parts)
+def _join_rows(columns: list) -> list[str]:
+    """Row-wise concatenation of equal-length string columns (constants allowed): one
+    ``str.join`` per row, which is much cheaper than repeated element-wise ``+`` of growing strings."""
+    n = max(len(c) for c in columns if not isinstance(c, str))
+    return list(map("".join, zip(*(([c] * n) if isinstance(c, str) else c for c in columns))))
 
 
-def write_cin_census_xml(data: LAData, la_code_old: str, year: int, path: str | Path) -> int:
-    """One collection year's return; returns the number of episodes written."""
+def _join_all(columns: list, n: int) -> str:
+    """The rows one after another, each row's columns in order (one join over a row-major array)."""
+    if n == 0:
+        return ""
+    table = np.empty((n, len(columns)), dtype=object)
+    for j, column in enumerate(columns):
+        table[:, j] = column
+    return "".join(table.ravel().tolist())
+
+
+def _element(name: str, text: np.ndarray, present: np.ndarray, opening: str = "") -> list:
+    """Columns giving ``opening<name>text</name>`` where ``present``, '' elsewhere."""
+    return [np.where(present, f"{opening}<{name}>", ""), np.where(present, text, ""), np.where(present, f"</{name}>", "")]
+
+
+class _EpisodeStrings:
+    """Per-episode text that does not depend on the collection year, computed once per LA.
+
+    Every value written comes from fixed code lists or dates, so no XML escaping is needed
+    (the header's LEA, which comes from config, is escaped)."""
+
+    DATE_COLUMNS = ("referral_date", "close_full", "icpc_date", "assessment_start", "assessment_auth",
+                    "plan_start", "plan_end", "s47_start", "cpp_start", "cpp_end")
+
+    def __init__(self, ep: pd.DataFrame, children: pd.DataFrame):
+        self.dates = {c: ep[c].to_numpy() for c in self.DATE_COLUMNS}
+        self.text = {c: _iso(ep[c]) for c in self.DATE_COLUMNS}
+        self.icpc_target = _iso(ep["s47_start"] + pd.Timedelta(days=15))
+        self.source = ep["referral_source"].astype(str).to_numpy(dtype=object)
+        self.closure_reason = ep["closure_reason"].astype(str).to_numpy(dtype=object)
+        self.nfa = np.where(ep["nfa"].to_numpy(dtype=bool), "true", "false").astype(object)
+        category = ep["cpp_category"].map(CP_CODES).fillna("").to_numpy(dtype=object)
+        previous = np.where(ep["repeat_cpp"].to_numpy(dtype=bool), "1", "0").astype(object)
+        self.cpp_codes = np.array(_join_rows([
+            "<InitialCategoryOfAbuse>", category, "</InitialCategoryOfAbuse><LatestCategoryOfAbuse>", category,
+            "</LatestCategoryOfAbuse><NumberOfPreviousCPP>", previous, "</NumberOfPreviousCPP></ChildProtectionPlans>"]),
+            dtype=object)
+        present = ep[[f"factor_{code}" for code in FACTOR_CODES]].to_numpy(dtype=bool)
+        tags = np.array([f"<AssessmentFactors>{code}</AssessmentFactors>" for code in FACTOR_CODES], dtype=object)
+        factors = np.array(list(map("".join, np.where(present, tags[None, :], "").tolist())), dtype=object)
+        self.factors = np.where(present.any(axis=1), "<FactorsIdentifiedAtAssessment>" + factors
+                                + "</FactorsIdentifiedAtAssessment>", "")
+        # Each child's opening element, repeated on each of its episodes (written before the first).
+        kid = children.iloc[ep["child_index"].to_numpy()]
+        self.child_open = np.array(_join_rows([
+            "<Child><ChildIdentifiers><LAchildID>", kid["LAchildID"].to_numpy(dtype=object), "</LAchildID><UPN>",
+            kid["UPN"].to_numpy(dtype=object), "</UPN><PersonBirthDate>", _iso(kid["dob"]),
+            "</PersonBirthDate><GenderCurrent>", np.where(kid["sex"].to_numpy() == "male", "1", "2").astype(object),
+            "</GenderCurrent></ChildIdentifiers><ChildCharacteristics><Ethnicity>",
+            kid["ethnicity_code"].astype(str).to_numpy(dtype=object), "</Ethnicity></ChildCharacteristics>"]),
+            dtype=object)
+
+    def episode_columns(self, ref_date: pd.Timestamp, rows: np.ndarray) -> list:
+        """The ``<CINdetails>`` of the episodes at positions ``rows`` as string columns, with only
+        the events dated up to ``ref_date``."""
+        ref = np.datetime64(ref_date)
+        known = {c: (~np.isnat(d[rows])) & (d[rows] <= ref) for c, d in self.dates.items()}
+        t = {c: v[rows] for c, v in self.text.items()}
+        assessed, authorised = known["assessment_start"], known["assessment_auth"]
+        s47, icpc, plan, cpp = known["s47_start"], known["icpc_date"], known["plan_start"], known["cpp_start"]
+        return [
+            "<CINdetails><CINreferralDate>", t["referral_date"], "</CINreferralDate><ReferralSource>", self.source[rows],
+            "</ReferralSource><PrimaryNeedCode>N1</PrimaryNeedCode>",
+            *_element("CINclosureDate", t["close_full"], known["close_full"]),
+            *_element("ReasonForClosure", self.closure_reason[rows], known["close_full"]),
+            *_element("DateOfInitialCPC", t["icpc_date"], icpc),
+            *_element("AssessmentActualStartDate", t["assessment_start"], assessed, "<Assessments>"),
+            *_element("AssessmentAuthorisationDate", t["assessment_auth"], assessed & authorised),
+            np.where(assessed & authorised, self.factors[rows], ""),
+            np.where(assessed, "</Assessments>", ""),
+            *_element("CINPlanStartDate", t["plan_start"], plan, "<CINPlanDates>"),
+            *_element("CINPlanEndDate", t["plan_end"], plan & known["plan_end"]),
+            np.where(plan, "</CINPlanDates>", ""),
+            *_element("S47ActualStartDate", t["s47_start"], s47, "<Section47>"),
+            *_element("InitialCPCtarget", self.icpc_target[rows], s47),
+            *_element("DateOfInitialCPC", t["icpc_date"], s47 & icpc),
+            np.where(s47, np.where(icpc, "<ICPCnotRequired>false</ICPCnotRequired></Section47>",
+                                   "<ICPCnotRequired>true</ICPCnotRequired></Section47>"), ""),
+            "<ReferralNFA>", self.nfa[rows], "</ReferralNFA>",
+            *_element("CPPstartDate", t["cpp_start"], cpp, "<ChildProtectionPlans>"),
+            *_element("CPPendDate", t["cpp_end"], cpp & known["cpp_end"]),
+            np.where(cpp, self.cpp_codes[rows], ""),
+            "</CINdetails>",
+        ]
+
+
+def _census_header(year: int, la_code_old: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
+            f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate></CollectionDetails><Source>"
+            f"<SourceLevel>L</SourceLevel><LEA>{escape(la_code_old)}</LEA><SoftwareCode>csc-inequalities synthetic</SoftwareCode>"
+            f"<Release>1</Release><SerialNo>{year}</SerialNo><DateTime>{year}-05-01T00:00:00</DateTime></Source></Header><Children>\n")
+
+
+def write_cin_census_xml(data: LAData, la_code_old: str, year: int, path: str | Path,
+                         strings: _EpisodeStrings | None = None) -> int:
+    """One collection year's return (every episode open at some point in the year); returns the
+    number of episodes written. Built column-wise: each episode's text is assembled with array
+    operations, then each child's episodes are wrapped in its ``<Child>`` element."""
     ref_date = pd.Timestamp(f"{year}-03-31")
     start = pd.Timestamp(f"{year - 1}-04-01")
     ep = data.episodes
-    in_year = (ep["referral_date"] <= ref_date) & (ep["close_full"].isna() | (ep["close_full"] >= start))
-    ep = ep[in_year].sort_values(["child_index", "referral_date"])
-    factor_matrix = ep[[f"factor_{c}" for c in FACTOR_CODES]].to_numpy()
-    children = data.children
+    strings = strings or _EpisodeStrings(ep, data.children)
+    in_year = ((ep["referral_date"] <= ref_date) & (ep["close_full"].isna() | (ep["close_full"] >= start))).to_numpy()
+    # Positions of the year's episodes, grouped by child in referral order.
+    order = np.lexsort((ep["referral_date"].to_numpy(), ep["child_index"].to_numpy()))
+    rows = order[in_year[order]]
+    child = ep["child_index"].to_numpy()[rows]
+    first_of_child = np.r_[True, child[1:] != child[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    last_of_child = np.r_[child[1:] != child[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
+    columns = [np.where(first_of_child, strings.child_open[rows], ""), *strings.episode_columns(ref_date, rows),
+               np.where(last_of_child, "</Child>\n", "")]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
     with open(path, "w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
-                  f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate></CollectionDetails><Source>"
-                  f"<SourceLevel>L</SourceLevel><LEA>{escape(la_code_old)}</LEA><SoftwareCode>csc-inequalities synthetic</SoftwareCode>"
-                  f"<Release>1</Release><SerialNo>{year}</SerialNo><DateTime>{year}-05-01T00:00:00</DateTime></Source></Header><Children>\n")
-        current = None
-        for row_number, row in enumerate(ep.itertuples(index=False)):
-            if row.child_index != current:
-                if current is not None:
-                    out.write("</Child>\n")
-                current = row.child_index
-                kid = children.iloc[current]
-                out.write("<Child><ChildIdentifiers>" + _el("LAchildID", kid.LAchildID) + _el("UPN", kid.UPN)
-                          + _el("PersonBirthDate", _d(kid.dob)) + _el("GenderCurrent", "1" if kid.sex == "male" else "2")
-                          + "</ChildIdentifiers><ChildCharacteristics>" + _el("Ethnicity", kid.ethnicity_code)
-                          + "</ChildCharacteristics>")
-            factors = [c for c, present in zip(FACTOR_CODES, factor_matrix[row_number]) if present]
-            out.write(_episode_xml(row, factors, ref_date))
-            written += 1
-        if current is not None:
-            out.write("</Child>\n")
+        out.write(_census_header(year, la_code_old))
+        out.write(_join_all(columns, len(rows)))
         out.write("</Children></Message>\n")
-    return written
+    return int(len(rows))
 
 
 def write_la_files(data: LAData, la_code: str, la_code_old: str, years: list[int], out_dir: str | Path) -> dict:
     out_dir = Path(out_dir) / la_code
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {"cin_census": {}, "ssda903": str(out_dir / "ssda903_episodes.csv"), "child_lsoa": str(out_dir / "child_lsoa.csv")}
+    strings = _EpisodeStrings(data.episodes, data.children)
     for year in years:
         path = out_dir / f"cin_census_{year}.xml"
-        write_cin_census_xml(data, la_code_old, year, path)
+        write_cin_census_xml(data, la_code_old, year, path, strings)
         files["cin_census"][int(year)] = str(path)
     data.ssda903.to_csv(files["ssda903"], index=False)
     pd.DataFrame({"LAchildID": data.children["LAchildID"], "LSOA11CD": data.children["lsoa11"].astype(str)}).to_csv(
@@ -125,7 +182,7 @@ def episode_table(data: LAData, la_code: str, reference: pd.DataFrame, key: byte
     ref = reference.set_index("lsoa11")
     lsoa = kid["lsoa11"].astype(str)
     out = pd.DataFrame({
-        "episode_id": [episode_id(c, _d(r)) for c, r in zip(child_id, ep["referral_date"])],
+        "episode_id": [episode_id(c, r) for c, r in zip(child_id, _iso(ep["referral_date"]))],
         "child_id": child_id,
         "la_code": la_code,
         "referral_date": ep["referral_date"],

@@ -1,0 +1,93 @@
+"""Benchmark (not a test): the whole workflow at national scale (config/national.yaml: 152 LAs,
+every LSOA, five collection years), locally.
+
+Copies the repository (without results, logs, local data and the virtualenv) into --workdir and
+runs Snakemake there in two timed stages:
+  1. the child-level data: generation (one job per LA), reading + validation + pseudonymisation
+     (one job per LA) and the merged episode table (target: at most 10 minutes);
+  2. everything else, to the report and the privacy check.
+Peak memory per rule comes from Snakemake's benchmark files (results/benchmarks/), collected as
+the report's appendix does. Writes benchmarks/results/national_run.json and keeps the work
+directory (its report/report.html is the national report).
+
+    .venv/bin/python benchmarks/national_run.py --workdir /tmp/csc-national [--cores 2]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule  # noqa: E402
+
+IGNORE = shutil.ignore_patterns(".venv", "results", "logs", ".snakemake", "local", ".git", "__pycache__", "*.pyc",
+                                ".pytest_cache", "report.html", ".secrets")
+STAGE_1_TARGETS = ["results/record_level/episodes.parquet", "results/childlevel/summary.json"]
+
+
+def run_stage(cmd: list[str], cwd: Path, log_path: Path, env: dict) -> dict:
+    started = time.perf_counter()
+    with open(log_path, "w") as log:
+        proc = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    wall = time.perf_counter() - started
+    text = log_path.read_text()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); log: {log_path}\n{text[-3000:]}")
+    return {"wall_s": round(wall, 1), "jobs": text.count("Finished jobid")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--configfile", default="config/national.yaml")
+    args = parser.parse_args()
+    work = Path(args.workdir).resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(ROOT, work, ignore=IGNORE, symlinks=True)
+    env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("LD_LIBRARY_PATH", None)
+    snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
+    # --configfile takes several values: targets go before it.
+    options = ["--nolock", "--cores", str(args.cores), "--configfile", args.configfile]
+    stage1 = run_stage([snakemake, *STAGE_1_TARGETS, *options], work, work / "stage1.log", env)
+    stage2 = run_stage([snakemake, *options], work, work / "stage2.log", env)
+    rules = summarise_by_rule(collect_benchmarks(work / "results" / "benchmarks"))
+    summary = json.loads((work / "results" / "childlevel" / "summary.json").read_text())
+    report = work / "report" / "report.html"
+    result = {
+        "description": "whole workflow at national scale, locally, in two stages (see the docstring)",
+        "configfile": args.configfile,
+        "cores": args.cores,
+        "stage1_generation_validation_episodes": stage1,
+        "stage2_everything_else": stage2,
+        "total_wall_s": round(stage1["wall_s"] + stage2["wall_s"], 1),
+        "las": summary.get("las"), "episodes": summary.get("episodes"),
+        "max_rule_peak_rss_mb": round(float(rules["max_rss_mb"].max()), 1),
+        "per_rule": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}
+                     for row in rules.to_dict(orient="records")],
+        "report": str(report), "report_bytes": report.stat().st_size if report.exists() else None,
+        "machine": {"python": platform.python_version(), "cpus": psutil.cpu_count(),
+                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    out = ROOT / "benchmarks" / "results" / "national_run.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "per_rule"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
