@@ -341,3 +341,14 @@ def test_classification_error_matrix_matches_stepmix_and_handles_empty_class():
     empty = correction.classification_error_matrix(np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0]]))
     np.testing.assert_array_equal(empty[2], [0.0, 0.0, 1.0])
     assert empty[0, 0] == pytest.approx(0.9 / 1.1)
+
+
+def test_invariance_test_without_configural_fits_invariant_models_only(small_data, invariant_fit):
+    _, X, groups, codes = small_data
+    table, fits = analysis.invariance_test(X, groups, [2, 3], FAST, codes, configural=False)
+    assert sorted(fits) == [("invariant", 2), ("invariant", 3)]
+    assert list(table["model"]) == ["invariant", "invariant"]
+    # Same settings and seed as the fixture's fit: the same 3-class model.
+    assert fits[("invariant", 3)].log_likelihood == pytest.approx(invariant_fit.log_likelihood)
+    assert table["chosen_by_bic"].sum() == 1
+    assert table.loc[table["chosen_by_bic"], "bic"].iloc[0] == table["bic"].min()

@@ -25,7 +25,7 @@ def test_lca_rules_end_to_end_and_report_section(tmp_path):
     for name in ("resources", "report", "src", "envs", "config"):
         os.symlink(ROOT / name, tmp_path / name)
     (tmp_path / "workflow").mkdir()
-    for name in ("rules", "scripts", "schemas"):
+    for name in ("rules", "scripts", "schemas", "resources.yaml"):
         os.symlink(ROOT / "workflow" / name, tmp_path / "workflow" / name)
     (tmp_path / "Snakefile").write_text(
         'configfile: "config/config.yaml"\ninclude: "workflow/rules/common.smk"\n'

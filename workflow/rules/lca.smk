@@ -108,6 +108,7 @@ rule lca_invariance:
         provenance="results/lca/provenance/lca_invariance.json",
     params:
         classes=LCA_CFG["invariance_classes"],
+        configural=LCA_CFG["configural_comparison"],
         fit=LCA_FIT_PARAMS,
     resources:
         mem_mb=resource_mb("lca_invariance"),

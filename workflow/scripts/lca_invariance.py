@@ -12,7 +12,8 @@ with script_context(snakemake) as log:
     X, groups, codes = estimation_data(snakemake.input.episodes, snakemake.input.item_table,
                                        snakemake.input.samples, sample=1)
     table, fits = invariance_test(X, groups, list(snakemake.params.classes),
-                                  lcm.FitSettings(**snakemake.params.fit), codes)
+                                  lcm.FitSettings(**snakemake.params.fit), codes,
+                                  configural=snakemake.params.configural)
     table = with_published_fit(table, pd.read_csv(snakemake.input.published_fit))
     table.to_csv(snakemake.output.fit_table, index=False)
     with open(snakemake.output.models, "w") as handle:

@@ -29,14 +29,15 @@ def configural_sweep(X: np.ndarray, groups: np.ndarray, class_range: list[int],
 
 
 def invariance_test(X: np.ndarray, groups: np.ndarray, class_counts: list[int],
-                    settings: lcm.FitSettings, items: list[str]):
-    """Configural and invariant models for each K: (Table 3 analogue, {(model, K): fit})."""
+                    settings: lcm.FitSettings, items: list[str], configural: bool = True):
+    """Configural (unless ``configural`` is false) and invariant models for each K:
+    (Table 3 analogue, {(model, K): fit})."""
     fits = {}
     rows = []
     for k in class_counts:
-        configural, _ = lcm.fit_configural(X, groups, k, settings, items=items)
-        invariant = lcm.fit_invariant(X, groups, k, settings, items=items)
-        for fit in (configural, invariant):
+        models = [lcm.fit_configural(X, groups, k, settings, items=items)[0]] if configural else []
+        models.append(lcm.fit_invariant(X, groups, k, settings, items=items))
+        for fit in models:
             fits[(fit.kind, k)] = fit
             rows.append(fit.summary())
             log.info("%s K=%d LL=%.2f AIC=%.1f BIC=%.1f", fit.kind, k, fit.log_likelihood,
