@@ -48,23 +48,42 @@ def run_stage(cmd: list[str], cwd: Path, log_path: Path, env: dict) -> dict:
     return {"wall_s": round(wall, 1), "jobs": text.count("Finished jobid")}
 
 
+def cpu_by_rule(benchmark_dir: Path) -> dict[str, float]:
+    """Summed CPU seconds of each rule's jobs (Snakemake's cpu_time column)."""
+    totals: dict[str, float] = {}
+    for path in benchmark_dir.rglob("*.tsv"):
+        rule = path.relative_to(benchmark_dir).parts[0]
+        lines = path.read_text().splitlines()
+        if len(lines) >= 2:
+            header, values = lines[0].split("\t"), lines[-1].split("\t")
+            if "cpu_time" in header:
+                totals[rule] = round(totals.get(rule, 0.0) + float(values[header.index("cpu_time")]), 1)
+    return dict(sorted(totals.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--configfile", default="config/national.yaml")
+    parser.add_argument("--collect", action="store_true",
+                        help="do not run: collect the figures of a finished run in --workdir (wall times from --note)")
+    parser.add_argument("--note", default="", help="how the run went (with --collect)")
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
-    if work.exists():
-        shutil.rmtree(work)
-    shutil.copytree(ROOT, work, ignore=IGNORE, symlinks=True)
-    env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    env.pop("LD_LIBRARY_PATH", None)
-    snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
-    # --configfile takes several values: targets go before it.
-    options = ["--nolock", "--cores", str(args.cores), "--configfile", args.configfile]
-    stage1 = run_stage([snakemake, *STAGE_1_TARGETS, *options], work, work / "stage1.log", env)
-    stage2 = run_stage([snakemake, *options], work, work / "stage2.log", env)
+    if args.collect:
+        stage1 = stage2 = {"wall_s": float("nan"), "jobs": None, "note": args.note}
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(ROOT, work, ignore=IGNORE, symlinks=True)
+        env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+        env.pop("LD_LIBRARY_PATH", None)
+        snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
+        # --configfile takes several values: targets go before it.
+        options = ["--nolock", "--cores", str(args.cores), "--configfile", args.configfile]
+        stage1 = run_stage([snakemake, *STAGE_1_TARGETS, *options], work, work / "stage1.log", env)
+        stage2 = run_stage([snakemake, *options], work, work / "stage2.log", env)
     rules = summarise_by_rule(collect_benchmarks(work / "results" / "benchmarks"))
     summary = json.loads((work / "results" / "childlevel" / "summary.json").read_text())
     report = work / "report" / "report.html"
@@ -77,6 +96,7 @@ def main() -> None:
         "total_wall_s": round(stage1["wall_s"] + stage2["wall_s"], 1),
         "las": summary.get("las"), "episodes": summary.get("episodes"),
         "max_rule_peak_rss_mb": round(float(rules["max_rss_mb"].max()), 1),
+        "cpu_s_by_rule": cpu_by_rule(work / "results" / "benchmarks"),
         "per_rule": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}
                      for row in rules.to_dict(orient="records")],
         "report": str(report), "report_bytes": report.stat().st_size if report.exists() else None,
