@@ -72,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
     if args.collect:
-        stage1 = stage2 = {"wall_s": float("nan"), "jobs": None, "note": args.note}
+        stage1 = stage2 = {"wall_s": None, "jobs": None, "note": args.note}
     else:
         if work.exists():
             shutil.rmtree(work)
@@ -93,7 +93,7 @@ def main() -> None:
         "cores": args.cores,
         "stage1_generation_validation_episodes": stage1,
         "stage2_everything_else": stage2,
-        "total_wall_s": round(stage1["wall_s"] + stage2["wall_s"], 1),
+        "total_wall_s": None if args.collect else round(stage1["wall_s"] + stage2["wall_s"], 1),
         "las": summary.get("las"), "episodes": summary.get("episodes"),
         "max_rule_peak_rss_mb": round(float(rules["max_rss_mb"].max()), 1),
         "cpu_s_by_rule": cpu_by_rule(work / "results" / "benchmarks"),

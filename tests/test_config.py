@@ -48,3 +48,22 @@ def test_every_schema_property_is_described():
                 if isinstance(node.get(key), dict):
                     walk(node[key], f"{path}[{key}]")
     walk(SCHEMA, "config")
+
+
+def test_national_config_names_every_upper_tier_la_once_with_its_dfe_number():
+    import pandas as pd
+
+    national = yaml.safe_load((ROOT / "config" / "national.yaml").read_text())
+    config = default_config()
+    for section, values in national.items():
+        config[section] = (config.get(section) or {}) | values if isinstance(values, dict) else values
+    filled = validate_config(config, SCHEMA)
+    las = filled["synthetic"]["las"]
+    utla = pd.read_csv(ROOT / "resources" / "lsoa" / "la_imd2015_utla13.csv")
+    assert len(las) == len(set(las)) == 152
+    assert set(las) == set(utla["utla13_code"])
+    lea = filled["synthetic"]["lea_codes"]
+    assert set(lea) == set(las) and all(len(v) == 3 and v.isdigit() for v in lea.values())
+    assert len(set(lea.values())) == 152
+    assert lea["E06000053"] == "420" and lea["E06000001"] == "805"  # Isles of Scilly, Hartlepool
+    assert filled["lca"]["configural_comparison"] is False and filled["lca"]["invariance_classes"] == [7]
