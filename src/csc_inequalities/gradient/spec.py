@@ -27,5 +27,6 @@ def strata_in_spec(gradient: Mapping[str, Any]) -> list[str]:
     return sorted({s for strata in gradient["model_spec"].values() for s in strata if s != "all"})
 
 
-def model_files(jobs: Mapping[tuple[str, str, str], str]) -> list[str]:
-    return [f"results/gradient/models/{t}/{s}/{l}.json" for (t, s, l) in jobs]
+def model_files(jobs: Mapping[tuple[str, str, str], str], folder: str = "models") -> list[str]:
+    """Per-model result files: results/gradient/<folder>/<threshold>/<stratum>/<level>.json."""
+    return [f"results/gradient/{folder}/{t}/{s}/{l}.json" for (t, s, l) in jobs]
