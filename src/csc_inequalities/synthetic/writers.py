@@ -16,14 +16,10 @@ import pandas as pd
 from csc_inequalities.childlevel import codes
 from csc_inequalities.childlevel.episodes import EPISODE_COLUMNS, age_group, tertile_in_la, whole_years, year_ending_march
 from csc_inequalities.childlevel.pseudonymise import episode_id, pseudonymise_series
-from csc_inequalities.synthetic.generator import LAData, PERIOD_END
+from csc_inequalities.synthetic.generator import LAData
 from csc_inequalities.synthetic.model import CP_CODES
 
 FACTOR_CODES = codes.FACTORS_2017
-
-
-def _d(value) -> str | None:
-    return None if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def _iso(dates: pd.Series) -> np.ndarray:
