@@ -1,7 +1,7 @@
 """Benchmark (not a test): the latent class strand's time and peak memory.
 
-1. One 7-class invariant model (StepMix, 1-step covariate model on LA dummies) on a 15,000-episode
-   sample, with the default number of starts and with a single start run to convergence.
+1. One 7-class invariant model (StepMix, one-step, LA as a categorical structural outcome) on a
+   15,000-episode sample, with the default number of starts and with a single start run to convergence.
 2. The whole strand (items, samples, per-LA sweep, invariance test, final model with
    cross-validation, assignment of every episode, tables, recovery) on default data with the
    default config: Snakemake in a temporary run directory holding the repository's LCA rules,

@@ -60,12 +60,8 @@ def fit(points: list[dict[str, float]], key: str) -> tuple[float, float]:
     return max(base, 0.0), slope
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", action="append", required=True, help="label=run directory (repeatable)")
-    parser.add_argument("--write", action="store_true", help="replace the rules table of workflow/resources.yaml")
-    args = parser.parse_args()
-    runs = {label: measure(Path(path).resolve()) for label, path in (r.split("=", 1) for r in args.run)}
+def derive(runs: dict[str, dict[str, dict[str, float]]]) -> tuple[list[dict], dict[str, dict]]:
+    """(table of measurements and requests, {rule: {mem_mb: {...}, runtime: {...}}})."""
     rules = sorted(set().union(*runs.values()))
     table, requested = [], {}
     for rule in rules:
@@ -82,15 +78,29 @@ def main() -> int:
         table.append({"rule": rule, **{f"{label}_{k}": round(v, 3) if isinstance(v, float) else v
                                         for label in runs if rule in runs[label] for k, v in runs[label][rule].items()},
                       "requested": requested[rule]})
+    return table, requested
+
+
+def resources_yaml(header: str, requested: dict[str, dict]) -> str:
+    """workflow/resources.yaml: its comment header kept, the rules table replaced."""
+    body = "\n".join(f"  {rule}: {json.dumps(spec).replace(chr(34), '')}" for rule, spec in requested.items())
+    return f"{header}\nrules:\n{body}\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", action="append", required=True, help="label=run directory (repeatable)")
+    parser.add_argument("--write", action="store_true", help="replace the rules table of workflow/resources.yaml")
+    args = parser.parse_args()
+    runs = {label: measure(Path(path).resolve()) for label, path in (r.split("=", 1) for r in args.run)}
+    table, requested = derive(runs)
     for row in table:
         print(json.dumps(row))
     out = ROOT / "benchmarks" / "results" / "rule_resources.json"
     out.write_text(json.dumps({"runs": {k: str(v) for k, v in (r.split("=", 1) for r in args.run)}, "rules": table}, indent=1))
     if args.write:
         path = ROOT / "workflow" / "resources.yaml"
-        header = path.read_text().split("\nrules:")[0]
-        body = "\n".join(f"  {rule}: {json.dumps(spec).replace(chr(34), '')}" for rule, spec in requested.items())
-        path.write_text(f"{header}\nrules:\n{body}\n")
+        path.write_text(resources_yaml(path.read_text().split("\nrules:")[0], requested))
     print(f"written: {out}" + (" and workflow/resources.yaml" if args.write else ""))
     return 0
 

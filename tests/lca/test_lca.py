@@ -96,8 +96,35 @@ def test_configural_log_likelihood_at_least_invariant(small_data, invariant_fit)
 def test_parameter_count_agrees_with_stepmix(small_data):
     _, X, groups, _ = small_data
     labels, index = lcm._group_index(groups)
-    model, _ = lcm._run(X, lcm.group_dummies(index, len(labels)), 3, FAST, seed=1, max_iter=5)
-    assert model.n_parameters == lcm.n_parameters("invariant", 3, X.shape[1], len(labels))
+    model, _ = lcm._run(X, index.reshape(-1, 1), 3, FAST, seed=1, max_iter=5)
+    # StepMix's joint model (items and LA) also counts the L - 1 free LA shares P(LA).
+    assert model.n_parameters == lcm.n_parameters("invariant", 3, X.shape[1], len(labels)) + 2
+
+
+def test_invariant_fit_is_a_fixed_point_of_the_conditional_em(small_data, invariant_fit):
+    """Independent check of the reparameterised fit: one EM step of the conditional model
+    (class shares per LA, shared item probabilities; written out here with numpy) leaves the
+    estimates where they are, and the joint log-likelihood less the LAs' own equals the
+    conditional one."""
+    _, X, groups, _ = small_data
+    index = lcm.group_index_for(invariant_fit, groups)
+    p = invariant_fit.shared_item_probabilities()
+    shares = invariant_fit.class_shares
+    like = shares[index] * np.stack(
+        [np.prod(np.where(X == 1, p[k], 1 - p[k]), axis=1) for k in range(p.shape[0])], axis=1)
+    post = like / like.sum(axis=1, keepdims=True)
+    new_p = (post.T @ X) / post.sum(axis=0)[:, None]
+    new_shares = np.stack([post[index == g].mean(axis=0) for g in range(len(shares))])
+    assert np.abs(new_p - p).max() < 1e-4
+    assert np.abs(new_shares - shares).max() < 1e-4
+    # By hand: 1,500 rows in each of 3 LAs, so sum n_g log(n_g / n) = 4500 log(1/3).
+    assert lcm.group_log_likelihood(index) == pytest.approx(4500 * np.log(1 / 3))
+    model, joint = lcm._run(X, index.reshape(-1, 1), 3, FAST, seed=1)
+    params = model.get_parameters()
+    conditional = lcm.log_likelihood(
+        X, index, params["measurement"]["pis"][None],
+        lcm.shares_from_joint(params["weights"], params["structural"]["pis"]))
+    assert joint - lcm.group_log_likelihood(index) == pytest.approx(conditional, abs=1e-6)
 
 
 def test_label_matching_invariant_to_class_permutation():

@@ -3,11 +3,16 @@
 Two model families (report §2.3.4, Table 3):
 
 * **configural**: one latent class model per LA, every parameter free per LA;
-* **invariant**: item-response probabilities shared by all LAs, class sizes free per LA. This is
-  StepMix's one-step model with a multinomial-logit covariate (structural) model on LA dummies:
-  with one dummy per LA but the first plus an intercept the covariate model is saturated, so it
-  is exactly "free class shares per LA", and its likelihood is the conditional likelihood of the
-  items given the LA (as R flexmix with a multinomial concomitant model).
+* **invariant**: item-response probabilities shared by all LAs, class sizes free per LA, fitted
+  by maximising the conditional likelihood of the items given the LA (as R flexmix with a
+  multinomial concomitant model on LA). StepMix fits it as a one-step model whose structural
+  part is the LA as a categorical outcome: P(items, LA) = sum_k w_k P(LA | k) P(items | k). With
+  P(LA | k) free this is a reparameterisation of P(LA) x P(class | LA) x P(items | class), both
+  saturated: every EM M-step is closed-form, the implied P(LA) is the sample's share of each LA
+  after every M-step, so the joint log-likelihood is the conditional one plus the constant
+  sum_g n_g log(n_g / n), and the class shares per LA are w_k P(LA | k) normalised over k.
+  (A multinomial-logit covariate model on LA dummies gives the same optimum, but its
+  Newton-Raphson M-step over L x (K - 1) coefficients did not finish at 152 LAs.)
 
 Every fit runs several seeded random starts (each a separate StepMix run) in two stages: all
 starts run a few EM iterations, the best few run to convergence, and the best log-likelihood is
@@ -98,7 +103,7 @@ class LCAFit:
         }
 
 
-def _stepmix(n_classes: int, settings: FitSettings, seed: int, covariate: bool,
+def _stepmix(n_classes: int, settings: FitSettings, seed: int, by_group: bool,
              max_iter: int | None = None) -> StepMix:
     kwargs = dict(
         n_components=n_classes,
@@ -110,11 +115,9 @@ def _stepmix(n_classes: int, settings: FitSettings, seed: int, covariate: bool,
         progress_bar=0,
         verbose=0,
     )
-    if covariate:
-        # One Newton-Raphson step per M-step (StepMix's default for covariates) on the saturated
-        # multinomial logit of class on LA.
-        kwargs.update(structural="covariate", n_steps=1,
-                      structural_params={"method": "newton-raphson", "max_iter": 1})
+    if by_group:
+        # The LA as a categorical outcome of the class, estimated in the same EM (one-step).
+        kwargs.update(structural="categorical", n_steps=1)
     return StepMix(**kwargs)
 
 
@@ -124,7 +127,7 @@ def _start_seeds(settings: FitSettings, salt: int) -> list[int]:
 
 
 def _run(X, Y, n_classes, settings, seed, max_iter=None):
-    model = _stepmix(n_classes, settings, seed, covariate=Y is not None, max_iter=max_iter)
+    model = _stepmix(n_classes, settings, seed, by_group=Y is not None, max_iter=max_iter)
     # Small matrix products: multithreaded BLAS only adds overhead (10x slower on 2 busy cores).
     with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -164,13 +167,19 @@ def _group_index(groups: np.ndarray) -> tuple[list[str], np.ndarray]:
     return [str(x) for x in labels], index
 
 
-def group_dummies(group_index: np.ndarray, n_groups: int) -> np.ndarray:
-    """LA dummies (first LA the reference) for StepMix's covariate model with intercept."""
-    dummies = np.zeros((len(group_index), max(n_groups - 1, 1)))
-    if n_groups > 1:
-        rows = group_index > 0
-        dummies[np.flatnonzero(rows), group_index[rows] - 1] = 1.0
-    return dummies
+def group_log_likelihood(group_index: np.ndarray) -> float:
+    """sum_g n_g log(n_g / n): the saturated log-likelihood of the LAs themselves, the gap
+    between the joint (items and LA) and the conditional (items given LA) log-likelihoods."""
+    counts = np.bincount(group_index)
+    counts = counts[counts > 0]
+    return float((counts * np.log(counts / counts.sum())).sum())
+
+
+def shares_from_joint(class_weights: np.ndarray, la_given_class: np.ndarray) -> np.ndarray:
+    """(n_groups, K) P(class | LA) from w_k and (K, n_groups) P(LA | class), by Bayes' rule."""
+    joint = np.asarray(class_weights, dtype=float)[:, None] * np.asarray(la_given_class, dtype=float)
+    totals = joint.sum(axis=0, keepdims=True)
+    return (joint / np.where(totals > 0, totals, 1.0)).T
 
 
 def n_parameters(kind: str, n_classes: int, n_items: int, n_groups: int) -> int:
@@ -281,21 +290,22 @@ def fit_invariant(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: F
     """Item-response probabilities shared across groups, class shares free per group."""
     X = np.asarray(X, dtype=float)
     labels, index = _group_index(groups)
-    Y = group_dummies(index, len(labels))
-    model, ll, converged, lls = _best_of_starts(X, Y, n_classes, settings, salt=7 * n_classes + 1)
-    pis = model.get_parameters()["measurement"]["pis"]
-    # Class shares per group from the fitted covariate model, one representative row per group.
-    rep = np.array([np.flatnonzero(index == g)[0] for g in range(len(labels))])
-    beta = model.get_parameters()["structural"]["beta"]  # (K, 1 + n_dummies), intercept first
-    eta = np.column_stack([np.ones(len(rep)), Y[rep]]) @ beta.T
-    shares = np.exp(eta - logsumexp(eta, axis=1, keepdims=True))
+    model, joint_ll, converged, joint_lls = _best_of_starts(
+        X, index.reshape(-1, 1), n_classes, settings, salt=7 * n_classes + 1)
+    params = model.get_parameters()
+    pis = params["measurement"]["pis"]
+    shares = shares_from_joint(params["weights"], params["structural"]["pis"][:, : len(labels)])
+    # Conditional log-likelihood (items given LA), computed from the parameters; it equals the
+    # joint one less the LAs' own saturated log-likelihood (checked in the tests).
+    ll = log_likelihood(X, index, pis[None, :, :], shares)
+    lls = [start_ll - group_log_likelihood(index) for start_ll in joint_lls]
     fit = LCAFit(
         kind="invariant", n_classes=n_classes, items=list(items or range(X.shape[1])),
         groups=labels, item_probabilities=pis[None, :, :], class_shares=np.asarray(shares),
         log_likelihood=ll,
         n_parameters=n_parameters("invariant", n_classes, X.shape[1], len(labels)),
         n_obs=X.shape[0], converged=converged, starts=settings.starts,
-        best_ll_replications=_replications(lls, ll, settings.ll_replication_tol),
+        best_ll_replications=_replications(lls, max(lls), settings.ll_replication_tol),
         start_log_likelihoods=lls,
     )
     return _finish(fit, X, index)
