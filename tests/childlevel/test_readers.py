@@ -157,3 +157,21 @@ def test_unknown_elements_anywhere_are_reported_with_their_line(tmp_path):
         (4, "ChildIdentifiers/Hobby", "A"), (3, "Children/Note", None), (5, "Children/Other", None),
         (6, "Message/Extra", None)]
     assert census.tables["children"]["GenderCurrent"].tolist() == ["F"]
+
+
+@pytest.mark.parametrize("dtype", ["string", object, "str"])
+def test_parse_dates_accepts_exactly_the_two_forms(dtype):
+    from csc_inequalities.childlevel.validation import parse_dates
+
+    values = [None, "", " 2019-01-01", "2019-1-1", "01/02/2019", "2019-02-30", "2019-03-31",
+              "31/12/1899", "1899-12-31", "2099-12-31", "29/02/2020", "2020-02-29T00:00", "2021-02-29"]
+    series = pd.Series(values, index=range(10, 10 + len(values))).astype(dtype)
+    expected = {14: "2019-02-01", 16: "2019-03-31", 19: "2099-12-31", 20: "2020-02-29"}
+    parsed = parse_dates(series)
+    assert parsed.dtype == "datetime64[ns]" and list(parsed.index) == list(series.index)
+    for index, value in parsed.items():
+        want = expected.get(index)
+        assert (pd.isna(value) if want is None else value == pd.Timestamp(want)), (index, value)
+    # CIN census fields: YYYY-MM-DD only.
+    iso_only = parse_dates(series, uk=False)
+    assert iso_only.notna().sum() == 2 and iso_only[16] == pd.Timestamp("2019-03-31")

@@ -77,6 +77,15 @@ def _latest_version(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _episodes_in(keys: pd.Index, values: pd.Series) -> np.ndarray:
+    """keys.isin(values) for the unique episode keys, by one hash lookup of the values (pandas'
+    isin on pyarrow strings builds a pyarrow scalar per value: seconds for a large LA)."""
+    flags = np.zeros(len(keys), dtype=bool)
+    positions = keys.get_indexer(values)
+    flags[positions[positions >= 0]] = True
+    return flags
+
+
 def build_episodes(
     tables: dict[str, pd.DataFrame],
     ssda903: pd.DataFrame | None,
@@ -143,16 +152,16 @@ def build_episodes(
     out["referral_source_group"] = cin["ReferralSource"].map(codes.REFERRAL_SOURCE_GROUP).fillna("Other").astype("object")
 
     # Flags.
-    keys = cin["_key"]
+    keys = pd.Index(cin["_key"])  # unique: one row per child and referral date
     assessments, factors = sub("assessments"), sub("assessment_factors")
     plans, s47, cpp = sub("cin_plan_dates"), sub("section47"), sub("child_protection_plans")
     out["nfa"] = _bool_text(cin["ReferralNFA"]).to_numpy()
-    out["assessed"] = keys.isin(assessments["_key"]).to_numpy()
+    out["assessed"] = _episodes_in(keys, assessments["_key"])
     out["assessed_not_cin"] = (out["assessed"] & cin["ReasonForClosure"].isin(CLOSED_AFTER_ASSESSMENT).to_numpy())
-    out["cin_plan"] = keys.isin(plans["_key"]).to_numpy()
-    out["s47"] = keys.isin(s47["_key"]).to_numpy()
-    out["icpc"] = keys.isin(s47.loc[s47["DateOfInitialCPC"].notna(), "_key"]).to_numpy()
-    out["cpp"] = keys.isin(cpp["_key"]).to_numpy()
+    out["cin_plan"] = _episodes_in(keys, plans["_key"])
+    out["s47"] = _episodes_in(keys, s47["_key"])
+    out["icpc"] = _episodes_in(keys, s47.loc[s47["DateOfInitialCPC"].notna(), "_key"])
+    out["cpp"] = _episodes_in(keys, cpp["_key"])
 
     # LAC, Section 20 (LS V2), interim care order (LS C1): an SSDA903 episode starting in the window.
     window_end = out["closure_date"].fillna(pd.Timestamp(f"{last_year}-03-31"))
@@ -200,7 +209,7 @@ def build_episodes(
     analysis = factors["AssessmentFactors"].map(codes.analysis_factor)
     present = factors.assign(code=analysis).dropna(subset=["code"])[["_key", "code"]].drop_duplicates()
     factor_columns = {
-        f"factor_{code}": keys.isin(present.loc[present["code"] == code, "_key"]).to_numpy()
+        f"factor_{code}": _episodes_in(keys, present.loc[present["code"] == code, "_key"])
         for code in codes.FACTORS_2017
     }
     out = pd.concat([out, pd.DataFrame(factor_columns, index=out.index)], axis=1)

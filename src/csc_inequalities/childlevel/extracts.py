@@ -128,7 +128,8 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
         known = child_lsoa if child_lsoa is not None else pd.DataFrame(columns=["LAchildID", "LSOA11CD", "_line"])
         merged = children.merge(known[["LAchildID", "LSOA11CD", "_line"]].rename(columns={"_line": "lsoa_line"}),
                                 on="LAchildID", how="left")
-        bad = merged[~merged["LSOA11CD"].isin(lsoa_codes)]
+        # As Python strings: isin on pyarrow strings would build a pyarrow scalar per known LSOA.
+        bad = merged[~merged["LSOA11CD"].astype(object).isin(lsoa_codes)]
         for row in bad.itertuples(index=False):
             missing = pd.isna(row.LSOA11CD)
             findings.append(Finding(

@@ -42,14 +42,19 @@ def _codes_text(values) -> str:
     return ", ".join(values)
 
 
-def parse_dates(series: pd.Series) -> pd.Series:
-    """YYYY-MM-DD (CIN census) or DD/MM/YYYY (SSDA903 exports) -> datetime64; invalid -> NaT."""
-    series = series.astype("object")
-    iso = pd.to_datetime(series.where(series.astype("string").str.fullmatch(_ISO_DATE).fillna(False)),
-                         format=DATE_FORMAT, errors="coerce")
-    uk = pd.to_datetime(series.where(series.astype("string").str.fullmatch(_UK_DATE).fillna(False)),
-                        format="%d/%m/%Y", errors="coerce")
-    return iso.fillna(uk).astype("datetime64[ns]")
+def parse_dates(series: pd.Series, uk: bool = True) -> pd.Series:
+    """YYYY-MM-DD (CIN census) or, if ``uk``, DD/MM/YYYY (SSDA903 exports) -> datetime64;
+    anything else (and impossible dates such as 2019-02-30) -> NaT."""
+    # Kept as pandas strings (no Python objects); the DD/MM/YYYY pass only runs on what is left.
+    text = series.astype("string")
+    iso = text.str.fullmatch(_ISO_DATE).fillna(False).to_numpy(dtype=bool)
+    dates = pd.to_datetime(text.where(iso), format=DATE_FORMAT, errors="coerce")
+    rest = ~iso & text.notna().to_numpy(dtype=bool)
+    if uk and rest.any():
+        uk_rows = rest & text.str.fullmatch(_UK_DATE).fillna(False).to_numpy(dtype=bool)
+        if uk_rows.any():
+            dates = dates.fillna(pd.to_datetime(text.where(uk_rows), format="%d/%m/%Y", errors="coerce"))
+    return dates.astype("datetime64[ns]")
 
 
 def _check(rule: str, expected: str, fn: Callable[[pd.Series], pd.Series]) -> pa.Check:
@@ -58,11 +63,10 @@ def _check(rule: str, expected: str, fn: Callable[[pd.Series], pd.Series]) -> pa
 
 def _date_check(uk_allowed: bool = False) -> pa.Check:
     expected = "a date YYYY-MM-DD" + (" or DD/MM/YYYY" if uk_allowed else "") + " (years 1900-2099)"
-    pattern = f"(?:{_ISO_DATE}|{_UK_DATE})" if uk_allowed else _ISO_DATE
 
     def valid(series: pd.Series) -> pd.Series:
-        text = series.astype("string")
-        return text.str.fullmatch(pattern).fillna(False) & parse_dates(series).notna().to_numpy()
+        # parse_dates only gives a date for text of an accepted form that is a real date.
+        return parse_dates(series, uk=uk_allowed).notna()
 
     return _check("bad_date", expected, valid)
 
@@ -218,10 +222,16 @@ def structural_findings(census: CensusReturn) -> list[Finding]:
     return findings
 
 
+_NO_KEYS = pd.DataFrame({"LAchildID": pd.Series(dtype="string"), "CINreferralDate": pd.Series(dtype="string"),
+                         "rule": pd.Series(dtype="string")})
+
+
 def _episode_findings(frame: pd.DataFrame, mask: pd.Series, rule: str, file: str, field: str,
                       expected: str, found: pd.Series, record: str) -> tuple[list[Finding], pd.DataFrame]:
     """Findings (and the episode keys they concern) for the rows of ``frame`` where ``mask``."""
     mask = mask.fillna(False).astype(bool)
+    if not mask.any():  # the usual case: skip building empty frames
+        return [], _NO_KEYS
     rows = frame.loc[mask]
     found = found.loc[mask].astype("string").fillna("nothing")
     findings = [
