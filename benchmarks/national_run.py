@@ -69,15 +69,21 @@ def main() -> None:
     parser.add_argument("--collect", action="store_true",
                         help="do not run: collect the figures of a finished run in --workdir (wall times from --note)")
     parser.add_argument("--note", default="", help="how the run went (with --collect)")
+    parser.add_argument("--resume", action="store_true",
+                        help="run in the existing --workdir without copying the repository afresh")
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
     if args.collect:
         stage1 = stage2 = {"wall_s": None, "jobs": None, "note": args.note}
     else:
-        if work.exists():
-            shutil.rmtree(work)
-        shutil.copytree(ROOT, work, ignore=IGNORE, symlinks=True)
-        env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+        if not args.resume:
+            if work.exists():
+                shutil.rmtree(work)
+            shutil.copytree(ROOT, work, ignore=IGNORE, symlinks=True)
+        # The copy's own package first: the virtualenv's editable install points at this
+        # checkout, which may change while the run goes on.
+        env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+                   PYTHONPATH=str(work / "src"))
         env.pop("LD_LIBRARY_PATH", None)
         snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
         # --configfile takes several values: targets go before it.

@@ -66,4 +66,4 @@ def test_national_config_names_every_upper_tier_la_once_with_its_dfe_number():
     assert set(lea) == set(las) and all(len(v) == 3 and v.isdigit() for v in lea.values())
     assert len(set(lea.values())) == 152
     assert lea["E06000053"] == "420" and lea["E06000001"] == "805"  # Isles of Scilly, Hartlepool
-    assert filled["lca"]["configural_comparison"] is False and filled["lca"]["invariance_classes"] == [6, 7]
+    assert filled["lca"]["configural_comparison"] is False and filled["lca"]["invariance_classes"] == [7]

@@ -83,3 +83,20 @@ def test_attach_reference_normalises_generator_names():
     assert list(out["stratum_type"]) == ["all", "gender"]
     assert list(out["count"]) == [1.5, 2.5]
     assert list(out["lsoa_decile_least1"]) == [1, 10]
+
+
+def test_reading_only_the_needed_episode_columns_gives_the_same_table():
+    from csc_inequalities.gradient.counts import episode_columns
+
+    ep, ref, pop = _inputs()
+    ep = ep.assign(unused_text="x", factor_1A=True)  # columns the counts never read
+    classes = pd.DataFrame({"episode_id": ["e1", "e2", "e3"], "class_id": [1, 2, 1]})
+    strata = {"all": ["all"], "gender": ["male", "female"], "age_group": ["under1", "1-4"],
+              "demand_class": ["class1", "class2"]}
+    thresholds = {"referral": None, "cpp": "cpp"}
+    columns = episode_columns(thresholds, strata)
+    assert columns == ["episode_id", "child_id", "la_code", "lsoa11", "referral_date", "referral_year",
+                       "age_at_referral", "cpp", "gender"]
+    full = build_count_table(ep, ref, pop, strata, thresholds=thresholds, episode_classes=classes)
+    part = build_count_table(ep[columns], ref, pop, strata, thresholds=thresholds, episode_classes=classes)
+    pd.testing.assert_frame_equal(full, part)

@@ -261,6 +261,24 @@ def test_class_tables_are_disclosure_controlled_and_carry_published_values():
             assert t11.loc[(k, la), "n_naive"] == n
 
 
+def test_class_tables_and_rates_read_only_their_episode_columns():
+    from csc_inequalities.lca import rates, tables
+
+    assigned, truth = _assigned_frame(n_per_la=300)
+    class_columns = ["class_id"] + [f"posterior_class_{k}" for k in range(1, 8)]
+    full = tables.build_tables(assigned, truth["class_names"], str(PUBLISHED), min_cell=10)
+    part = tables.build_tables(assigned[class_columns + tables.EPISODE_COLUMNS], truth["class_names"],
+                               str(PUBLISHED), min_cell=10)
+    assert full.keys() == part.keys()
+    for name in full:
+        pd.testing.assert_frame_equal(full[name], part[name])
+    population, _ = simulate.simulate_population(["E1", "E2"])
+    population = population.assign(gender=population["sex"])
+    args = ("gender", population, list(range(1, 8)), truth["class_names"], 10)
+    pd.testing.assert_frame_equal(rates.class_rates(assigned, *args),
+                                  rates.class_rates(assigned[class_columns + rates.EPISODE_COLUMNS], *args))
+
+
 def test_table17_counts_plans_matching_their_factor():
     from csc_inequalities.lca.tables import cp_category_matched
 

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from csc_inequalities.lca.plots import rate_profile_figure, ratio_figure
-from csc_inequalities.lca.rates import (AGE_GROUPS, age_group_of, class_rates,
+from csc_inequalities.lca.rates import (AGE_GROUPS, EPISODE_COLUMNS, age_group_of, class_rates,
                                         deprivation_effect, female_male_ratio)
 from csc_inequalities.workflow_io import script_context
 
@@ -14,7 +14,7 @@ with script_context(snakemake) as log:
     class_ids = [int(k) for k in data["class_ids"]]
     names = {int(k): v for k, v in data["class_names"].items()}
     min_cell = snakemake.params.min_cell
-    episodes = pd.read_parquet(snakemake.input.episodes)
+    episodes = pd.read_parquet(snakemake.input.episodes, columns=EPISODE_COLUMNS)
     classes = pd.read_parquet(snakemake.input.classes)
     assigned = classes[classes["class_id"].notna()].drop(columns=["la_code"]).merge(
         episodes, on="episode_id", how="left", validate="one_to_one")

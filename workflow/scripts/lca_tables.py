@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from csc_inequalities.lca.plots import class_bar_figure
-from csc_inequalities.lca.tables import build_tables
+from csc_inequalities.lca.tables import EPISODE_COLUMNS, build_tables
 from csc_inequalities.workflow_io import script_context
 
 FIGURE_TITLES = {"figure13_gender": "Gender within each class (Figure 13)",
@@ -15,7 +15,7 @@ FIGURE_TITLES = {"figure13_gender": "Gender within each class (Figure 13)",
 with script_context(snakemake) as log:
     data = json.loads(open(snakemake.input.model).read())
     names = {int(k): v for k, v in data["class_names"].items()}
-    episodes = pd.read_parquet(snakemake.input.episodes)
+    episodes = pd.read_parquet(snakemake.input.episodes, columns=EPISODE_COLUMNS)
     classes = pd.read_parquet(snakemake.input.classes)
     assigned = classes[classes["class_id"].notna()].drop(columns=["la_code"]).merge(
         episodes, on="episode_id", how="left", validate="one_to_one")

@@ -85,6 +85,16 @@ def population_by_stratum(population: pd.DataFrame, age_edges: Iterable[int]) ->
     return out[["lsoa11", "stratum_type", "stratum_level", "population"]]
 
 
+def episode_columns(thresholds: Mapping[str, str | None], strata_levels: Mapping[str, Iterable[str]]) -> list[str]:
+    """The episode columns :func:`build_count_table` reads for these thresholds and strata, so
+    that a national episode table (3.8 million rows, 72 columns) is read only in part."""
+    derived = {"all", "age_group", "demand_class"}  # made here from other columns or tables
+    columns = ["episode_id", "child_id", "la_code", "lsoa11", "referral_date", "referral_year", "age_at_referral"]
+    columns += [flag for flag in thresholds.values() if flag]
+    columns += [stratum for stratum in strata_levels if stratum not in derived]
+    return list(dict.fromkeys(columns))
+
+
 def first_episode_per_child(episodes: pd.DataFrame, flag: str | None) -> pd.DataFrame:
     chosen = episodes if flag is None else episodes[episodes[flag].fillna(False).astype(bool)]
     chosen = chosen.sort_values(["child_id", "referral_date", "episode_id"])

@@ -19,6 +19,10 @@ from csc_inequalities.lca.correction import crosstab_naive_and_corrected
 
 AGE_GROUPS = [("under1", 0, 0), ("1-4", 1, 4), ("5-9", 5, 9), ("10-15", 10, 15), ("16-17", 16, 17)]
 
+# The episode columns the class rates read (besides the class assignment): the workflow reads
+# only these from the episode table.
+EPISODE_COLUMNS = ["episode_id", "la_code", "imd_decile_least1", "age_group", "gender", "ethnicity_group"]
+
 
 def age_group_of(age: pd.Series) -> pd.Series:
     out = pd.Series(pd.NA, index=age.index, dtype=object)

@@ -22,6 +22,12 @@ REREFERRAL_LABELS = {False: "Episodes not re-referred (%)",
 CP_CATEGORY_LABELS = {"Multiple": "Multiple abuse"}
 CP_CATEGORY_FACTOR = {"Neglect": "16A", "Emotional abuse": "17A", "Physical abuse": "18A",
                       "Sexual abuse": "19A"}
+# The episode columns the class tables read (besides the class assignment): the workflow reads
+# only these from the episode table.
+EPISODE_COLUMNS = ["episode_id", "la_code", "imd_tertile_in_la_least1", "rereferral_12m",
+                   "referral_source_group", "assessed", "cin_plan", "cpp", "lac",
+                   "cpp_initial_category", "gender", "age_group", "ethnicity_group",
+                   *[f"factor_{code}" for code in CP_CATEGORY_FACTOR.values()]]
 
 
 def highest_threshold(episodes: pd.DataFrame) -> pd.Series:
