@@ -69,12 +69,16 @@ def main() -> None:
     parser.add_argument("--collect", action="store_true",
                         help="do not run: collect the figures of a finished run in --workdir (wall times from --note)")
     parser.add_argument("--note", default="", help="how the run went (with --collect)")
+    parser.add_argument("--stage-walls", type=float, nargs=2, metavar=("STAGE1_S", "STAGE2_S"),
+                        help="with --collect: the measured wall times of the two stages")
     parser.add_argument("--resume", action="store_true",
                         help="run in the existing --workdir without copying the repository afresh")
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
     if args.collect:
-        stage1 = stage2 = {"wall_s": None, "jobs": None, "note": args.note}
+        walls = args.stage_walls or [None, None]
+        stage1 = {"wall_s": walls[0], "jobs": None, "note": args.note}
+        stage2 = {"wall_s": walls[1], "jobs": None, "note": args.note}
     else:
         if not args.resume:
             if work.exists():
@@ -99,7 +103,8 @@ def main() -> None:
         "cores": args.cores,
         "stage1_generation_validation_episodes": stage1,
         "stage2_everything_else": stage2,
-        "total_wall_s": None if args.collect else round(stage1["wall_s"] + stage2["wall_s"], 1),
+        "total_wall_s": (round(stage1["wall_s"] + stage2["wall_s"], 1)
+                         if stage1["wall_s"] is not None and stage2["wall_s"] is not None else None),
         "las": summary.get("las"), "episodes": summary.get("episodes"),
         "max_rule_peak_rss_mb": round(float(rules["max_rss_mb"].max()), 1),
         "cpu_s_by_rule": cpu_by_rule(work / "results" / "benchmarks"),

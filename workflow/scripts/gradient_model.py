@@ -9,7 +9,10 @@ from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
     wc = snakemake.wildcards
-    counts = pd.read_parquet(snakemake.input.counts)
+    # Only this model's rows (32,844 of 5.7 million at national scale): 0.3 s instead of 5 s and 1.4 GB.
+    counts = pd.read_parquet(snakemake.input.counts, filters=[
+        ("threshold", "==", wc.gthreshold), ("stratum_type", "==", wc.gstratum),
+        ("stratum_level", "==", str(snakemake.params.level))])
     result = fit_gradient(counts, wc.gthreshold, wc.gstratum, snakemake.params.level, engine=snakemake.params.engine)
     result["r_versions"] = r_engine.r_versions()
     for model, fit in result["fits"].items():
