@@ -231,7 +231,7 @@ def _episode_findings(frame: pd.DataFrame, mask: pd.Series, rule: str, file: str
     """Findings (and the episode keys they concern) for the rows of ``frame`` where ``mask``."""
     mask = mask.fillna(False).astype(bool)
     if not mask.any():  # the usual case: skip building empty frames
-        return [], _NO_KEYS
+        return [], _NO_KEYS.copy()  # a copy: callers may add columns
     rows = frame.loc[mask]
     found = found.loc[mask].astype("string").fillna("nothing")
     findings = [
