@@ -113,10 +113,33 @@ def test_table6_uses_published_labels_and_imd_orientation():
     assert t6.iloc[0]["rho"] == pytest.approx(stats.spearmanr(sub["imd"], sub["referrals_rate"]).statistic)
 
 
-def test_table6_rejects_unknown_primary():
+def test_table6_rejects_a_definition_that_names_no_indicator():
     corr = pairwise_correlations(_panel(), ["imd", "referrals_rate"], min_n=5)
-    with pytest.raises(ValueError, match="primary indicator 'lac_rate' is not among"):
-        table6(corr, DICTIONARY, "imd", [2015], primary={"Referral": "lac_rate"})
+    with pytest.raises(ValueError, match="table 6 row 'Referral': indicator 'lac_rates' is neither in "
+                                         "the data dictionary nor correlated with imd"):
+        table6(corr, DICTIONARY, "imd", [2015], primary={"Referral": "lac_rates"})
+    # A known indicator without values (lac_rate is not in the panel) just gives no cells.
+    t6 = table6(corr, DICTIONARY, "imd", [2015], primary={"Referral": "lac_rate"})
+    assert "Referral" not in set(t6["indicator"])
+
+
+def test_a_row_definition_can_be_swapped_to_any_correlated_indicator():
+    panel = _panel()
+    panel["lac_rate"] = panel["imd"] * 3 + np.random.default_rng(2).normal(0, 30, len(panel))
+    corr = pairwise_correlations(panel, ["imd", "referrals_rate", "lac_rate"], min_n=5)
+    t6 = table6(corr, DICTIONARY, "imd", [2015], primary={"Referral": "lac_rate"})
+    sub = panel[panel.year == 2015]
+    row = t6[t6["indicator"] == "Referral"].iloc[0]
+    assert row["source_indicator"] == "lac_rate"
+    assert row["rho"] == pytest.approx(stats.spearmanr(sub["imd"], sub["lac_rate"]).statistic)
+    published = pd.DataFrame({"indicator": ["Referral"], "year": [2015], "rho": [0.3], "n": [30]})
+    cmp = published_vs_reproduced(published, corr, DICTIONARY, "imd", primary={"Referral": "lac_rate"},
+                                  population="2015: DfE's own")
+    # The swapped-in definition first and used; the labelled one kept as the alternative.
+    assert cmp["source_indicator"].tolist() == ["lac_rate", "referrals_rate"]
+    assert cmp["primary"].tolist() == [True, False]
+    assert cmp.loc[0, "definition"] == ("lac_rate: LAC per 10,000; numerator looked after; "
+                                        "denominator children 0-17")
 
 
 def test_published_vs_reproduced_match_mismatch_and_unavailable():

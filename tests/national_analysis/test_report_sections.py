@@ -16,7 +16,9 @@ from csc_inequalities.national.correlations import (
     pairwise_correlations,
     published_vs_reproduced,
     table6,
+    table6_match_summary,
 )
+from csc_inequalities.national.table6_choices import EVIDENCE_COLUMNS, explain_cells
 from csc_inequalities.national.correlelogram import draw_correlelogram, theme_graph
 from csc_inequalities.national.trends import all_series, plot_trend_figure, trend_fits
 from csc_inequalities.report.render import render_report
@@ -72,8 +74,13 @@ def test_sections_render_tables_figures_and_provenance(tmp_path):
     t6 = table6(pairwise, dictionary, "imd", range(2011, 2018))
     t6.to_csv(tmp_path / "t6.csv", index=False)
     comparison = published_vs_reproduced(published, pairwise, dictionary, "imd")
+    evidence = pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    evidence.to_csv(tmp_path / "inferred.csv", index=False)
+    comparison = explain_cells(comparison, panel.assign(la_name="x"), "imd", evidence, 0.01)
     comparison.to_csv(tmp_path / "cmp.csv", index=False)
     largest_difference_by_row(comparison).to_csv(tmp_path / "worst.csv", index=False)
+    summary = {**table6_match_summary(comparison), "tolerance": 0.01, "population": "2015: test"}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
     assessment = consistency_table(pairwise)
     assessment.to_csv(tmp_path / "assessment.csv", index=False)
     consistent_edges(assessment).to_csv(tmp_path / "edges.csv", index=False)
@@ -88,6 +95,7 @@ def test_sections_render_tables_figures_and_provenance(tmp_path):
         "national_correlations": {"order": 30, "title": "Correlations", "inputs": {
             "table6": str(tmp_path / "t6.csv"), "comparison": str(tmp_path / "cmp.csv"),
             "largest_diff": str(tmp_path / "worst.csv"),
+            "inferred": str(tmp_path / "inferred.csv"), "summary": str(tmp_path / "summary.json"),
             "correlations_provenance": _prov(tmp_path, "national_correlations", {}),
             "edges": str(tmp_path / "edges.csv"), "assessment": str(tmp_path / "assessment.csv"),
             "consistency_provenance": _prov(tmp_path, "national_consistency", {}),
@@ -104,6 +112,12 @@ def test_sections_render_tables_figures_and_provenance(tmp_path):
     rho_2015 = t6.set_index("year").loc[2015, "rho"]
     assert f"{rho_2015:.3f}**" in html  # Table 6 laid out with stars
     assert "no indicator in the public files reproduces this row" in html  # Section 20s
+    assert summary == {"cells_published": 2, "cells_reproducible": 1,
+                       "cells_matching": int(comparison.loc[0, "match"]), "tolerance": 0.01,
+                       "population": "2015: test"}
+    assert (f"{summary['cells_matching']} of the 1 cells that the\npublic files can supply are within "
+            "0.01 of the published ρ with the published N") in html
+    assert "Section 20s</td>" in html and "2015: no public data: the public files hold no indicator for 2015" in html
     edges = consistent_edges(assessment)
     assert f"{len(edges)} of {len(assessment)} pairs pass" in html
     r2 = fits.loc[0, "r2"]

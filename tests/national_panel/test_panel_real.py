@@ -71,9 +71,16 @@ def test_northumberland_and_gateshead_before_2013(panel):
     assert panel.loc[("E08000037", 2012), "section20_starts"] == 124
 
 
-def test_suppressed_count_missing_but_published_rate_kept(panel):
-    # osr26-2011ud.csv: City of London Referrals1011 'x', Referrals1011Rate 311.2.
+def test_suppressed_count_missing_but_published_rate_kept_with_dfe_population(panel):
+    # osr26-2011ud.csv: City of London Referrals1011 'x', Referrals1011Rate 311.2. DfE's rate is
+    # taken only where the year divides by DfE's own population of that file; the default
+    # census-consistent 2010-11 population leaves it missing (it cannot be recomputed).
     row = panel.loc[("E09000001", 2011)]
+    assert math.isnan(row["referrals"])
+    assert math.isnan(row["referrals_rate"])
+    dfe_only, _, _ = build_panel(RAW, first_year=2011, last_year=2012,
+                                 population={"default": "dfe_file", "by_year": []})
+    row = dfe_only.set_index(["la_code", "year"]).loc[("E09000001", 2011)]
     assert math.isnan(row["referrals"])
     assert row["referrals_rate"] == 311.2
 

@@ -24,6 +24,7 @@ rule national_panel:
         rate_source=config["national_panel"]["rate_source"],
         workforce_year_offset=config["national_panel"]["workforce_year_offset"],
         price_base_year=config["national_panel"]["price_base_year"],
+        population=config["national_panel"]["population"],
     resources:
         mem_mb=resource_mb("national_panel"),
         runtime=resource_minutes("national_panel"),

@@ -15,6 +15,7 @@ with script_context(snakemake) as log:
         rate_source=snakemake.params.rate_source,
         workforce_year_offset=snakemake.params.workforce_year_offset,
         price_base_year=snakemake.params.price_base_year,
+        population=snakemake.params.population,
     )
     Path(snakemake.output.panel).parent.mkdir(parents=True, exist_ok=True)
     panel.to_parquet(snakemake.output.panel, index=False)

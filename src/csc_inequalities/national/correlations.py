@@ -128,21 +128,22 @@ def table6(
 ) -> pd.DataFrame:
     """Table 6: IMD average score against each indicator that carries a ``table6_label``.
 
-    Where several indicators carry the same label (alternative definitions), ``primary`` names the
-    one used for the table (label -> indicator); otherwise the first in the dictionary is used.
-    Returns ``indicator`` (the published label), ``year``, ``rho``, ``p``, ``n``, ``source_indicator``.
+    ``primary`` maps a published label to the indicator used for it (any correlated indicator, so
+    a row's definition can be swapped in config); a label not named there takes the first
+    indicator the dictionary labels with it. Returns ``indicator`` (the published label), ``year``,
+    ``rho``, ``p``, ``n``, ``source_indicator``.
     """
-    candidates = table6_candidates(dictionary)
-    chosen = {}
-    for label, names in candidates.items():
-        pick = (primary or {}).get(label, names[0])
-        if pick not in names:
-            raise ValueError(
-                f"table 6 row {label!r}: primary indicator {pick!r} is not among those labelled "
-                f"with it in the data dictionary ({', '.join(names)})"
-            )
-        chosen[label] = pick
+    chosen = row_definitions(dictionary, primary)
     with_imd = correlations_with(correlations, imd_indicator)
+    # A definition that names no indicator of the panel is a typo; one without values in any year
+    # (e.g. a series outside the panel's years) just gives no cells.
+    known = set(with_imd["other"]) | set(dictionary["indicator"].astype(str))
+    for label, pick in chosen.items():
+        if pick not in known:
+            raise ValueError(
+                f"table 6 row {label!r}: indicator {pick!r} is neither in the data dictionary nor "
+                f"correlated with {imd_indicator}"
+            )
     years = [int(y) for y in years]
     rows = []
     order = list(label_order) if label_order else list(chosen)
@@ -156,6 +157,13 @@ def table6(
                 continue
             rows.append((label, int(r["year"]), r["rho"], r["p"], int(r["n"]), chosen[label]))
     return pd.DataFrame(rows, columns=["indicator", "year", "rho", "p", "n", "source_indicator"])
+
+
+def row_definitions(dictionary: pd.DataFrame, primary: dict[str, str] | None = None) -> dict[str, str]:
+    """Published label -> the indicator Table 6 uses: ``primary`` first, else the first labelled."""
+    chosen = {label: names[0] for label, names in table6_candidates(dictionary).items()}
+    chosen.update(primary or {})
+    return chosen
 
 
 def table6_candidates(dictionary: pd.DataFrame) -> dict[str, list[str]]:
@@ -176,8 +184,12 @@ def published_vs_reproduced(
     primary: dict[str, str] | None = None,
     tolerance: float = 0.01,
     row_notes: dict[str, str] | None = None,
+    population: str = "",
 ) -> pd.DataFrame:
     """Each published Table 6 cell beside the reproduced value of every candidate definition.
+
+    ``population`` describes the denominators of rates per 10,000 (which estimate each year);
+    it is added to the definition of rate indicators.
 
     One row per published (label, year) and candidate indicator; ``primary`` marks the definition
     used in table06, ``closest`` the candidate nearest the published value that year. ``match`` is
@@ -198,7 +210,10 @@ def published_vs_reproduced(
             "rho_published": float(pub["rho"]),
             "n_published": int(pub["n"]),
         }
-        names = candidates.get(label, [])
+        names = list(candidates.get(label, []))
+        pick = (primary or {}).get(label, names[0] if names else None)
+        if pick is not None:
+            names = [pick] + [n for n in names if n != pick]
         note_extra = (row_notes or {}).get(label, "")
         if not names:
             rows.append({**base, "source_indicator": None, "primary": True, "definition": None,
@@ -206,9 +221,8 @@ def published_vs_reproduced(
                          "diff": np.nan, "match": False,
                          "note": _join("no indicator in the public files reproduces this row", note_extra)})
             continue
-        pick = (primary or {}).get(label, names[0])
         for name in names:
-            definition = _definition(info, name)
+            definition = _definition(info, name, population)
             key = (name, year)
             if key in with_imd.index and not pd.isna(with_imd.loc[key, "rho"]):
                 r = with_imd.loc[key]
@@ -245,33 +259,56 @@ def published_vs_reproduced(
     return out
 
 
-def largest_difference_by_row(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Per Table 6 row (primary definition): years reproduced, max |diff| and its year, N matches."""
+def largest_difference_by_row(comparison: pd.DataFrame, tolerance: float | None = None) -> pd.DataFrame:
+    """Per Table 6 row (the definition Table 6 uses): its definition, cells published, reproducible
+    and matching, the largest |diff| and its year, years with equal N, the unstated choices it
+    rests on and why cells do not match (from explain_cells' ``inferred``/``reason`` if present)."""
     primary = comparison[comparison["primary"]]
     rows = []
     for label, sub in primary.groupby("indicator", sort=False):
         have = sub.dropna(subset=["rho_reproduced"])
+        base = {
+            "indicator": label,
+            "definition": sub["definition"].dropna().iloc[0] if sub["definition"].notna().any() else "",
+            "years_published": len(sub),
+            "years_reproduced": len(have),
+            "years_matching": int(sub["match"].sum()),
+            "source_indicator": sub["source_indicator"].iloc[0],
+            "inferred": "; ".join(dict.fromkeys(t for t in sub.get("inferred", pd.Series(dtype=str)).fillna("")
+                                                if t)),
+            "not_matching": "; ".join(f"{int(r.year)}: {r.reason}" for r in sub.itertuples(index=False)
+                                      if not r.match and getattr(r, "reason", "")),
+        }
         if have.empty:
-            rows.append({"indicator": label, "years_reproduced": 0, "years_published": len(sub),
-                         "max_abs_diff": np.nan, "year_of_max": pd.NA, "n_equal_years": 0,
-                         "source_indicator": sub["source_indicator"].iloc[0]})
+            rows.append({**base, "max_abs_diff": np.nan, "year_of_max": pd.NA, "n_equal_years": 0})
             continue
         worst = have.loc[have["diff"].abs().idxmax()]
         rows.append({
-            "indicator": label,
-            "years_reproduced": len(have),
-            "years_published": len(sub),
+            **base,
             "max_abs_diff": float(abs(worst["diff"])),
             "year_of_max": int(worst["year"]),
             "n_equal_years": int((have["n_reproduced"] == have["n_published"]).sum()),
-            "source_indicator": worst["source_indicator"],
         })
     out = pd.DataFrame(rows)
     out["year_of_max"] = out["year_of_max"].astype("Int64")
-    return out
+    columns = ["indicator", "definition", "years_published", "years_reproduced", "years_matching",
+               "max_abs_diff", "year_of_max", "n_equal_years", "source_indicator", "inferred",
+               "not_matching"]
+    return out[columns]
 
 
-def _definition(info: pd.DataFrame, name: str) -> str:
+def table6_match_summary(comparison: pd.DataFrame) -> dict[str, int]:
+    """Cells of the definitions Table 6 uses: published, reproducible from the public files, and
+    matching (within tolerance with the published N)."""
+    primary = comparison[comparison["primary"]]
+    return {
+        "cells_published": int(len(primary)),
+        "cells_reproducible": int(primary["rho_reproduced"].notna().sum()),
+        "cells_matching": int(primary["match"].sum()),
+    }
+
+
+def _definition(info: pd.DataFrame, name: str, population: str = "") -> str:
     if name not in info.index:
         return name
     row = info.loc[name]
@@ -283,6 +320,8 @@ def _definition(info: pd.DataFrame, name: str) -> str:
         parts.append(f"numerator {num}")
     if isinstance(den, str) and den:
         parts.append(f"denominator {den}")
+        if den == "pop_0_17" and population:
+            parts.append(f"population {population}")
     return "; ".join(parts)
 
 

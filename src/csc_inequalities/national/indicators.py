@@ -52,11 +52,8 @@ def prefer(primary: pd.Series, fallback: pd.Series) -> pd.Series:
 
 COUNTS = [
     Indicator("pop_0_17", "Children aged 0-17 (ONS mid-year estimate before the year)", "population",
-              note="2010-2017: the Mid(Y-1)Pop0-17 column of each year's CIN underlying-data file "
-                   "(the denominator DfE used; 2010 also in the 2010 looked-after March file, "
-                   "2011 from the 2010-11 file's Mid2010Pop0-17, so no back-calculation from DfE's "
-                   "count and rate was needed); 2018-2021: ONS estimates 2017-2020 (EES CIN 2022 "
-                   "release); 2022: the mid-2021 estimate DfE used in the 2022 looked-after release."),
+              note="The denominator of every rate; which estimate each year takes is the config choice "
+                   "national_panel.population (the note of the built dictionary lists it year by year)."),
     Indicator("referrals", "Referrals (count)", "count"),
     Indicator("rereferrals", "Re-referrals within 12 months (count)", "count"),
     Indicator("nfa", "Referrals with no further action (count)", "count"),
@@ -67,6 +64,7 @@ COUNTS = [
     Indicator("cin_at_31_march", "CIN at 31 March (count)", "count"),
     Indicator("cin_starting", "CIN episodes starting in year (count)", "count"),
     Indicator("cin_ending", "CIN episodes ending in year (count)", "count"),
+    Indicator("cin_during_year", "Children in need at any point in the year (episodes, count)", "count"),
     Indicator("s47", "Section 47 enquiries (count)", "count"),
     Indicator("icpc", "Initial child protection conferences (count)", "count"),
     Indicator("cpp_starting", "CP plans starting in year (count)", "count"),
@@ -74,6 +72,20 @@ COUNTS = [
     Indicator("cla_started", "Children starting to be looked after (count)", "count"),
     Indicator("cla_taken_into_care", "Children taken into care (DfE SSDA903 'taken into care' starts, count)", "count"),
     Indicator("cla_at_31_march", "Children looked after at 31 March (count)", "count"),
+    Indicator("cla_ico_31mar", "Looked after at 31 March under an interim care order (count)", "count",
+              note="Legal-status cells of 1-5 children are suppressed in the LA tables (missing here)."),
+    Indicator("cla_fco_31mar", "Looked after at 31 March under a full care order (count)", "count"),
+    Indicator("cla_placement_order_31mar", "Looked after at 31 March under a placement order (count)", "count"),
+    Indicator("cla_freed_for_adoption_31mar", "Looked after at 31 March, freed for adoption (count)", "count"),
+    Indicator("cla_s20_31mar", "Looked after at 31 March under section 20 (count)", "count"),
+    Indicator("cla_cpg_31mar", "Looked after at 31 March, detained for child protection (count)", "count"),
+    Indicator("cla_yjls_31mar", "Looked after at 31 March under youth justice legal statuses (count)", "count"),
+    Indicator("cla_care_order_31mar",
+              "Looked after at 31 March under an interim or full care order or a placement order (count)",
+              "count", numerator="cla_ico_31mar + cla_fco_31mar + cla_placement_order_31mar + "
+                                 "cla_freed_for_adoption_31mar",
+              note="Suppressed cells (1-5 children) count as 0; missing where the LA has no looked-after "
+                   "total that year."),
     Indicator("section20_starts", "Started to be looked after under S20 (count)", "count"),
     Indicator("interim_care_order_starts", "Started to be looked after under an interim care order (count)", "count"),
     Indicator("full_care_order_starts", "Started to be looked after under a full care order (count)", "count"),
@@ -94,8 +106,15 @@ RATES = [
               "continuous_assessments_rate_published", note="From 2014-15 (all LAs)."),
     Indicator("cin_at_31_march_rate", "CIN at 31 March per 10,000 children", "rate_per_10k",
               "cin_at_31_march", "pop_0_17", "CIN at March 31st", "cin_at_31_march_rate_published"),
+    Indicator("cin_during_year_rate", "Children in need at any point in the year per 10,000 children",
+              "rate_per_10k", "cin_during_year", "pop_0_17", "CIN starting in year",
+              "cin_during_year_rate_published",
+              note="Reproduces the study's 'CIN starting in year' row (episodes open at any point in the "
+                   "year; the 2016-17 file's CINEpisodesThro1617)."),
     Indicator("cin_starting_rate", "CIN starting in year per 10,000 children", "rate_per_10k",
-              "cin_starting", "pop_0_17", "CIN starting in year", "cin_starting_rate_published"),
+              "cin_starting", "pop_0_17", "CIN starting in year", "cin_starting_rate_published",
+              note="Episodes starting in the year: the literal reading of the study's label, 0.09-0.14 "
+                   "below its published rho."),
     Indicator("s47_rate", "Section 47 enquiries per 10,000 children", "rate_per_10k", "s47", "pop_0_17",
               "Section 47s", "s47_rate_published"),
     Indicator("icpc_rate", "Initial CP conferences per 10,000 children", "rate_per_10k", "icpc", "pop_0_17",
@@ -104,6 +123,14 @@ RATES = [
               "cpp_at_31_march", "pop_0_17", "CP Plan at March 31st", "cpp_at_31_march_rate_published"),
     Indicator("cpp_starting_rate", "CP plans starting in year per 10,000 children", "rate_per_10k",
               "cpp_starting", "pop_0_17", "CP Plan starting in year", "cpp_starting_rate_published"),
+    Indicator("cla_care_order_31mar_rate",
+              "Looked after at 31 March under a care or placement order per 10,000 children",
+              "rate_per_10k", "cla_care_order_31mar", "pop_0_17", "Children taken into care",
+              note="Reproduces the study's 'Children taken into care' row in every year (interim or "
+                   "full care order, placement order, freed for adoption; SSDA903 LA tables, from 2011)."),
+    Indicator("cla_s20_31mar_rate", "Looked after at 31 March under section 20 per 10,000 children",
+              "rate_per_10k", "cla_s20_31mar", "pop_0_17", "Section 20s",
+              note="Reproduces the study's 'Section 20s' row (stock at 31 March; from 2011)."),
     Indicator("cla_started_rate", "Children starting to be looked after per 10,000 children", "rate_per_10k",
               "cla_started", "pop_0_17", "Children taken into care",
               note="'Started to be looked after' definition of children taken into care."),
@@ -115,7 +142,8 @@ RATES = [
               note="Third candidate definition: starts DfE flags as 'taken into care' (care orders, "
                    "police protection, emergency protection...)."),
     Indicator("section20_starts_rate", "Section 20 starts per 10,000 children", "rate_per_10k",
-              "section20_starts", "pop_0_17", "Section 20s", note="From 2010-11."),
+              "section20_starts", "pop_0_17", "Section 20s",
+              note="From 2010-11; starts, not the study's stock at 31 March (0.15-0.26 above its rho)."),
     Indicator("care_order_starts_rate", "Care order starts (interim + full) per 10,000 children", "rate_per_10k",
               "care_order_starts", "pop_0_17",
               note="Looked-after starts under an interim or full care order, from 2010-11."),
@@ -212,11 +240,15 @@ INDICATORS: list[Indicator] = DEPRIVATION + COUNTS + RATES + PROPORTIONS + RATIO
 INDICATOR_NAMES = [i.name for i in INDICATORS]
 
 
-def derive_indicators(wide: pd.DataFrame, rate_source: str = "published") -> pd.DataFrame:
+def derive_indicators(wide: pd.DataFrame, rate_source: str = "published",
+                      own_population: pd.Series | None = None) -> pd.DataFrame:
     """Add every derived indicator to a wide LA-year frame of raw measures.
 
     ``rate_source``: "published" uses DfE's published rate/percentage where the file gives one
     and falls back to count/population; "computed" always derives from counts.
+    ``own_population`` (boolean, aligned with ``wide``): rows whose ``pop_0_17`` is the population
+    DfE's own published rates were computed with. A published rate is taken only there, so that
+    every rate of a year follows the population chosen for it (default: all rows).
     """
     if rate_source not in {"published", "computed"}:
         raise ValueError(f"rate_source must be 'published' or 'computed', not {rate_source!r}")
@@ -225,14 +257,18 @@ def derive_indicators(wide: pd.DataFrame, rate_source: str = "published") -> pd.
     def col(name: str) -> pd.Series:
         return out[name] if name in out.columns else pd.Series(np.nan, index=out.index)
 
+    if own_population is None:
+        own_population = pd.Series(True, index=out.index)
+    own_population = own_population.reindex(out.index).fillna(False).astype(bool)
     out["care_order_starts"] = col("interim_care_order_starts") + col("full_care_order_starts")
+    out["cla_care_order_31mar"] = care_order_stock(out)
     for ind in RATES:
         if ind.name == "care_proceedings_rate":
             out[ind.name] = col("care_proceedings_rate_published")
             continue
         computed = rate_per_10k(col(ind.numerator), col(ind.denominator))
         if rate_source == "published" and ind.published:
-            out[ind.name] = prefer(col(ind.published), computed)
+            out[ind.name] = prefer(col(ind.published).where(own_population), computed)
         else:
             out[ind.name] = computed
     for ind in PROPORTIONS:
@@ -248,6 +284,26 @@ def derive_indicators(wide: pd.DataFrame, rate_source: str = "published") -> pd.
             out[ind.name] = col(ind.published)
     out["cin_per_social_worker"] = ratio(col("cin_at_31_march"), col("social_workers_fte"))
     return out
+
+
+CARE_ORDER_STOCK_PARTS = ["cla_ico_31mar", "cla_fco_31mar", "cla_placement_order_31mar",
+                         "cla_freed_for_adoption_31mar"]
+
+
+def care_order_stock(wide: pd.DataFrame) -> pd.Series:
+    """Children looked after at 31 March under an interim or full care order or a placement order
+    (or freed for adoption), suppressed cells counted as 0.
+
+    Missing where the LA has no looked-after total, or in a year no LA has legal-status cells
+    (2009-10 tables, and 2020-22, which the shipped files do not break down).
+    """
+    parts = pd.DataFrame({c: pd.to_numeric(wide[c], errors="coerce") if c in wide.columns
+                          else np.nan for c in CARE_ORDER_STOCK_PARTS}, index=wide.index)
+    year_has_parts = parts.notna().any(axis=1).groupby(wide["year"]).transform("any")
+    total = pd.to_numeric(wide["cla_at_31_march"], errors="coerce") if "cla_at_31_march" in wide.columns \
+        else pd.Series(np.nan, index=wide.index)
+    stock = parts.fillna(0.0).sum(axis=1)
+    return stock.where(year_has_parts & total.notna())
 
 
 def add_real_spend(wide: pd.DataFrame, deflator: pd.Series, base_year: int) -> pd.DataFrame:

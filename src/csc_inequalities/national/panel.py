@@ -47,6 +47,10 @@ CIN_EES = {
     "d3": "d3_cpps_subsequent_plan_2013_to_2022.csv",
 }
 POPULATION_EES = f"{CIN_EES_DIR}/ons_mid-year_population_estimates.csv"
+# ONS 0-17 estimates as published with the 2019-20 CIN release: mid-2012 and mid-2013 revised
+# after the original DfE files were made (an optional denominator for 2012-13 and 2013-14).
+POPULATION_EES_2020 = (f"{CWIP}/data/cin-census/2019-20/characteristics-of-children-in-need_2020/"
+                       "data/ons_mid-year_population_estimates.csv")
 CLA_2010_STARTED = "goodair-csc/CLA_2010/SFR27_2010_Started.csv"
 CLA_2010_MARCH = "goodair-csc/CLA_2010/SFR27_2010_March.csv"
 CLA_UNDERLYING = {
@@ -72,6 +76,98 @@ WORKFORCE_EES = "csc-workforce/csww_indicators_2017_to_2024.csv"
 CAFCASS = "lait/lait_cafcass_care_applications_rate_per10k_2014-15_to_2024-25.csv"
 
 ID_COLUMNS = ["la_code", "la_code_old", "la_name", "year"]
+
+# Denominators of the panel's rates (config national_panel.population): source -> (measure of
+# the long frame, what it is). "dfe_file" is the default for every year not named otherwise.
+POPULATION_SOURCES = {
+    "dfe_file": (
+        "pop_0_17",
+        "the population DfE used for that year's own figures: Mid(Y-1)Pop0-17 of the year's CIN "
+        "underlying-data file (2010-2017), ONS mid-(Y-1) estimates of the 2021-22 CIN release "
+        "(2018-2021), the mid-2021 estimate of the 2022 looked-after release (2022)",
+    ),
+    "dfe_census_consistent_mid2011": (
+        "pop_0_17_census_mid2011",
+        "DfE's census-consistent mid-2011 estimate (Mid2011Pop0-17 of the 2011-12 CIN file); for "
+        "2010-11 only, whose own file divides by the pre-2011-Census mid-2010 estimate",
+    ),
+    "ons_2020_release": (
+        "pop_0_17_ons_2020_release",
+        "ONS mid-(Y-1) estimates as published with the 2019-20 CIN release (revised mid-2012 and "
+        "mid-2013; years 2013-2020)",
+    ),
+}
+DEFAULT_POPULATION = {"default": "dfe_file", "by_year": [{"year": 2011, "source": "dfe_census_consistent_mid2011"}]}
+
+
+POPULATION_SHORT = {
+    "dfe_file": "DfE's own (ONS mid-year estimate before the year)",
+    "dfe_census_consistent_mid2011": "DfE census-consistent mid-2011",
+    "ons_2020_release": "ONS revised (2019-20 CIN release)",
+}
+
+
+def population_summary(population: dict | None, years: Iterable[int]) -> str:
+    """One line saying which population each of ``years`` divides by, e.g. for Table 6."""
+    by_year = population_by_year(years, population)
+    by_source: dict[str, list[int]] = {}
+    for year, source in sorted(by_year.items()):
+        by_source.setdefault(source, []).append(year)
+    return "; ".join(f"{years_text(y)}: {POPULATION_SHORT[s]}" for s, y in by_source.items())
+
+
+def population_by_year(years: Iterable[int], population: dict | None = None) -> dict[int, str]:
+    """Year -> population source, from the config block (``default`` and ``by_year`` overrides)."""
+    population = population or DEFAULT_POPULATION
+    default = population.get("default", "dfe_file")
+    chosen = {int(y): default for y in years}
+    for entry in population.get("by_year", []):
+        year, source = int(entry["year"]), entry["source"]
+        if source not in POPULATION_SOURCES:
+            raise ValueError(f"population source {source!r} for {year} is not one of "
+                             f"{', '.join(POPULATION_SOURCES)}")
+        if year in chosen:
+            chosen[year] = source
+    return chosen
+
+
+def choose_population(wide: pd.DataFrame, by_year: dict[int, str]) -> tuple[pd.DataFrame, pd.Series]:
+    """Put each year's chosen 0-17 population in ``pop_0_17``.
+
+    Returns the frame and a boolean Series: True where ``pop_0_17`` is still the population of
+    DfE's own file (there DfE's published rates are valid). A source that has no value at all in
+    a year it is chosen for is refused (a rate would silently disappear otherwise).
+    """
+    out = wide.copy()
+    own = pd.Series(True, index=out.index)
+    for year, source in sorted(by_year.items()):
+        if source == "dfe_file":
+            continue
+        measure = POPULATION_SOURCES[source][0]
+        rows = out["year"] == year
+        values = out.loc[rows, measure] if measure in out.columns else pd.Series(dtype=float)
+        if values.notna().sum() == 0:
+            raise ValueError(f"population source {source!r} has no values for {year}")
+        out.loc[rows, "pop_0_17"] = values
+        own[rows] = False
+    return out, own
+
+
+def population_note(by_year: dict[int, str]) -> str:
+    """The data dictionary's note on pop_0_17: which estimate each year takes, and why."""
+    by_source: dict[str, list[int]] = {}
+    for year, source in sorted(by_year.items()):
+        by_source.setdefault(source, []).append(year)
+    parts = [f"{years_text(years)}: {POPULATION_SOURCES[source][1]}" for source, years in by_source.items()]
+    why = ""
+    if "dfe_census_consistent_mid2011" in by_source:
+        why = (" 2010-11 takes the census-consistent mid-2011 estimate because the 2010-11 file's "
+               "mid-2010 estimate predates the 2011 Census rebasing, which shifted LAs' child "
+               "populations unevenly: with it every 2011 rate, and so every 2011 Table 6 cell, "
+               "differs from the study's by 0.025-0.04 in rho.")
+    return ("Denominator of every rate, by year — " + "; ".join(parts) + "." + why
+            + " Where a year's population is not DfE's own, rates are computed from counts "
+              "rather than taken from DfE's published rates.")
 DICTIONARY_COLUMNS = [
     "indicator", "label", "kind", "numerator", "denominator", "source_file", "source_column",
     "years_present", "table6_label", "note",
@@ -81,7 +177,7 @@ DICTIONARY_COLUMNS = [
 def raw_files() -> list[str]:
     """Every raw file the panel reads (relative to the raw folder)."""
     files = list(CIN_ORIGINAL.values()) + [f"{CIN_EES_DIR}/{f}" for f in CIN_EES.values()]
-    files += [POPULATION_EES, CLA_2010_STARTED, CLA_2010_MARCH, CLA_EES_NUMBERS, CLA_EES_STARTED]
+    files += [POPULATION_EES, POPULATION_EES_2020, CLA_2010_STARTED, CLA_2010_MARCH, CLA_EES_NUMBERS, CLA_EES_STARTED]
     for adm, march in CLA_UNDERLYING.values():
         files += [f"{CWIP}/cla_data/{adm}", f"{CWIP}/cla_data/{march}"]
     files += [IMD2015, IMD2019, GDP_DEFLATOR, S251_EXTRACT, *WORKFORCE_SFR.values(), WORKFORCE_EES, CAFCASS]
@@ -110,6 +206,12 @@ def read_all_measures(raw_dir: Path, reference: pd.DataFrame, years: list[int],
     parts.append(readers.read_population_ees(raw_dir / POPULATION_EES,
                                              [y for y in ees_years if y <= 2021], reference,
                                              POPULATION_EES))
+    if 2011 in years:
+        parts.append(readers.read_census_consistent_mid2011(raw_dir / CIN_ORIGINAL[2012], reference,
+                                                            CIN_ORIGINAL[2012]))
+    parts.append(readers.read_population_ees(raw_dir / POPULATION_EES_2020,
+                                             [y for y in years if 2013 <= y <= 2020], reference,
+                                             POPULATION_EES_2020, measure="pop_0_17_ons_2020_release"))
     if 2010 in years:
         parts.append(readers.read_cla_2010(raw_dir / CLA_2010_STARTED, raw_dir / CLA_2010_MARCH,
                                            reference, CLA_2010_STARTED, CLA_2010_MARCH))
@@ -121,6 +223,9 @@ def read_all_measures(raw_dir: Path, reference: pd.DataFrame, years: list[int],
                                                  reference, adm_rel))
         parts.append(readers.read_cla_underlying(raw_dir / march_rel, year,
                                                  readers.CLA_MARCH_COLUMNS, reference, march_rel))
+        parts.append(readers.read_cla_underlying(raw_dir / march_rel, year,
+                                                 readers.CLA_MARCH_LEGAL_STATUS_COLUMNS, reference,
+                                                 march_rel))
     cla_ees_years = [y for y in years if y > max(CLA_UNDERLYING)]
     if cla_ees_years:
         parts.append(readers.read_cla_ees_numbers(raw_dir / CLA_EES_NUMBERS, cla_ees_years + [2022],
@@ -199,7 +304,8 @@ def how_taken(ind, rate_source: str) -> str:
 
 
 def data_dictionary(panel: pd.DataFrame, long: pd.DataFrame,
-                    rate_source: str = "published") -> pd.DataFrame:
+                    rate_source: str = "published",
+                    population: dict[int, str] | None = None) -> pd.DataFrame:
     rows = []
     for ind in INDICATORS:
         if ind.name not in panel.columns:
@@ -211,6 +317,8 @@ def data_dictionary(panel: pd.DataFrame, long: pd.DataFrame,
             measures += [m.strip() for m in part.split("+")]
         if ind.name == "care_order_starts":
             measures += ["interim_care_order_starts", "full_care_order_starts"]
+        if "pop_0_17" in measures and population:
+            measures += [POPULATION_SOURCES[s][0] for s in set(population.values())]
         present = panel.loc[panel[ind.name].notna(), "year"]
         source_file, source_column = _sources_of(long, measures, present.unique())
         if ind.denominator == "GDP deflator" or ind.name.endswith("_real"):
@@ -221,7 +329,9 @@ def data_dictionary(panel: pd.DataFrame, long: pd.DataFrame,
             "numerator": ind.numerator, "denominator": ind.denominator,
             "source_file": source_file, "source_column": source_column,
             "years_present": years_text(present), "table6_label": ind.table6_label,
-            "note": " ".join(filter(None, [how_taken(ind, rate_source), ind.note])),
+            "note": " ".join(filter(None, [how_taken(ind, rate_source), ind.note,
+                                           population_note(population) if population
+                                           and ind.name == "pop_0_17" else ""])),
         })
     return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
 
@@ -241,10 +351,16 @@ def build_panel(
     rate_source: str = "published",
     workforce_year_offset: int = 1,
     price_base_year: int = 2017,
+    population: dict | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(panel, data dictionary, coverage) for the 152 LAs of 2013 and the years asked for."""
+    """(panel, data dictionary, coverage) for the 152 LAs of 2013 and the years asked for.
+
+    ``population``: the config block national_panel.population (``default`` source and
+    ``by_year`` overrides; see POPULATION_SOURCES); None = DEFAULT_POPULATION.
+    """
     raw_dir = Path(raw_dir)
     years = list(range(first_year, last_year + 1))
+    by_year = population_by_year(years, population)
     reference = build_reference(raw_dir)
     long = read_all_measures(raw_dir, reference, years, workforce_year_offset)
     wide = long.pivot_table(index=["la_code", "year"], columns="measure", values="value",
@@ -252,7 +368,8 @@ def build_panel(
     wide.columns.name = None
     grid = pd.MultiIndex.from_product([reference["la_code"], years], names=["la_code", "year"])
     wide = grid.to_frame(index=False).merge(wide, on=["la_code", "year"], how="left")
-    wide = derive_indicators(wide, rate_source=rate_source)
+    wide, own_population = choose_population(wide, by_year)
+    wide = derive_indicators(wide, rate_source=rate_source, own_population=own_population)
     wide = add_real_spend(wide, readers.read_gdp_deflator(raw_dir / GDP_DEFLATOR), price_base_year)
     wide = wide.merge(reference, on="la_code", how="left")
     indicator_columns = [i.name for i in INDICATORS if i.name in wide.columns]
@@ -260,7 +377,7 @@ def build_panel(
     panel["year"] = panel["year"].astype(int)
     for col in indicator_columns:
         panel[col] = panel[col].astype(float)
-    dictionary = data_dictionary(panel, long, rate_source)
+    dictionary = data_dictionary(panel, long, rate_source, by_year)
     coverage = coverage_table(panel, indicator_columns)
     log.info("panel: %d LAs x %d years, %d indicators", panel["la_code"].nunique(), len(years),
              len(indicator_columns))

@@ -44,6 +44,10 @@ CIN_ORIGINAL_PATTERNS: dict[str, list[str]] = {
     "cin_starting": [r"CINStarting{yy}", r"CINEpisodesStarting{yy}"],
     "cin_starting_rate_published": [r"CINStartingRatePer10k", r"CINEpisodesStartingRatePer10K"],
     "cin_ending": [r"CINEnding{yy}", r"CINEpisodesEnding{yy}"],
+    # Children in need at any point in the year (episodes open at any time in it); the 2016-17
+    # file has episodes and children, and the episodes column reproduces the study's Table 6.
+    "cin_during_year": [r"CINThro{yy}", r"CINEpisodesThro{yy}"],
+    "cin_during_year_rate_published": [r"CINThroRatePer10K", r"CINEpisodesThroRatePer10K"],
     "cin_closed_under_3m": [r"CINEnding{yy}Duration<3mths"],
     "cin_open_over_2y": [r"CINAt3103\d\dOCDuration2\+yrs"],
     "s47": [r"S47(in)?{yy}"],
@@ -127,7 +131,9 @@ CIN_EES_FILES: dict[str, dict[str, str]] = {
            "Not_in_Need": "assessed_not_cin", "Not_in_Need_percent": "assessed_not_cin_pct_published"},
     "c2": {"Assessments_completed": "continuous_assessments",
            "Assessments_completed_rate": "continuous_assessments_rate_published"},
-    "b1": {"Started_episodes": "cin_starting", "Started_episodes_rate": "cin_starting_rate_published",
+    "b1": {"Anypoint_episodes": "cin_during_year",
+           "Anypoint_episodes_rate": "cin_during_year_rate_published",
+           "Started_episodes": "cin_starting", "Started_episodes_rate": "cin_starting_rate_published",
            "At31_episodes": "cin_at_31_march", "At31_episodes_rate": "cin_at_31_march_rate_published",
            "Ended_episodes": "cin_ending"},
     "b4": {"2years+": "cin_open_over_2y"},
@@ -157,7 +163,7 @@ def read_ees(path: Path, columns: dict[str, str], years: Iterable[int], referenc
 
 
 def read_population_ees(path: Path, years: Iterable[int], reference: pd.DataFrame,
-                        source: str) -> pd.DataFrame:
+                        source: str, measure: str = "pop_0_17") -> pd.DataFrame:
     """ONS mid-year 0-17 estimates (EES); year Y gets mid-(Y-1), as DfE's rates do."""
     raw = read_raw_csv(path)
     raw = raw.assign(year=pd.to_numeric(raw["time_period"], errors="coerce") + 1)
@@ -166,7 +172,7 @@ def read_population_ees(path: Path, years: Iterable[int], reference: pd.DataFram
     for year, frame in raw.groupby("year"):
         rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",
                                level="geographic_level", name="la_name", source=f"{source} {year}")
-        parts.append(_long(rows, int(year), "pop_0_17", to_numeric(rows["population_estimate"]),
+        parts.append(_long(rows, int(year), measure, to_numeric(rows["population_estimate"]),
                            source, f"population_estimate (mid-{int(year) - 1})"))
     return _concat(parts)
 
@@ -194,6 +200,17 @@ CLA_ADM_COLUMNS = {
     "full_care_order_starts": "SCLA_FCO",
 }
 CLA_MARCH_COLUMNS = {"cla_at_31_march": "CLA_Mar{Y}"}
+# Legal status of children looked after at 31 March (SSDA903 LA tables, 2011-2019 files); cells
+# of 1-5 children are suppressed ("x"), and some larger ones too, so that they cannot be derived.
+CLA_MARCH_LEGAL_STATUS_COLUMNS = {
+    "cla_ico_31mar": "CLA_ICO",
+    "cla_fco_31mar": "CLA_FCO",
+    "cla_placement_order_31mar": "CLA_PlaceO",
+    "cla_freed_for_adoption_31mar": "CLA_FrAd",
+    "cla_s20_31mar": "CLA_S20",
+    "cla_cpg_31mar": "CLA_CPG",
+    "cla_yjls_31mar": "CLA_YJLS",
+}
 
 
 def read_cla_underlying(path: Path, year: int, columns: dict[str, str], reference: pd.DataFrame,
@@ -271,6 +288,24 @@ def read_cla_ees_numbers(path: Path, years: Iterable[int], reference: pd.DataFra
 
 
 # --------------------------------------------------------------------------------------------
+def read_census_consistent_mid2011(path: Path, reference: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The census-consistent mid-2011 0-17 population (``Mid2011Pop0-17`` of the 2011-12 CIN file),
+    as the alternative denominator of 2010-11 (measure ``pop_0_17_census_mid2011``, year 2011).
+
+    The 2010-11 file's own ``Mid2010Pop0-17`` is the pre-2011-Census mid-2010 estimate; the 2011-12
+    file's mid-2011 figure is the first rebased on the 2011 Census."""
+    raw = read_raw_csv(path)
+    rows = assign_la_codes(
+        raw, reference, old_code="geog_c",
+        new_code="new_la_code" if "new_la_code" in raw.columns else None,
+        level="geog_l", name="geog_n", source=source,
+    )
+    column = find_column(rows.columns, [r"Mid2011Pop0-?17"], 2012, source)
+    if column is None:
+        raise KeyError(f"{source}: expected column 'Mid2011Pop0-17' is missing")
+    return _long(rows, 2011, "pop_0_17_census_mid2011", to_numeric(rows[column]), source, column)
+
+
 def read_imd_file11(path: Path, sheet: str = "IMD") -> pd.DataFrame:
     """IMD File 11 (upper-tier LA summaries) as read from the workbook (headers stripped)."""
     frame = pd.read_excel(path, sheet_name=sheet)

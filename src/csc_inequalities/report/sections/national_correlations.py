@@ -2,6 +2,8 @@
 associations (METHODS §A.4) and the correlelograms (§A.5), from the correlation rules' files."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -30,6 +32,26 @@ def _integers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for col in columns:
         frame[col] = frame[col].astype("Int64")
     return frame
+
+
+def table6_rows(largest_diff: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Table 6 row by row, for people: the study's label, the definition used, how close it comes,
+    the unstated choices it rests on and why any cell does not match."""
+    frame = largest_diff
+    return pd.DataFrame({
+        "Study's row": frame["indicator"],
+        "Definition used (series; numerator; denominator; population)": frame["definition"].fillna(""),
+        f"Cells within {tolerance} with the published N": [
+            f"{m} of {r}" + (f" ({p - r} without public data)" if p > r else "")
+            for m, r, p in zip(frame["years_matching"], frame["years_reproduced"], frame["years_published"])
+        ],
+        "Largest |Δρ| (year)": [
+            "" if pd.isna(d) else f"{d:.4f} ({int(y)})" for d, y in zip(frame["max_abs_diff"], frame["year_of_max"])
+        ],
+        "N equal": [f"{n} of {r}" for n, r in zip(frame["n_equal_years"], frame["years_reproduced"])],
+        "Choice inferred from the fit": frame["inferred"].astype(object).fillna(""),
+        "Cells not reproduced, and why": frame["not_matching"].astype(object).fillna(""),
+    })
 
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
@@ -71,12 +93,19 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
                     "indicators (solid positive, dashed negative, width by mean |rho| 2015–2017)."}
         for name, theme in cfg["themes"].items()
     ]
+    tolerance = cfg["table6"]["tolerance"]
+    largest_diff = _integers(pd.read_csv(inputs["largest_diff"]), ["year_of_max"])
+    inferred = pd.read_csv(inputs["inferred"])
     return {
         "table6_wide": table6_wide(pd.read_csv(inputs["table6"])),
+        "table6_summary": json.loads(Path(inputs["summary"]).read_text()),
+        "table6_rows": table6_rows(largest_diff, tolerance),
+        "inferred": inferred[["choice", "la_name", "la_code", "year", "action", "value_before",
+                              "value_used", "value_low", "value_high", "reason"]],
         "comparison_primary": comparison_primary,
         "alternatives": alternatives,
         "closest": closest,
-        "largest_diff": _integers(pd.read_csv(inputs["largest_diff"]), ["year_of_max"]),
+        "largest_diff": largest_diff,
         "edge_table": edge_table,
         "n_pairs": len(assessment),
         "n_edges": len(edges),
@@ -85,6 +114,6 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "late_indicators": late_indicators,
         "themes": themes,
         "consistency": cfg["consistency"],
-        "tolerance": cfg["table6"]["tolerance"],
+        "tolerance": tolerance,
         "imd_indicator": cfg["imd_indicator"],
     }
