@@ -276,8 +276,7 @@ def largest_difference_by_row(comparison: pd.DataFrame, tolerance: float | None 
             "source_indicator": sub["source_indicator"].iloc[0],
             "inferred": "; ".join(dict.fromkeys(t for t in sub.get("inferred", pd.Series(dtype=str)).fillna("")
                                                 if t)),
-            "not_matching": "; ".join(f"{int(r.year)}: {r.reason}" for r in sub.itertuples(index=False)
-                                      if not r.match and getattr(r, "reason", "")),
+            "not_matching": _years_by_reason(sub),
         }
         if have.empty:
             rows.append({**base, "max_abs_diff": np.nan, "year_of_max": pd.NA, "n_equal_years": 0})
@@ -295,6 +294,21 @@ def largest_difference_by_row(comparison: pd.DataFrame, tolerance: float | None 
                "max_abs_diff", "year_of_max", "n_equal_years", "source_indicator", "inferred",
                "not_matching"]
     return out[columns]
+
+
+def _years_by_reason(sub: pd.DataFrame) -> str:
+    """'2011-2014: reason A; 2017: reason B' for the cells of one row that do not match; the year
+    is dropped from a reason that names it, so equal reasons of several years read as one."""
+    from csc_inequalities.national.panel import years_text
+
+    if "reason" not in sub.columns:
+        return ""
+    by_reason: dict[str, list[int]] = {}
+    for r in sub.itertuples(index=False):
+        if r.match or not isinstance(r.reason, str) or not r.reason:
+            continue
+        by_reason.setdefault(r.reason.replace(f" for {int(r.year)}", ""), []).append(int(r.year))
+    return "; ".join(f"{years_text(years)}: {reason}" for reason, years in by_reason.items())
 
 
 def table6_match_summary(comparison: pd.DataFrame) -> dict[str, int]:

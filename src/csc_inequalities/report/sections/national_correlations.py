@@ -34,13 +34,29 @@ def _integers(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+def definition_parts(definition: str) -> dict[str, str]:
+    """'name: label; numerator n; denominator d; population p' -> its parts (see _definition)."""
+    parts = {"series": "", "numerator": "", "denominator": "", "population": ""}
+    for i, part in enumerate(str(definition or "").split("; ")):
+        key, _, rest = part.partition(" ")
+        if i == 0:
+            parts["series"] = part
+        elif key in parts:
+            parts[key] = rest
+    return parts
+
+
 def table6_rows(largest_diff: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """Table 6 row by row, for people: the study's label, the definition used, how close it comes,
     the unstated choices it rests on and why any cell does not match."""
     frame = largest_diff
+    parts = [definition_parts(d) for d in frame["definition"].fillna("")]
     return pd.DataFrame({
         "Study's row": frame["indicator"],
-        "Definition used (series; numerator; denominator; population)": frame["definition"].fillna(""),
+        "Series used": [p["series"] for p in parts],
+        "Numerator / denominator": [f"{p['numerator']} / {p['denominator']}" if p["numerator"] else ""
+                                    for p in parts],
+        "Population": ["by year, as above" if p["population"] else "–" for p in parts],
         f"Cells within {tolerance} with the published N": [
             f"{m} of {r}" + (f" ({p - r} without public data)" if p > r else "")
             for m, r, p in zip(frame["years_matching"], frame["years_reproduced"], frame["years_published"])
