@@ -58,7 +58,7 @@ def test_a_new_la_is_only_a_config_block(schema_dir):
 
 def _config(tmp_path, cin_file, report_dir):
     config = {"extracts": {"source": "extracts", "directory": str(BAD), "las": {
-        "E09000001": {"cin_census": {"2017": cin_file}, "child_lsoa": "child_lsoa_unknown.csv"}}},
+        "E09000007": {"cin_census": {"2017": cin_file}, "child_lsoa": "child_lsoa_unknown.csv"}}},
         "validation": {"report_dir": str(report_dir)}}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -72,7 +72,7 @@ def test_cli_passes_a_valid_return_and_writes_the_local_report(tmp_path, schema_
     out = capsys.readouterr().out
     assert code == 0
     assert "validation passed" in out
-    assert (report / "E09000001_findings.csv").exists()
+    assert (report / "standalone" / "E09000007_findings.csv").exists()
 
 
 def test_cli_fails_on_structural_findings_and_prints_them(tmp_path, schema_dir, capsys):

@@ -18,7 +18,7 @@ from .builders import child, cin_details, cin_return
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _la(tmp_path, la_code, n_children, bad=False):
+def _la(tmp_path, la_code, n_children, bad=False, first_lsoa=1):
     folder = tmp_path / "local" / la_code
     folder.mkdir(parents=True)
     children = [child(f"{la_code[-3:]}KID{i:04d}", f"20{i % 10 + 5:02d}-0{i % 9 + 1}-1{i % 9}", str(1 + i % 2),
@@ -30,22 +30,25 @@ def _la(tmp_path, la_code, n_children, bad=False):
         children[0]["GenderCurrent"] = "7"
     (folder / "cin_2017.xml").write_text(cin_return(children, 2017))
     (folder / "lsoa.csv").write_text("LAchildID,LSOA11CD\n" + "".join(
-        f"{c['LAchildID']},E0100000{i % 3 + 1}\n" for i, c in enumerate(children)))
+        f"{c['LAchildID']},E0100000{i % 3 + first_lsoa}\n" for i, c in enumerate(children)))
     return {"cin_census": {2017: str(folder / "cin_2017.xml")}, "ssda903": None, "child_lsoa": str(folder / "lsoa.csv")}
 
 
 @pytest.fixture()
 def run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    reference = pd.DataFrame({"lsoa11": ["E01000001", "E01000002", "E01000003"], "imd2015_score": [5.0, 20.0, 50.0],
-                              "imd_decile_official": [9, 5, 1], "imd_decile_least1": [2, 6, 10]})
+    reference = pd.DataFrame({"lsoa11": [f"E0100000{i}" for i in range(1, 7)],
+                              "la_code": ["E09000001"] * 3 + ["E09000002"] * 3,
+                              "imd2015_score": [5.0, 20.0, 50.0] * 2,
+                              "imd_decile_official": [9, 5, 1] * 2, "imd_decile_least1": [2, 6, 10] * 2})
     reference.to_parquet(tmp_path / "lsoa_reference.parquet")
     outputs = {}
-    for la_code, n in (("E09000001", 40), ("E09000002", 25)):
+    for la_code, n, first_lsoa in (("E09000001", 40, 1), ("E09000002", 25, 4)):
         outputs[la_code] = dict(
             episodes_path=f"results/record_level/la/{la_code}.parquet", counts_path=f"results/childlevel/validation/{la_code}.csv",
             findings_path=f"local/validation/{la_code}_findings.csv", identifiers_path=f"local/validation/{la_code}_identifiers.json")
-        run_la(la_code, _la(tmp_path, la_code, n), "lsoa_reference.parquet", ".secrets/key", {}, 2017, **outputs[la_code])
+        run_la(la_code, _la(tmp_path, la_code, n, first_lsoa=first_lsoa), "lsoa_reference.parquet", ".secrets/key",
+               {}, 2017, **outputs[la_code])
     merge_las([o["episodes_path"] for o in outputs.values()], [o["counts_path"] for o in outputs.values()],
               "results/record_level/episodes.parquet", "results/childlevel/validation_counts.csv",
               "results/childlevel/episodes_by_la_year.csv", "results/childlevel/summary.json", 10, False, True, "synthetic")
@@ -88,8 +91,8 @@ def test_privacy_check_passes_then_catches_a_leak(run):
 
 def test_errors_stop_the_la_and_keep_the_local_report(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    pd.DataFrame({"lsoa11": ["E01000001"], "imd2015_score": [1.0], "imd_decile_official": [10],
-                  "imd_decile_least1": [1]}).to_parquet("ref.parquet")
+    pd.DataFrame({"lsoa11": ["E01000001"], "la_code": ["E09000003"], "imd2015_score": [1.0],
+                  "imd_decile_official": [10], "imd_decile_least1": [1]}).to_parquet("ref.parquet")
     with pytest.raises(ExtractError, match="field GenderCurrent: expected GenderCurrent"):
         run_la("E09000003", _la(tmp_path, "E09000003", 3, bad=True), "ref.parquet", ".secrets/key", {}, 2017,
                "e.parquet", "c.csv", "local/validation/E09000003_findings.csv", "i.json")

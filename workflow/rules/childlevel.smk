@@ -5,11 +5,23 @@
 # local/synthetic/extracts/<la_code>/) or "extracts" (the blocks of extracts.las).
 import os
 
-from csc_inequalities.childlevel.extracts import rule_inputs, rule_params, workflow_la_files
+from csc_inequalities.childlevel.extracts import (
+    LA_NUMBERS_FILE,
+    check_configured_files,
+    la_numbers,
+    rule_inputs,
+    rule_params,
+    workflow_la_files,
+)
 
+# An LA's own files must exist before anything runs: a typo must not leave an earlier run's
+# episodes in place (the generator's files are made by the workflow itself).
+if config["extracts"]["source"] == "extracts":
+    check_configured_files(config["extracts"])
 # The generator's rule file (included before this one) may name the files it writes as
 # SYNTHETIC_EXTRACT_FILES = {la_code: {"cin_census": {year: path}, "ssda903": path, "child_lsoa": path}}.
 CHILDLEVEL_LAS = workflow_la_files(config, globals().get("SYNTHETIC_EXTRACT_FILES"))
+LA_NUMBERS = la_numbers(LA_NUMBERS_FILE)
 VALIDATION_DIR = config["validation"]["report_dir"]
 
 
@@ -30,6 +42,8 @@ rule childlevel_la_episodes:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
         policy=config["validation"]["policy"],
+        la_number=lambda wildcards: LA_NUMBERS.get(wildcards.la_code),
+        max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
         key_file=config["extracts"]["key_file"],
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
     resources:

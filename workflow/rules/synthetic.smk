@@ -2,6 +2,10 @@
 # The generator writes exactly the files a collaborator supplies (local/synthetic/extracts/),
 # plus its truth; nothing downstream knows the data are synthetic.
 
+from csc_inequalities.childlevel.extracts import LA_NUMBERS_FILE as SYNTHETIC_LA_NUMBERS_FILE
+from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numbers
+
+SYNTHETIC_LA_NUMBERS = synthetic_la_numbers(SYNTHETIC_LA_NUMBERS_FILE)
 SYNTHETIC_YEARS = list(range(config["synthetic"]["first_year"], config["synthetic"]["last_year"] + 1))
 SYNTHETIC_EXTRACT_FILES = {
     la: {
@@ -58,7 +62,10 @@ rule synthetic_la:
     params:
         synthetic=config["synthetic"],
         la_code=lambda wildcards: wildcards.la_code,
-        lea_code=lambda wildcards: config["synthetic"]["lea_codes"].get(wildcards.la_code, "999"),
+        # The LA's real DfE number unless the config names another (the reader checks it).
+        lea_code=lambda wildcards: config["synthetic"]["lea_codes"].get(
+            wildcards.la_code, SYNTHETIC_LA_NUMBERS.get(wildcards.la_code, "999")
+        ),
         key_file=config["extracts"]["key_file"],
         extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903)),
         published_dir=lambda wildcards, input: os.path.dirname(input.published),

@@ -31,6 +31,49 @@ log = logging.getLogger(__name__)
 SYNTHETIC_EXTRACTS_DIR = "local/synthetic/extracts"
 IDENTIFYING_COLUMNS = ("UPN", "FormerUPN", "UPNunknown", "PersonDeathDate", "ExpectedPersonBirthDate")
 SSDA903_KEEP = ("CHILD", "DECOM", "RNE", "LS", "DEC")
+# DfE 3-digit LA numbers (the <LEA> of a CIN census header) of the 152 LAs of 2013.
+LA_NUMBERS_FILE = "resources/childlevel/la_numbers.csv"
+
+
+def la_numbers(path: str | Path = LA_NUMBERS_FILE) -> dict[str, str]:
+    """LA code (2013) -> DfE 3-digit LA number, from the shipped table."""
+    frame = pd.read_csv(path, dtype=str)
+    return dict(zip(frame["la_code"], frame["la_code_old"]))
+
+
+class ConfigFileError(ValueError):
+    """Files named in the configuration that are missing or named twice (raised before any job runs)."""
+
+
+def configured_file_problems(extracts_config: dict[str, Any], base_dir: str | Path = ".") -> list[str]:
+    """Every configured extract file that does not exist, and every file configured twice, each
+    named by its config key, e.g. ``extracts.las.E06000018.cin_census."2017"``."""
+    root = Path(base_dir) / extracts_config.get("directory", ".")
+    problems, seen = [], {}
+    for la_code, spec in (extracts_config.get("las") or {}).items():
+        entries = [(f'extracts.las.{la_code}.cin_census."{year}"', path)
+                   for year, path in (spec.get("cin_census") or {}).items()]
+        entries += [(f"extracts.las.{la_code}.{name}", spec.get(name)) for name in ("ssda903", "child_lsoa")
+                    if spec.get(name) not in (None, "")]
+        for key, value in entries:
+            path = root / str(value)
+            if not path.exists():
+                problems.append(f"config key {key}: {path} does not exist")
+            resolved = str(path.resolve())
+            if resolved in seen:
+                problems.append(f"config key {key}: {path} is also configured as {seen[resolved]}; "
+                                "each return and table belongs to one LA and year")
+            else:
+                seen[resolved] = key
+    return problems
+
+
+def check_configured_files(extracts_config: dict[str, Any], base_dir: str | Path = ".") -> None:
+    """Stop before any job runs when a configured file is missing or configured twice."""
+    problems = configured_file_problems(extracts_config, base_dir)
+    if problems:
+        raise ConfigFileError("the extracts configuration names files that cannot be used:\n  "
+                              + "\n  ".join(problems))
 
 
 @dataclasses.dataclass
@@ -89,8 +132,43 @@ def _episode_keys(frame: pd.DataFrame) -> pd.Series:
     return frame["LAchildID"].astype("string") + "|" + frame["CINreferralDate"].astype("string")
 
 
-def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, str] | None = None):
-    """Read and validate every file of one LA. Returns (returns, ssda903, child_lsoa, findings, drop keys)."""
+def identity_findings(files: LAFiles, returns: list[CensusReturn], child_lsoa: pd.DataFrame | None,
+                      lsoa_la: dict[str, str] | None, la_number: str | None,
+                      max_outside_share: float) -> list[Finding]:
+    """Do the files belong to the LA they are configured under? The header LEA against the LA's DfE
+    number, and the share of its children whose LSOA lies in another LA."""
+    findings = []
+    for census in returns:
+        lea = census.header.get("LEA")
+        if la_number and lea is not None and str(lea).strip() != la_number:
+            findings.append(Finding(
+                "wrong_la", census.file, census.header.get("_line"), None, "Header/LEA",
+                f"{la_number} (the DfE number of {files.la_code}, the LA it is configured under)", repr(lea)))
+    if lsoa_la and child_lsoa is not None and len(child_lsoa) and returns:
+        in_returns = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
+        rows = child_lsoa[child_lsoa["LAchildID"].isin(in_returns)]
+        la_of = rows["LSOA11CD"].astype(object).map(lsoa_la).dropna()
+        if len(la_of):
+            outside = la_of[la_of != files.la_code]
+            share = len(outside) / len(la_of)
+            if share > max_outside_share:
+                top = outside.value_counts()
+                findings.append(Finding(
+                    "lsoa_outside_la", files.child_lsoa, None, None, "LSOA11CD",
+                    f"at most {max_outside_share:.0%} of the children's LSOAs outside {files.la_code} "
+                    "(validation.max_share_lsoa_outside_la)",
+                    f"{share:.1%} ({len(outside)} of {len(la_of)}) outside, most in {top.index[0]} ({top.iloc[0]})",
+                    record="child LSOA"))
+    return findings
+
+
+def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, str] | None = None,
+                lsoa_la: dict[str, str] | None = None, la_number: str | None = None,
+                max_outside_share: float = 0.05):
+    """Read and validate every file of one LA. Returns (returns, ssda903, child_lsoa, findings, drop keys).
+
+    ``lsoa_la`` (LSOA -> LA code) and ``la_number`` (the LA's DfE number) switch on the checks that
+    the files belong to the LA they are configured under (rules lsoa_outside_la, wrong_la)."""
     policy = {**DEFAULT_POLICY, **(policy or {})}
     findings: list[Finding] = []
     returns: list[CensusReturn] = []
@@ -144,6 +222,7 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
                 cin = census.tables["cin_details"]
                 dropped = cin[cin["LAchildID"].isin(drop_children)]
                 drop_keys.append(dropped[["LAchildID", "CINreferralDate"]].assign(rule="unknown_lsoa", collection_year=census.year))
+    findings.extend(identity_findings(files, returns, child_lsoa, lsoa_la, la_number, max_outside_share))
     # SSDA903 children absent from the CIN census.
     if returns and ssda903 is not None and "CHILD" in ssda903:
         cin_children = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
@@ -156,9 +235,10 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
 
 
 def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dict[str, str] | None = None,
-            report_path: str | None = None) -> LoadedLA:
-    """Validate, stop on errors, drop what the policy says, and pseudonymise one LA's records."""
-    returns, ssda903, child_lsoa, findings, drop_keys = validate_la(files, lsoa_codes, policy)
+            report_path: str | None = None, **identity) -> LoadedLA:
+    """Validate, stop on errors, drop what the policy says, and pseudonymise one LA's records.
+    ``identity``: lsoa_la, la_number, max_outside_share (see validate_la)."""
+    returns, ssda903, child_lsoa, findings, drop_keys = validate_la(files, lsoa_codes, policy, **identity)
     errors = findings[findings["action"] == "error"]
     if len(errors):
         raise ExtractError([_row_to_finding(r) for r in errors.itertuples(index=False)], report_path)
@@ -181,6 +261,13 @@ def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dic
             frame = frame.drop(columns=[c for c in IDENTIFYING_COLUMNS if c in frame.columns])
             frame = frame.assign(collection_year=census.year)
             stacked[name].append(frame)
+    kept = sum(len(f) for f in stacked["cin_details"])
+    if kept == 0:
+        found = (f"{len(returns)} return(s) with no CINdetails" if dropped == 0
+                 else f"all {dropped} episodes dropped by the validation policy")
+        raise ExtractError([Finding("no_usable_episodes", ", ".join(files.all_paths()[:len(files.cin_census)]),
+                                    None, None, None, "at least one CIN episode to analyse", found,
+                                    record=f"LA {files.la_code}")], report_path)
     tables = {}
     for name, frames in stacked.items():
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["LAchildID", "collection_year"])
@@ -218,8 +305,9 @@ def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None =
                         spec.get("ssda903"), spec.get("child_lsoa"))
             for la, spec in provided.items()
         }
-    synthetic = config.get("synthetic", {})
-    return synthetic_la_files(list(synthetic.get("la_codes", [])), list(synthetic.get("years", [])))
+    synthetic = config["synthetic"]
+    return synthetic_la_files(list(synthetic["las"]),
+                              list(range(synthetic["first_year"], synthetic["last_year"] + 1)))
 
 
 def rule_inputs(files: LAFiles) -> dict[str, str]:

@@ -26,6 +26,7 @@ STRUCTURAL_RULES = {
     "bad_value": "a value has the wrong form (boolean, integer, LSOA code)",
     "duplicate_child": "a child appears more than once in one return (or the LSOA table)",
     "missing_file": "a file named in the configuration does not exist",
+    "no_usable_episodes": "no CIN episode of the LA is left to analyse after validation",
 }
 # Consistency rules and their default policy (error | drop | warn); documented in docs/extracts.md.
 CONSISTENCY_RULES = {
@@ -34,7 +35,9 @@ CONSISTENCY_RULES = {
     "nfa_with_actions": ("warn", "ReferralNFA is true but the episode has an assessment, S47, CIN plan or CPP"),
     "unknown_lsoa": ("warn", "the child has no LSOA, or an LSOA not in the English LSOA 2011 reference"),
     "duplicate_episode": ("drop", "a child has two CINdetails with the same referral date in one return"),
-    "header_mismatch": ("warn", "the header year/reference date disagree with the configured collection year"),
+    "header_mismatch": ("error", "the header year/reference date disagree with the configured collection year"),
+    "wrong_la": ("error", "the header LEA is not the DfE number of the LA the return is configured under"),
+    "lsoa_outside_la": ("error", "more of the children's LSOAs lie outside the configured LA than validation.max_share_lsoa_outside_la allows"),
     "unknown_element": ("warn", "an XML element the reader does not know (later specification); ignored"),
     "stray_text": ("warn", "text outside any field in the XML; ignored"),
     "lac_without_cin": ("warn", "an SSDA903 child has no CIN census record; their episodes are not used"),

@@ -17,7 +17,7 @@ from csc_inequalities.childlevel.findings import ExtractError, counts_by_rule
 from csc_inequalities.childlevel.pseudonymise import load_or_create_key
 
 log_default = logging.getLogger(__name__)
-LSOA_REFERENCE_COLUMNS = ["lsoa11", "imd2015_score", "imd_decile_official", "imd_decile_least1"]
+LSOA_REFERENCE_COLUMNS = ["lsoa11", "la_code", "imd2015_score", "imd_decile_official", "imd_decile_least1"]
 
 
 def read_lsoa_reference(path: str | Path) -> pd.DataFrame:
@@ -27,23 +27,27 @@ def read_lsoa_reference(path: str | Path) -> pd.DataFrame:
 def run_la(
     la_code: str, files: dict[str, Any], lsoa_reference_path: str, key_file: str, policy: dict[str, str],
     last_year: int, episodes_path: str, counts_path: str, findings_path: str, identifiers_path: str,
-    log: logging.Logger = log_default,
+    log: logging.Logger = log_default, la_number: str | None = None, max_outside_share: float = 0.05,
 ) -> pd.DataFrame:
     la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()},
                        files.get("ssda903"), files.get("child_lsoa"))
     reference = read_lsoa_reference(lsoa_reference_path)
     key = load_or_create_key(key_file)
+    lsoa_codes = set(reference["lsoa11"])
+    identity = {"lsoa_la": dict(zip(reference["lsoa11"], reference["la_code"])), "la_number": la_number,
+                "max_outside_share": max_outside_share}
+    # Snakemake removes the declared outputs of a failed job, so a failure's findings go beside them.
+    failed = Path(findings_path).with_suffix(".failed.csv")
     try:
-        loaded = load_la(la_files, set(reference["lsoa11"]), key, policy, report_path=findings_path)
-    except ExtractError as error:
-        # Keep the full findings for the data holder even though the job fails (Snakemake
-        # removes the declared outputs of a failed job).
-        _, _, _, findings, _ = validate_la(la_files, set(reference["lsoa11"]), policy)
-        failed = Path(findings_path).with_suffix(".failed.csv")
+        loaded = load_la(la_files, lsoa_codes, key, policy, report_path=str(failed), **identity)
+    except ExtractError:
+        _, _, _, findings, _ = validate_la(la_files, lsoa_codes, policy, **identity)
         failed.parent.mkdir(parents=True, exist_ok=True)
         findings.to_csv(failed, index=False)
-        log.error("validation of %s failed; findings in %s", la_code, failed)
-        raise error
+        _log_rule_counts(findings, la_code, log)
+        raise
+    failed.unlink(missing_ok=True)
+    _log_rule_counts(loaded.findings, la_code, log)
     for message in loaded.findings.loc[loaded.findings["action"] != "error", "message"].head(50):
         log.warning(message)  # the console/log is local to the data holder
     Path(findings_path).parent.mkdir(parents=True, exist_ok=True)
@@ -57,6 +61,11 @@ def run_la(
     Path(identifiers_path).write_text(json.dumps(loaded.identifiers))
     log.info("LA %s: %d episodes (%d dropped by policy)", la_code, len(episodes), loaded.dropped_episodes)
     return episodes
+
+
+def _log_rule_counts(findings: pd.DataFrame, la_code: str, log: logging.Logger) -> None:
+    for (rule, action), n in findings.groupby(["rule", "action"]).size().items():
+        log.info("LA %s: %s (%s): %d findings", la_code, rule, action, n)
 
 
 def merge_las(
