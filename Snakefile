@@ -25,4 +25,5 @@ rule all:
     input:
         report="report/report.html",
         privacy_check="results/privacy/identifier_check.json",
+        values="results/report/values.json",
     default_target: True

@@ -3,6 +3,8 @@
 # result files and computes nothing.
 
 
+from csc_inequalities.report.values import value_inputs
+
 REPORT_SECTIONS["overview"] = {
     "order": 0,
     "title": "About this run",
@@ -38,3 +40,29 @@ rule report:
     script:
         "../scripts/report.py"
 
+
+
+# Every headline number of the run, each with the file and key it came from: the README's results
+# section is rendered from it (python -m csc_inequalities.report.values), so it cannot drift.
+rule report_values:
+    input:
+        unpack(
+            lambda wildcards: value_inputs(
+                REPORT_SECTIONS, {"privacy__check": rules.privacy_check.output.check}
+            )
+        ),
+        script=script_path("report_values.py"),
+    output:
+        values="results/report/values.json",
+        provenance="results/report/provenance/report_values.json",
+    resources:
+        mem_mb=resource_mb("report"),
+        runtime=resource_minutes("report"),
+    log:
+        "logs/report/report_values.log",
+    benchmark:
+        "results/benchmarks/report_values/report_values.tsv"
+    conda:
+        env_file("report")
+    script:
+        "../scripts/report_values.py"
