@@ -67,3 +67,23 @@ def test_second_dry_run_has_nothing_to_do(finished_run):
                          text=True, env=env, timeout=300)
     assert dry.returncode == 0
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_the_report_in_a_real_browser(finished_run):
+    """Headless Chromium with the network cut off: every image decodes, nothing is requested
+    beyond the file, no console error, every table-of-contents link has its target; a screenshot
+    of the first screen and a PDF print of the whole report are written."""
+    from csc_inequalities.report.browser import check_report, chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed (scripts/run-tests.sh installs it)")
+    work, _ = finished_run
+    shots = ROOT / "report" / "browser-check"
+    result = check_report(work / "report" / "report.html", shots / "first-screen.png", shots / "report.pdf")
+    assert result["requests_outside"] == []
+    assert result["console_errors"] == []
+    assert result["images"] >= 10 and result["broken_images"] == []
+    assert result["toc_links"] >= 9 and result["broken_links"] == []
+    assert result["pdf_pages"] >= 20
+    assert (shots / "first-screen.png").stat().st_size > 10_000

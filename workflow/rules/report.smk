@@ -66,3 +66,24 @@ rule report_values:
         env_file("report")
     script:
         "../scripts/report_values.py"
+
+
+# Optional, for readers who want to print: `snakemake report/report.pdf` (needs Debian's chromium).
+rule report_pdf:
+    input:
+        html=rules.report.output.html,
+        script=script_path("report_pdf.py"),
+    output:
+        pdf="report/report.pdf",
+        check="results/report/browser_check.json",
+    resources:
+        mem_mb=resource_mb("report"),
+        runtime=resource_minutes("report"),
+    log:
+        "logs/report/report_pdf.log",
+    benchmark:
+        "results/benchmarks/report_pdf/report_pdf.tsv"
+    conda:
+        env_file("report")
+    script:
+        "../scripts/report_pdf.py"
