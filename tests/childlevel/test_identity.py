@@ -155,3 +155,14 @@ def test_standalone_validator_on_the_default_config_writes_only_its_own_folder(t
     assert code == (0 if generated else 1)
     if not generated:
         assert set(findings["rule"]) == {"missing_file"}
+
+
+def test_the_example_la_config_is_valid_and_names_its_files():
+    from csc_inequalities.config import load_schema, validate_config
+
+    config = validate_config(yaml.safe_load((ROOT / "config/example-la.yaml").read_text()),
+                             load_schema(ROOT / "workflow/schemas"))
+    assert list(config["extracts"]["las"]) == ["E06000018"]
+    problems = configured_file_problems(config["extracts"], base_dir=ROOT / "absent")
+    assert len(problems) == 7  # five returns, SSDA903, child LSOA: all to be supplied
+    assert problems[0].startswith('config key extracts.las.E06000018.cin_census."2014": ')
