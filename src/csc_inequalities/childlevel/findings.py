@@ -53,6 +53,7 @@ class Finding:
     expected: str
     found: str
     record: str = ""  # e.g. "CINdetails referral 2016-05-01"
+    severity: str = ""  # DfE rules: error | query (the project's own rules leave it empty)
 
     @property
     def structural(self) -> bool:
