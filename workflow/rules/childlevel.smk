@@ -29,7 +29,8 @@ rule childlevel_la_episodes:
     params:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
-        policy=config["validation"]["policy"],
+        policy={**config["validation"]["policy"], **config["validation"]["dfe_policy"]},
+        dfe_rules=config["validation"]["dfe_rules"],
         key_file=config["extracts"]["key_file"],
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
     resources:

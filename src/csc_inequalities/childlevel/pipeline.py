@@ -27,18 +27,18 @@ def read_lsoa_reference(path: str | Path) -> pd.DataFrame:
 def run_la(
     la_code: str, files: dict[str, Any], lsoa_reference_path: str, key_file: str, policy: dict[str, str],
     last_year: int, episodes_path: str, counts_path: str, findings_path: str, identifiers_path: str,
-    log: logging.Logger = log_default,
+    log: logging.Logger = log_default, dfe_rules: bool = False,
 ) -> pd.DataFrame:
     la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()},
                        files.get("ssda903"), files.get("child_lsoa"))
     reference = read_lsoa_reference(lsoa_reference_path)
     key = load_or_create_key(key_file)
     try:
-        loaded = load_la(la_files, set(reference["lsoa11"]), key, policy, report_path=findings_path)
+        loaded = load_la(la_files, set(reference["lsoa11"]), key, policy, report_path=findings_path, dfe_rules=dfe_rules)
     except ExtractError as error:
         # Keep the full findings for the data holder even though the job fails (Snakemake
         # removes the declared outputs of a failed job).
-        _, _, _, findings, _ = validate_la(la_files, set(reference["lsoa11"]), policy)
+        _, _, _, findings, _ = validate_la(la_files, set(reference["lsoa11"]), policy, dfe_rules)
         failed = Path(findings_path).with_suffix(".failed.csv")
         failed.parent.mkdir(parents=True, exist_ok=True)
         findings.to_csv(failed, index=False)

@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     report_dir.mkdir(parents=True, exist_ok=True)
     stop = False
     for la_code, files in sorted(las.items()):
-        _, _, _, findings, _ = validate_la(files, lsoa_codes, config["validation"]["policy"])
+        policy = {**config["validation"]["policy"], **config["validation"]["dfe_policy"]}
+        _, _, _, findings, _ = validate_la(files, lsoa_codes, policy, config["validation"]["dfe_rules"])
         path = report_dir / f"{la_code}_findings.csv"
         findings.to_csv(path, index=False)
         n_error = int((findings["action"] == "error").sum())
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             for action, message in zip(findings["action"], findings["message"]):
                 print(f"{action.upper():5} {message}")
         counts = findings.groupby("action").size().to_dict()
+        for (rule, action), n in findings.groupby(["rule", "action"]).size().items():
+            print(f"{la_code}: {rule} ({action}): {n}")
         print(f"{la_code}: {len(findings)} findings ({', '.join(f'{k} {v}' for k, v in sorted(counts.items())) or 'none'}); "
               f"full list in {path}")
         stop |= n_error > 0

@@ -46,12 +46,12 @@ def rule_100(data: ReturnData) -> list[Flag]:
 
 @dfe_rule("1510", "UPN invalid (wrong check letter at character 1)")
 def rule_1510(data: ReturnData) -> list[Flag]:
-    upn = _upns(data)
-    letters = upn.map(lambda u: None if pd.isna(u) else upn_check_letter(str(u)), na_action="ignore")
-    bad = letters.notna() & (upn.str[0] != letters)
-    found = "'" + upn.fillna("") + "' (check letter " + letters.fillna("") + ")"
-    return flag("children", bad.to_numpy(dtype=bool), "UPN",
-                "a UPN whose first character is its check letter", found.astype(object))
+    upns = data.children["UPN"].tolist()
+    letters = [None if u is None or (not isinstance(u, str) and pd.isna(u)) else upn_check_letter(str(u)) for u in upns]
+    bad = np.array([c is not None and u[0] != c for u, c in zip(upns, letters)], dtype=bool)
+    found = pd.Series([f"'{u}' (check letter {c})" if b else "" for u, c, b in zip(upns, letters, bad)],
+                      index=data.children.index, dtype=object)
+    return flag("children", bad, "UPN", "a UPN whose first character is its check letter", found)
 
 
 def _rule_1530(years):

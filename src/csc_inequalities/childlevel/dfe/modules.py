@@ -238,7 +238,7 @@ def rule_8870(data: ReturnData) -> list[Flag]:
     from csc_inequalities.childlevel.dfe.engine import _dates
 
     target = _dates(data.s47["InitialCPCtarget"])
-    return flag("s47", (target.dt.weekday >= 5).to_numpy(dtype=bool), "InitialCPCtarget", "a weekday (Monday to Friday)",
+    return flag("s47", (target.dt.day_of_week >= 5).to_numpy(dtype=bool), "InitialCPCtarget", "a weekday (Monday to Friday)",
                 "'" + date_text(target).fillna("") + "' (a " + target.dt.day_name().fillna("") + ")")
 
 
@@ -247,7 +247,7 @@ def rule_8875(data: ReturnData) -> list[Flag]:
     flags = []
     for table in ("s47", "cin"):
         icpc = data.table(table)["_icpc"]
-        flags += flag(table, (icpc.dt.weekday >= 5).to_numpy(dtype=bool), "DateOfInitialCPC",
+        flags += flag(table, (icpc.dt.day_of_week >= 5).to_numpy(dtype=bool), "DateOfInitialCPC",
                       "a weekday (Monday to Friday)",
                       "'" + date_text(icpc).fillna("") + "' (a " + icpc.dt.day_name().fillna("") + ")")
     return flags
