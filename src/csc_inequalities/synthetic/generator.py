@@ -33,7 +33,9 @@ ETHNICITY_CODES = {"White": (("WBRI", 0.85), ("WOTH", 0.15)), "Mixed": (("MWBC",
                    "Other": (("OOTH", 1.0),)}
 LAC_LEGAL_STATUS = (("C1", 0.45), ("V2", 0.40), ("C2", 0.15))
 LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
-S47_GIVEN = {"assessed_not_cin": 0.05, "cin": 0.20, "lac_no_cpp": 0.5}
+# No S47 on episodes closed after assessment: DfE rule 2990 forbids an S47 (or CPP, CIN plan) on an
+# episode closed with RC8 ("case closed after assessment, no further action").
+S47_GIVEN = {"assessed_not_cin": 0.0, "cin": 0.20, "lac_no_cpp": 0.5}
 ICPC_GIVEN = {"cin": 0.06, "lac_no_cpp": 0.3}
 
 
@@ -76,6 +78,28 @@ def years_before(dates: pd.DatetimeIndex, years: np.ndarray) -> pd.DatetimeIndex
     return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day})))
 
 
+def upns(la_number: str, n: int) -> list[str]:
+    """``n`` distinct valid UPNs of an LA: check letter (DfE's mod-23 rule), the LA's 3-digit DfE
+    number, then 9 digits (DfE rules 1510, 1530, 1540, 1550)."""
+    from csc_inequalities.childlevel.dfe.child import CHECK_LETTERS
+
+    digits = np.array([[int(c) for c in la_number]], dtype=np.int64).repeat(n, axis=0)
+    serial = np.arange(n, dtype=np.int64)
+    tail = np.stack([(serial // 10 ** (8 - k)) % 10 for k in range(9)], axis=1) if n else np.zeros((0, 9), np.int64)
+    body = np.concatenate([digits, tail], axis=1)  # characters 2..13
+    check = (body * np.arange(2, 14)).sum(axis=1) % 23
+    letters = np.array(list(CHECK_LETTERS))[check]
+    text = [f"{la_number}{i:09d}" for i in range(n)]
+    return [letter + t for letter, t in zip(letters, text)]
+
+
+def next_weekday(dates: pd.Series) -> pd.Series:
+    """Saturdays and Sundays moved to the following Monday (ICPCs are not held at weekends: DfE 8875)."""
+    weekday = dates.dt.day_of_week
+    shift = np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
+    return dates + pd.to_timedelta(shift, unit="D")
+
+
 def _choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One categorical draw per row of ``probs`` (n, K)."""
     cumulative = probs.cumsum(axis=1)
@@ -91,10 +115,11 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
 
 def generate_la(
     la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
-    targets: PublishedTargets, la_effect: float, seed: int,
+    targets: PublishedTargets, la_effect: float, seed: int, la_number: str = "999",
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
-    lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population."""
+    lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
+    the LA's DfE 3-digit number (the header's LEA and characters 2-4 of every UPN)."""
     rng = np.random.default_rng([seed, la_index])
     rate = cell_rates(cells, params, la_effect, la_decile)
     expected = cells["population"].to_numpy() * years * rate
@@ -104,7 +129,7 @@ def generate_la(
     child = cells.iloc[cell_of_child].reset_index(drop=True)[["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]]
     prefix = la_code[-4:]
     child["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n)]
-    child["UPN"] = [f"A{int(la_code[3:]) % 1000:03d}{i:09d}" for i in range(n)]
+    child["UPN"] = upns(la_number, n)
     child["ethnicity_code"] = ""
     for group, options in ETHNICITY_CODES.items():
         mask = child["ethnicity_group"].to_numpy() == group
@@ -167,7 +192,14 @@ def generate_la(
         # Factors at assessment: Bernoulli per item from the class profile (assessed episodes only).
         items = targets.item_probabilities.loc[np.maximum(demand_class, 1)].to_numpy()
         factors = (rng.random(items.shape) < items) & ~nfa[:, None]
-        for j, code in enumerate(targets.item_probabilities.columns):
+        # Code 21 ("no factors identified") only alone (DfE 8869), and on every completed assessment
+        # that has no other factor (DfE 8897Q).
+        item_codes = list(targets.item_probabilities.columns)
+        if "21" in item_codes:
+            j21 = item_codes.index("21")
+            others = np.delete(factors, j21, axis=1).any(axis=1)
+            factors[:, j21] = ~nfa & ~others
+        for j, code in enumerate(item_codes):
             ep[f"factor_{code}"] = factors[:, j]
         # Dates (days after referral).
         r = ep["referral_date"]
@@ -175,15 +207,22 @@ def generate_la(
         ep["assessment_start"] = (r + days(0, 10)).where(~nfa)
         ep["assessment_auth"] = (ep["assessment_start"] + days(20, 45)).where(~nfa)
         ep["s47_start"] = (r + days(1, 10)).where(s47)
-        ep["icpc_date"] = (ep["s47_start"] + days(10, 15)).where(icpc)
+        ep["icpc_date"] = next_weekday(ep["s47_start"] + days(10, 15)).where(icpc)
         ep["cpp_start"] = ep["icpc_date"].where(cpp)
         ep["decom"] = (ep["assessment_auth"] + days(5, 60)).where(lac)
+        # Care after a CPP starts at least a day after the plan (the plan ends when care starts).
+        late = lac & cpp & (ep["decom"] <= ep["cpp_start"])
+        ep.loc[late, "decom"] = ep.loc[late, "cpp_start"] + pd.Timedelta(days=1)
         ep["cpp_end"] = (ep["cpp_start"] + days(150, 400)).where(cpp)
         ep.loc[lac & cpp, "cpp_end"] = ep.loc[lac & cpp, "decom"]
-        # A CIN plan follows the assessment in every episode that reaches CIN (alongside a CPP or
-        # before care): the CIN threshold (cin_plan) is then always inside the period.
-        ep["plan_start"] = (ep["assessment_auth"] + days(1, 10)).where(ep["cin_plan"])
-        ep["plan_end"] = (ep["plan_start"] + days(60, 120)).where(ep["cin_plan"])
+        # A CIN plan in every episode that reaches CIN: after the assessment (CIN, care), or, where a
+        # child protection plan follows, from the first days of the episode until the CPP starts
+        # (a CIN plan may not be open during a CPP: DfE 4001, 4016, 4017).
+        plan_start = ep["assessment_auth"] + days(1, 10)
+        plan_start = plan_start.where(~cpp, r + days(0, 10))
+        ep["plan_start"] = plan_start.where(ep["cin_plan"])
+        plan_end = ep["plan_start"] + days(60, 120)
+        ep["plan_end"] = plan_end.where(~cpp, ep["cpp_start"]).where(ep["cin_plan"])
         ep["dec"] = (ep["decom"] + days(150, 480)).where(lac)
         close = pd.Series(r, index=ep.index).where(nfa)
         close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])

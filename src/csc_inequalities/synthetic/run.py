@@ -122,7 +122,8 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
     effect = la_random_intercepts(config, params)[la_code]
     decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
     cells = population_cells(population, reference, la_code)
-    data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]))
+    data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]),
+                       la_number=la_code_old)
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
     return {
