@@ -209,7 +209,7 @@ def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dic
 def _row_to_finding(row) -> Finding:
     return Finding(row.rule, row.file, None if pd.isna(row.line) else int(row.line),
                    None if pd.isna(row.child_ref) else row.child_ref, None if pd.isna(row.field) else row.field,
-                   row.expected, row.found, row.record or "")
+                   row.expected, row.found, row.record or "", row.severity or "", row.description or "")
 
 
 def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None = None) -> dict[str, LAFiles]:

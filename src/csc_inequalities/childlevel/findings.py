@@ -44,13 +44,13 @@ ALL_RULES = {**STRUCTURAL_RULES, **{rule: text for rule, (_, text) in CONSISTENC
 DFE_PREFIX = "dfe_"  # DfE CIN census validation rules (childlevel.dfe): dfe_<code>
 
 
-def _dfe() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """(default policy, descriptions, DfE messages) of the DfE rules, loaded on first use."""
+def _dfe() -> tuple[dict[str, str], dict[str, str]]:
+    """(default policy, descriptions) of the DfE rules, loaded on first use."""
     if not _DFE_CACHE:
-        from csc_inequalities.childlevel.dfe import REGISTRY, dfe_default_policy, dfe_descriptions
+        from csc_inequalities.childlevel.dfe import dfe_default_policy, dfe_descriptions
 
-        _DFE_CACHE.extend([dfe_default_policy(), dfe_descriptions(), {r.rule_id: r.message for r in REGISTRY}])
-    return _DFE_CACHE[0], _DFE_CACHE[1], _DFE_CACHE[2]
+        _DFE_CACHE.extend([dfe_default_policy(), dfe_descriptions()])
+    return _DFE_CACHE[0], _DFE_CACHE[1]
 
 
 _DFE_CACHE: list[dict[str, str]] = []
@@ -77,6 +77,7 @@ class Finding:
     found: str
     record: str = ""  # e.g. "CINdetails referral 2016-05-01"
     severity: str = ""  # DfE rules: error | query (the project's own rules leave it empty)
+    description: str = ""  # DfE rules: DfE's message of the rule version applied
 
     @property
     def structural(self) -> bool:
@@ -95,7 +96,7 @@ class Finding:
             parts.append(f"field {self.field}")
         text = f"[{self.rule}] " + ", ".join(parts) + f": expected {self.expected}, found {self.found}"
         if self.rule.startswith(DFE_PREFIX):
-            text += f" (DfE {self.rule[len(DFE_PREFIX):]}, {self.severity}: {_dfe()[2].get(self.rule, '')})"
+            text += f" (DfE {self.rule[len(DFE_PREFIX):]}, {self.severity}: {self.description})"
         return text
 
 
@@ -122,7 +123,7 @@ def findings_frame(findings: Iterable[Finding], policy: dict[str, str] | None = 
         for f in findings
     ]
     columns = ["rule", "severity", "action", "file", "line", "child_ref", "record", "field", "expected", "found",
-               "message"]
+               "description", "message"]
     return pd.DataFrame(rows, columns=columns)
 
 

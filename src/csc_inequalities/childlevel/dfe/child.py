@@ -41,7 +41,8 @@ def _upns(data: ReturnData) -> pd.Series:
 def rule_100(data: ReturnData) -> list[Flag]:
     reference = data.header.get("ReferenceDate")
     return flag("header", np.array([reference != f"{data.year}-03-31"]), "Header/ReferenceDate",
-                f"{data.year}-03-31 (31 March of the configured collection year)")
+                f"{data.year}-03-31 (31 March of the configured collection year)",
+                pd.Series([repr(reference) if reference is not None else "nothing (empty or absent)"]))
 
 
 @dfe_rule("1510", "UPN invalid (wrong check letter at character 1)")

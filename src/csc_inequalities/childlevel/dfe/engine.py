@@ -99,7 +99,13 @@ def rule_catalogue() -> pd.DataFrame:
 
 
 def dfe_descriptions() -> dict[str, str]:
-    return {r.rule_id: f"DfE {r.code} ({r.severity}): {r.message}" for r in REGISTRY}
+    """Rule id -> description (versions of one rule that differ in message are joined)."""
+    texts: dict[str, list[str]] = {}
+    for r in REGISTRY:
+        text = f"DfE {r.code} ({r.severity}): {r.message}"
+        if text not in texts.setdefault(r.rule_id, []):
+            texts[r.rule_id].append(text)
+    return {rule: " / ".join(t) for rule, t in texts.items()}
 
 
 def dfe_default_policy() -> dict[str, str]:
@@ -269,7 +275,7 @@ def _to_findings(rule: DfeRule, flag_: Flag, data: ReturnData) -> tuple[list[Fin
         records = [f"{record} referral {r}" for r in rows["CINreferralDate"].astype("string").fillna("?")]
     findings = [
         Finding(rule.rule_id, data.file, None if pd.isna(line) else int(line), None if pd.isna(child) else str(child),
-                flag_.field, flag_.expected, value, record=rec, severity=rule.severity)
+                flag_.field, flag_.expected, value, record=rec, severity=rule.severity, description=rule.message)
         for line, child, rec, value in zip(rows["_line"], rows["LAchildID"], records, found)
     ]
     keys = None
