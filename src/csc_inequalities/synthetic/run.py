@@ -12,13 +12,14 @@ import yaml
 from tqdm import tqdm
 
 from csc_inequalities.synthetic.generator import (
-    ICPC_GIVEN, LAC_CPP_SHARE, PERIOD_END, PERIOD_START, S47_GIVEN, class_log_rr, default_parameters, generate_la,
+    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, class_log_rr, default_parameters, first_referral_distribution, generate_la,
     la_class_shares,
 )
 from csc_inequalities.synthetic.model import (
-    CP_CATEGORIES, THRESHOLDS, age_group_of, child_probability, class_probabilities, episode_event_probabilities,
-    load_published_targets,
+    CP_CATEGORIES, THRESHOLDS, age_group_of, class_probabilities, load_published_targets,
+    observed_child_probabilities,
 )
+from csc_inequalities.synthetic.timing import Period, observation
 from csc_inequalities.synthetic.writers import episode_table, write_la_files
 
 log = logging.getLogger(__name__)
@@ -33,38 +34,45 @@ def population_cells(population: pd.DataFrame, reference: pd.DataFrame, la_code:
     return cells.reset_index(drop=True)
 
 
+def period_of(config: dict[str, Any]) -> Period:
+    return Period.of_years(int(config["first_year"]), int(config["last_year"]))
+
+
 def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile: int, la_effect: float, years: int,
-                    params, targets) -> pd.DataFrame:
+                    params, targets, period: Period | None = None) -> pd.DataFrame:
     """Noise-free expected number of distinct children reaching each threshold, per LSOA × stratum,
     counted as the gradient strand counts them (once per threshold, in the stratum of the child's
-    first episode reaching it); ``population_years`` is the offset (population × years)."""
+    first episode reaching it) among the events seen by the end of ``period`` (default: the
+    ``years`` collection years ending March 2018); ``population_years`` is the offset (population × years)."""
     from csc_inequalities.synthetic.generator import cell_rates
 
+    period = period or Period.of_years(2019 - years, 2018)
     referred = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     class_probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
                                       class_log_rr(targets, params), d_lsoa)
-    events = episode_event_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN)
-    q = params.rereferral_share
+    counted = observed_child_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN,
+                                           ICPC_GIVEN, params.rereferral_share,
+                                           observation(period, LAC_CPP_SHARE,
+                                                       first_referral_distribution(period, targets, params, la_index)))
     # Wide: one row per population cell, one column per (stratum family, level, threshold); each
     # stratum family is then summed to LSOA × level with one groupby on the cell table.
     wide = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
     wide["population_years"] = cells["population"].to_numpy() * years
     person_columns, event_columns = {}, {}
     for threshold in THRESHOLDS:
-        p_t = events[threshold]
-        wide[threshold] = referred * child_probability(p_t, p_t, q)
+        wide[threshold] = referred * counted[threshold]
         person_columns[threshold] = threshold
         by_event = {}
         if threshold in ("assessment", "cin"):
-            by_class = events[f"{threshold}_by_class"]
+            by_class = counted[f"{threshold}_by_class"]
             by_event = {("demand_class", f"class{k + 1}"): by_class[:, k] for k in range(by_class.shape[1])}
         if threshold == "cpp":
-            by_event = {("cpp_latest_category", category): events["cpp_by_category"][:, k]
+            by_event = {("cpp_latest_category", category): counted["cpp_by_category"][:, k]
                         for k, category in enumerate(CP_CATEGORIES)}
         for (stratum, level), p_e in by_event.items():
             column = f"{stratum}|{level}|{threshold}"
-            wide[column] = referred * child_probability(p_e, p_t, q)
+            wide[column] = referred * p_e
             event_columns[column] = (stratum, level, threshold)
     frames = []
     for stratum in ("all", "gender", "age_group", "ethnicity_group"):
@@ -90,14 +98,23 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
 
 
 def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la_effect: float, years: int,
-                          params, targets) -> np.ndarray:
-    """Expected share of each class among the LA's assessed episodes (noise-free)."""
+                          params, targets, period: Period | None = None) -> np.ndarray:
+    """Expected share of each class among the LA's assessed episodes seen by the end of ``period``
+    (noise-free): first episodes, and second episodes by the pathway of the first."""
     from csc_inequalities.synthetic.generator import cell_rates
+    from csc_inequalities.synthetic.timing import PATHWAYS
 
-    episodes = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
+    period = period or Period.of_years(2019 - years, 2018)
+    seen = observation(period, LAC_CPP_SHARE, first_referral_distribution(period, targets, params, la_index))
+    children = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
                                 class_log_rr(targets, params), d_lsoa)
+    # P(first episode's pathway) per cell, then the assessed second episodes seen after each.
+    path = targets.pathways.to_numpy()
+    first = np.concatenate([np.full((len(cells), 1), params.nfa_share), (1 - params.nfa_share) * probs @ path], axis=1)
+    seen_second = np.array([seen.second[("assessment", "cin", p1)] for p1 in ("nfa", *PATHWAYS)])
+    episodes = children * (seen.first[("assessment", "cin")] + params.rereferral_share * first @ seen_second)
     weighted = (episodes[:, None] * probs).sum(axis=0)
     return weighted / weighted.sum()
 
@@ -122,17 +139,18 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
     effect = la_random_intercepts(config, params)[la_code]
     decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
     cells = population_cells(population, reference, la_code)
+    period = period_of(config)
     data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]),
-                       la_number=la_code_old)
+                       la_number=la_code_old, period=period)
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
     return {
         "episodes": episode_table(data, la_code, reference, key),
-        "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets),
+        "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets, period),
         "summary": {
             "la_code": la_code, "files": files, "children": int(len(data.children)), "episodes": int(len(data.episodes)),
             "expected_class_shares": [float(v) for v in expected_class_shares(cells, index, decile, effect, len(years),
-                                                                              params, targets)],
+                                                                              params, targets, period)],
         },
     }
 
@@ -150,7 +168,7 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
     return {
         "generator": {
             "seed": int(config["seed"]), "las": las, "collection_years": years,
-            "period": [str(PERIOD_START.date()), str(PERIOD_END.date())],
+            "period": [str(period_of(config).start.date()), str(period_of(config).end.date())],
             "parameters": params.as_dict(),
             "la_random_intercepts": {la: effects[la] for la in las},
             "la_imd_decile_least1": {la: int(la_deciles[la]) for la in las},
