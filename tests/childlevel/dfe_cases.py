@@ -201,6 +201,14 @@ CASES: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]], int]] = {
               (A2_END, "<ReferralNFA>false</ReferralNFA>\n<CINclosureDate>2017-02-01</CINclosureDate>\n"
                "<ReasonForClosure>RC7</ReasonForClosure>\n</CINdetails>\n</Child>\n<Child>\n<ChildIdentifiers>\n"
                "<LAchildID>CHILDB")], [], 2017),
+    "8790": ([("<Disability>LD</Disability>", "<Disability>LD</Disability><Disability>NONE</Disability>")],
+             [("<Disability>LD</Disability>", "<Disability>LD</Disability><Disability>AUT</Disability>")], 2017),
+    "8794": ([("<Disability>LD</Disability>", "<Disability>LD</Disability><Disability>LD</Disability>")],
+             [("<Disability>LD</Disability>", "<Disability>LD</Disability><Disability>AUT</Disability>")], 2017),
+    "8825Q": ([("<Assessments>\n<AssessmentActualStartDate>2016-10-04</AssessmentActualStartDate>\n"
+                "<AssessmentAuthorisationDate>2016-11-10</AssessmentAuthorisationDate>\n"
+                "<FactorsIdentifiedAtAssessment><AssessmentFactors>21</AssessmentFactors></FactorsIdentifiedAtAssessment>\n"
+                "</Assessments>\n", "")], [], 2017),
     "8820": ([("<CINreferralDate>2017-01-10", "<CINreferralDate>2016-11-30"),
               ("<AssessmentActualStartDate>2017-01-12", "<AssessmentActualStartDate>2016-12-02")],
              [("<CINreferralDate>2017-01-10", "<CINreferralDate>2016-12-01"),

@@ -160,6 +160,15 @@ EXPECTED = {
     '8816': [
         "[dfe_8816] cin.xml, line 16, child CHILDA, CINdetails referral 2016-06-01, field CINclosureDate: expected a closure date on every episode but the child's latest, found nothing (empty or absent) (DfE 8816, error: An open CIN episode is shown and case is not a referral with no further action, but it is not the latest episode.)",
     ],
+    '8790': [
+        "[dfe_8790] cin.xml, line 70, child CHILDC, Child, field Disabilities: expected NONE alone, or disability codes without NONE, found 'LD;NONE' (DfE 8790, error: Disability information includes both None and other values)",
+    ],
+    '8794': [
+        "[dfe_8794] cin.xml, line 70, child CHILDC, Child, field Disabilities: expected each disability code once per child, found 'LD;LD' (DfE 8794, error: Child has two or more disabilities with the same code)",
+    ],
+    '8825Q': [
+        "[dfe_8825Q] cin.xml, line 77, child CHILDC, CINdetails referral 2016-10-03, field ReasonForClosure: expected an Assessments module on an episode closed with RC8, found 'RC8' (DfE 8825Q, query: Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed after assessment) has been returned but there is no assessment present for the episode.)",
+    ],
     '8820': [
         "[dfe_8820] cin.xml, line 45, child CHILDA, CINdetails referral 2016-11-30, field CINreferralDate: expected a referral date outside the child's other episodes, found '2016-11-30' (DfE 8820, error: The dates on the CIN episodes for this child overlap)",
     ],
@@ -235,8 +244,8 @@ def _run(tmp_path: Path, xml: str, year: int, code: str | None = None) -> list[s
 
 def test_every_rule_has_a_case():
     assert {r.code for r in REGISTRY} == set(CASES) == set(EXPECTED)
-    assert len(rules_for_year(2017)) == 66
-    assert sorted(rule_catalogue().query("severity == 'query'")["code"]) == ["4012Q", "8863Q", "8870Q", "8897Q"]
+    assert len(rules_for_year(2017)) == 69
+    assert sorted(rule_catalogue().query("severity == 'query'")["code"]) == ["4012Q", "8825Q", "8825Q", "8863Q", "8870Q", "8897Q"]
 
 
 def test_the_base_return_passes_every_rule_of_its_year(tmp_path):

@@ -125,3 +125,25 @@ def rule_8606(data: ReturnData) -> list[Flag]:
     return flag("cin", bad.to_numpy(dtype=bool), "CINreferralDate",
                 "a date no more than 280 days before the (expected) birth date",
                 "'" + date_text(cin["_ref"]).fillna("") + "' (birth " + date_text(child_birth).fillna("") + ")")
+
+
+def _disabilities(data: ReturnData) -> pd.Series:
+    """Each child's disability codes as a list ([] if none recorded)."""
+    return data.children["Disabilities"].map(lambda v: [] if v is None or (not isinstance(v, str) and pd.isna(v))
+                                             else [c.strip() for c in str(v).split(";")])
+
+
+@dfe_rule("8790", "Disability information includes both None and other values")
+def rule_8790(data: ReturnData) -> list[Flag]:
+    codes = _disabilities(data)
+    bad = codes.map(lambda c: "NONE" in c and len(set(c)) > 1)
+    return flag("children", bad.to_numpy(dtype=bool), "Disabilities", "NONE alone, or disability codes without NONE",
+                codes.map(lambda c: repr(";".join(c))).astype(object))
+
+
+@dfe_rule("8794", "Child has two or more disabilities with the same code")
+def rule_8794(data: ReturnData) -> list[Flag]:
+    codes = _disabilities(data)
+    bad = codes.map(lambda c: len(c) != len(set(c)))
+    return flag("children", bad.to_numpy(dtype=bool), "Disabilities", "each disability code once per child",
+                codes.map(lambda c: repr(";".join(c))).astype(object))

@@ -176,3 +176,23 @@ def rule_8868(data: ReturnData) -> list[Flag]:
     return flag("s47", bad.to_numpy(dtype=bool), "DateOfInitialCPC",
                 "an ICPC date, or ICPCnotRequired true, on every S47 of a closed episode")
 
+
+
+@dfe_rule("8825Q", "Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed "
+                   "after assessment) has been returned but there is no assessment present for the episode.",
+          severity="query", years=(2014, 2022))
+def rule_8825(data: ReturnData) -> list[Flag]:
+    cin = data.cin
+    assessed = any_in_group(data.assessments["_key"], np.ones(len(data.assessments), bool), cin["_key"])
+    bad = cin["ReasonForClosure"].isin(["RC8"]).to_numpy() & ~assessed
+    return flag("cin", bad, "ReasonForClosure", "an Assessments module on an episode closed with RC8")
+
+
+@dfe_rule("8825Q", "Please check and either amend data or provide a reason: Reason for Closure code RC8 (case closed "
+                   "after assessment) or RC9 (case closed after assessment, referred to early help) has been returned "
+                   "but there is no assessment present for the episode.", severity="query", years=(2023, None))
+def rule_8825_2023(data: ReturnData) -> list[Flag]:
+    cin = data.cin
+    assessed = any_in_group(data.assessments["_key"], np.ones(len(data.assessments), bool), cin["_key"])
+    bad = cin["ReasonForClosure"].isin(["RC8", "RC9"]).to_numpy() & ~assessed
+    return flag("cin", bad, "ReasonForClosure", "an Assessments module on an episode closed with RC8 or RC9")
