@@ -1,7 +1,10 @@
 """Build the episode table (results/record_level/episodes.parquet) from pseudonymised records.
 
 One row per CIN episode = one child and one referral date; where annual returns overlap, the
-latest return's version of the episode (with its assessments, plans, S47s and CPPs) wins. The
+latest return's version of the episode's CINdetails (closure, reason, NFA, source) wins, and its
+modules (assessments with their factors, plans, S47s, CPPs) are the union over the returns that
+hold it, each module (same start date) in its latest version: DfE asks each return for the
+modules active in its year only. The
 columns and flag definitions are those of docs/data-model.md; :data:`EPISODE_COLUMNS` is their
 order. Input tables carry ``child_id`` (the keyed-hash pseudonym) instead of ``LAchildID``.
 
