@@ -7,6 +7,7 @@ list draws from ``numpy.random.default_rng([seed, i])``, so adding LAs does not 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.lsoa.reference import ETHNIC_GROUPS
-from csc_inequalities.synthetic.timing import FIRST_EPISODE_LIMIT, LAGS, PATHWAYS, Period, first_referral_pmf
+from csc_inequalities.synthetic.timing import FIRST_EPISODE_LIMIT, LAGS, PATHWAYS, Period, first_referral_pmf, observation
 from csc_inequalities.synthetic.model import (
     AGE_GROUPS, CP_CATEGORIES, CP_CODES, REFERRAL_GROUP_CODE, REFERRAL_GROUPS, GeneratingParameters,
     PublishedTargets, age_group_of, class_probabilities,
@@ -61,9 +62,27 @@ def first_referral_distribution(period: Period, targets: PublishedTargets, param
     """The pmf of a child's first referral over the period's days that makes the LA's referrals
     (first and second episodes) arrive at a constant expected rate (timing.first_referral_pmf),
     for the LA's pathway mix at its Table 11 class shares."""
+    return _first_referral_pmf(period, _pathway_mix(targets, params, la_index), params.rereferral_share).copy()
+
+
+def events_seen(period: Period, targets: PublishedTargets, params: GeneratingParameters, la_index: int):
+    """timing.Observation for the LA's arrivals (cached: LAs with the same Table 11 shares share it)."""
+    return _observation(period, _pathway_mix(targets, params, la_index), params.rereferral_share)
+
+
+def _pathway_mix(targets: PublishedTargets, params: GeneratingParameters, la_index: int) -> tuple:
     path = la_class_shares(targets, la_index) @ targets.pathways[list(PATHWAYS)].to_numpy()
-    mix = {"nfa": params.nfa_share, **{p: (1 - params.nfa_share) * float(v) for p, v in zip(PATHWAYS, path)}}
-    return first_referral_pmf(period, mix, params.rereferral_share)
+    return (("nfa", float(params.nfa_share)), *((p, (1 - params.nfa_share) * float(v)) for p, v in zip(PATHWAYS, path)))
+
+
+@functools.lru_cache(maxsize=64)
+def _first_referral_pmf(period: Period, mix: tuple, rereferral_share: float) -> np.ndarray:
+    return first_referral_pmf(period, dict(mix), rereferral_share)
+
+
+@functools.lru_cache(maxsize=64)
+def _observation(period: Period, mix: tuple, rereferral_share: float):
+    return observation(period, LAC_CPP_SHARE, _first_referral_pmf(period, mix, rereferral_share))
 
 
 def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: float, la_decile: int) -> np.ndarray:

@@ -12,14 +12,13 @@ import yaml
 from tqdm import tqdm
 
 from csc_inequalities.synthetic.generator import (
-    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, class_log_rr, default_parameters, first_referral_distribution, generate_la,
-    la_class_shares,
+    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, class_log_rr, default_parameters, events_seen, generate_la, la_class_shares,
 )
 from csc_inequalities.synthetic.model import (
     CP_CATEGORIES, THRESHOLDS, age_group_of, class_probabilities, load_published_targets,
     observed_child_probabilities,
 )
-from csc_inequalities.synthetic.timing import Period, observation
+from csc_inequalities.synthetic.timing import Period
 from csc_inequalities.synthetic.writers import episode_table, write_la_files
 
 log = logging.getLogger(__name__)
@@ -53,8 +52,7 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
                                       class_log_rr(targets, params), d_lsoa)
     counted = observed_child_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN,
                                            ICPC_GIVEN, params.rereferral_share,
-                                           observation(period, LAC_CPP_SHARE,
-                                                       first_referral_distribution(period, targets, params, la_index)))
+                                           events_seen(period, targets, params, la_index))
     # Wide: one row per population cell, one column per (stratum family, level, threshold); each
     # stratum family is then summed to LSOA × level with one groupby on the cell table.
     wide = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
@@ -105,7 +103,7 @@ def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la
     from csc_inequalities.synthetic.timing import PATHWAYS
 
     period = period or Period.of_years(2019 - years, 2018)
-    seen = observation(period, LAC_CPP_SHARE, first_referral_distribution(period, targets, params, la_index))
+    seen = events_seen(period, targets, params, la_index)
     children = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
