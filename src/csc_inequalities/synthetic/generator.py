@@ -15,7 +15,10 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.lsoa.reference import ETHNIC_GROUPS
-from csc_inequalities.synthetic.timing import FIRST_EPISODE_LIMIT, LAGS, PATHWAYS, Period, first_referral_pmf, observation
+from csc_inequalities.synthetic.timing import (
+    FIRST_EPISODE_LIMIT, LAGS, PATHWAYS, Period, by_collection_year, daily_rate, expected_referrals_per_day,
+    first_referral_density, first_referral_pmf, observation,
+)
 from csc_inequalities.synthetic.model import (
     AGE_GROUPS, CP_CATEGORIES, CP_CODES, REFERRAL_GROUP_CODE, REFERRAL_GROUPS, GeneratingParameters,
     PublishedTargets, age_group_of, class_probabilities,
@@ -57,32 +60,67 @@ def class_log_rr(targets: PublishedTargets, params: GeneratingParameters) -> np.
     return np.log1p(targets.deprivation_effect.sort_index().to_numpy() / 100.0) - np.log1p(params.reference_deprivation_effect / 100.0)
 
 
-def first_referral_distribution(period: Period, targets: PublishedTargets, params: GeneratingParameters,
-                                la_index: int) -> np.ndarray:
+def la_pathway_mix(cells: pd.DataFrame, rate: np.ndarray, targets: PublishedTargets, params: GeneratingParameters,
+                   la_index: int) -> tuple:
+    """((pathway, share), ...) of the LA's first episodes (nfa first): its Table 11 class shares tilted
+    by each cell's deprivation, weighted by the cell's expected referred children."""
+    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
+    probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
+                                class_log_rr(targets, params), d_lsoa)
+    weights = cells["population"].to_numpy(dtype=float) * rate
+    classes = (weights[:, None] * probs).sum(axis=0) / weights.sum()
+    path = classes @ targets.pathways[list(PATHWAYS)].to_numpy()
+    return (("nfa", float(params.nfa_share)),
+            *((p, round((1 - params.nfa_share) * float(v), 12)) for p, v in zip(PATHWAYS, path)))
+
+
+def first_referral_distribution(period: Period, mix: tuple, rereferral_share: float,
+                                referrals_by_year: tuple | None = None) -> np.ndarray:
     """The pmf of a child's first referral over the period's days that makes the LA's referrals
-    (first and second episodes) arrive at a constant expected rate (timing.first_referral_pmf),
-    for the LA's pathway mix at its Table 11 class shares."""
-    return _first_referral_pmf(period, _pathway_mix(targets, params, la_index), params.rereferral_share).copy()
+    (first and second episodes, ``mix``: :func:`la_pathway_mix`) arrive at a constant expected rate
+    (timing.first_referral_pmf), or, with ``referrals_by_year`` ((year, count), ...), at each year's
+    count spread over its days."""
+    return _first_referrals(period, mix, rereferral_share, referrals_by_year)[0].copy()
 
 
-def events_seen(period: Period, targets: PublishedTargets, params: GeneratingParameters, la_index: int):
-    """timing.Observation for the LA's arrivals (cached: LAs with the same Table 11 shares share it)."""
-    return _observation(period, _pathway_mix(targets, params, la_index), params.rereferral_share)
+def children_for_referrals(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple) -> float:
+    """Expected number of referred children whose first and second referrals give ``referrals_by_year``."""
+    return _first_referrals(period, mix, rereferral_share, referrals_by_year)[1]
 
 
-def _pathway_mix(targets: PublishedTargets, params: GeneratingParameters, la_index: int) -> tuple:
-    path = la_class_shares(targets, la_index) @ targets.pathways[list(PATHWAYS)].to_numpy()
-    return (("nfa", float(params.nfa_share)), *((p, (1 - params.nfa_share) * float(v)) for p, v in zip(PATHWAYS, path)))
+def expected_referrals_by_year(period: Period, mix: tuple, rereferral_share: float, children: float,
+                               referrals_by_year: tuple | None = None) -> dict[int, float]:
+    """Noise-free referrals (first and second episodes) per collection year for ``children`` referred children."""
+    pmf = _first_referrals(period, mix, rereferral_share, referrals_by_year)[0]
+    per_day = expected_referrals_per_day(period, dict(mix), rereferral_share, pmf)
+    return {y: children * v for y, v in by_collection_year(period, per_day).items()}
 
 
-@functools.lru_cache(maxsize=64)
-def _first_referral_pmf(period: Period, mix: tuple, rereferral_share: float) -> np.ndarray:
-    return first_referral_pmf(period, dict(mix), rereferral_share)
+def events_seen(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None = None):
+    """timing.Observation for the LA's arrivals (cached per period, mix and counts)."""
+    return _observation(period, mix, rereferral_share, referrals_by_year)
 
 
-@functools.lru_cache(maxsize=64)
-def _observation(period: Period, mix: tuple, rereferral_share: float):
-    return observation(period, LAC_CPP_SHARE, _first_referral_pmf(period, mix, rereferral_share))
+def la_scale(cells: pd.DataFrame, years: int, rate: np.ndarray, period: Period, mix: tuple, rereferral_share: float,
+             referrals_by_year: tuple) -> float:
+    """Factor on every cell's rate that makes the LA's expected referred children those whose first
+    and second referrals give ``referrals_by_year`` (the LA's published counts)."""
+    children = children_for_referrals(period, mix, rereferral_share, referrals_by_year)
+    return children / float((cells["population"].to_numpy() * years * rate).sum())
+
+
+@functools.lru_cache(maxsize=512)
+def _first_referrals(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None):
+    """(pmf of the first referral, expected children): constant rate, or the yearly counts."""
+    if referrals_by_year is None:
+        return first_referral_pmf(period, dict(mix), rereferral_share), float("nan")
+    density = first_referral_density(period, dict(mix), rereferral_share, daily_rate(period, dict(referrals_by_year)))
+    return density / density.sum(), float(density.sum())
+
+
+@functools.lru_cache(maxsize=512)
+def _observation(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None = None):
+    return observation(period, LAC_CPP_SHARE, _first_referrals(period, mix, rereferral_share, referrals_by_year)[0])
 
 
 def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: float, la_decile: int) -> np.ndarray:
@@ -145,16 +183,22 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
 def generate_la(
     la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
     targets: PublishedTargets, la_effect: float, seed: int, la_number: str = "999", period: Period | None = None,
+    referrals_by_year: tuple | None = None,
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
     lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
     the LA's DfE 3-digit number (the header's LEA and characters 2-4 of every UPN). ``period``:
-    that of the ``years`` collection years (default: the ``years`` ending 31 March 2018)."""
+    that of the ``years`` collection years (default: the ``years`` ending 31 March 2018).
+    ``referrals_by_year`` ((collection year, referrals), ...): the LA's referrals follow these counts
+    (its level is scaled to them, the structure within the LA kept: :func:`la_scale`)."""
     period = period or Period.of_years(2019 - years, 2018)
     if period.days < 365 * years:
         raise ValueError(f"period {period} is shorter than {years} collection years")
     rng = np.random.default_rng([seed, la_index])
     rate = cell_rates(cells, params, la_effect, la_decile)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index)
+    if referrals_by_year is not None:
+        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     expected = cells["population"].to_numpy() * years * rate
     n_per_cell = rng.poisson(expected)
     cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
@@ -168,7 +212,7 @@ def generate_la(
         mask = child["ethnicity_group"].to_numpy() == group
         child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
     two = rng.random(n) < params.rereferral_share
-    arrival = first_referral_distribution(period, targets, params, la_index)
+    arrival = first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year)
     first_ref = period.start + pd.to_timedelta(rng.choice(period.days, size=n, p=arrival), unit="D")
     # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
     days_past_birthday = rng.integers(0, 360, n)

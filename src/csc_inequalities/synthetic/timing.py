@@ -89,6 +89,7 @@ def event_lags(lac_cpp_share: float) -> dict[tuple[str, str], tuple[np.ndarray, 
         lags[("icpc", pathway)] = (_sum("s47_start", "icpc"), True)
         lags[("cpp", pathway)] = (_sum("s47_start", "icpc"), True)
         lags[("lac", pathway)] = (_sum("assessment_start", "assessment_auth", "decom"), False)
+        lags[("completed", pathway)] = (_sum("assessment_start", "assessment_auth"), False)  # factors recorded
     lags[("cin", "assessed_not_cin")] = (plan_after, False)  # never reached: any lag
     lags[("cin", "cin")] = (plan_after, False)
     lags[("cin", "cpp")] = (plan_before, False)
@@ -134,6 +135,25 @@ def first_referral_pmf(period: Period, first_pathway_shares: dict[str, float], r
     of referrals per day (first ones, plus the second episodes of a share ``rereferral_share`` of the
     children, following their first's closure by the pathway mix ``first_pathway_shares``) is constant:
     the renewal equation f(t) = c - q sum_s f(s) o(t - s), o the pmf of the second referral's offset."""
+    f = first_referral_density(period, first_pathway_shares, rereferral_share, np.ones(period.days))
+    return f / f.sum()
+
+
+def daily_rate(period: Period, referrals_by_year: dict[int, float]) -> np.ndarray:
+    """Expected referrals per day: each collection year's count spread evenly over its days."""
+    dates = pd.date_range(period.start, period.end, freq="D")
+    year = dates.year + (dates.month >= 4)
+    missing = sorted(set(year) - set(referrals_by_year))
+    if missing:
+        raise ValueError(f"no referral count for collection year(s) {missing}")
+    per_year = pd.Series(year).map(pd.Series(year).value_counts())
+    return pd.Series(year).map(referrals_by_year).to_numpy(dtype=float) / per_year.to_numpy(dtype=float)
+
+
+def first_referral_density(period: Period, first_pathway_shares: dict[str, float], rereferral_share: float,
+                           rate: np.ndarray) -> np.ndarray:
+    """Expected first referrals per day f such that first and second referrals together arrive at
+    ``rate`` per day (the renewal equation f(t) = rate(t) - q sum_s f(s) o(t - s), f >= 0)."""
     closes = closure_lags()
     width = max(len(p) for p in closes.values())
     close = sum(share * np.pad(closes[p], (0, width - len(closes[p]))) for p, share in first_pathway_shares.items())
@@ -143,8 +163,8 @@ def first_referral_pmf(period: Period, first_pathway_shares: dict[str, float], r
     for t in range(n):
         lo = max(0, t - len(offset) + 1)
         second = float(f[lo:t] @ offset[t - np.arange(lo, t)]) if t > lo else 0.0  # sum_s f(s) o(t - s)
-        f[t] = max(0.0, 1.0 - rereferral_share * second)
-    return f / f.sum()
+        f[t] = max(0.0, rate[t] - rereferral_share * second)
+    return f
 
 
 def observation(period: Period, lac_cpp_share: float, referral: np.ndarray | None = None) -> Observation:
@@ -161,3 +181,19 @@ def observation(period: Period, lac_cpp_share: float, referral: np.ndarray | Non
         for (threshold, pathway2), (pmf, moved) in lags.items():
             second[(threshold, pathway2, pathway1)] = _observed(np.convolve(start2, pmf), period, moved)
     return Observation(first, second, second_referral)
+
+
+def expected_referrals_per_day(period: Period, first_pathway_shares: dict[str, float], rereferral_share: float,
+                               first_pmf: np.ndarray) -> np.ndarray:
+    """Expected referrals (first and second) per day of the period, per referred child."""
+    closes = closure_lags()
+    width = max(len(p) for p in closes.values())
+    close = sum(share * np.pad(closes[p], (0, width - len(closes[p]))) for p, share in first_pathway_shares.items())
+    offset = np.convolve(close / close.sum(), _uniform("gap"))
+    return first_pmf + rereferral_share * np.convolve(first_pmf, offset)[: period.days]
+
+
+def by_collection_year(period: Period, per_day: np.ndarray) -> dict[int, float]:
+    dates = pd.date_range(period.start, period.end, freq="D")
+    year = dates.year + (dates.month >= 4)
+    return {int(y): float(v) for y, v in pd.Series(per_day).groupby(year).sum().items()}
