@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 import pandas as pd
 
 from csc_inequalities.childlevel import codes
+from csc_inequalities.synthetic.generator import next_weekday
 from csc_inequalities.synthetic.model import CP_CODES
 
 FACTOR_CODES = codes.FACTORS_2017
@@ -23,32 +24,38 @@ def _el(name: str, value) -> str:
 
 
 def _episode_xml(ep, factor_codes: list[str], ref_date: pd.Timestamp) -> str:
+    year_start = pd.Timestamp(f"{ref_date.year - 1}-04-01")
+
     def known(value):
         return value if (value is not None and not pd.isna(value) and pd.Timestamp(value) <= ref_date) else None
+
+    def before_year(value):  # a date before the collection year (the module ended earlier)
+        return value is not None and not pd.isna(value) and pd.Timestamp(value) < year_start
 
     close = known(ep.close_full)
     parts = ["<CINdetails>", _el("CINreferralDate", _d(ep.referral_date)), _el("ReferralSource", ep.referral_source),
              _el("PrimaryNeedCode", "N1"), _el("CINclosureDate", _d(close)),
-             _el("ReasonForClosure", ep.closure_reason if close is not None else None),
-             _el("DateOfInitialCPC", _d(known(ep.icpc_date)))]
-    if known(ep.assessment_start) is not None:
+             _el("ReasonForClosure", ep.closure_reason if close is not None else None)]
+    if known(ep.assessment_start) is not None and not before_year(ep.assessment_auth):
         parts.append("<Assessments>" + _el("AssessmentActualStartDate", _d(ep.assessment_start))
                      + _el("AssessmentAuthorisationDate", _d(known(ep.assessment_auth))))
         if known(ep.assessment_auth) is not None and factor_codes:
             parts.append("<FactorsIdentifiedAtAssessment>" + "".join(_el("AssessmentFactors", c) for c in factor_codes)
                          + "</FactorsIdentifiedAtAssessment>")
         parts.append("</Assessments>")
-    if known(ep.plan_start) is not None:
+    if known(ep.plan_start) is not None and not before_year(ep.plan_end):
         parts.append("<CINPlanDates>" + _el("CINPlanStartDate", _d(ep.plan_start))
                      + _el("CINPlanEndDate", _d(known(ep.plan_end))) + "</CINPlanDates>")
-    if known(ep.s47_start) is not None:
+    has_icpc = not pd.isna(ep.icpc_date)
+    if known(ep.s47_start) is not None and (not before_year(ep.s47_start) or (has_icpc and not before_year(ep.icpc_date))):
         icpc = known(ep.icpc_date)
+        target = next_weekday(pd.Series([pd.Timestamp(ep.s47_start) + pd.Timedelta(days=15)])).iloc[0]
         parts.append("<Section47>" + _el("S47ActualStartDate", _d(ep.s47_start))
-                     + _el("InitialCPCtarget", _d(pd.Timestamp(ep.s47_start) + pd.Timedelta(days=15)))
-                     + _el("DateOfInitialCPC", _d(icpc)) + _el("ICPCnotRequired", "false" if icpc is not None else "true")
+                     + _el("InitialCPCtarget", _d(target))
+                     + _el("DateOfInitialCPC", _d(icpc)) + _el("ICPCnotRequired", "false" if has_icpc else "true")
                      + "</Section47>")
     parts.append(_el("ReferralNFA", "true" if ep.nfa else "false"))
-    if known(ep.cpp_start) is not None:
+    if known(ep.cpp_start) is not None and not before_year(ep.cpp_end):
         code = CP_CODES[ep.cpp_category]
         parts.append("<ChildProtectionPlans>" + _el("CPPstartDate", _d(ep.cpp_start)) + _el("CPPendDate", _d(known(ep.cpp_end)))
                      + _el("InitialCategoryOfAbuse", code) + _el("LatestCategoryOfAbuse", code)
@@ -84,7 +91,7 @@ def write_cin_census_xml(data, la_code_old: str, year: int, path: str | Path) ->
                 out.write("<Child><ChildIdentifiers>" + _el("LAchildID", kid.LAchildID) + _el("UPN", kid.UPN)
                           + _el("PersonBirthDate", _d(kid.dob)) + _el("GenderCurrent", "1" if kid.sex == "male" else "2")
                           + "</ChildIdentifiers><ChildCharacteristics>" + _el("Ethnicity", kid.ethnicity_code)
-                          + "</ChildCharacteristics>")
+                          + "<Disabilities>" + _el("Disability", "NONE") + "</Disabilities></ChildCharacteristics>")
             factors = [c for c, present in zip(FACTOR_CODES, factor_matrix[row_number]) if present]
             out.write(_episode_xml(row, factors, ref_date))
             written += 1

@@ -14,7 +14,7 @@ from csc_inequalities.childlevel.episodes import build_episodes, compare
 from csc_inequalities.childlevel.extracts import LAFiles, load_la
 from csc_inequalities.config import load_schema, validate_config
 from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
-from csc_inequalities.synthetic.generator import default_parameters, generate_la
+from csc_inequalities.synthetic.generator import Period, default_parameters, generate_la
 from csc_inequalities.synthetic.model import load_published_targets
 from csc_inequalities.synthetic.run import expected_counts, population_cells
 from csc_inequalities.synthetic.writers import episode_table, write_cin_census_xml, write_la_files
@@ -78,7 +78,8 @@ def test_pathway_shares_follow_table14(setting):
 def test_item_rates_follow_profiles(setting):
     s = setting
     ep = s["data"].episodes
-    neglect = ep[(ep["demand_class"] == 1) & ep["assessed"]]
+    # Factors come with the authorisation: assessments still open at the end of the period have none.
+    neglect = ep[(ep["demand_class"] == 1) & ep["assessed"] & ep["assessment_auth"].notna()]
     assert neglect["factor_16A"].mean() == pytest.approx(0.98, abs=4 * np.sqrt(0.98 * 0.02 / len(neglect)))
     nfa = ep[ep["nfa"]]
     assert not nfa[[c for c in ep.columns if c.startswith("factor_")]].to_numpy().any()
@@ -125,6 +126,31 @@ def test_vectorised_xml_writer_matches_the_row_wise_writer_byte_for_byte(setting
     n_slow = write_row_wise(setting["data"], "857", year, slow)
     assert n_fast == n_slow > 100
     assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_referrals_arrive_at_a_constant_rate_over_the_collection_years(setting):
+    by_year = setting["data"].episodes.groupby(
+        setting["data"].episodes["referral_date"].dt.year + (setting["data"].episodes["referral_date"].dt.month >= 4)).size()
+    assert list(by_year.index) == [2014, 2015, 2016, 2017, 2018]
+    mean = by_year.mean()
+    # Poisson counts: every year within 4 SD of the mean (the former fixed windows gave 2018 a quarter of 2015).
+    assert (abs(by_year - mean) <= 4 * np.sqrt(mean)).all(), by_year.to_dict()
+
+
+def test_the_period_follows_the_configured_years(setting):
+    s = setting
+    period = Period.of_years(2016, 2017)
+    data = generate_la(LA, 0, s["cells"], s["decile"], 2, s["params"], s["targets"], 0.0, seed=7, period=period)
+    ep = data.episodes
+    assert ep["referral_date"].min() >= period.start and ep["referral_date"].max() <= period.end
+    assert ep["close_full"].max() <= period.end
+    years = (ep["referral_date"].dt.year + (ep["referral_date"].dt.month >= 4)).value_counts().sort_index()
+    assert list(years.index) == [2016, 2017] and abs(years[2016] - years[2017]) <= 4 * np.sqrt(years.mean())
+    expected = expected_counts(s["cells"], LA, 0, s["decile"], 0.0, 2, s["params"], s["targets"], period)
+    totals = expected[expected["stratum_type"] == "all"].groupby("threshold")["expected"].sum()
+    for threshold, flag in {"referral": None, "cpp": "cpp", "lac": "lac"}.items():
+        observed = (ep if flag is None else ep[ep[flag]])["child_index"].nunique()
+        assert abs(observed - totals[threshold]) <= 4 * np.sqrt(totals[threshold]) + 1, threshold
 
 
 def test_years_before_matches_pandas_date_offset():

@@ -41,7 +41,8 @@ rule childlevel_la_episodes:
     params:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
-        policy=config["validation"]["policy"],
+        policy={**config["validation"]["policy"], **config["validation"]["dfe_policy"]},
+        dfe_rules=config["validation"]["dfe_rules"],
         la_number=lambda wildcards: LA_NUMBERS.get(wildcards.la_code),
         max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
         key_file=config["extracts"]["key_file"],

@@ -29,6 +29,7 @@ rule lca_items:
         excluded=LCA_CFG["excluded_factors"],
         min_count=LCA_CFG["min_item_count"],
         assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
     resources:
         mem_mb=resource_mb("lca_items"),
         runtime=resource_minutes("lca_items"),
@@ -55,6 +56,7 @@ rule lca_samples:
         n_per_la=LCA_CFG["sample_per_la"],
         seed=LCA_CFG["seed"],
         assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
         require_any_factor=LCA_CFG["require_any_factor"],
     resources:
         mem_mb=resource_mb("lca_samples"),
@@ -166,6 +168,7 @@ rule lca_assign:
         provenance="results/lca/provenance/lca_assign.json",
     params:
         assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
         require_any_factor=LCA_CFG["require_any_factor"],
         min_cell=config["disclosure"].get("min_cell", 10),
     resources:

@@ -45,6 +45,8 @@ rule lsoa_reference:
 # an LA start as soon as its extracts exist.
 rule synthetic_la:
     input:
+        unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
+               if config["synthetic"]["referrals_from_panel"] else {}),
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
         published="resources/lca/published/manifest.sha256",
@@ -88,6 +90,7 @@ rule synthetic_truth:
         expected=expand("results/synthetic/la/{la_code}_expected_counts.parquet", la_code=config["synthetic"]["las"]),
         summaries=expand("results/synthetic/la/{la_code}_summary.json", la_code=config["synthetic"]["las"]),
         reference="results/lsoa/lsoa_reference.parquet",
+        panel="results/national/panel.parquet",
         published="resources/lca/published/manifest.sha256",
         script=script_path("synthetic_truth.py"),
     output:
@@ -97,6 +100,7 @@ rule synthetic_truth:
         episodes="results/record_level/generator_episodes.parquet",
         expected="results/synthetic/expected_counts.parquet",
         calibration="results/synthetic/calibration.csv",
+        referrals_vs_panel="results/synthetic/referrals_vs_panel.csv",
         provenance="results/synthetic/provenance/synthetic_truth.json",
     params:
         synthetic=config["synthetic"],
@@ -121,6 +125,7 @@ REPORT_SECTIONS["synthetic_truth"] = {
         "truth": "results/synthetic/truth.yaml",
         "expected": "results/synthetic/expected_counts.parquet",
         "calibration": "results/synthetic/calibration.csv",
+        "referrals_vs_panel": "results/synthetic/referrals_vs_panel.csv",
         "extracts_provenance": "results/synthetic/provenance/synthetic_truth.json",
     },
 }

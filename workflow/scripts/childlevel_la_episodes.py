@@ -9,6 +9,7 @@ with script_context(snakemake) as log:  # noqa: F821
         lsoa_reference_path=snakemake.input.lsoa_reference,  # noqa: F821
         key_file=snakemake.params.key_file,  # noqa: F821
         policy=snakemake.params.policy,  # noqa: F821
+        dfe_rules=snakemake.params.dfe_rules,  # noqa: F821
         la_number=snakemake.params.la_number,  # noqa: F821
         max_outside_share=snakemake.params.max_outside_share,  # noqa: F821
         last_year=snakemake.params.last_year,  # noqa: F821

@@ -16,7 +16,8 @@ with script_context(snakemake) as log:
     names = {int(k): v for k, v in data["class_names"].items()}
     episodes = pd.read_parquet(snakemake.input.episodes)
     eligible = lca_population(episodes, snakemake.params.assessed_only,
-                              snakemake.params.require_any_factor, fit.items)
+                              snakemake.params.require_any_factor, fit.items,
+                              completed_only=snakemake.params.completed_only)
     classes = assign_episodes(fit, class_ids, names, episodes, eligible)
     classes.to_parquet(snakemake.output.classes, index=False)
     summary = (classes.assign(class_id=classes["class_id"].astype("Float64"))

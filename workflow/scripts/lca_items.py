@@ -6,7 +6,8 @@ from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
     episodes = pd.read_parquet(snakemake.input.episodes)
-    population = episodes[lca_population(episodes, snakemake.params.assessed_only, False)]
+    population = episodes[lca_population(episodes, snakemake.params.assessed_only, False,
+                                          completed_only=snakemake.params.completed_only)]
     table = select_items(population, dict(snakemake.params.excluded), snakemake.params.min_count)
     # Counts are over all LCA episodes; a small non-zero count could point at few children.
     small = (table["count"] < 10) & (table["count"] > 0)

@@ -10,7 +10,8 @@ with script_context(snakemake) as log:
     items = pd.read_csv(snakemake.input.item_table, dtype={"factor_code": str})
     codes = items.loc[items["used"], "factor_code"].tolist()
     eligible = episodes[lca_population(episodes, snakemake.params.assessed_only,
-                                       snakemake.params.require_any_factor, codes)]
+                                       snakemake.params.require_any_factor, codes,
+                                       completed_only=snakemake.params.completed_only)]
     samples = draw_samples(eligible, snakemake.params.n_per_la, snakemake.params.seed)
     samples.to_parquet(snakemake.output.samples, index=False)
     sample_sizes(samples).to_csv(snakemake.output.sizes, index=False)

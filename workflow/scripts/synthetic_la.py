@@ -14,9 +14,11 @@ with script_context(snakemake) as log:
     reference = pd.read_parquet(snakemake.input.reference)
     # Only this LA's population cells: memory stays per-LA however many LAs the run has.
     population = pd.read_parquet(snakemake.input.population, filters=[("la_code", "==", la_code)])
+    panel = (pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", "referrals"])
+             if "panel" in snakemake.input.keys() else None)
     one = generate_one_la(snakemake.params.synthetic, la_code, reference, population, snakemake.params.published_dir,
                           snakemake.params.lea_code, snakemake.params.extracts_dir,
-                          load_or_create_key(snakemake.params.key_file))
+                          load_or_create_key(snakemake.params.key_file), panel)
     one["episodes"].to_parquet(snakemake.output.episodes, index=False)
     one["expected"].to_parquet(snakemake.output.expected, index=False)
     with open(snakemake.output.summary, "w") as handle:

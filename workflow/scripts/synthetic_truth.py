@@ -7,7 +7,7 @@ import pandas as pd
 from csc_inequalities.national.sources import verify_manifest
 from csc_inequalities.synthetic.calibration import CALIBRATION_COLUMNS, calibration_table
 from csc_inequalities.columnar import concat_parquet
-from csc_inequalities.synthetic.run import generator_truth, write_truth
+from csc_inequalities.synthetic.run import generator_truth, referrals_vs_panel, write_truth
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
@@ -15,7 +15,10 @@ with script_context(snakemake) as log:
     summaries = [json.load(open(path)) for path in snakemake.input.summaries]
     truth = generator_truth(snakemake.params.synthetic, pd.read_parquet(snakemake.input.reference),
                             snakemake.params.published_dir,
-                            {s["la_code"]: s["expected_class_shares"] for s in summaries})
+                            {s["la_code"]: s["expected_class_shares"] for s in summaries},
+                            {s["la_code"]: s["la_log_scale"] for s in summaries})
+    panel = pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", "referrals"])
+    referrals_vs_panel(summaries, panel).to_csv(snakemake.output.referrals_vs_panel, index=False)
     write_truth(truth, [snakemake.output.truth_local, snakemake.output.truth])
     with open(snakemake.output.manifest, "w") as handle:
         json.dump({s["la_code"]: s["files"] for s in summaries}, handle, indent=1, sort_keys=True)

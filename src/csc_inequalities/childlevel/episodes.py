@@ -1,7 +1,10 @@
 """Build the episode table (results/record_level/episodes.parquet) from pseudonymised records.
 
 One row per CIN episode = one child and one referral date; where annual returns overlap, the
-latest return's version of the episode (with its assessments, plans, S47s and CPPs) wins. The
+latest return's version of the episode's CINdetails (closure, reason, NFA, source) wins, and its
+modules (assessments with their factors, plans, S47s, CPPs) are the union over the returns that
+hold it, each module (same start date) in its latest version: DfE asks each return for the
+modules active in its year only. The
 columns and flag definitions are those of docs/data-model.md; :data:`EPISODE_COLUMNS` is their
 order. Input tables carry ``child_id`` (the keyed-hash pseudonym) instead of ``LAchildID``.
 
@@ -111,13 +114,34 @@ def build_episodes(
     cin = cin.sort_values(["child_id", "referral_date", "collection_year"], kind="stable")
     cin = cin.drop_duplicates(["child_id", "referral_date"], keep="last").reset_index(drop=True)
     cin["_key"] = cin["child_id"] + "|" + cin["referral_date"].dt.strftime("%Y-%m-%d")
-    chosen = cin[["_key", "collection_year"]]
+
+    # An episode's modules: the union over the returns that hold it (DfE asks each return for the
+    # modules active in its year only: an assessment completed last year is in last year's return
+    # only). A module seen in several returns (same start date) is taken from the latest of them.
+    module_id = {"assessments": ["AssessmentActualStartDate"], "assessment_factors": ["AssessmentActualStartDate"],
+                 "cin_plan_dates": ["CINPlanStartDate"], "section47": ["S47ActualStartDate"],
+                 "child_protection_plans": ["CPPstartDate"]}
+    episode_keys = set(cin["_key"])
 
     def sub(name: str) -> pd.DataFrame:
         frame = tables[name]
         frame = frame[frame["child_id"].notna()].copy()
         frame["_key"] = frame["child_id"] + "|" + parse_dates(frame["CINreferralDate"]).dt.strftime("%Y-%m-%d")
-        return frame.merge(chosen, on=["_key", "collection_year"], how="inner")
+        frame = frame[frame["_key"].isin(episode_keys)]
+        identity = ["_key", *module_id[name]]
+        source = "assessments" if name == "assessment_factors" else name
+        if source != name:  # factors: those of the version of their assessment that is kept
+            versions = sub_versions[source]
+            frame = frame.fillna({c: "" for c in module_id[name]})
+            return frame.merge(versions, on=[*identity, "collection_year"], how="inner")
+        latest = frame[identity + ["collection_year"]].fillna({c: "" for c in module_id[name]})
+        latest = latest.groupby(identity, dropna=False)["collection_year"].max().reset_index()
+        sub_versions[name] = latest
+        key_frame = frame.fillna({c: "" for c in module_id[name]})
+        keep = key_frame[identity + ["collection_year"]].merge(latest, how="left", indicator=True)["_merge"].eq("both")
+        return frame[keep.to_numpy()]
+
+    sub_versions: dict[str, pd.DataFrame] = {}
 
     out = pd.DataFrame({"child_id": cin["child_id"], "la_code": la_code, "referral_date": cin["referral_date"]})
     out["episode_id"] = [episode_id(c, k.split("|", 1)[1]) for c, k in zip(cin["child_id"], cin["_key"])]

@@ -17,12 +17,12 @@ import pandas as pd
 from csc_inequalities.childlevel.cin_xml import field_lines, read_cin_xml
 from csc_inequalities.childlevel.csv_tables import read_child_lsoa, read_cin_csv, read_ssda903
 from csc_inequalities.childlevel.findings import (
-    DEFAULT_POLICY, ExtractError, Finding, findings_frame,
+    ExtractError, Finding, default_policy, findings_frame,
 )
 from csc_inequalities.childlevel.pseudonymise import pseudonymise_series
 from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn
 from csc_inequalities.childlevel.validation import (
-    CHILD_LSOA_SCHEMA, SSDA903_SCHEMA, consistency_findings, schema_findings, structural_findings,
+    CHILD_LSOA_SCHEMA, SSDA903_SCHEMA, consistency_findings, dfe_findings, schema_findings, structural_findings,
 )
 
 log = logging.getLogger(__name__)
@@ -163,13 +163,16 @@ def identity_findings(files: LAFiles, returns: list[CensusReturn], child_lsoa: p
 
 
 def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, str] | None = None,
-                lsoa_la: dict[str, str] | None = None, la_number: str | None = None,
+                dfe_rules: bool = False, lsoa_la: dict[str, str] | None = None, la_number: str | None = None,
                 max_outside_share: float = 0.05):
     """Read and validate every file of one LA. Returns (returns, ssda903, child_lsoa, findings, drop keys).
 
+    ``dfe_rules``: also apply DfE's CIN census validation rules of each return's collection year
+    (the workflow's default, ``validation.dfe_rules``), to every return that passed the structural
+    checks (as DfE's own validation runs its rules only on schema-valid returns).
     ``lsoa_la`` (LSOA -> LA code) and ``la_number`` (the LA's DfE number) switch on the checks that
     the files belong to the LA they are configured under (rules lsoa_outside_la, wrong_la)."""
-    policy = {**DEFAULT_POLICY, **(policy or {})}
+    policy = {**default_policy(), **(policy or {})}
     findings: list[Finding] = []
     returns: list[CensusReturn] = []
     drop_keys: list[pd.DataFrame] = []
@@ -180,6 +183,10 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
             continue  # unreadable: nothing further to check in this file
         record_findings = structural_findings(census)
         consistency, keys = consistency_findings(census)
+        if dfe_rules and not record_findings:
+            dfe, dfe_keys = dfe_findings(census)
+            consistency.extend(dfe)
+            keys = pd.concat([keys, dfe_keys], ignore_index=True) if len(dfe_keys) else keys
         record_findings.extend(consistency)
         if not Path(path).is_dir():
             record_findings = field_lines(path, record_findings)
@@ -235,10 +242,10 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
 
 
 def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dict[str, str] | None = None,
-            report_path: str | None = None, **identity) -> LoadedLA:
+            report_path: str | None = None, dfe_rules: bool = False, **identity) -> LoadedLA:
     """Validate, stop on errors, drop what the policy says, and pseudonymise one LA's records.
     ``identity``: lsoa_la, la_number, max_outside_share (see validate_la)."""
-    returns, ssda903, child_lsoa, findings, drop_keys = validate_la(files, lsoa_codes, policy, **identity)
+    returns, ssda903, child_lsoa, findings, drop_keys = validate_la(files, lsoa_codes, policy, dfe_rules, **identity)
     errors = findings[findings["action"] == "error"]
     if len(errors):
         raise ExtractError([_row_to_finding(r) for r in errors.itertuples(index=False)], report_path)
@@ -287,7 +294,7 @@ def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dic
 def _row_to_finding(row) -> Finding:
     return Finding(row.rule, row.file, None if pd.isna(row.line) else int(row.line),
                    None if pd.isna(row.child_ref) else row.child_ref, None if pd.isna(row.field) else row.field,
-                   row.expected, row.found, row.record or "")
+                   row.expected, row.found, row.record or "", row.severity or "", row.description or "")
 
 
 def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None = None) -> dict[str, LAFiles]:

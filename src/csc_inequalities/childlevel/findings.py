@@ -44,6 +44,29 @@ CONSISTENCY_RULES = {
 }
 DEFAULT_POLICY = {rule: policy for rule, (policy, _) in CONSISTENCY_RULES.items()}
 ALL_RULES = {**STRUCTURAL_RULES, **{rule: text for rule, (_, text) in CONSISTENCY_RULES.items()}}
+DFE_PREFIX = "dfe_"  # DfE CIN census validation rules (childlevel.dfe): dfe_<code>
+
+
+def _dfe() -> tuple[dict[str, str], dict[str, str]]:
+    """(default policy, descriptions) of the DfE rules, loaded on first use."""
+    if not _DFE_CACHE:
+        from csc_inequalities.childlevel.dfe import dfe_default_policy, dfe_descriptions
+
+        _DFE_CACHE.extend([dfe_default_policy(), dfe_descriptions()])
+    return _DFE_CACHE[0], _DFE_CACHE[1]
+
+
+_DFE_CACHE: list[dict[str, str]] = []
+
+
+def default_policy() -> dict[str, str]:
+    """The action of every non-structural rule: the project's consistency rules and DfE's rules
+    (error-level -> error, queries -> warn)."""
+    return {**DEFAULT_POLICY, **_dfe()[0]}
+
+
+def rule_descriptions() -> dict[str, str]:
+    return {**ALL_RULES, **_dfe()[1]}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +79,8 @@ class Finding:
     expected: str
     found: str
     record: str = ""  # e.g. "CINdetails referral 2016-05-01"
+    severity: str = ""  # DfE rules: error | query (the project's own rules leave it empty)
+    description: str = ""  # DfE rules: DfE's message of the rule version applied
 
     @property
     def structural(self) -> bool:
@@ -72,7 +97,10 @@ class Finding:
             parts.append(self.record)
         if self.field:
             parts.append(f"field {self.field}")
-        return f"[{self.rule}] " + ", ".join(parts) + f": expected {self.expected}, found {self.found}"
+        text = f"[{self.rule}] " + ", ".join(parts) + f": expected {self.expected}, found {self.found}"
+        if self.rule.startswith(DFE_PREFIX):
+            text += f" (DfE {self.rule[len(DFE_PREFIX):]}, {self.severity}: {self.description})"
+        return text
 
 
 class ExtractError(Exception):
@@ -89,14 +117,16 @@ class ExtractError(Exception):
 
 
 def findings_frame(findings: Iterable[Finding], policy: dict[str, str] | None = None) -> pd.DataFrame:
-    """All findings as a table, with the action taken (error/drop/warn) per finding."""
-    policy = {**DEFAULT_POLICY, **(policy or {})}
+    """All findings as a table, with the action taken (error/drop/warn) per finding and, for DfE's
+    rules, DfE's severity (error/query)."""
+    policy = {**default_policy(), **(policy or {})}
     rows = [
         {**dataclasses.asdict(f), "action": "error" if f.structural else policy.get(f.rule, "warn"),
          "message": f.message()}
         for f in findings
     ]
-    columns = ["rule", "action", "file", "line", "child_ref", "record", "field", "expected", "found", "message"]
+    columns = ["rule", "severity", "action", "file", "line", "child_ref", "record", "field", "expected", "found",
+               "description", "message"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -108,5 +138,5 @@ def counts_by_rule(findings: pd.DataFrame, la_code: str | None = None) -> pd.Dat
     )
     if la_code is not None:
         counts.insert(0, "la_code", la_code)
-    counts["description"] = counts["rule"].map(ALL_RULES)
+    counts["description"] = counts["rule"].map(rule_descriptions())
     return counts

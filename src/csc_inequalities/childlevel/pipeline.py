@@ -27,7 +27,8 @@ def read_lsoa_reference(path: str | Path) -> pd.DataFrame:
 def run_la(
     la_code: str, files: dict[str, Any], lsoa_reference_path: str, key_file: str, policy: dict[str, str],
     last_year: int, episodes_path: str, counts_path: str, findings_path: str, identifiers_path: str,
-    log: logging.Logger = log_default, la_number: str | None = None, max_outside_share: float = 0.05,
+    log: logging.Logger = log_default, dfe_rules: bool = False, la_number: str | None = None,
+    max_outside_share: float = 0.05,
 ) -> pd.DataFrame:
     la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()},
                        files.get("ssda903"), files.get("child_lsoa"))
@@ -39,9 +40,10 @@ def run_la(
     # Snakemake removes the declared outputs of a failed job, so a failure's findings go beside them.
     failed = Path(findings_path).with_suffix(".failed.csv")
     try:
-        loaded = load_la(la_files, lsoa_codes, key, policy, report_path=str(failed), **identity)
+        loaded = load_la(la_files, lsoa_codes, key, policy, report_path=str(failed), dfe_rules=dfe_rules,
+                         **identity)
     except ExtractError:
-        _, _, _, findings, _ = validate_la(la_files, lsoa_codes, policy, **identity)
+        _, _, _, findings, _ = validate_la(la_files, lsoa_codes, policy, dfe_rules, **identity)
         failed.parent.mkdir(parents=True, exist_ok=True)
         findings.to_csv(failed, index=False)
         _log_rule_counts(findings, la_code, log)

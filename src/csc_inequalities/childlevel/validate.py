@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     report_dir.mkdir(parents=True, exist_ok=True)
     stop = False
     for la_code, files in sorted(las.items()):
+        policy = {**config["validation"]["policy"], **config["validation"]["dfe_policy"]}
         _, _, _, findings, _ = validate_la(
-            files, lsoa_codes, config["validation"]["policy"], lsoa_la=lsoa_la,
+            files, lsoa_codes, policy, config["validation"]["dfe_rules"], lsoa_la=lsoa_la,
             la_number=numbers.get(la_code), max_outside_share=config["validation"]["max_share_lsoa_outside_la"])
         path = report_dir / f"{la_code}_findings.csv"
         findings.to_csv(path, index=False)

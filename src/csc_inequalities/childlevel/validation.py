@@ -310,3 +310,12 @@ def consistency_findings(census: CensusReturn) -> tuple[list[Finding], pd.DataFr
                           "false when the episode has an assessment, S47, CIN plan or CPP", cin["ReferralNFA"], "CINdetails"))
     key_frame = pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["LAchildID", "CINreferralDate", "rule"])
     return findings, key_frame
+
+
+def dfe_findings(census: CensusReturn) -> tuple[list[Finding], pd.DataFrame]:
+    """DfE's CIN census validation rules of the return's collection year (``childlevel.dfe``), with
+    the episode keys (child, referral date, rule) each finding concerns."""
+    from csc_inequalities.childlevel.dfe import run_rules
+
+    result = run_rules(census)
+    return result.findings, result.keys

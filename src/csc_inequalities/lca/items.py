@@ -49,11 +49,20 @@ def item_matrix(frame: pd.DataFrame, codes: list[str]):
 
 
 def lca_population(episodes: pd.DataFrame, assessed_only: bool, require_any_factor: bool,
-                   codes: list[str] | None = None) -> pd.Series:
-    """Bool mask of the episodes the LCA describes (and later assigns to classes)."""
+                   codes: list[str] | None = None, completed_only: bool = False) -> pd.Series:
+    """Bool mask of the episodes the LCA describes (and later assigns to classes).
+
+    ``completed_only``: only episodes with a completed assessment, i.e. with any factor recorded
+    (all factor columns, used or not: factors are recorded when an assessment is authorised, and DfE
+    asks for at least one on every completed assessment, 21 "no factors identified" if none, rule
+    8897). An assessment still open at the end of the last return has no factors yet: it would be
+    an all-zero response pattern that no class generated."""
     mask = pd.Series(True, index=episodes.index)
     if assessed_only and "assessed" in episodes:
         mask &= episodes["assessed"].fillna(False).astype(bool)
+    if completed_only:
+        recorded = [c for c in episodes.columns if c.startswith(FACTOR_PREFIX)]
+        mask &= episodes[recorded].fillna(False).astype(bool).any(axis=1)
     if require_any_factor:
         cols = [FACTOR_PREFIX + c for c in (codes or factor_codes_in(episodes))]
         mask &= episodes[cols].fillna(False).astype(bool).any(axis=1)

@@ -72,6 +72,11 @@ def simulate_episodes(truth: dict, n_per_la: int | dict, seed: int) -> pd.DataFr
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "episode_id", [f"ep{i:07d}" for i in range(len(out))])
+    # Every simulated assessment is completed: one with no item factor records 21 ("no factors
+    # identified"), as DfE asks (rule 8897), unless 21 is itself an item.
+    if "factor_21" not in out:
+        factor_columns = [c for c in out.columns if c.startswith("factor_")]
+        out["factor_21"] = ~out[factor_columns].any(axis=1)
     out["assessed"] = True
     return out
 

@@ -7,6 +7,7 @@ list draws from ``numpy.random.default_rng([seed, i])``, so adding LAs does not 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from typing import Any
 
@@ -14,6 +15,10 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.lsoa.reference import ETHNIC_GROUPS
+from csc_inequalities.synthetic.timing import (
+    FIRST_EPISODE_LIMIT, LAGS, PATHWAYS, Period, by_collection_year, daily_rate, expected_referrals_per_day,
+    first_referral_density, first_referral_pmf, observation,
+)
 from csc_inequalities.synthetic.model import (
     AGE_GROUPS, CP_CATEGORIES, CP_CODES, REFERRAL_GROUP_CODE, REFERRAL_GROUPS, GeneratingParameters,
     PublishedTargets, age_group_of, class_probabilities,
@@ -21,19 +26,20 @@ from csc_inequalities.synthetic.model import (
 
 log = logging.getLogger(__name__)
 
-PERIOD_START = pd.Timestamp("2013-04-01")
-PERIOD_END = pd.Timestamp("2018-03-31")
-# First referrals: children with one episode anywhere until 30 Sept 2017; children with two until
-# 30 Sept 2015, so that every threshold event of both episodes falls inside the period (events
-# come at most ~120 days after a referral; first episodes last at most 540 days, gaps 14-180).
-SINGLE_WINDOW_DAYS = (pd.Timestamp("2017-10-01") - PERIOD_START).days
-DOUBLE_WINDOW_DAYS = (pd.Timestamp("2015-10-01") - PERIOD_START).days
+# The period follows the configured collection years (synthetic.first_year/last_year); this is
+# the default one's. First referrals are uniform over the period's days (a stationary process);
+# what happens after its end is not yet known (timing.py, which also gives the exact probability
+# that an event is seen, for the truth).
+DEFAULT_PERIOD = Period.of_years(2014, 2018)
+PERIOD_START, PERIOD_END = DEFAULT_PERIOD.start, DEFAULT_PERIOD.end
 ETHNICITY_CODES = {"White": (("WBRI", 0.85), ("WOTH", 0.15)), "Mixed": (("MWBC", 0.5), ("MOTH", 0.5)),
                    "Asian": (("APKN", 0.4), ("AIND", 0.35), ("ABAN", 0.25)), "Black": (("BAFR", 0.6), ("BCRB", 0.4)),
                    "Other": (("OOTH", 1.0),)}
 LAC_LEGAL_STATUS = (("C1", 0.45), ("V2", 0.40), ("C2", 0.15))
 LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
-S47_GIVEN = {"assessed_not_cin": 0.05, "cin": 0.20, "lac_no_cpp": 0.5}
+# No S47 on episodes closed after assessment: DfE rule 2990 forbids an S47 (or CPP, CIN plan) on an
+# episode closed with RC8 ("case closed after assessment, no further action").
+S47_GIVEN = {"assessed_not_cin": 0.0, "cin": 0.20, "lac_no_cpp": 0.5}
 ICPC_GIVEN = {"cin": 0.06, "lac_no_cpp": 0.3}
 
 
@@ -52,6 +58,69 @@ def la_class_shares(targets: PublishedTargets, la_index: int) -> np.ndarray:
 def class_log_rr(targets: PublishedTargets, params: GeneratingParameters) -> np.ndarray:
     """Per decile step, the shift of each class's share beyond what the referral gradient gives."""
     return np.log1p(targets.deprivation_effect.sort_index().to_numpy() / 100.0) - np.log1p(params.reference_deprivation_effect / 100.0)
+
+
+def la_pathway_mix(cells: pd.DataFrame, rate: np.ndarray, targets: PublishedTargets, params: GeneratingParameters,
+                   la_index: int) -> tuple:
+    """((pathway, share), ...) of the LA's first episodes (nfa first): its Table 11 class shares tilted
+    by each cell's deprivation, weighted by the cell's expected referred children."""
+    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
+    probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
+                                class_log_rr(targets, params), d_lsoa)
+    weights = cells["population"].to_numpy(dtype=float) * rate
+    classes = (weights[:, None] * probs).sum(axis=0) / weights.sum()
+    path = classes @ targets.pathways[list(PATHWAYS)].to_numpy()
+    return (("nfa", float(params.nfa_share)),
+            *((p, round((1 - params.nfa_share) * float(v), 12)) for p, v in zip(PATHWAYS, path)))
+
+
+def first_referral_distribution(period: Period, mix: tuple, rereferral_share: float,
+                                referrals_by_year: tuple | None = None) -> np.ndarray:
+    """The pmf of a child's first referral over the period's days that makes the LA's referrals
+    (first and second episodes, ``mix``: :func:`la_pathway_mix`) arrive at a constant expected rate
+    (timing.first_referral_pmf), or, with ``referrals_by_year`` ((year, count), ...), at each year's
+    count spread over its days."""
+    return _first_referrals(period, mix, rereferral_share, referrals_by_year)[0].copy()
+
+
+def children_for_referrals(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple) -> float:
+    """Expected number of referred children whose first and second referrals give ``referrals_by_year``."""
+    return _first_referrals(period, mix, rereferral_share, referrals_by_year)[1]
+
+
+def expected_referrals_by_year(period: Period, mix: tuple, rereferral_share: float, children: float,
+                               referrals_by_year: tuple | None = None) -> dict[int, float]:
+    """Noise-free referrals (first and second episodes) per collection year for ``children`` referred children."""
+    pmf = _first_referrals(period, mix, rereferral_share, referrals_by_year)[0]
+    per_day = expected_referrals_per_day(period, dict(mix), rereferral_share, pmf)
+    return {y: children * v for y, v in by_collection_year(period, per_day).items()}
+
+
+def events_seen(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None = None):
+    """timing.Observation for the LA's arrivals (cached per period, mix and counts)."""
+    return _observation(period, mix, rereferral_share, referrals_by_year)
+
+
+def la_scale(cells: pd.DataFrame, years: int, rate: np.ndarray, period: Period, mix: tuple, rereferral_share: float,
+             referrals_by_year: tuple) -> float:
+    """Factor on every cell's rate that makes the LA's expected referred children those whose first
+    and second referrals give ``referrals_by_year`` (the LA's published counts)."""
+    children = children_for_referrals(period, mix, rereferral_share, referrals_by_year)
+    return children / float((cells["population"].to_numpy() * years * rate).sum())
+
+
+@functools.lru_cache(maxsize=512)
+def _first_referrals(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None):
+    """(pmf of the first referral, expected children): constant rate, or the yearly counts."""
+    if referrals_by_year is None:
+        return first_referral_pmf(period, dict(mix), rereferral_share), float("nan")
+    density = first_referral_density(period, dict(mix), rereferral_share, daily_rate(period, dict(referrals_by_year)))
+    return density / density.sum(), float(density.sum())
+
+
+@functools.lru_cache(maxsize=512)
+def _observation(period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None = None):
+    return observation(period, LAC_CPP_SHARE, _first_referrals(period, mix, rereferral_share, referrals_by_year)[0])
 
 
 def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: float, la_decile: int) -> np.ndarray:
@@ -76,6 +145,28 @@ def years_before(dates: pd.DatetimeIndex, years: np.ndarray) -> pd.DatetimeIndex
     return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day})))
 
 
+def upns(la_number: str, n: int) -> list[str]:
+    """``n`` distinct valid UPNs of an LA: check letter (DfE's mod-23 rule), the LA's 3-digit DfE
+    number, then 9 digits (DfE rules 1510, 1530, 1540, 1550)."""
+    from csc_inequalities.childlevel.dfe.child import CHECK_LETTERS
+
+    digits = np.array([[int(c) for c in la_number]], dtype=np.int64).repeat(n, axis=0)
+    serial = np.arange(n, dtype=np.int64)
+    tail = np.stack([(serial // 10 ** (8 - k)) % 10 for k in range(9)], axis=1) if n else np.zeros((0, 9), np.int64)
+    body = np.concatenate([digits, tail], axis=1)  # characters 2..13
+    check = (body * np.arange(2, 14)).sum(axis=1) % 23
+    letters = np.array(list(CHECK_LETTERS))[check]
+    text = [f"{la_number}{i:09d}" for i in range(n)]
+    return [letter + t for letter, t in zip(letters, text)]
+
+
+def next_weekday(dates: pd.Series) -> pd.Series:
+    """Saturdays and Sundays moved to the following Monday (ICPCs are not held at weekends: DfE 8875)."""
+    weekday = dates.dt.day_of_week
+    shift = np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))
+    return dates + pd.to_timedelta(shift, unit="D")
+
+
 def _choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One categorical draw per row of ``probs`` (n, K)."""
     cumulative = probs.cumsum(axis=1)
@@ -91,12 +182,23 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
 
 def generate_la(
     la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
-    targets: PublishedTargets, la_effect: float, seed: int,
+    targets: PublishedTargets, la_effect: float, seed: int, la_number: str = "999", period: Period | None = None,
+    referrals_by_year: tuple | None = None,
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
-    lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population."""
+    lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
+    the LA's DfE 3-digit number (the header's LEA and characters 2-4 of every UPN). ``period``:
+    that of the ``years`` collection years (default: the ``years`` ending 31 March 2018).
+    ``referrals_by_year`` ((collection year, referrals), ...): the LA's referrals follow these counts
+    (its level is scaled to them, the structure within the LA kept: :func:`la_scale`)."""
+    period = period or Period.of_years(2019 - years, 2018)
+    if period.days < 365 * years:
+        raise ValueError(f"period {period} is shorter than {years} collection years")
     rng = np.random.default_rng([seed, la_index])
     rate = cell_rates(cells, params, la_effect, la_decile)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index)
+    if referrals_by_year is not None:
+        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     expected = cells["population"].to_numpy() * years * rate
     n_per_cell = rng.poisson(expected)
     cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
@@ -104,14 +206,14 @@ def generate_la(
     child = cells.iloc[cell_of_child].reset_index(drop=True)[["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]]
     prefix = la_code[-4:]
     child["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n)]
-    child["UPN"] = [f"A{int(la_code[3:]) % 1000:03d}{i:09d}" for i in range(n)]
+    child["UPN"] = upns(la_number, n)
     child["ethnicity_code"] = ""
     for group, options in ETHNICITY_CODES.items():
         mask = child["ethnicity_group"].to_numpy() == group
         child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
     two = rng.random(n) < params.rereferral_share
-    first_ref = PERIOD_START + pd.to_timedelta(
-        np.where(two, rng.integers(0, DOUBLE_WINDOW_DAYS, n), rng.integers(0, SINGLE_WINDOW_DAYS, n)), unit="D")
+    arrival = first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year)
+    first_ref = period.start + pd.to_timedelta(rng.choice(period.days, size=n, p=arrival), unit="D")
     # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
     days_past_birthday = rng.integers(0, 360, n)
     dob = years_before(first_ref, child["age"].to_numpy()) - pd.to_timedelta(days_past_birthday, unit="D")
@@ -132,7 +234,8 @@ def generate_la(
         if k == 1:
             ref = first_ref
         else:
-            ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(rng.integers(14, 181, m), unit="D")
+            ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(
+                rng.integers(LAGS["gap"][0], LAGS["gap"][1] + 1, m), unit="D")
         ep = pd.DataFrame({"child_index": idx, "episode_number": k, "referral_date": pd.DatetimeIndex(ref)})
         nfa = rng.random(m) < params.nfa_share
         class_probs = class_probabilities(np.tile(shares, (m, 1)), log_rr, d_lsoa[idx])
@@ -167,32 +270,49 @@ def generate_la(
         # Factors at assessment: Bernoulli per item from the class profile (assessed episodes only).
         items = targets.item_probabilities.loc[np.maximum(demand_class, 1)].to_numpy()
         factors = (rng.random(items.shape) < items) & ~nfa[:, None]
-        for j, code in enumerate(targets.item_probabilities.columns):
+        # Code 21 ("no factors identified") only alone (DfE 8869), and on every completed assessment
+        # that has no other factor (DfE 8897Q).
+        item_codes = list(targets.item_probabilities.columns)
+        if "21" in item_codes:
+            j21 = item_codes.index("21")
+            others = np.delete(factors, j21, axis=1).any(axis=1)
+            factors[:, j21] = ~nfa & ~others
+        for j, code in enumerate(item_codes):
             ep[f"factor_{code}"] = factors[:, j]
         # Dates (days after referral).
         r = ep["referral_date"]
-        days = lambda lo, hi: pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
-        ep["assessment_start"] = (r + days(0, 10)).where(~nfa)
-        ep["assessment_auth"] = (ep["assessment_start"] + days(20, 45)).where(~nfa)
-        ep["s47_start"] = (r + days(1, 10)).where(s47)
-        ep["icpc_date"] = (ep["s47_start"] + days(10, 15)).where(icpc)
+        def days(lag: str) -> pd.TimedeltaIndex:
+            lo, hi = LAGS[lag]
+            return pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
+
+        ep["assessment_start"] = (r + days("assessment_start")).where(~nfa)
+        ep["assessment_auth"] = (ep["assessment_start"] + days("assessment_auth")).where(~nfa)
+        ep["s47_start"] = (r + days("s47_start")).where(s47)
+        icpc_due = ep["s47_start"] + days("icpc")
+        ep["icpc_date"] = next_weekday(icpc_due).where(icpc)
         ep["cpp_start"] = ep["icpc_date"].where(cpp)
-        ep["decom"] = (ep["assessment_auth"] + days(5, 60)).where(lac)
-        ep["cpp_end"] = (ep["cpp_start"] + days(150, 400)).where(cpp)
+        # Care starts after the authorisation, which comes after any ICPC (lags in timing.py): a CPP
+        # before care ends the day care starts.
+        ep["decom"] = (ep["assessment_auth"] + days("decom")).where(lac)
+        ep["cpp_end"] = (icpc_due + days("cpp_length")).where(cpp)
         ep.loc[lac & cpp, "cpp_end"] = ep.loc[lac & cpp, "decom"]
-        # A CIN plan follows the assessment in every episode that reaches CIN (alongside a CPP or
-        # before care): the CIN threshold (cin_plan) is then always inside the period.
-        ep["plan_start"] = (ep["assessment_auth"] + days(1, 10)).where(ep["cin_plan"])
-        ep["plan_end"] = (ep["plan_start"] + days(60, 120)).where(ep["cin_plan"])
-        ep["dec"] = (ep["decom"] + days(150, 480)).where(lac)
+        # A CIN plan in every episode that reaches CIN: after the assessment (CIN, care), or, where a
+        # child protection plan follows, from the first days of the episode until the CPP starts
+        # (a CIN plan may not be open during a CPP: DfE 4001, 4016, 4017).
+        plan_start = ep["assessment_auth"] + days("plan_after_auth")
+        plan_start = plan_start.where(~cpp, r + days("plan_before_cpp"))
+        ep["plan_start"] = plan_start.where(ep["cin_plan"])
+        plan_end = ep["plan_start"] + days("plan_length")
+        ep["plan_end"] = plan_end.where(~cpp, ep["cpp_start"]).where(ep["cin_plan"])
+        ep["dec"] = (ep["decom"] + days("care_length")).where(lac)
         close = pd.Series(r, index=ep.index).where(nfa)
         close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
         close = close.where(pathway != "cin", ep["plan_end"])
         close = close.where(pathway != "cpp", ep[["cpp_end", "plan_end"]].max(axis=1))
         close = close.where(~lac, ep[["dec", "plan_end"]].max(axis=1))
         if k == 1:
-            # First episodes of children with a second last at most 540 days (see the windows above).
-            limit = r + pd.Timedelta(days=540)
+            # First episodes of children with a second last at most FIRST_EPISODE_LIMIT days.
+            limit = r + pd.Timedelta(days=FIRST_EPISODE_LIMIT)
             close = close.where(~(two & (close > limit)), limit)
             ep.loc[two & lac & (ep["dec"] > limit), "dec"] = limit
             ep["plan_end"] = ep["plan_end"].where(~(two & (ep["plan_end"] > close)), close)
@@ -213,14 +333,13 @@ def generate_la(
         previous_ref = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
         previous_ref.iloc[idx] = r.to_numpy()
     episodes = pd.concat(episodes, ignore_index=True)
-    # Anything after the end of the last collection period is not yet known: open episodes.
-    for column in ("close_full", "cpp_end", "plan_end", "dec"):
-        episodes[column] = episodes[column].where(episodes[column] <= PERIOD_END)
+    episodes = censor(episodes, period.end)
+    child["n_episodes"] = np.bincount(episodes["child_index"].to_numpy(), minlength=n)
     episodes["section20"] = episodes["legal_status"] == "V2"
     episodes["interim_care_order"] = episodes["legal_status"] == "C1"
     episodes["la_code"] = la_code
 
-    lac_rows = episodes[episodes["lac"]]
+    lac_rows = episodes[episodes["lac"]]  # care started by the end of the period
     kid = child.iloc[lac_rows["child_index"].to_numpy()].reset_index(drop=True)
     ssda903 = pd.DataFrame({
         "CHILD": kid["LAchildID"], "SEX": np.where(kid["sex"] == "male", "1", "2"),
@@ -232,6 +351,34 @@ def generate_la(
         "HOME_POST": "", "PL_POST": "", "URN": "SC000000",
     })
     return LAData(child, episodes, ssda903)
+
+
+DATE_COLUMNS = ("assessment_start", "assessment_auth", "s47_start", "icpc_date", "cpp_start", "decom", "cpp_end",
+                "plan_start", "plan_end", "dec", "close_full")
+
+
+def censor(episodes: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """What an LA's returns show at ``end``: episodes referred later do not exist yet, later events
+    have not happened (their dates are missing, their flags false), later closures leave the
+    episode open. ``pathway`` and ``demand_class`` keep the episode's truth."""
+    episodes = episodes[episodes["referral_date"] <= end].reset_index(drop=True)
+    for column in DATE_COLUMNS:
+        episodes[column] = episodes[column].where(episodes[column] <= end)
+    seen = lambda column: episodes[column].notna().to_numpy()  # noqa: E731
+    episodes["assessed"] = seen("assessment_start")
+    episodes["s47"], episodes["icpc"], episodes["cpp"] = seen("s47_start"), seen("icpc_date"), seen("cpp_start")
+    episodes["cin_plan"], episodes["lac"] = seen("plan_start"), seen("decom")
+    episodes["assessed_not_cin"] = (episodes["pathway"] == "assessed_not_cin").to_numpy() & seen("close_full")
+    episodes["cpp_category"] = episodes["cpp_category"].where(episodes["cpp"], None)
+    episodes["legal_status"] = episodes["legal_status"].where(episodes["lac"], None)
+    # Factors are recorded with the authorisation.
+    factor_columns = [c for c in episodes.columns if c.startswith("factor_")]
+    episodes[factor_columns] = episodes[factor_columns].to_numpy() & seen("assessment_auth")[:, None]
+    # A repeat CPP: a CPP seen in the child's earlier episode.
+    first_cpp = episodes.loc[(episodes["episode_number"] == 1) & episodes["cpp"], "child_index"]
+    episodes["repeat_cpp"] = (episodes["cpp"] & (episodes["episode_number"] == 2)
+                              & episodes["child_index"].isin(set(first_cpp))).to_numpy()
+    return episodes
 
 
 def default_parameters(config: dict[str, Any]) -> GeneratingParameters:
@@ -251,5 +398,5 @@ def default_parameters(config: dict[str, Any]) -> GeneratingParameters:
     )
 
 
-__all__ = ["generate_la", "default_parameters", "LAData", "PERIOD_START", "PERIOD_END", "AGE_GROUPS",
+__all__ = ["generate_la", "default_parameters", "censor", "LAData", "Period", "PERIOD_START", "PERIOD_END", "AGE_GROUPS",
            "ETHNIC_GROUPS", "CP_CODES", "age_group_of"]

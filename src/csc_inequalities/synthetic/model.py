@@ -168,3 +168,45 @@ def child_probability(p_event: np.ndarray, p_threshold: np.ndarray, rereferral_s
     P = p_e + q (1 - p_t) p_e, where p_e is the stratum-specific event and p_t the threshold.
     """
     return p_event * (1.0 + rereferral_share * (1.0 - p_threshold))
+
+
+def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTargets, nfa_share: float,
+                                 lac_cpp_share: float, s47_given: dict[str, float], icpc_given: dict[str, float],
+                                 rereferral_share: float, observation) -> dict[str, np.ndarray]:
+    """P(a referred child is counted for a threshold) per row of ``class_probs`` (n, K), with each
+    event seen only if it happens by the end of the period (``observation``: timing.Observation).
+
+    Counted as the gradient strand counts: once per threshold, in the stratum (class, CP category)
+    of the child's first episode that reached it. The first episode counts if it reaches the
+    threshold and the event is seen; otherwise a second episode (probability ``rereferral_share``)
+    counts if it is seen reaching it (an unseen first-episode event means an unseen second episode:
+    the second starts after the first closes). Returns ``<threshold>`` (n,), ``<threshold>_by_class``
+    (n, K) and ``cpp_by_category`` (n, 5). With every event seen, this is
+    ``p_event * (1 + q (1 - p_threshold))`` (:func:`child_probability`)."""
+    from csc_inequalities.synthetic.timing import PATHWAYS
+
+    n, k = class_probs.shape
+    path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
+    lac_s47 = lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"]
+    lac_icpc = lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"]
+    reach = {
+        "assessment": [1.0, 1.0, 1.0, 1.0], "cin": [0.0, 1.0, 1.0, 1.0], "cpp": [0.0, 0.0, 1.0, lac_cpp_share],
+        "lac": [0.0, 0.0, 0.0, 1.0], "s47": [s47_given["assessed_not_cin"], s47_given["cin"], 1.0, lac_s47],
+        "icpc": [0.0, icpc_given["cin"], 1.0, lac_icpc],
+    }
+    p_path = (1.0 - nfa_share) * class_probs[:, :, None] * path[None, :, :]  # (n, K, 4)
+    first_pathways = ("nfa", *PATHWAYS)
+    out: dict[str, np.ndarray] = {"referral": np.ones(n)}
+    for threshold, r in reach.items():
+        r = np.asarray(r)[None, None, :]
+        o1 = np.array([observation.first[(threshold, p)] for p in PATHWAYS])
+        o2 = np.array([[observation.second[(threshold, p2, p1)] for p1 in first_pathways] for p2 in PATHWAYS])  # (4, 5)
+        reached = p_path * r
+        first = (reached * o1[None, None, :]).sum(axis=2)  # (n, K)
+        not_reached = np.concatenate([np.full((n, 1), nfa_share), (p_path * (1 - r)).sum(axis=1)], axis=1)  # (n, 5)
+        second = np.einsum("nkp,pq,nq->nk", reached, o2, not_reached)
+        by_class = first + rereferral_share * second
+        out[threshold] = by_class.sum(axis=1)
+        out[f"{threshold}_by_class"] = by_class
+    out["cpp_by_category"] = out["cpp_by_class"] @ targets.cp_categories.to_numpy()
+    return out

@@ -12,13 +12,14 @@ import yaml
 from tqdm import tqdm
 
 from csc_inequalities.synthetic.generator import (
-    ICPC_GIVEN, LAC_CPP_SHARE, PERIOD_END, PERIOD_START, S47_GIVEN, class_log_rr, default_parameters, generate_la,
-    la_class_shares,
+    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, cell_rates, class_log_rr, default_parameters, events_seen,
+    expected_referrals_by_year, generate_la, la_class_shares, la_pathway_mix, la_scale,
 )
 from csc_inequalities.synthetic.model import (
-    CP_CATEGORIES, THRESHOLDS, age_group_of, child_probability, class_probabilities, episode_event_probabilities,
-    load_published_targets,
+    CP_CATEGORIES, THRESHOLDS, age_group_of, class_probabilities, load_published_targets,
+    observed_child_probabilities,
 )
+from csc_inequalities.synthetic.timing import Period
 from csc_inequalities.synthetic.writers import episode_table, write_la_files
 
 log = logging.getLogger(__name__)
@@ -33,38 +34,44 @@ def population_cells(population: pd.DataFrame, reference: pd.DataFrame, la_code:
     return cells.reset_index(drop=True)
 
 
+def period_of(config: dict[str, Any]) -> Period:
+    return Period.of_years(int(config["first_year"]), int(config["last_year"]))
+
+
 def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile: int, la_effect: float, years: int,
-                    params, targets) -> pd.DataFrame:
+                    params, targets, period: Period | None = None, referrals_by_year: tuple | None = None) -> pd.DataFrame:
     """Noise-free expected number of distinct children reaching each threshold, per LSOA × stratum,
     counted as the gradient strand counts them (once per threshold, in the stratum of the child's
-    first episode reaching it); ``population_years`` is the offset (population × years)."""
-    from csc_inequalities.synthetic.generator import cell_rates
-
-    referred = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
+    first episode reaching it) among the events seen by the end of ``period`` (default: the
+    ``years`` collection years ending March 2018); ``population_years`` is the offset (population × years).
+    ``referrals_by_year``: the LA's referrals follow these counts (as the generator was told)."""
+    period = period or Period.of_years(2019 - years, 2018)
+    rates, mix = _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year)
+    referred = cells["population"].to_numpy() * years * rates
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     class_probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
                                       class_log_rr(targets, params), d_lsoa)
-    events = episode_event_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN)
-    q = params.rereferral_share
+    counted = observed_child_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN,
+                                           ICPC_GIVEN, params.rereferral_share,
+                                           events_seen(period, mix, params.rereferral_share, referrals_by_year))
     # Wide: one row per population cell, one column per (stratum family, level, threshold); each
     # stratum family is then summed to LSOA × level with one groupby on the cell table.
     wide = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
     wide["population_years"] = cells["population"].to_numpy() * years
     person_columns, event_columns = {}, {}
     for threshold in THRESHOLDS:
-        p_t = events[threshold]
-        wide[threshold] = referred * child_probability(p_t, p_t, q)
+        wide[threshold] = referred * counted[threshold]
         person_columns[threshold] = threshold
         by_event = {}
         if threshold in ("assessment", "cin"):
-            by_class = events[f"{threshold}_by_class"]
+            by_class = counted[f"{threshold}_by_class"]
             by_event = {("demand_class", f"class{k + 1}"): by_class[:, k] for k in range(by_class.shape[1])}
         if threshold == "cpp":
-            by_event = {("cpp_latest_category", category): events["cpp_by_category"][:, k]
+            by_event = {("cpp_latest_category", category): counted["cpp_by_category"][:, k]
                         for k, category in enumerate(CP_CATEGORIES)}
         for (stratum, level), p_e in by_event.items():
             column = f"{stratum}|{level}|{threshold}"
-            wide[column] = referred * child_probability(p_e, p_t, q)
+            wide[column] = referred * p_e
             event_columns[column] = (stratum, level, threshold)
     frames = []
     for stratum in ("all", "gender", "age_group", "ethnicity_group"):
@@ -89,15 +96,34 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
     return grouped
 
 
-def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la_effect: float, years: int,
-                          params, targets) -> np.ndarray:
-    """Expected share of each class among the LA's assessed episodes (noise-free)."""
-    from csc_inequalities.synthetic.generator import cell_rates
+def _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year):
+    """Each cell's rate (scaled to the LA's counts if given) and the LA's pathway mix, as the generator has them."""
+    rate = cell_rates(cells, params, la_effect, la_decile)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index)
+    if referrals_by_year is not None:
+        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
+    return rate, mix
 
-    episodes = cells["population"].to_numpy() * years * cell_rates(cells, params, la_effect, la_decile)
+
+def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la_effect: float, years: int,
+                          params, targets, period: Period | None = None, referrals_by_year: tuple | None = None) -> np.ndarray:
+    """Expected share of each class among the LA's episodes whose assessment is completed (factors
+    recorded: the LCA's population) by the end of ``period`` (noise-free): first episodes, and second
+    episodes by the pathway of the first."""
+    from csc_inequalities.synthetic.timing import PATHWAYS
+
+    period = period or Period.of_years(2019 - years, 2018)
+    rates, mix = _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year)
+    seen = events_seen(period, mix, params.rereferral_share, referrals_by_year)
+    children = cells["population"].to_numpy() * years * rates
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
                                 class_log_rr(targets, params), d_lsoa)
+    # P(first episode's pathway) per cell, then the assessed second episodes seen after each.
+    path = targets.pathways.to_numpy()
+    first = np.concatenate([np.full((len(cells), 1), params.nfa_share), (1 - params.nfa_share) * probs @ path], axis=1)
+    seen_second = np.array([seen.second[("completed", "cin", p1)] for p1 in ("nfa", *PATHWAYS)])
+    episodes = children * (seen.first[("completed", "cin")] + params.rereferral_share * first @ seen_second)
     weighted = (episodes[:, None] * probs).sum(axis=0)
     return weighted / weighted.sum()
 
@@ -110,11 +136,23 @@ def la_random_intercepts(config: dict[str, Any], params) -> dict[str, float]:
     return dict(zip(las, (float(e) for e in rng.normal(0.0, params.la_random_sd, len(las)))))
 
 
+def panel_referrals(panel: pd.DataFrame, la_code: str, years: list[int]) -> tuple:
+    """((collection year, referrals), ...) of one LA from the national panel (la_code, year, referrals)."""
+    rows = panel[(panel["la_code"] == la_code) & panel["year"].isin(years)].set_index("year")["referrals"]
+    missing = [y for y in years if y not in rows.index or pd.isna(rows.get(y))]
+    if missing:
+        raise ValueError(f"the national panel has no referral count for {la_code} in {missing}: "
+                         "set synthetic.referrals_from_panel false or choose years the panel covers")
+    return tuple((int(y), float(rows[y])) for y in years)
+
+
 def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFrame, population: pd.DataFrame,
-                    published_dir: str, la_code_old: str, extracts_dir: str, key: bytes) -> dict[str, Any]:
+                    published_dir: str, la_code_old: str, extracts_dir: str, key: bytes,
+                    panel: pd.DataFrame | None = None) -> dict[str, Any]:
     """Generate one LA (its index in ``config['las']`` fixes its random stream): writes its extract
     files and returns its episode table, expected counts, expected class shares and file list.
-    ``population`` may hold only this LA's rows."""
+    ``population`` may hold only this LA's rows. ``panel``: the national panel, required when
+    ``config['referrals_from_panel']`` (the LA's referrals then follow its published counts)."""
     params = default_parameters(config)
     targets = load_published_targets(published_dir)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
@@ -122,22 +160,57 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
     effect = la_random_intercepts(config, params)[la_code]
     decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
     cells = population_cells(population, reference, la_code)
-    data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]))
+    period = period_of(config)
+    from_panel = None
+    if config.get("referrals_from_panel"):
+        if panel is None:
+            raise ValueError("synthetic.referrals_from_panel needs the national panel")
+        from_panel = panel_referrals(panel, la_code, years)
+    data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]),
+                       la_number=la_code_old, period=period, referrals_by_year=from_panel)
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
+    rates, mix = _rates(cells, len(years), params, targets, index, effect, decile, period, from_panel)
+    children = float((cells["population"].to_numpy() * len(years) * rates).sum())
+    referral_year = data.episodes["referral_date"].dt.year + (data.episodes["referral_date"].dt.month >= 4)
     return {
         "episodes": episode_table(data, la_code, reference, key),
-        "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets),
+        "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets, period,
+                                    from_panel),
         "summary": {
             "la_code": la_code, "files": files, "children": int(len(data.children)), "episodes": int(len(data.episodes)),
             "expected_class_shares": [float(v) for v in expected_class_shares(cells, index, decile, effect, len(years),
-                                                                              params, targets)],
+                                                                              params, targets, period, from_panel)],
+            "referrals_by_year": {int(y): int(n) for y, n in referral_year.value_counts().sort_index().items()},
+            "expected_referrals_by_year": {y: round(v, 3) for y, v in expected_referrals_by_year(
+                period, mix, params.rereferral_share, children, from_panel).items()},
+            "la_log_scale": (float(np.log(la_scale(cells, len(years), cell_rates(cells, params, effect, decile), period,
+                                                   mix, params.rereferral_share, from_panel)))
+                             if from_panel is not None else 0.0),
         },
     }
 
 
+def referrals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.DataFrame:
+    """Per LA and collection year: synthetic referrals, their noise-free expectation and the LA's
+    published count in the national panel; within 10% or 3 Poisson SD of the published count."""
+    rows = []
+    for summary in summaries:
+        published = panel[panel["la_code"] == summary["la_code"]].set_index("year")["referrals"]
+        for year, expected in summary["expected_referrals_by_year"].items():
+            synthetic = summary["referrals_by_year"].get(int(year), summary["referrals_by_year"].get(str(year), 0))
+            real = published.get(int(year), np.nan)
+            rows.append({"la_code": summary["la_code"], "year": int(year), "synthetic": int(synthetic),
+                         "expected": round(float(expected), 1), "published": real})
+    table = pd.DataFrame(rows, columns=["la_code", "year", "synthetic", "expected", "published"])
+    table["relative_difference"] = (table["synthetic"] / table["published"] - 1).round(4)
+    table["poisson_z"] = ((table["synthetic"] - table["published"]) / np.sqrt(table["published"])).round(2)
+    table["within"] = (table["relative_difference"].abs() <= 0.10) | (table["poisson_z"].abs() <= 3)
+    return table
+
+
 def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_dir: str,
-                    expected_shares: dict[str, list[float]]) -> dict[str, Any]:
+                    expected_shares: dict[str, list[float]], la_log_scales: dict[str, float] | None = None) -> dict[str, Any]:
     """The generator's truth for every strand (aggregate): parameters, LA intercepts, class profiles
     and shares, the gradient's generating rate ratios."""
     params = default_parameters(config)
@@ -149,9 +222,12 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
     return {
         "generator": {
             "seed": int(config["seed"]), "las": las, "collection_years": years,
-            "period": [str(PERIOD_START.date()), str(PERIOD_END.date())],
+            "period": [str(period_of(config).start.date()), str(period_of(config).end.date())],
             "parameters": params.as_dict(),
             "la_random_intercepts": {la: effects[la] for la in las},
+            # synthetic.referrals_from_panel: each LA's rates scaled (log factor) to its published referrals.
+            "referrals_from_panel": bool(config.get("referrals_from_panel", False)),
+            "la_log_scale_to_panel": {la: float((la_log_scales or {}).get(la, 0.0)) for la in las},
             "la_imd_decile_least1": {la: int(la_deciles[la]) for la in las},
             "study_la_of_each_la": {la: f"LA{i % 6}" for i, la in enumerate(las)},
             "lac_with_cpp_share": LAC_CPP_SHARE, "s47_given": S47_GIVEN, "icpc_given": ICPC_GIVEN,
@@ -181,19 +257,22 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
 
 
 def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
-                 la_codes_old: dict[str, str], extracts_dir: str, key: bytes) -> dict[str, Any]:
+                 la_codes_old: dict[str, str], extracts_dir: str, key: bytes, panel: pd.DataFrame | None = None) -> dict[str, Any]:
     """Every configured LA in one process (tests, benchmarks, validation); the workflow runs
     ``generate_one_la`` as one job per LA and assembles the truth in a gather job."""
-    episodes, expected, manifest, shares = [], [], {}, {}
+    episodes, expected, manifest, shares, summaries = [], [], {}, {}, []
     for la_code in tqdm(list(config["las"]), desc="synthetic LAs", unit="LA"):
         one = generate_one_la(config, la_code, reference, population[population["la_code"] == la_code], published_dir,
-                              la_codes_old.get(la_code, "999"), extracts_dir, key)
+                              la_codes_old.get(la_code, "999"), extracts_dir, key, panel)
         episodes.append(one["episodes"])
         expected.append(one["expected"])
         manifest[la_code] = one["summary"]["files"]
         shares[la_code] = one["summary"]["expected_class_shares"]
+        summaries.append(one["summary"])
+    scales = {s["la_code"]: s["la_log_scale"] for s in summaries}
     return {"episodes": pd.concat(episodes, ignore_index=True), "expected": pd.concat(expected, ignore_index=True),
-            "truth": generator_truth(config, reference, published_dir, shares), "manifest": manifest}
+            "truth": generator_truth(config, reference, published_dir, shares, scales), "manifest": manifest,
+            "summaries": summaries}
 
 
 def write_truth(truth: dict[str, Any], paths: list[str]) -> None:

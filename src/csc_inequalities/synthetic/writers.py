@@ -3,7 +3,10 @@ own episode table (data-model schema) for the round-trip check.
 
 CIN census XML: one return per collection year (year ending 31 March), holding every episode
 open at some point in that year, with only the events dated up to the return's reference date
-(DfE returns overlap; the latest return of an episode is the most complete).
+and, as DfE's census asks, only the modules active in that year: assessments ongoing or completed
+in the year, S47 enquiries started or holding their ICPC in the year, CIN and child protection
+plans open at some point of the year (DfE rules 8696, 8715, 4013, 8930). An episode's modules are
+therefore spread over the returns that hold it; the reader takes their union.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import pandas as pd
 from csc_inequalities.childlevel import codes
 from csc_inequalities.childlevel.episodes import EPISODE_COLUMNS, age_group, tertile_in_la, whole_years, year_ending_march
 from csc_inequalities.childlevel.pseudonymise import episode_id, pseudonymise_series
-from csc_inequalities.synthetic.generator import LAData
+from csc_inequalities.synthetic.generator import LAData, next_weekday
 from csc_inequalities.synthetic.model import CP_CODES
 
 FACTOR_CODES = codes.FACTORS_2017
@@ -61,7 +64,8 @@ class _EpisodeStrings:
     def __init__(self, ep: pd.DataFrame, children: pd.DataFrame):
         self.dates = {c: ep[c].to_numpy() for c in self.DATE_COLUMNS}
         self.text = {c: _iso(ep[c]) for c in self.DATE_COLUMNS}
-        self.icpc_target = _iso(ep["s47_start"] + pd.Timedelta(days=15))
+        self.icpc_target = _iso(next_weekday(ep["s47_start"] + pd.Timedelta(days=15)))
+        self.has_icpc = ~np.isnat(self.dates["icpc_date"])
         self.source = ep["referral_source"].astype(str).to_numpy(dtype=object)
         self.closure_reason = ep["closure_reason"].astype(str).to_numpy(dtype=object)
         self.nfa = np.where(ep["nfa"].to_numpy(dtype=bool), "true", "false").astype(object)
@@ -83,23 +87,30 @@ class _EpisodeStrings:
             kid["UPN"].to_numpy(dtype=object), "</UPN><PersonBirthDate>", _iso(kid["dob"]),
             "</PersonBirthDate><GenderCurrent>", np.where(kid["sex"].to_numpy() == "male", "1", "2").astype(object),
             "</GenderCurrent></ChildIdentifiers><ChildCharacteristics><Ethnicity>",
-            kid["ethnicity_code"].astype(str).to_numpy(dtype=object), "</Ethnicity></ChildCharacteristics>"]),
+            kid["ethnicity_code"].astype(str).to_numpy(dtype=object),
+            "</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>"]),
             dtype=object)
 
     def episode_columns(self, ref_date: pd.Timestamp, rows: np.ndarray) -> list:
         """The ``<CINdetails>`` of the episodes at positions ``rows`` as string columns, with only
-        the events dated up to ``ref_date``."""
+        the events dated up to ``ref_date`` and the modules active in the year ending then."""
         ref = np.datetime64(ref_date)
+        year_start = np.datetime64(ref_date - pd.DateOffset(years=1) + pd.Timedelta(days=1))
         known = {c: (~np.isnat(d[rows])) & (d[rows] <= ref) for c, d in self.dates.items()}
+        before = {c: (~np.isnat(d[rows])) & (d[rows] < year_start) for c, d in self.dates.items()}
         t = {c: v[rows] for c, v in self.text.items()}
-        assessed, authorised = known["assessment_start"], known["assessment_auth"]
-        s47, icpc, plan, cpp = known["s47_start"], known["icpc_date"], known["plan_start"], known["cpp_start"]
+        authorised = known["assessment_auth"]
+        assessed = known["assessment_start"] & ~before["assessment_auth"]
+        has_icpc = self.has_icpc[rows]
+        s47 = known["s47_start"] & (~before["s47_start"] | (has_icpc & ~before["icpc_date"]))
+        icpc = known["icpc_date"]
+        plan = known["plan_start"] & ~before["plan_end"]
+        cpp = known["cpp_start"] & ~before["cpp_end"]
         return [
             "<CINdetails><CINreferralDate>", t["referral_date"], "</CINreferralDate><ReferralSource>", self.source[rows],
             "</ReferralSource><PrimaryNeedCode>N1</PrimaryNeedCode>",
             *_element("CINclosureDate", t["close_full"], known["close_full"]),
             *_element("ReasonForClosure", self.closure_reason[rows], known["close_full"]),
-            *_element("DateOfInitialCPC", t["icpc_date"], icpc),
             *_element("AssessmentActualStartDate", t["assessment_start"], assessed, "<Assessments>"),
             *_element("AssessmentAuthorisationDate", t["assessment_auth"], assessed & authorised),
             np.where(assessed & authorised, self.factors[rows], ""),
@@ -110,7 +121,7 @@ class _EpisodeStrings:
             *_element("S47ActualStartDate", t["s47_start"], s47, "<Section47>"),
             *_element("InitialCPCtarget", self.icpc_target[rows], s47),
             *_element("DateOfInitialCPC", t["icpc_date"], s47 & icpc),
-            np.where(s47, np.where(icpc, "<ICPCnotRequired>false</ICPCnotRequired></Section47>",
+            np.where(s47, np.where(has_icpc, "<ICPCnotRequired>false</ICPCnotRequired></Section47>",
                                    "<ICPCnotRequired>true</ICPCnotRequired></Section47>"), ""),
             "<ReferralNFA>", self.nfa[rows], "</ReferralNFA>",
             *_element("CPPstartDate", t["cpp_start"], cpp, "<ChildProtectionPlans>"),

@@ -1,7 +1,8 @@
 """Write the bad input files of this folder (run once; the files are committed).
 
 Each file breaks one validation rule of a small valid 2016-17 (collection year 2017) return or
-CSV table; expected.yaml holds the exact finding message each must produce.
+CSV table (the valid return also passes DfE's CIN census validation rules of 2016-17; the extra
+elements share lines with existing ones so that the line numbers of the messages stay put); expected.yaml holds the exact finding message each must produce.
 """
 from pathlib import Path
 
@@ -28,23 +29,23 @@ VALID = """<?xml version="1.0" encoding="UTF-8"?>
         <GenderCurrent>1</GenderCurrent>
       </ChildIdentifiers>
       <ChildCharacteristics>
-        <Ethnicity>WBRI</Ethnicity>
+        <Ethnicity>WBRI</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities>
       </ChildCharacteristics>
       <CINdetails>
         <CINreferralDate>2016-06-01</CINreferralDate>
         <ReferralSource>2A</ReferralSource>
         <PrimaryNeedCode>N1</PrimaryNeedCode>
         <CINclosureDate>2016-09-01</CINclosureDate>
-        <ReasonForClosure>RC8</ReasonForClosure>
+        <ReasonForClosure>RC7</ReasonForClosure>
         <Assessments>
-          <AssessmentActualStartDate>2016-06-05</AssessmentActualStartDate>
+          <AssessmentActualStartDate>2016-06-05</AssessmentActualStartDate><AssessmentAuthorisationDate>2016-06-30</AssessmentAuthorisationDate>
           <FactorsIdentifiedAtAssessment>
             <AssessmentFactors>16A</AssessmentFactors>
           </FactorsIdentifiedAtAssessment>
-        </Assessments>
+        </Assessments><Section47><S47ActualStartDate>2016-06-20</S47ActualStartDate><DateOfInitialCPC>2016-07-01</DateOfInitialCPC><ICPCnotRequired>false</ICPCnotRequired></Section47>
         <ReferralNFA>false</ReferralNFA>
         <ChildProtectionPlans>
-          <CPPstartDate>2016-07-01</CPPstartDate>
+          <CPPstartDate>2016-07-01</CPPstartDate><CPPendDate>2016-08-31</CPPendDate>
           <InitialCategoryOfAbuse>NEG</InitialCategoryOfAbuse>
           <LatestCategoryOfAbuse>NEG</LatestCategoryOfAbuse>
           <NumberOfPreviousCPP>0</NumberOfPreviousCPP>
@@ -85,7 +86,7 @@ def main() -> None:
     xml("bad_ethnicity.xml", "<Ethnicity>WBRI</Ethnicity>", "<Ethnicity>WXYZ</Ethnicity>")
     xml("referral_source_5D_in_2017.xml", "<ReferralSource>2A</ReferralSource>", "<ReferralSource>5D</ReferralSource>")
     xml("factor_24A_in_2017.xml", "<AssessmentFactors>16A</AssessmentFactors>", "<AssessmentFactors>24A</AssessmentFactors>")
-    xml("closure_RC9_in_2017.xml", "<ReasonForClosure>RC8</ReasonForClosure>", "<ReasonForClosure>RC9</ReasonForClosure>")
+    xml("closure_RC9_in_2017.xml", "<ReasonForClosure>RC7</ReasonForClosure>", "<ReasonForClosure>RC9</ReasonForClosure>")
     xml("uk_date_format.xml", "<CINreferralDate>2016-06-01</CINreferralDate>", "<CINreferralDate>01/06/2016</CINreferralDate>")
     xml("impossible_date.xml", "<CPPstartDate>2016-07-01</CPPstartDate>", "<CPPstartDate>2016-02-30</CPPstartDate>")
     xml("duplicate_child.xml", "  </Children>", SECOND_CHILD + "  </Children>")

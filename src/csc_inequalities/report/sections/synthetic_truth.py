@@ -27,5 +27,15 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     totals["expected rate per 10,000 child-years"] = totals["expected"] / totals["population_years"] * 10_000
     calibration = pd.read_csv(inputs["calibration"])
     calibration["difference"] = calibration["generated"] - calibration["target"]
+    referrals = None
+    if inputs.get("referrals_vs_panel"):
+        referrals = pd.read_csv(inputs["referrals_vs_panel"])
+        referrals["within 10% or 3 SD"] = referrals.pop("within").map({True: "yes", False: "no"})
+        referrals["published"] = referrals["published"].round().astype("Int64")
+        referrals["expected"] = referrals["expected"].map("{:,.1f}".format)
+        referrals["relative_difference"] = referrals["relative_difference"].map("{:+.1%}".format)
+        referrals["poisson_z"] = referrals["poisson_z"].map("{:+.2f}".format)
     return {"truth": truth, "parameters": parameters, "las": las, "items": stated, "expected_totals": totals,
-            "calibration": calibration}
+            "calibration": calibration, "referrals_vs_panel": referrals,
+            "referrals_from_panel": bool(truth["generator"].get("referrals_from_panel", False)),
+            "period": truth["generator"].get("period")}
