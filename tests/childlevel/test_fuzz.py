@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csc_inequalities.childlevel.extracts import LAFiles, validate_la
+from csc_inequalities.childlevel.findings import ExtractError
 
 VALID = (Path(__file__).resolve().parents[1] / "data" / "bad_inputs" / "valid_2017.xml").read_bytes()
 FRAGMENTS = [b"<", b">", b"</CINdetails>", b"<CINdetails>", b"&", b"&amp;", b"<!DOCTYPE x>", b"\xff\xfe", b"\x00",
@@ -90,6 +92,12 @@ def test_valid_random_returns_give_consistent_flags(tmp_path, children_episodes)
     kids = [child(f"KID{i}", "2010-01-01", episodes=eps) for i, eps in enumerate(children_episodes)]
     path = tmp_path / "cin.xml"
     path.write_text(cin_return(kids, 2017))
+    keys = [(i, e["referral"]) for i, eps in enumerate(children_episodes) for e in eps]
+    if all(keys.count(k) > 1 for k in keys):
+        # Every episode is a duplicate, and duplicates are dropped: nothing is left to analyse.
+        with pytest.raises(ExtractError, match=r"\[no_usable_episodes\].*found all \d+ episodes dropped"):
+            load_la(LAFiles("E09000001", {2017: str(path)}), None, bytes(32), {"duplicate_episode": "drop"})
+        return
     loaded = load_la(LAFiles("E09000001", {2017: str(path)}), None, bytes(32), {"duplicate_episode": "drop"})
     reference = pd.DataFrame(columns=["lsoa11", "imd2015_score", "imd_decile_official", "imd_decile_least1"])
     frame = build_episodes(loaded.tables, None, None, reference, "E09000001", 2017)
