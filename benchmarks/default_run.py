@@ -1,0 +1,132 @@
+"""Benchmark (not a test): the whole default workflow, before and after a change, back to back.
+
+For each revision (by default main before issue 13, commit 76edbbf, then this checkout's HEAD),
+`git archive` unpacks it into a fresh run directory (empty results/), and there, with this
+checkout's .venv and the revision's own package first on PYTHONPATH:
+
+1. `snakemake --cores 2` (the default config and profile): wall time from start to finish, and
+   the number of jobs it ran;
+2. the same command again with nothing to do (the no-op rerun): wall time;
+3. per rule, from the run's benchmark files (results/benchmarks/): jobs, summed and longest wall
+   time; the ten rules of largest summed wall time ("slowest rules").
+
+The machine's load averages (`os.getloadavg`, as `uptime` prints them) are recorded at the start
+and end of each run: other users of the machine make absolute times noisy, so the result is the
+ratio of the two runs measured back to back. Writes benchmarks/results/default_run.json.
+
+    .venv/bin/python benchmarks/default_run.py [--before 76edbbf] [--after HEAD] [--cores 2] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule  # noqa: E402
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+DONE = re.compile(r"(\d+) of (\d+) steps \(100%\) done")
+
+
+def unpack(revision: str, directory: Path) -> str:
+    """The revision's tree in ``directory``; returns its full commit id."""
+    commit = subprocess.run(["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    directory.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "archive", commit], cwd=ROOT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(directory)], stdin=archive.stdout, check=True)
+    archive.wait()
+    return commit
+
+
+def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    with open(log, "w") as handle:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return time.perf_counter() - started, proc.returncode, log.read_text(errors="replace")
+
+
+def measure(label: str, revision: str, directory: Path, cores: int) -> dict:
+    commit = unpack(revision, directory)
+    env = {**os.environ, "PYTHONPATH": str(directory / "src"), "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    cmd = [SNAKEMAKE, "--cores", str(cores)]
+    load_start = list(os.getloadavg())
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    wall, code, log = timed(cmd, directory, env, directory / "benchmark_run.log")
+    load_end = list(os.getloadavg())
+    done = DONE.findall(log)
+    noop_wall, noop_code, noop_log = timed(cmd, directory, env, directory / "benchmark_noop.log")
+    table = summarise_by_rule(collect_benchmarks(directory / "results" / "benchmarks"))
+    table = table.sort_values(["wall_s_total", "rule"], ascending=[False, True])
+    result = {
+        "label": label, "revision": revision, "commit": commit, "started": started,
+        "returncode": code, "wall_s": round(wall, 1),
+        "jobs": int(done[-1][1]) if done else None,
+        "noop_returncode": noop_code, "noop_wall_s": round(noop_wall, 2),
+        "noop_nothing_to_do": "Nothing to be done" in noop_log,
+        "benchmark_files_wall_s_sum": round(float(table["wall_s_total"].sum()), 1),
+        "load_average_start": load_start, "load_average_end": load_end,
+        "slowest_rules": [
+            {"rule": row.rule, "jobs": int(row.jobs), "wall_s_total": round(float(row.wall_s_total), 1),
+             "wall_s_max": round(float(row.wall_s_max), 1)}
+            for row in table.head(10).itertuples(index=False)],
+    }
+    if code != 0:
+        result["log_tail"] = log.splitlines()[-30:]
+    print(json.dumps(result, indent=1), flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default="76edbbf", help="revision before the change (main before issue 13)")
+    parser.add_argument("--after", default="HEAD", help="revision after the change")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--keep", help="keep the run directories under this folder (default: a temporary one, removed)")
+    args = parser.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="csc-default-run-"))
+    runs = {}
+    try:
+        for label, revision in (("before", args.before), ("after", args.after)):
+            directory = base / label
+            if directory.exists():
+                shutil.rmtree(directory)
+            runs[label] = measure(label, revision, directory, args.cores)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    before, after = runs["before"], runs["after"]
+    result = {
+        "benchmark": "default_run",
+        "what": "snakemake --cores %d on the default config from empty results/, then the no-op rerun; "
+                "before and after measured back to back on the same machine" % args.cores,
+        "before": before, "after": after,
+        "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2) if after["wall_s"] else None,
+        "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2) if after["noop_wall_s"] else None,
+        "targets": {"wall_s_at_most": 300, "noop_wall_s_at_most": 3},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    out = ROOT / "benchmarks" / "results" / "default_run.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"written: {out}")
+    return 0 if before["returncode"] == 0 and after["returncode"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
