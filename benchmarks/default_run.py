@@ -8,7 +8,8 @@ checkout's .venv and the revision's own package first on PYTHONPATH:
    the number of jobs it ran;
 2. the same command again with nothing to do (the no-op rerun): wall time;
 3. per rule, from the run's benchmark files (results/benchmarks/): jobs, summed and longest wall
-   time; the ten rules of largest summed wall time ("slowest rules").
+   time; the ten rules of largest summed wall time ("slowest rules");
+4. every CSV table under results/ of the two runs compared: byte-identical, or how far apart.
 
 The machine's load averages (`os.getloadavg`, as `uptime` prints them) are recorded at the start
 and end of each run: other users of the machine make absolute times noisy, so the result is the
@@ -91,6 +92,38 @@ def measure(label: str, revision: str, directory: Path, cores: int) -> dict:
     return result
 
 
+def compare_results(before: Path, after: Path) -> dict:
+    """Every CSV table of results/ in both runs: byte-identical, or the largest difference of its
+    numbers (absolute, and relative to the larger magnitude) and whether its other columns agree."""
+    import numpy as np
+    import pandas as pd
+
+    files = sorted(p.relative_to(before) for p in (before / "results").rglob("*.csv")
+                   if "benchmarks" not in p.parts and (after / p.relative_to(before)).is_file())
+    rows = []
+    for name in files:
+        a, b = before / name, after / name
+        row = {"file": str(name), "identical_bytes": a.read_bytes() == b.read_bytes()}
+        if not row["identical_bytes"]:
+            x, y = pd.read_csv(a), pd.read_csv(b)
+            row["same_shape_and_columns"] = x.shape == y.shape and list(x.columns) == list(y.columns)
+            if row["same_shape_and_columns"]:
+                numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])]
+                other = [c for c in x.columns if c not in numeric]
+                u, v = x[numeric].to_numpy(float), y[numeric].to_numpy(float)
+                both = np.isfinite(u) & np.isfinite(v)
+                diff = np.abs(u - v)[both]
+                scale = np.maximum(np.abs(u), np.abs(v))[both]
+                row["same_missing"] = bool((np.isfinite(u) == np.isfinite(v)).all())
+                row["max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+                row["max_rel_diff"] = float((diff / np.where(scale > 0, scale, 1)).max()) if diff.size else 0.0
+                row["other_columns_equal"] = bool(x[other].astype(str).equals(y[other].astype(str)))
+        rows.append(row)
+    return {"files": len(rows), "identical_bytes": sum(r["identical_bytes"] for r in rows),
+            "max_rel_diff": max([r.get("max_rel_diff", 0.0) for r in rows] or [0.0]),
+            "differing": [r for r in rows if not r["identical_bytes"]]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="76edbbf", help="revision before the change (main before issue 13)")
@@ -106,6 +139,7 @@ def main() -> int:
             if directory.exists():
                 shutil.rmtree(directory)
             runs[label] = measure(label, revision, directory, args.cores)
+        comparison = compare_results(base / "before", base / "after")
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
@@ -118,6 +152,7 @@ def main() -> int:
         "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2) if after["wall_s"] else None,
         "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2) if after["noop_wall_s"] else None,
         "targets": {"wall_s_at_most": 300, "noop_wall_s_at_most": 3},
+        "results_compared": comparison,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -68,6 +68,9 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
             engine=GRADIENT["engine"],
             family="nbinom2",
             resources_rule="gradient_models",
+        # On the critical path (after the counts, which wait for the demand classes): before the
+        # other ready jobs, larger batches first (longest first keeps both cores busy to the end).
+        priority: 1 + len(_models)
         group:
             "gradient_models"
         benchmark:
@@ -105,6 +108,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
             # limit, the Poisson fit, gives the same fixed and random structure without a boundary.
             family="poisson",
             resources_rule="gradient_truth_models",
+        # No priority: the truth batches are ready early and fill cores the chain to the counts leaves idle.
         group:
             "gradient_models"
         benchmark:
@@ -190,6 +194,8 @@ rule gradient_scores:
         la_shift_points=GRADIENT["scores"]["la_shift_points"],
         band_edges=GRADIENT["scores"]["income_band_edges"],
         min_cell=config["disclosure"].get("min_cell", 10),
+    # Long (R fits per LA): started before the short jobs that are ready with it.
+    priority: 1
     benchmark:
         "results/benchmarks/gradient_scores/gradient_scores.tsv"
     resources:
@@ -242,6 +248,9 @@ rule gradient_power:
         provenance="results/gradient/provenance/gradient_power.json",
     params:
         **GRADIENT["power"],
+    # The longest single job, needing only the national panel: started before the short jobs that
+    # are ready with it, not left for last (the default run waited ~50 s for it alone; issue 13).
+    priority: 1
     benchmark:
         "results/benchmarks/gradient_power/gradient_power.tsv"
     resources:
