@@ -1,6 +1,6 @@
 """Benchmark (not a test): the whole default workflow, before and after a change, back to back.
 
-For each revision (by default main before issue 13, commit 76edbbf, then this checkout's HEAD),
+For each revision (by default main before issue 13, commit 76edbbf, and this checkout's HEAD),
 `git archive` unpacks it into a fresh run directory (empty results/), and there, with this
 checkout's .venv and the revision's own package first on PYTHONPATH:
 
@@ -13,9 +13,11 @@ checkout's .venv and the revision's own package first on PYTHONPATH:
 
 The machine's load averages (`os.getloadavg`, as `uptime` prints them) are recorded at the start
 and end of each run: other users of the machine make absolute times noisy, so the result is the
-ratio of the two runs measured back to back. Writes benchmarks/results/default_run.json.
+ratio of the two runs measured back to back, in pairs whose order alternates (before then after,
+then after then before), so a load that grows or fades favours neither. Writes
+benchmarks/results/default_run.json.
 
-    .venv/bin/python benchmarks/default_run.py [--before 76edbbf] [--after HEAD] [--cores 2] [--keep DIR]
+    .venv/bin/python benchmarks/default_run.py [--before 76edbbf] [--after HEAD] [--pairs 2] [--cores 2] [--keep DIR]
 """
 from __future__ import annotations
 
@@ -129,30 +131,50 @@ def main() -> int:
     parser.add_argument("--before", default="76edbbf", help="revision before the change (main before issue 13)")
     parser.add_argument("--after", default="HEAD", help="revision after the change")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=2,
+                        help="before/after pairs, back to back, the order alternating (before first in the first)")
     parser.add_argument("--keep", help="keep the run directories under this folder (default: a temporary one, removed)")
     args = parser.parse_args()
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="csc-default-run-"))
-    runs = {}
+    pairs = []
     try:
-        for label, revision in (("before", args.before), ("after", args.after)):
-            directory = base / label
-            if directory.exists():
-                shutil.rmtree(directory)
-            runs[label] = measure(label, revision, directory, args.cores)
-        comparison = compare_results(base / "before", base / "after")
+        for number in range(1, args.pairs + 1):
+            order = [("before", args.before), ("after", args.after)]
+            if number % 2 == 0:
+                order.reverse()
+            runs = {}
+            for label, revision in order:
+                directory = base / f"pair{number}" / label
+                if directory.exists():
+                    shutil.rmtree(directory)
+                runs[label] = measure(label, revision, directory, args.cores)
+            before, after = runs["before"], runs["after"]
+            pairs.append({
+                "pair": number, "order": [label for label, _ in order], "before": before, "after": after,
+                "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2),
+                "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2),
+                "results_compared": compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
+            })
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
-    before, after = runs["before"], runs["after"]
+
+    def summary(label: str) -> dict:
+        runs = [pair[label] for pair in pairs]
+        return {"wall_s": [r["wall_s"] for r in runs], "noop_wall_s": [r["noop_wall_s"] for r in runs],
+                "jobs": [r["jobs"] for r in runs], "returncodes": [r["returncode"] for r in runs]}
+
     result = {
         "benchmark": "default_run",
         "what": "snakemake --cores %d on the default config from empty results/, then the no-op rerun; "
-                "before and after measured back to back on the same machine" % args.cores,
-        "before": before, "after": after,
-        "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2) if after["wall_s"] else None,
-        "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2) if after["noop_wall_s"] else None,
+                "before and after measured back to back on the same machine, in %d pair(s), the order "
+                "alternating" % (args.cores, len(pairs)),
+        "before_revision": args.before, "after_revision": args.after,
+        "before": summary("before"), "after": summary("after"),
+        "wall_ratio_before_over_after": [p["wall_ratio_before_over_after"] for p in pairs],
+        "noop_ratio_before_over_after": [p["noop_ratio_before_over_after"] for p in pairs],
         "targets": {"wall_s_at_most": 300, "noop_wall_s_at_most": 3},
-        "results_compared": comparison,
+        "pairs": pairs,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -160,7 +182,7 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"written: {out}")
-    return 0 if before["returncode"] == 0 and after["returncode"] == 0 else 1
+    return 0 if all(r == 0 for label in ("before", "after") for r in result[label]["returncodes"]) else 1
 
 
 if __name__ == "__main__":
