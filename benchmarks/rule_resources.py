@@ -40,7 +40,9 @@ def measure(run_dir: Path) -> dict[str, dict[str, float]]:
             record = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        rule = record.get("rule")
+        # A batch member's record names its rule (gradient_models_cpp) and the resources entry its
+        # benchmarks are filed under (gradient_models).
+        rule = record.get("resources_rule", record.get("rule"))
         if rule not in rules:
             continue
         size = sum((run_dir / i["path"]).stat().st_size for i in record.get("inputs", [])

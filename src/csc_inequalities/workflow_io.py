@@ -88,13 +88,22 @@ def provenance_record(
     outputs: dict[str, Any],
     started: float | None = None,
     hash_inputs: bool = True,
+    hashes: dict[str, str] | None = None,
+    seconds: float | None = None,
 ) -> dict[str, Any]:
+    """``hashes`` caches input checksums across the records of one job (a batch job writes one
+    record per member); ``seconds`` gives the time directly instead of since ``started``."""
     input_files = []
     for name, files in inputs.items():
         for path in _flatten_files(files):
             entry = {"name": name, "path": path}
             if hash_inputs and Path(path).is_file():
-                entry["sha256"] = sha256_of(path)
+                if hashes is None:
+                    entry["sha256"] = sha256_of(path)
+                else:
+                    if path not in hashes:
+                        hashes[path] = sha256_of(path)
+                    entry["sha256"] = hashes[path]
             input_files.append(entry)
     record = {
         "rule": rule,
@@ -106,7 +115,9 @@ def provenance_record(
         "git_commit": git_commit(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    if started is not None:
+    if seconds is not None:
+        record["seconds"] = round(seconds, 3)
+    elif started is not None:
         record["seconds"] = round(time.time() - started, 3)
     return record
 
@@ -123,8 +134,9 @@ def _named(io_object: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def script_context(snakemake: Any, provenance_output: str = "provenance") -> Iterator[logging.Logger]:
-    """Log to the rule's log file and, on success, write the provenance JSON output.
+def script_context(snakemake: Any, provenance_output: str | None = "provenance") -> Iterator[logging.Logger]:
+    """Log to the rule's log file and, on success, write the provenance JSON output
+    (``provenance_output=None``: the script writes its own records, e.g. one per batch member).
 
     Usage in a workflow script::
 
@@ -154,7 +166,7 @@ def script_context(snakemake: Any, provenance_output: str = "provenance") -> Ite
         logger.exception("rule %s failed", snakemake.rule)
         raise
     outputs = _named(snakemake.output)
-    if provenance_output in outputs:
+    if provenance_output is not None and provenance_output in outputs:
         params = _named(snakemake.params)
         record = provenance_record(
             rule=snakemake.rule,

@@ -4,8 +4,9 @@ was a SLURM job that completed.
 
 The slice: the national strand (panel, trends, correlations) and three gradient models with
 everything they need (synthetic data, child-level episodes, LSOA reference, counts). Each job
-runs as `snakemake --executor slurm-jobstep` inside an `sbatch` job; the three models run in one
-group job (profiles/slurm: group-components, cores).
+runs as `snakemake --executor slurm-jobstep` inside an `sbatch` job; the models' two batch jobs
+(gradient_models_referral, gradient_models_cpp: one R session per threshold) run in one group
+job (profiles/slurm: group-components, cores).
 
 How the test cluster copes without slurmdbd (see slurm_cluster.py for what fails), from the
 source of snakemake-executor-plugin-slurm 2.8.0:
@@ -330,11 +331,13 @@ def test_every_job_ran_in_a_completed_slurm_job(runs):
     assert sorted(r["JobId"] for r in records) == sorted(submitted), (records, submitted)
     assert len(slurm["slurm_logs"]) == len(records), slurm["slurm_logs"]
     # ... and together they ran every Snakemake job of the run: one each, except the group job
-    # that ran the gradient models (profiles/slurm: group-components) with at most `cores` CPUs.
+    # that ran the gradient model batches, one per threshold (gradient_models_<threshold>; two to a
+    # SLURM job: profiles/slurm group-components) with at most `cores` CPUs.
     assert sum(info["snakemake_jobs"] for info in submitted.values()) == slurm["steps"], submitted
     groups = {jobid: info for jobid, info in submitted.items() if info["kind"].startswith("group_gradient_models")}
-    n_models = sum(t.startswith("results/gradient/models/") for t in TARGETS)
-    assert [info["snakemake_jobs"] for info in groups.values()] == [n_models], submitted
+    n_batches = len({t.split("/")[3] for t in TARGETS if t.startswith("results/gradient/models/")})
+    assert n_batches == 2
+    assert [info["snakemake_jobs"] for info in groups.values()] == [n_batches], submitted
     assert all(info["snakemake_jobs"] == 1 for jobid, info in submitted.items() if jobid not in groups), submitted
     group_cpus = [int(r["ProcCnt"]) for r in records if r["JobId"] in groups]
     assert group_cpus and max(group_cpus) <= cluster.cpus, records

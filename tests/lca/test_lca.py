@@ -397,3 +397,53 @@ def test_invariance_test_without_configural_fits_invariant_models_only(small_dat
     assert fits[("invariant", 3)].log_likelihood == pytest.approx(invariant_fit.log_likelihood)
     assert table["chosen_by_bic"].sum() == 1
     assert table.loc[table["chosen_by_bic"], "bic"].iloc[0] == table["bic"].min()
+
+
+@pytest.fixture(scope="module")
+def default_size_data():
+    """Default size: the default config's sample (sample_per_la rows in each of 6 LAs) of the
+    planted 7-class mixture of the default synthetic data, its 23 items."""
+    from csc_inequalities.config import load_schema, validate_config
+
+    lca_cfg = validate_config({}, load_schema(ROOT / "workflow" / "schemas"))["lca"]
+    las = ["E09000001", "E09000002", "E08000003", "E06000004", "E10000005", "E08000006"]
+    frame = simulate.simulate_episodes(simulate.default_truth(las), lca_cfg["sample_per_la"], seed=7)
+    codes = [c[len("factor_"):] for c in frame.columns if c.startswith("factor_")]
+    settings = lcm.FitSettings(**{k: lca_cfg[k] for k in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")})
+    return frame[[f"factor_{c}" for c in codes]].to_numpy(float), frame["la_code"].to_numpy(), codes, settings
+
+
+def test_numpy_em_reaches_the_stepmix_optimum_at_default_size(default_size_data):
+    """The numpy multi-start EM against the former method (one StepMix run per start, refined
+    starts run again from their seed) on a default-size 7-class invariant fit with the default
+    10 starts: the same best log-likelihood (to 1e-6 relative), refined starts and parameters."""
+    X, groups, codes, settings = default_size_data
+    assert X.shape == (15000, 23) and settings.starts == 10
+    _, index = lcm._group_index(groups)
+    salt = 7 * 7 + 1  # fit_invariant's salt for K = 7
+    new_params, new_ll, new_converged, new_lls = lcm._best_of_starts(X, index.reshape(-1, 1), 7, settings, salt)
+    old_params, old_ll, old_converged, old_lls = lcm._best_of_starts_stepmix(X, index.reshape(-1, 1), 7, settings, salt)
+    assert new_ll == pytest.approx(old_ll, rel=1e-6)
+    np.testing.assert_allclose(new_lls, old_lls, rtol=1e-6)
+    assert len(new_lls) == settings.refine and new_converged == old_converged is True
+    for key in ("weights",):
+        np.testing.assert_allclose(new_params[key], old_params[key], atol=1e-6)
+    for part in ("measurement", "structural"):
+        np.testing.assert_allclose(new_params[part]["pis"], old_params[part]["pis"][:, : new_params[part]["pis"].shape[1]],
+                                   atol=1e-6)
+    # The whole fit: its conditional log-likelihood is the joint one less the LAs' own.
+    fit = lcm.fit_invariant(X, groups, 7, settings, items=codes)
+    assert fit.log_likelihood == pytest.approx(old_ll - lcm.group_log_likelihood(index), rel=1e-6)
+    assert fit.converged and fit.best_ll_replications >= 1
+
+
+def test_numpy_em_equals_stepmix_for_one_group_and_without_screening(small_data):
+    """Single-group models (the configural sweep's) and runs with every start to convergence."""
+    _, X, _, _ = small_data
+    for settings in (FAST, lcm.FitSettings(starts=3, seed=5, abs_tol=1e-7, screen_iter=0, refine=2)):
+        new = lcm._best_of_starts(X, None, 3, settings, salt=2)
+        old = lcm._best_of_starts_stepmix(X, None, 3, settings, salt=2)
+        assert new[1] == pytest.approx(old[1], rel=1e-9)
+        np.testing.assert_allclose(new[3], old[3], rtol=1e-9)
+        np.testing.assert_allclose(new[0]["measurement"]["pis"], old[0]["measurement"]["pis"], atol=1e-7)
+        assert "structural" not in new[0] and new[2] == old[2]

@@ -1,8 +1,8 @@
 # Social gradient and inverse intervention (issue 5; final report 2.3.5, 3.3, 3.5; 2021 summary).
 # Counts per LSOA x stratum (record-level area), one NB mixed model per (threshold, stratum,
-# level) as its own job, the same models on the generator's expected counts (truth), forest plots,
+# level), fitted in one job per threshold, the same models on the generator's expected counts (truth), forest plots,
 # social-gradient scores, cross-tabulations (Tables 7-10) and the sample-size simulation.
-from csc_inequalities.gradient.spec import model_files, model_jobs, strata_in_spec
+from csc_inequalities.gradient.spec import model_batches, model_files, model_jobs, strata_in_spec
 
 GRADIENT = config["gradient"]
 GRADIENT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
@@ -15,12 +15,6 @@ GRADIENT_CLASS_INPUT = (
     {"episode_classes": "results/record_level/episode_classes.parquet"} if "demand_class" in GRADIENT_STRATA else {}
 )
 GRADIENT_TRUTH_INPUT = {"truth": "results/gradient/truth_effects.csv"} if GRADIENT_SYNTHETIC else {}
-
-
-wildcard_constraints:
-    gthreshold="[a-z0-9_]+",
-    gstratum="[a-z_]+",
-    glevel="[a-z0-9_\\-]+",
 
 
 rule gradient_counts:
@@ -50,62 +44,84 @@ rule gradient_counts:
         "../scripts/gradient_counts.py"
 
 
-rule gradient_model:
-    input:
-        counts="results/record_level/gradient_counts.parquet",
-        script=script_path("gradient_model.py"),
-    output:
-        model="results/gradient/models/{gthreshold}/{gstratum}/{glevel}.json",
-        provenance="results/gradient/provenance/models/{gthreshold}/{gstratum}/{glevel}.json",
-    params:
-        level=lambda wc: GRADIENT_JOBS[(wc.gthreshold, wc.gstratum, wc.glevel)],
-        engine=GRADIENT["engine"],
-    # On a cluster, models are packed into group jobs (profiles/slurm: group-components), since
-    # one submission per few-second model would spend more time queueing than fitting.
-    group:
-        "gradient_models"
-    benchmark:
-        "results/benchmarks/gradient_model/{gthreshold}/{gstratum}/{glevel}.tsv"
-    resources:
-        mem_mb=resource_mb("gradient_model"),
-        runtime=resource_minutes("gradient_model"),
-    log:
-        "logs/gradient/models/{gthreshold}/{gstratum}/{glevel}.log",
-    conda:
-        env_file("gradient")
-    script:
-        "../scripts/gradient_model.py"
+# One job per threshold fits all its models (every stratum type and level) in one R session:
+# starting Python, pandas, R and glmmTMB took ~6 s per job against ~0.6 s per default-size fit,
+# so one job per model spent most of the run starting up (issue 13). Each model keeps its own
+# result file and provenance record; `python -m csc_inequalities.gradient.batch` fits one alone
+# (docs/gradient.md). Rules are named per threshold (gradient_models_<threshold>); their
+# benchmarks share a folder, and their resources one entry of workflow/resources.yaml.
+# On a cluster, batches are packed two to a SLURM job (profiles/slurm: group-components, cores 2).
+for _threshold, _models in model_batches(GRADIENT_JOBS).items():
+
+    rule:
+        name:
+            f"gradient_models_{_threshold}"
+        input:
+            counts="results/record_level/gradient_counts.parquet",
+            script=script_path("gradient_models.py"),
+        output:
+            models=[m["output"] for m in _models],
+            provenance=[m["provenance"] for m in _models],
+        params:
+            kind="estimates",
+            models=_models,
+            engine=GRADIENT["engine"],
+            family="nbinom2",
+            resources_rule="gradient_models",
+        # On the critical path (after the counts, which wait for the demand classes): before the
+        # other ready jobs, larger batches first (longest first keeps both cores busy to the end).
+        priority: 1 + len(_models)
+        group:
+            "gradient_models"
+        benchmark:
+            f"results/benchmarks/gradient_models/{_threshold}.tsv"
+        resources:
+            mem_mb=resource_mb("gradient_models"),
+            runtime=resource_minutes("gradient_models"),
+        log:
+            f"logs/gradient/models/{_threshold}.log",
+        conda:
+            env_file("gradient")
+        script:
+            "../scripts/gradient_models.py"
 
 
-# The generator's truth: each model refitted to the expected (noise-free) counts, one job per
-# model as for the estimates (at national scale the 80 fits took 29 minutes as a single job).
-rule gradient_truth_model:
-    input:
-        expected="results/synthetic/expected_counts.parquet",
-        lsoa_reference="results/lsoa/lsoa_reference.parquet",
-        script=script_path("gradient_truth_model.py"),
-    output:
-        model="results/gradient/truth/{gthreshold}/{gstratum}/{glevel}.json",
-        provenance="results/gradient/provenance/truth/{gthreshold}/{gstratum}/{glevel}.json",
-    params:
-        level=lambda wc: GRADIENT_JOBS[(wc.gthreshold, wc.gstratum, wc.glevel)],
-        engine="glmmTMB",
-        # Expected counts carry no overdispersion, so the NB dispersion is unbounded there; its
-        # limit, the Poisson fit, gives the same fixed and random structure without a boundary.
-        family="poisson",
-    group:
-        "gradient_models"
-    benchmark:
-        "results/benchmarks/gradient_truth_model/{gthreshold}/{gstratum}/{glevel}.tsv"
-    resources:
-        mem_mb=resource_mb("gradient_truth_model"),
-        runtime=resource_minutes("gradient_truth_model"),
-    log:
-        "logs/gradient/truth/{gthreshold}/{gstratum}/{glevel}.log",
-    conda:
-        env_file("gradient")
-    script:
-        "../scripts/gradient_truth_model.py"
+# The generator's truth: each model refitted to the expected (noise-free) counts, batched as the
+# estimates (at national scale the 80 fits took 29 minutes as a single job).
+for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
+
+    rule:
+        name:
+            f"gradient_truth_models_{_threshold}"
+        input:
+            expected="results/synthetic/expected_counts.parquet",
+            lsoa_reference="results/lsoa/lsoa_reference.parquet",
+            script=script_path("gradient_models.py"),
+        output:
+            models=[m["output"] for m in _models],
+            provenance=[m["provenance"] for m in _models],
+        params:
+            kind="truth",
+            models=_models,
+            engine="glmmTMB",
+            # Expected counts carry no overdispersion, so the NB dispersion is unbounded there; its
+            # limit, the Poisson fit, gives the same fixed and random structure without a boundary.
+            family="poisson",
+            resources_rule="gradient_truth_models",
+        # No priority: the truth batches are ready early and fill cores the chain to the counts leaves idle.
+        group:
+            "gradient_models"
+        benchmark:
+            f"results/benchmarks/gradient_truth_models/{_threshold}.tsv"
+        resources:
+            mem_mb=resource_mb("gradient_truth_models"),
+            runtime=resource_minutes("gradient_truth_models"),
+        log:
+            f"logs/gradient/truth/{_threshold}.log",
+        conda:
+            env_file("gradient")
+        script:
+            "../scripts/gradient_models.py"
 
 
 rule gradient_truth:
@@ -178,6 +194,8 @@ rule gradient_scores:
         la_shift_points=GRADIENT["scores"]["la_shift_points"],
         band_edges=GRADIENT["scores"]["income_band_edges"],
         min_cell=config["disclosure"].get("min_cell", 10),
+    # Long (R fits per LA): started before the short jobs that are ready with it.
+    priority: 1
     benchmark:
         "results/benchmarks/gradient_scores/gradient_scores.tsv"
     resources:
@@ -230,6 +248,9 @@ rule gradient_power:
         provenance="results/gradient/provenance/gradient_power.json",
     params:
         **GRADIENT["power"],
+    # The longest single job, needing only the national panel: started before the short jobs that
+    # are ready with it, not left for last (the default run waited ~50 s for it alone; issue 13).
+    priority: 1
     benchmark:
         "results/benchmarks/gradient_power/gradient_power.tsv"
     resources:

@@ -10,18 +10,34 @@ per decile step (the study's "odds").
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from csc_inequalities.gradient import r_engine
 
 log = logging.getLogger(__name__)
 
 DECILE_CENTRE = 5.5
-Z95 = float(stats.norm.ppf(0.975))
+
+
+@lru_cache(maxsize=1)
+def _z95() -> float:
+    # scipy.special only when a CI is computed: a model job need not import scipy.stats (0.5 s).
+    # ndtri is what scipy's norm.ppf evaluates: the same number to the last bit.
+    from scipy.special import ndtri
+
+    return float(ndtri(0.975))
+
+
+def __getattr__(name: str) -> Any:
+    """Z95 (the 97.5% normal quantile) computed on first use."""
+    if name == "Z95":
+        return _z95()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 TERM_NAMES = {"lsoa_decile_c": "lsoa_decile", "la_decile_c": "la_decile"}
 MODELS = {
     "adjusted": ["lsoa_decile_c", "la_decile_c"],
@@ -129,7 +145,7 @@ def effects_rows(fit: dict[str, Any], model: str) -> list[dict[str, Any]]:
             continue
         rows.append({
             "model": model, "term": TERM_NAMES[name], "estimate": est, "se": se,
-            "rr": float(np.exp(est)), "rr_low": float(np.exp(est - Z95 * se)), "rr_high": float(np.exp(est + Z95 * se)),
+            "rr": float(np.exp(est)), "rr_low": float(np.exp(est - _z95() * se)), "rr_high": float(np.exp(est + _z95() * se)),
             "converged": bool(fit.get("converged")), "status": fit.get("status"),
         })
     if not rows:

@@ -30,3 +30,18 @@ def strata_in_spec(gradient: Mapping[str, Any]) -> list[str]:
 def model_files(jobs: Mapping[tuple[str, str, str], str], folder: str = "models") -> list[str]:
     """Per-model result files: results/gradient/<folder>/<threshold>/<stratum>/<level>.json."""
     return [f"results/gradient/{folder}/{t}/{s}/{l}.json" for (t, s, l) in jobs]
+
+
+def model_batches(jobs: Mapping[tuple[str, str, str], str], folder: str = "models") -> dict[str, list[dict[str, str]]]:
+    """The models grouped into one batch job per threshold (one R session each), in spec order:
+    {threshold: [{threshold, stratum, slug, level, output, provenance}, ...]}. Each model keeps
+    its own result file (results/gradient/<folder>/...) and provenance record
+    (results/gradient/provenance/<folder>/...)."""
+    batches: dict[str, list[dict[str, str]]] = {}
+    for (threshold, stratum, slug), level in jobs.items():
+        batches.setdefault(threshold, []).append({
+            "threshold": threshold, "stratum": stratum, "slug": slug, "level": str(level),
+            "output": f"results/gradient/{folder}/{threshold}/{stratum}/{slug}.json",
+            "provenance": f"results/gradient/provenance/{folder}/{threshold}/{stratum}/{slug}.json",
+        })
+    return batches

@@ -5,7 +5,6 @@ import logging
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
 from csc_inequalities.lca import model as lcm
 from csc_inequalities.lca.items import FACTOR_PREFIX, item_matrix
@@ -101,7 +100,7 @@ def cross_validate(fit: lcm.LCAFit, class_ids: list[int], X2: np.ndarray, groups
     return {
         "n_episodes": int(len(X2)),
         "agreement": float(np.mean(modal_final == modal_refit)),
-        "kappa": float(cohen_kappa_score(modal_final, modal_refit)),
+        "kappa": float(_cohen_kappa(modal_final, modal_refit)),
         "item_probability_mae": float(profile_gap.to_numpy().mean()),
         "item_probability_max": float(profile_gap.to_numpy().max()),
         "refit_log_likelihood": refit.log_likelihood,
@@ -135,3 +134,10 @@ def assign_episodes(fit: lcm.LCAFit, class_ids: list[int], class_names: dict[int
 
 def factor_columns(codes: list[str]) -> list[str]:
     return [FACTOR_PREFIX + c for c in codes]
+
+
+def _cohen_kappa(a, b) -> float:
+    # scikit-learn only where the kappa is computed (lca_final): the other LCA jobs skip its 0.3 s import.
+    from sklearn.metrics import cohen_kappa_score
+
+    return cohen_kappa_score(a, b)

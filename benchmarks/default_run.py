@@ -1,0 +1,189 @@
+"""Benchmark (not a test): the whole default workflow, before and after a change, back to back.
+
+For each revision (by default main before issue 13, commit 76edbbf, and this checkout's HEAD),
+`git archive` unpacks it into a fresh run directory (empty results/), and there, with this
+checkout's .venv and the revision's own package first on PYTHONPATH:
+
+1. `snakemake --cores 2` (the default config and profile): wall time from start to finish, and
+   the number of jobs it ran;
+2. the same command again with nothing to do (the no-op rerun): wall time;
+3. per rule, from the run's benchmark files (results/benchmarks/): jobs, summed and longest wall
+   time; the ten rules of largest summed wall time ("slowest rules");
+4. every CSV table under results/ of the two runs compared: byte-identical, or how far apart.
+
+The machine's load averages (`os.getloadavg`, as `uptime` prints them) are recorded at the start
+and end of each run: other users of the machine make absolute times noisy, so the result is the
+ratio of the two runs measured back to back, in pairs whose order alternates (before then after,
+then after then before), so a load that grows or fades favours neither. Writes
+benchmarks/results/default_run.json.
+
+    .venv/bin/python benchmarks/default_run.py [--before 76edbbf] [--after HEAD] [--pairs 2] [--cores 2] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule  # noqa: E402
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+DONE = re.compile(r"(\d+) of (\d+) steps \(100%\) done")
+
+
+def unpack(revision: str, directory: Path) -> str:
+    """The revision's tree in ``directory``; returns its full commit id."""
+    commit = subprocess.run(["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    directory.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "archive", commit], cwd=ROOT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(directory)], stdin=archive.stdout, check=True)
+    archive.wait()
+    return commit
+
+
+def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    with open(log, "w") as handle:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return time.perf_counter() - started, proc.returncode, log.read_text(errors="replace")
+
+
+def measure(label: str, revision: str, directory: Path, cores: int) -> dict:
+    commit = unpack(revision, directory)
+    env = {**os.environ, "PYTHONPATH": str(directory / "src"), "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    cmd = [SNAKEMAKE, "--cores", str(cores)]
+    load_start = list(os.getloadavg())
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    wall, code, log = timed(cmd, directory, env, directory / "benchmark_run.log")
+    load_end = list(os.getloadavg())
+    done = DONE.findall(log)
+    noop_wall, noop_code, noop_log = timed(cmd, directory, env, directory / "benchmark_noop.log")
+    table = summarise_by_rule(collect_benchmarks(directory / "results" / "benchmarks"))
+    table = table.sort_values(["wall_s_total", "rule"], ascending=[False, True])
+    result = {
+        "label": label, "revision": revision, "commit": commit, "started": started,
+        "returncode": code, "wall_s": round(wall, 1),
+        "jobs": int(done[-1][1]) if done else None,
+        "noop_returncode": noop_code, "noop_wall_s": round(noop_wall, 2),
+        "noop_nothing_to_do": "Nothing to be done" in noop_log,
+        "benchmark_files_wall_s_sum": round(float(table["wall_s_total"].sum()), 1),
+        "load_average_start": load_start, "load_average_end": load_end,
+        "slowest_rules": [
+            {"rule": row.rule, "jobs": int(row.jobs), "wall_s_total": round(float(row.wall_s_total), 1),
+             "wall_s_max": round(float(row.wall_s_max), 1)}
+            for row in table.head(10).itertuples(index=False)],
+    }
+    if code != 0:
+        result["log_tail"] = log.splitlines()[-30:]
+    print(json.dumps(result, indent=1), flush=True)
+    return result
+
+
+def compare_results(before: Path, after: Path) -> dict:
+    """Every CSV table of results/ in both runs: byte-identical, or the largest difference of its
+    numbers (absolute, and relative to the larger magnitude) and whether its other columns agree."""
+    import numpy as np
+    import pandas as pd
+
+    files = sorted(p.relative_to(before) for p in (before / "results").rglob("*.csv")
+                   if "benchmarks" not in p.parts and (after / p.relative_to(before)).is_file())
+    rows = []
+    for name in files:
+        a, b = before / name, after / name
+        row = {"file": str(name), "identical_bytes": a.read_bytes() == b.read_bytes()}
+        if not row["identical_bytes"]:
+            x, y = pd.read_csv(a), pd.read_csv(b)
+            row["same_shape_and_columns"] = x.shape == y.shape and list(x.columns) == list(y.columns)
+            if row["same_shape_and_columns"]:
+                numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])]
+                other = [c for c in x.columns if c not in numeric]
+                u, v = x[numeric].to_numpy(float), y[numeric].to_numpy(float)
+                both = np.isfinite(u) & np.isfinite(v)
+                diff = np.abs(u - v)[both]
+                scale = np.maximum(np.abs(u), np.abs(v))[both]
+                row["same_missing"] = bool((np.isfinite(u) == np.isfinite(v)).all())
+                row["max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+                row["max_rel_diff"] = float((diff / np.where(scale > 0, scale, 1)).max()) if diff.size else 0.0
+                row["other_columns_equal"] = bool(x[other].astype(str).equals(y[other].astype(str)))
+        rows.append(row)
+    return {"files": len(rows), "identical_bytes": sum(r["identical_bytes"] for r in rows),
+            "max_rel_diff": max([r.get("max_rel_diff", 0.0) for r in rows] or [0.0]),
+            "differing": [r for r in rows if not r["identical_bytes"]]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", default="76edbbf", help="revision before the change (main before issue 13)")
+    parser.add_argument("--after", default="HEAD", help="revision after the change")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=2,
+                        help="before/after pairs, back to back, the order alternating (before first in the first)")
+    parser.add_argument("--keep", help="keep the run directories under this folder (default: a temporary one, removed)")
+    args = parser.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="csc-default-run-"))
+    pairs = []
+    try:
+        for number in range(1, args.pairs + 1):
+            order = [("before", args.before), ("after", args.after)]
+            if number % 2 == 0:
+                order.reverse()
+            runs = {}
+            for label, revision in order:
+                directory = base / f"pair{number}" / label
+                if directory.exists():
+                    shutil.rmtree(directory)
+                runs[label] = measure(label, revision, directory, args.cores)
+            before, after = runs["before"], runs["after"]
+            pairs.append({
+                "pair": number, "order": [label for label, _ in order], "before": before, "after": after,
+                "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2),
+                "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2),
+                "results_compared": compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
+            })
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+    def summary(label: str) -> dict:
+        runs = [pair[label] for pair in pairs]
+        return {"wall_s": [r["wall_s"] for r in runs], "noop_wall_s": [r["noop_wall_s"] for r in runs],
+                "jobs": [r["jobs"] for r in runs], "returncodes": [r["returncode"] for r in runs]}
+
+    result = {
+        "benchmark": "default_run",
+        "what": "snakemake --cores %d on the default config from empty results/, then the no-op rerun; "
+                "before and after measured back to back on the same machine, in %d pair(s), the order "
+                "alternating" % (args.cores, len(pairs)),
+        "before_revision": args.before, "after_revision": args.after,
+        "before": summary("before"), "after": summary("after"),
+        "wall_ratio_before_over_after": [p["wall_ratio_before_over_after"] for p in pairs],
+        "noop_ratio_before_over_after": [p["noop_ratio_before_over_after"] for p in pairs],
+        "targets": {"wall_s_at_most": 300, "noop_wall_s_at_most": 3},
+        "pairs": pairs,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    out = ROOT / "benchmarks" / "results" / "default_run.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"written: {out}")
+    return 0 if all(r == 0 for label in ("before", "after") for r in result[label]["returncodes"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
