@@ -54,10 +54,34 @@ def test_no_events_and_single_la_are_flagged(simulated):
     result = fit_gradient(zero, "referral", "all", "all")
     assert not result["converged"]
     assert result["fits"]["adjusted"]["status"] == "no children reached the threshold"
+
+
+
+def test_one_la_gives_the_within_la_gradient_and_says_what_needs_two(simulated):
+    """One LA: the LSOA gradient is fitted without an LA random intercept and recovers the truth;
+    the LA-deprivation effect is 'not fitted', which is not a failure to converge."""
+    from csc_inequalities.gradient.models import NOT_FITTED_ONE_LA
+    from csc_inequalities.gradient.summary import convergence_table
+
+    frame, truth = simulated
     one_la = frame[frame["la_code"] == frame["la_code"].iloc[0]]
     result = fit_gradient(one_la, "referral", "all", "all")
-    assert result["fits"]["adjusted"]["status"] == "fewer than 2 LAs: no LA random intercept"
-    assert effects_frame([result])["rr"].isna().all()
+    adjusted, unadjusted = result["fits"]["adjusted"], result["fits"]["la_unadjusted"]
+    assert adjusted["converged"] and adjusted["formula"] == "count ~ lsoa_decile_c + offset(log(population_years))"
+    assert adjusted["status"] == "converged (one LA: within-LA model, no LA random intercept)"
+    assert not unadjusted["fitted"] and unadjusted["status"] == NOT_FITTED_ONE_LA
+    assert result["converged"]  # nothing that could be fitted failed
+    eff = effects_frame([result]).set_index(["model", "term"])
+    lsoa = eff.loc[("adjusted", "lsoa_decile")]
+    assert abs(lsoa["estimate"] - truth["log_rr_lsoa"]) / lsoa["se"] < 2.5
+    assert np.isnan(eff.loc[("adjusted", "la_decile"), "rr"])
+    assert eff.loc[("la_unadjusted", "la_decile"), "status"] == NOT_FITTED_ONE_LA
+    table = convergence_table([result])
+    assert table["fitted"].tolist() == [True, False]
+    # Compared with the truth, only what was fitted counts.
+    expected = one_la.assign(count=one_la["expected"])
+    cmp = compare_with_truth(effects_frame([result]), effects_frame([fit_gradient(expected, "referral", "all", "all")]))
+    assert cmp[["model", "term"]].values.tolist() == [["adjusted", "lsoa_decile"]]
 
 
 def test_is_converged_requires_positive_definite_hessian():

@@ -30,6 +30,27 @@ def test_score_recovers_interaction():
         assert abs(rows[shift]["estimate"] - true) / rows[shift]["se"] < 2.5, (shift, rows[shift], true)
 
 
+def test_one_la_score_is_its_own_gradient():
+    """One LA: the score is that LA's income gradient (NB GLM, known slope recovered); the rows at
+    other LA deprivation levels say they need >= 2 LAs."""
+    from csc_inequalities.gradient.scores import NOT_FITTED_ONE_LA
+
+    rng = np.random.default_rng(4)
+    income = rng.uniform(0.02, 0.5, 600)
+    frame = pd.DataFrame({"la_code": "LA0", "lsoa11": np.arange(600).astype(str), "income_rate_approx": income,
+                          "population_years": 1500.0})
+    b_inc = np.log(1.7)
+    inc10_c = (100 * income - 100 * income.mean()) / 10
+    mu = 1500.0 * 0.004 * np.exp(b_inc * inc10_c)
+    frame["count"] = rng.poisson(rng.gamma(10, mu / 10))
+    result = gradient_scores(frame, "referral", 10.0)
+    assert result["converged"]
+    own, plus, minus = result["rows"]
+    assert own["at"] == "the LA (one LA configured)"
+    assert abs(own["estimate"] - b_inc) / own["se"] < 2.5
+    assert np.isnan(plus["ratio"]) and plus["status"] == NOT_FITTED_ONE_LA and minus["la_shift_points"] == -10.0
+
+
 def test_rates_by_income_band_with_disclosure_control():
     table = pd.DataFrame({"threshold": "referral", "lsoa11": ["a", "b", "c", "d"],
                           "income_rate_approx": [0.01, 0.02, 0.3, 0.6], "count": [10, 20, 50, 5],

@@ -39,6 +39,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 TERM_NAMES = {"lsoa_decile_c": "lsoa_decile", "la_decile_c": "la_decile"}
+NOT_FITTED_ONE_LA = "not fitted: needs >= 2 LAs (the LA-deprivation effect compares LAs)"
 MODELS = {
     "adjusted": ["lsoa_decile_c", "la_decile_c"],
     "la_unadjusted": ["la_decile_c"],
@@ -75,9 +76,15 @@ def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", fa
     dropped = sorted(set(terms) - set(usable))
     if frame["count"].sum() <= 0:
         return {"ok": False, "converged": False, "status": "no children reached the threshold", "dropped_terms": dropped}
-    if n_las < 2:
-        return {"ok": False, "converged": False, "status": "fewer than 2 LAs: no LA random intercept", "dropped_terms": dropped}
-    formula, fixed = formulas(usable)
+    one_la = n_las < 2
+    if one_la:
+        # One LA: the within-LA gradient (NB GLM, no LA random intercept) is estimable; whatever
+        # compares LAs (the LA-deprivation effect) is not.
+        usable = [t for t in usable if t != "la_decile_c"]
+        if not usable:
+            return {"ok": False, "fitted": False, "one_la": True, "converged": False,
+                    "status": NOT_FITTED_ONE_LA, "dropped_terms": dropped}
+    formula, fixed = formulas(usable, random=not one_la)
     if engine == "glmmTMB":
         fit = r_engine.fit_glmmtmb(frame, formula, fixed, family)
     elif engine == "glmer.nb":
@@ -89,13 +96,15 @@ def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", fa
     fit["formula"] = formula
     fit["dropped_terms"] = dropped
     fit["converged"] = is_converged(fit)
+    fit["fitted"] = True
+    fit["one_la"] = one_la
     fit["boundary"] = ""
     if not fit["converged"] and fit.get("ok"):
         fit = _boundary_refit(frame, usable, fit, family)
     if fit["converged"] and fit["boundary"]:
         fit["status"] = f"converged at a boundary: {fit['boundary']}"
     elif fit["converged"]:
-        fit["status"] = "converged"
+        fit["status"] = "converged" + (" (one LA: within-LA model, no LA random intercept)" if one_la else "")
     elif not fit.get("ok"):
         fit["status"] = f"failed: {fit.get('error')}"
     else:
@@ -129,7 +138,7 @@ def _boundary_refit(frame: pd.DataFrame, terms: list[str], fit: dict[str, Any], 
     if at_la_sd:
         reasons.append(f"LA random-intercept SD {fit['re_sd']:.2g} (zero): fitted without it")
     refit.update({"engine": "glmmTMB", "family": refit_family, "formula": formula, "dropped_terms": fit["dropped_terms"],
-                  "converged": is_converged(refit), "boundary": "; ".join(reasons),
+                  "converged": is_converged(refit), "fitted": True, "boundary": "; ".join(reasons),
                   "first_fit_status": f"optimiser code {fit.get('convergence')}, Hessian positive definite: {fit.get('pd_hessian')}"})
     if at_la_sd and refit.get("re_sd") is None:
         refit["re_sd"] = 0.0
@@ -148,6 +157,10 @@ def effects_rows(fit: dict[str, Any], model: str) -> list[dict[str, Any]]:
             "rr": float(np.exp(est)), "rr_low": float(np.exp(est - _z95() * se)), "rr_high": float(np.exp(est + _z95() * se)),
             "converged": bool(fit.get("converged")), "status": fit.get("status"),
         })
+    # One LA: the adjusted model has no LA term; say so rather than leave the row out.
+    if fit.get("one_la") and "la_decile" not in {r["term"] for r in rows} and rows:
+        rows.append({"model": model, "term": "la_decile", "estimate": np.nan, "se": np.nan, "rr": np.nan,
+                     "rr_low": np.nan, "rr_high": np.nan, "converged": False, "status": NOT_FITTED_ONE_LA})
     if not rows:
         for term in MODELS[model]:
             rows.append({"model": model, "term": TERM_NAMES[term], "estimate": np.nan, "se": np.nan, "rr": np.nan,
@@ -173,7 +186,8 @@ def fit_gradient(table: pd.DataFrame, threshold: str, stratum_type: str, stratum
         for row in effects_rows(fit, model):
             result["effects"].append({"threshold": threshold, "stratum_type": stratum_type,
                                       "stratum_level": str(stratum_level), **row})
-    result["converged"] = all(f.get("converged") for f in result["fits"].values())
+    # Models that cannot be fitted by design (one LA) do not count as failures to converge.
+    result["converged"] = all(f.get("converged") for f in result["fits"].values() if f.get("fitted", True))
     return result
 
 
@@ -190,6 +204,8 @@ def compare_with_truth(estimates: pd.DataFrame, truth: pd.DataFrame, max_z: floa
         truth[keys + ["estimate", "rr"]].rename(columns={"estimate": "truth_estimate", "rr": "truth_rr"}),
         on=keys, how="inner",
     )
+    # Effects that cannot be estimated by design (one LA) are not compared.
+    merged = merged[merged["status"].astype(str) != NOT_FITTED_ONE_LA].reset_index(drop=True)
     merged["z"] = (merged["estimate"] - merged["truth_estimate"]) / merged["se"]
     merged["within_max_z"] = merged["z"].abs() <= max_z
     merged["ci_covers_truth"] = (merged["rr_low"] <= merged["truth_rr"]) & (merged["truth_rr"] <= merged["rr_high"])

@@ -45,9 +45,37 @@ def _ratio(estimate: float, variance: float) -> dict[str, float]:
             "ratio_low": float(np.exp(estimate - Z95 * se)), "ratio_high": float(np.exp(estimate + Z95 * se))}
 
 
+NOT_FITTED_ONE_LA = "not fitted: needs >= 2 LAs (how the score changes with LA deprivation compares LAs)"
+
+
+def _one_la_score(frame: pd.DataFrame, threshold: str, la_shift: float) -> dict[str, Any]:
+    """One LA: its own score (NB GLM on the income share, no LA term); the rows at other LA
+    deprivation levels are reported as not fitted."""
+    formula = "count ~ income10_c + offset(log(population_years))"
+    fit = r_engine.fit_glmmtmb(frame, formula, formula, "nbinom2")
+    converged = is_converged(fit)
+    out: dict[str, Any] = {"threshold": threshold, "converged": converged, "fit_status": fit.get("message"),
+                           "warnings": fit.get("warnings", []), "rows": []}
+    if not fit.get("ok"):
+        out["fit_status"] = fit.get("error")
+        return out
+    i = fit["term"].index("income10_c")
+    k = len(fit["term"])
+    vcov = np.asarray(fit["vcov"], float).reshape(k, k, order="F")
+    out["rows"].append({"threshold": threshold, "at": "the LA (one LA configured)", "la_shift_points": 0.0,
+                        **_ratio(float(fit["estimate"][i]), vcov[i, i]), "converged": converged})
+    for shift in (la_shift, -la_shift):
+        out["rows"].append({"threshold": threshold, "at": f"LA deprivation {shift:+g} points", "la_shift_points": shift,
+                            "estimate": np.nan, "se": np.nan, "ratio": np.nan, "ratio_low": np.nan,
+                            "ratio_high": np.nan, "converged": False, "status": NOT_FITTED_ONE_LA})
+    return out
+
+
 def gradient_scores(table: pd.DataFrame, threshold: str, la_shift: float = 10.0) -> dict[str, Any]:
     """Scores at mean LA deprivation and at +/- ``la_shift`` points, from the interaction model."""
     frame = score_frame(table)
+    if frame["la_code"].nunique() < 2:
+        return _one_la_score(frame, threshold, la_shift)
     formula = "count ~ income10_c * la_score_c + offset(log(population_years)) + (1 | la_code)"
     fixed = "count ~ income10_c * la_score_c + offset(log(population_years))"
     fit = r_engine.fit_glmmtmb(frame, formula, fixed, "nbinom2")

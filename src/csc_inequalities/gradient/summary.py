@@ -15,6 +15,7 @@ def convergence_table(results: list[Mapping[str, Any]]) -> pd.DataFrame:
             rows.append({
                 "threshold": res["threshold"], "stratum_type": res["stratum_type"], "stratum_level": res["stratum_level"],
                 "model": model, "n_lsoas": res["n_lsoas"], "n_las": res["n_las"], "children": res["children"],
+                "fitted": bool(fit.get("fitted", True)),
                 "converged": bool(fit.get("converged")), "status": fit.get("status"),
                 "dispersion": fit.get("dispersion"), "la_sd": fit.get("re_sd"),
                 "warnings": "; ".join(fit.get("warnings", []) or []),
@@ -37,6 +38,7 @@ def published_figure18(headline: Mapping[str, Any]) -> dict[tuple[str, str], flo
 def gather_summary(effects: pd.DataFrame, comparison: pd.DataFrame, convergence: pd.DataFrame,
                    published: Mapping[tuple[str, str], float], max_z: float) -> dict[str, Any]:
     overall = comparison[comparison["stratum_type"] == "all"] if len(comparison) else comparison
+    fitted = convergence["fitted"].astype(bool) if "fitted" in convergence else pd.Series(True, index=convergence.index)
     cpp = effects[(effects["threshold"] == "cpp") & (effects["stratum_type"] == "all") & (effects["model"] == "adjusted")]
     published_rows = []
     for (threshold, term), value in published.items():
@@ -49,7 +51,8 @@ def gather_summary(effects: pd.DataFrame, comparison: pd.DataFrame, convergence:
         })
     return {
         "models": int(len(convergence)),
-        "models_not_converged": int((~convergence["converged"]).sum()),
+        "models_not_converged": int((fitted & ~convergence["converged"]).sum()),
+        "models_not_fitted": int((~fitted).sum()),
         "truth_available": bool(len(comparison)),
         "max_z": max_z,
         "overall_within_max_z": int(overall["within_max_z"].sum()) if len(overall) else None,

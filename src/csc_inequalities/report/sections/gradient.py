@@ -25,7 +25,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         ["threshold", "model", "term", "truth_rr", "rr", "rr_low", "rr_high", "z", "within_max_z", "ci_covers_truth"]
     ] if len(comparison) else comparison
     convergence = pd.read_csv(inputs["convergence"])
-    not_converged = convergence[~convergence["converged"].astype(bool)]
+    fitted = convergence["fitted"].astype(bool) if "fitted" in convergence else True
+    not_converged = convergence[fitted & ~convergence["converged"].astype(bool)]
     headline = yaml.safe_load(Path(inputs["headline"]).read_text()).get("figures", {})
     scores = pd.read_csv(inputs["scores"])
     scores["published"] = [
