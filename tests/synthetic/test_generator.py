@@ -48,6 +48,18 @@ def test_same_seed_same_data_other_seed_other_data(setting):
     assert len(other.episodes) != len(s["data"].episodes) or not other.episodes["referral_date"].equals(s["data"].episodes["referral_date"])
 
 
+def test_same_seed_writes_identical_files(setting, tmp_path):
+    s = setting
+    again = generate_la(LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=7)
+    first = write_la_files(s["data"], LA, "857", list(range(2014, 2019)), tmp_path / "a")
+    second = write_la_files(again, LA, "857", list(range(2014, 2019)), tmp_path / "b")
+    paths = [*first["cin_census"].values(), first["ssda903"], first["child_lsoa"]]
+    assert len(paths) == 7
+    for path in paths:
+        assert Path(path).read_bytes() == Path(str(path).replace(str(tmp_path / "a"), str(tmp_path / "b"))).read_bytes()
+    assert second["ssda903"].startswith(str(tmp_path / "b"))
+
+
 def test_expected_counts_match_generated_children(setting):
     s = setting
     expected = expected_counts(s["cells"], LA, 0, s["decile"], 0.0, 5, s["params"], s["targets"])
