@@ -117,9 +117,10 @@ def dfe_default_policy() -> dict[str, str]:
 # The return as the rules see it.
 
 def _dates(series: pd.Series) -> pd.Series:
-    from csc_inequalities.childlevel.validation import parse_dates
-
-    return parse_dates(series, uk=False).reset_index(drop=True)
+    """YYYY-MM-DD -> datetime64 (anything else NaT: the rules run on returns whose dates passed the
+    structural check)."""
+    return pd.to_datetime(series.astype("string"), format="%Y-%m-%d", errors="coerce").astype(
+        "datetime64[ns]").reset_index(drop=True)
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
