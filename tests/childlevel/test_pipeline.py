@@ -125,8 +125,8 @@ def test_dfe_error_stops_the_la_job_and_keeps_the_local_report(tmp_path, monkeyp
     from .dfe_cases import CASES, apply
 
     monkeypatch.chdir(tmp_path)
-    pd.DataFrame({"lsoa11": ["E01000001"], "imd2015_score": [1.0], "imd_decile_official": [10],
-                  "imd_decile_least1": [1]}).to_parquet("ref.parquet")
+    pd.DataFrame({"lsoa11": ["E01000001"], "la_code": ["E09000003"], "imd2015_score": [1.0],
+                  "imd_decile_official": [10], "imd_decile_least1": [1]}).to_parquet("ref.parquet")
     Path("cin_2017.xml").write_text(apply(CASES["2884"][0]))
     files = {"cin_census": {2017: "cin_2017.xml"}, "ssda903": None, "child_lsoa": None}
     with pytest.raises(ExtractError, match=r"\[dfe_2884\] cin_2017.xml, line 22, child CHILDA, CINdetails referral "
