@@ -356,5 +356,57 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
     }
 
 
+def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
+                    headline: dict, panel: pd.DataFrame | None = None,
+                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """calibrated_parameters.yaml of a run (config: the synthetic section): the solution, or, with
+    calibration disabled, no parameters (the config's are used) and the targets for the table."""
+    from csc_inequalities.synthetic.generator import default_parameters
+    from csc_inequalities.synthetic.model import load_published_targets
+
+    settings = config.get("calibration", {})
+    target_set = settings.get("target_set", "final_report_2020")
+    target_list = published_targets(headline, target_set)
+    targets = load_published_targets(published_dir)
+    params = default_parameters(config)
+    if not settings.get("enabled", True):
+        inputs = solver_inputs(config, reference, population, params, panel)
+        truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list)
+        record = solution_record(Solution(params, target_list, truth, []), target_set)
+        record["parameters"] = {}
+        record["method"] = "calibration disabled (synthetic.calibration.enabled: false): the config's parameters"
+    else:
+        solution = solve(config, reference, population, targets, target_list, params, panel,
+                         max_rounds=int(settings.get("max_rounds", 4)), progress=progress)
+        record = solution_record(solution, target_set)
+        params = solution.params
+        inputs = solver_inputs(config, reference, population, params, panel)
+    # The noise-free shares Tables 11 and 14 are compared with (truth column of the calibration table).
+    pooled = pooled_pathways(inputs, params, targets)
+    record["expected_shares"] = {
+        "table14_pathways": {int(c): {p: float(v) for p, v in zip(PATHWAY_COLUMNS, row)}
+                             for c, row in zip(targets.pathways.index, pooled)},
+    }
+    record["tolerance"] = float(settings.get("tolerance", 0.05))
+    return record
+
+
+def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0) -> dict[str, float]:
+    """The score model (gradient.scores) refitted by glmmTMB to the expected counts of ``threshold``
+    (stratum 'all'; count = expected, attach_reference columns), Poisson as the other truth refits."""
+    from csc_inequalities.gradient import r_engine
+
+    frame = score_frame(expected[(expected["threshold"] == threshold) & (expected["stratum_type"] == "all")])
+    formula = "count ~ income10_c * la_score_c + offset(log(population_years)) + (1 | la_code)"
+    fixed = "count ~ income10_c * la_score_c + offset(log(population_years))"
+    fit = r_engine.fit_glmmtmb(frame, formula, fixed, "poisson")
+    if not fit.get("ok"):
+        return {}
+    b = dict(zip(fit["term"], fit["estimate"]))
+    main, inter = b["income10_c"], b["income10_c:la_score_c"]
+    return {"mean": float(main), "plus": float(main + shift * inter), "minus": float(main - shift * inter),
+            "minus_over_plus": float(-2 * shift * inter)}
+
+
 __all__ = ["Target", "published_targets", "decile_effects", "score_effects", "poisson_la_intercepts", "solve",
            "solution_record", "CP_CATEGORIES"]
