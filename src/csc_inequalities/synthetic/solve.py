@@ -5,12 +5,12 @@ The truth is what the gradient strand's truth rules compute: the report's models
 generator's expected counts (run.expected_counts, the same function the generator's truth uses).
 Inside the solver the models are fitted by a fast Python approximation of the R fits:
 
-* decile model (count ~ LSOA decile + LA decile + (1 | LA), Poisson on expected counts): a Poisson
-  GLM with one intercept per LA gives the LSOA slope and the LA intercepts; the LA decile slope is
-  the least-squares line through the LA intercepts. With noise-free counts every LA intercept is
-  known exactly, so the random-intercept model's ML estimate is that line (its random effects are
-  the line's residuals); tests/synthetic/test_calibration.py checks it against glmmTMB.
-* score model (count ~ income share x LA income share + (1 | LA)): the same with the interaction.
+* decile model (count ~ LSOA decile + LA decile + (1 | LA)) and score model (count ~ income share
+  x LA income share + (1 | LA)), both Poisson on the expected counts as the truth refits: the
+  Laplace-approximate marginal likelihood that glmmTMB maximises, by penalised IRLS for the fixed
+  effects and a 1-D search for the LA SD (:func:`poisson_random_intercept`). With few LAs the SD can
+  go to zero and the LSOA slope then uses between-LA contrasts too, which a fixed-LA GLM would miss;
+  tests/synthetic/test_calibration.py checks the two against glmmTMB.
 
 Targets are read from the published headline figures (never typed here); where a target is derived
 from two published numbers (the 2020 report prints only Figure 18's CPP values, the 2021 summary
@@ -150,24 +150,70 @@ def poisson_la_intercepts(y: np.ndarray, offset: np.ndarray, groups: np.ndarray,
     return beta[:j], beta[j:]
 
 
+def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarray, x: np.ndarray,
+                             log_sd_bounds: tuple[float, float] = (-12.0, 1.5)) -> tuple[np.ndarray, float]:
+    """Poisson GLMM with a random intercept per group, fitted as glmmTMB does: Laplace-approximate
+    marginal likelihood, maximised over the fixed effects (penalised IRLS at each SD) and the SD of
+    the random intercept (profiled, bounded 1-D search). ``x`` (n, p) holds the fixed effects
+    including the intercept column. Returns (fixed effects (p,), random-intercept SD)."""
+    y = np.asarray(y, float)
+    x = np.asarray(x, float).reshape(len(y), -1)
+    _, g = np.unique(groups, return_inverse=True)
+    j, p = int(g.max()) + 1, x.shape[1]
+    design = np.zeros((len(y), p + j))
+    design[:, :p] = x
+    design[np.arange(len(y)), p + g] = 1.0
+    theta = np.zeros(p + j)
+    theta[0] = np.log(y.sum() / np.exp(offset).sum())
+    state = {"theta": theta}
+
+    def pirls(sd: float) -> tuple[np.ndarray, np.ndarray]:
+        penalty = np.r_[np.zeros(p), np.full(j, 1.0 / sd ** 2)]
+        theta = state["theta"].copy()
+        for _ in range(100):
+            mu = np.exp(design @ theta + offset)
+            grad = design.T @ (y - mu) - penalty * theta
+            hess = (design * mu[:, None]).T @ design + np.diag(penalty)
+            step = np.linalg.solve(hess, grad)
+            theta = theta + step
+            if np.max(np.abs(step)) < 1e-11:
+                break
+        state["theta"] = theta
+        return theta, np.exp(design @ theta + offset)
+
+    def negative_laplace(log_sd: float) -> float:
+        sd = float(np.exp(log_sd))
+        theta, mu = pirls(sd)
+        u = theta[p:]
+        h = np.bincount(g, mu, j)
+        return -(float(np.sum(y * np.log(mu) - mu)) - float(np.sum(u ** 2)) / (2 * sd ** 2)
+                 - 0.5 * float(np.sum(np.log1p(sd ** 2 * h))))
+
+    best = optimize.minimize_scalar(negative_laplace, bounds=log_sd_bounds, method="bounded", options={"xatol": 1e-6})
+    theta, _ = pirls(float(np.exp(best.x)))
+    return theta[:p], float(np.exp(best.x))
+
+
 def decile_effects(table: pd.DataFrame) -> dict[str, float]:
     """The adjusted decile model's log rate ratios (lsoa_decile, la_decile) on ``table``
-    (count, lsoa_decile_least1, la_decile_least1, population_years, la_code)."""
+    (count, lsoa_decile_least1, la_decile_least1, population_years, la_code): Poisson with an LA
+    random intercept, as the truth refits."""
     frame = model_frame(table)
-    intercepts, slopes = poisson_la_intercepts(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                               frame["la_code"].to_numpy(), frame[["lsoa_decile_c"]].to_numpy())
-    la = frame.groupby("la_code", sort=True)["la_decile_c"].first().to_numpy()
-    la_slope = np.polyfit(la, intercepts, 1)[0] if np.ptp(la) > 0 else np.nan
-    return {"lsoa_decile": float(slopes[0]), "la_decile": float(la_slope)}
+    x = np.column_stack([np.ones(len(frame)), frame["lsoa_decile_c"], frame["la_decile_c"]])
+    beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
+                                       frame["la_code"].to_numpy(), x)
+    return {"lsoa_decile": float(beta[1]), "la_decile": float(beta[2])}
 
 
 def score_effects(table: pd.DataFrame, shift: float = 10.0) -> dict[str, float]:
     """The score model's log scores at mean LA deprivation and at +/- ``shift`` points (mean, plus,
     minus) and log(minus/plus), on ``table`` (count, income_rate_approx, population_years, la_code)."""
     frame = score_frame(table)
-    x = np.column_stack([frame["income10_c"], frame["income10_c"] * frame["la_score_c"]])
-    _, (b, c) = poisson_la_intercepts(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                      frame["la_code"].to_numpy(), x)
+    x = np.column_stack([np.ones(len(frame)), frame["income10_c"], frame["la_score_c"],
+                         frame["income10_c"] * frame["la_score_c"]])
+    beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
+                                       frame["la_code"].to_numpy(), x)
+    b, c = beta[1], beta[3]
     return {"mean": float(b), "plus": float(b + shift * c), "minus": float(b - shift * c), "minus_over_plus": float(-2 * shift * c)}
 
 
