@@ -75,6 +75,8 @@ def _gradient_row(target: dict, truth_effects: pd.DataFrame, effects: pd.DataFra
         t, e = pick(truth_effects), pick(effects)
         if len(t):
             truth = float(t["rr"].iloc[0])
+        else:
+            note.append("no truth refit: this model is not in gradient.model_spec of the run")
         if len(e):
             estimate, low, high = (float(e[c].iloc[0]) for c in ("rr", "rr_low", "rr_high"))
         note.append("truth: glmmTMB refit on the expected counts")
