@@ -176,3 +176,37 @@ def test_solver_hits_its_targets_and_the_r_truth_agrees(setting):
     pooled = S.pooled_pathways(S.solver_inputs(s["config"], s["reference"], s["population"], solution.params),
                                solution.params, s["targets"])
     np.testing.assert_allclose(pooled, s["targets"].pathways[S.PATHWAY_COLUMNS].to_numpy(), rtol=1e-3)
+
+
+def test_calibration_rows_put_published_truth_and_estimate_side_by_side():
+    from csc_inequalities.synthetic.calibration import TABLE_COLUMNS, calibration_rows
+
+    published_dir = str(ROOT / "resources" / "lca" / "published")
+    targets = load_published_targets(published_dir)
+    record = {"tolerance": 0.05, "targets": [
+        {"target": "cpp lsoa", "source": "FR", "published": 1.31, "kind": "decile", "threshold": "cpp",
+         "stratum_type": "all", "stratum_level": "all", "statistic": "lsoa_decile", "note": "", "solver_truth": 1.3101},
+        {"target": "cpp la", "source": "FR", "published": 0.78, "kind": "decile", "threshold": "cpp",
+         "stratum_type": "all", "stratum_level": "all", "statistic": "la_decile", "note": "", "solver_truth": 0.78},
+    ], "expected_shares": {"table14_pathways": {int(c): row.to_dict() for c, row in targets.pathways.iterrows()}}}
+    keys = {"threshold": "cpp", "stratum_type": "all", "stratum_level": "all", "model": "adjusted"}
+    truth = pd.DataFrame([{**keys, "term": "lsoa_decile", "rr": 1.30}, {**keys, "term": "la_decile", "rr": 0.70}])
+    effects = pd.DataFrame([{**keys, "term": "lsoa_decile", "rr": 1.28, "rr_low": 1.2, "rr_high": 1.36},
+                            {**keys, "term": "la_decile", "rr": 0.75, "rr_low": 0.6, "rr_high": 0.9}])
+    n = 1000
+    episodes = pd.DataFrame({"la_code": "E06000017", "assessed": True, "true_demand_class": np.arange(n) % 7 + 1,
+                             "rereferral_12m": np.arange(n) % 4 == 0, "lac": False, "cpp": np.arange(n) % 5 == 0,
+                             "cin_plan": True, "assessed_not_cin": False})
+    truth_yaml = {"generator": {"las": ["E06000017"], "study_la_of_each_la": {"E06000017": "LA0"}},
+                  "lca": {"class_shares": {"E06000017": {c: float(targets.class_shares.loc[c, "LA0"]) for c in targets.class_names}}}}
+    table = calibration_rows(record, truth, effects, pd.DataFrame(), {}, episodes, truth_yaml, published_dir)
+    assert list(table.columns) == TABLE_COLUMNS
+    first, second = table.iloc[0], table.iloc[1]
+    assert (first["published"], first["truth"], first["estimate"], first["estimate_low"]) == (1.31, 1.30, 1.28, 1.2)
+    assert first["within_tolerance"] is True or first["within_tolerance"] == True  # noqa: E712
+    assert second["within_tolerance"] == False  # noqa: E712 (|log(0.70/0.78)| = 0.108 > 0.05)
+    t11 = table[table["target"].str.startswith("Table 11")]
+    assert len(t11) == 7 and (t11["within_tolerance"] == True).all()  # noqa: E712
+    assert t11["estimate"].sum() == pytest.approx(1.0)
+    rereferral = table[table["target"].str.startswith("Table 15")].iloc[0]
+    assert rereferral["estimate"] == pytest.approx(0.25) and pd.isna(rereferral["truth"]) and rereferral["within_tolerance"] is None

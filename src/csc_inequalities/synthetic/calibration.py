@@ -96,7 +96,10 @@ def _gradient_row(target: dict, truth_effects: pd.DataFrame, effects: pd.DataFra
                 r = at(stat)
                 estimate, low, high = float(r["ratio"]), float(r["ratio_low"]), float(r["ratio_high"])
         note.append("truth: glmmTMB (Poisson) refit of the score model on the expected counts")
-    note.append(f"solver truth (Python approximation) {target['solver_truth']:.4f}")
+    if np.isfinite(target.get("solver_truth", np.nan)):
+        note.append(f"solver truth (Python approximation) {target['solver_truth']:.4f}")
+    else:
+        note.append("not calibrated in this run (synthetic.calibration.enabled: false)")
     return {"target": target["target"], "source": target["source"], "published": float(target["published"]),
             "truth": truth, "estimate": estimate, "estimate_low": low, "estimate_high": high, "note": "; ".join(n for n in note if n)}
 

@@ -416,9 +416,9 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
     targets = load_published_targets(published_dir)
     params = default_parameters(config)
     if not settings.get("enabled", True):
+        # No solver truth: the calibration table's truth comes from the R refits of the run.
         inputs = solver_inputs(config, reference, population, params, panel)
-        truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list)
-        record = solution_record(Solution(params, target_list, truth, []), target_set)
+        record = solution_record(Solution(params, target_list, np.full(len(target_list), np.nan), []), target_set)
         record["parameters"] = {}
         record["method"] = "calibration disabled (synthetic.calibration.enabled: false): the config's parameters"
     else:
