@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _GENERATOR_CACHE: dict = {}
 
 
-def generator_inputs(seed: int, n_las: int) -> dict:
+def generator_inputs(seed: int, n_las: int, calibrated: dict | None = None) -> dict:
     """The workflow's own synthetic generator (default config, this seed) as the data source: its
     episode table equals what the readers build from its files (the round-trip check), and its
     expected counts give the truth."""
@@ -47,20 +47,21 @@ def generator_inputs(seed: int, n_las: int) -> dict:
     reference, population = _GENERATOR_CACHE["reference"], _GENERATOR_CACHE["population"]
     with tempfile.TemporaryDirectory() as tmp:
         result = generate_all(synthetic, reference, population, str(ROOT / "resources" / "lca" / "published"),
-                              synthetic["lea_codes"], tmp, bytes(32))
+                              synthetic["lea_codes"], tmp, bytes(32), calibrated=calibrated)
     covered = reference[reference["la_code"].isin(synthetic["las"])]
     return {"episodes": result["episodes"], "lsoa_reference": covered,
             "lsoa_population": population[population["la_code"].isin(synthetic["las"])],
             "expected_counts": result["expected"][result["expected"]["stratum_type"] == "all"]}
 
 
-def one_seed(seed: int, thresholds: list[str], source: str = "simulate", n_las: int = 6) -> pd.DataFrame:
+def one_seed(seed: int, thresholds: list[str], source: str = "simulate", n_las: int = 6,
+             calibrated: dict | None = None) -> pd.DataFrame:
     from csc_inequalities.gradient.counts import DEFAULT_THRESHOLDS, attach_reference, build_count_table
     from csc_inequalities.gradient.models import compare_with_truth, effects_frame, fit_gradient
     from csc_inequalities.gradient.simulate import SimulationParameters, simulate_episode_inputs
 
     if source == "generator":
-        data = generator_inputs(seed, n_las)
+        data = generator_inputs(seed, n_las, calibrated)
     else:
         data = simulate_episode_inputs(SimulationParameters(), seed)
     counts = build_count_table(
@@ -84,11 +85,18 @@ def main() -> None:
     parser.add_argument("--source", choices=["simulate", "generator"], default="simulate",
                         help="simulate: the strand's own stand-in simulator; generator: the workflow's synthetic generator")
     parser.add_argument("--las", type=int, default=6, help="with --source generator: the first N default LAs")
+    parser.add_argument("--calibrated", default=None,
+                        help="with --source generator: calibrated_parameters.yaml (the default run's solved parameters)")
     args = parser.parse_args()
+    calibrated = None
+    if args.calibrated:
+        import yaml
+
+        calibrated = yaml.safe_load(Path(args.calibrated).read_text())
     start = time.time()
     frames = []
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        frames.append(one_seed(seed, args.thresholds, args.source, args.las))
+        frames.append(one_seed(seed, args.thresholds, args.source, args.las, calibrated))
         print(f"seed {seed} done ({time.time() - start:.0f} s)", flush=True)
     results = pd.concat(frames, ignore_index=True)
     out_dir = Path(args.out_dir)

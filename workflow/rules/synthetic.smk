@@ -40,6 +40,36 @@ rule lsoa_reference:
         "../scripts/lsoa_reference.py"
 
 
+# Calibration (issue 12): solve the generating parameters so that the noise-free truth (the
+# report's models on the generator's expected counts) hits the published targets. Deterministic
+# (no random draws beyond the config-seeded LA intercepts); its output feeds every synthetic_la job.
+rule synthetic_calibration:
+    input:
+        unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
+               if config["synthetic"]["referrals_from_panel"] else {}),
+        reference="results/lsoa/lsoa_reference.parquet",
+        population="results/lsoa/lsoa_population.parquet",
+        published="resources/lca/published/manifest.sha256",
+        headline="resources/gradient/published/headline.yaml",
+        script=script_path("synthetic_calibration.py"),
+    output:
+        parameters="results/synthetic/calibrated_parameters.yaml",
+    params:
+        synthetic=config["synthetic"],
+        published_dir=lambda wildcards, input: os.path.dirname(input.published),
+    resources:
+        mem_mb=resource_mb("synthetic_calibration"),
+        runtime=resource_minutes("synthetic_calibration"),
+    log:
+        "logs/synthetic/synthetic_calibration.log",
+    benchmark:
+        "results/benchmarks/synthetic_calibration/synthetic_calibration.tsv"
+    conda:
+        env_file("synthetic")
+    script:
+        "../scripts/synthetic_calibration.py"
+
+
 # One job per LA: each LA draws from its own seeded stream (numpy default_rng([seed, index])),
 # so the jobs are independent, can run in parallel or on a cluster, and the child-level jobs of
 # an LA start as soon as its extracts exist.
@@ -50,6 +80,7 @@ rule synthetic_la:
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
         published="resources/lca/published/manifest.sha256",
+        calibrated="results/synthetic/calibrated_parameters.yaml",
         script=script_path("synthetic_la.py"),
     output:
         cin_census=expand("local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml", year=SYNTHETIC_YEARS),
@@ -92,6 +123,7 @@ rule synthetic_truth:
         reference="results/lsoa/lsoa_reference.parquet",
         panel="results/national/panel.parquet",
         published="resources/lca/published/manifest.sha256",
+        calibrated="results/synthetic/calibrated_parameters.yaml",
         script=script_path("synthetic_truth.py"),
     output:
         manifest="local/synthetic/extracts/manifest.json",
@@ -99,7 +131,6 @@ rule synthetic_truth:
         truth="results/synthetic/truth.yaml",
         episodes="results/record_level/generator_episodes.parquet",
         expected="results/synthetic/expected_counts.parquet",
-        calibration="results/synthetic/calibration.csv",
         referrals_vs_panel="results/synthetic/referrals_vs_panel.csv",
         provenance="results/synthetic/provenance/synthetic_truth.json",
     params:
@@ -118,6 +149,38 @@ rule synthetic_truth:
         "../scripts/synthetic_truth.py"
 
 
+# The calibration table: each target's published value, its truth (the R refits on the expected
+# counts: gradient_truth, and the score model here) and the estimate from the generated data.
+rule synthetic_calibration_table:
+    input:
+        calibrated="results/synthetic/calibrated_parameters.yaml",
+        truth="results/synthetic/truth.yaml",
+        episodes="results/record_level/generator_episodes.parquet",
+        expected="results/synthetic/expected_counts.parquet",
+        lsoa_reference="results/lsoa/lsoa_reference.parquet",
+        truth_effects="results/gradient/truth_effects.csv",
+        effects="results/gradient/effects.csv",
+        scores="results/gradient/scores.csv",
+        published="resources/lca/published/manifest.sha256",
+        script=script_path("synthetic_calibration_table.py"),
+    output:
+        calibration="results/synthetic/calibration.csv",
+    params:
+        published_dir=lambda wildcards, input: os.path.dirname(input.published),
+        la_shift_points=config["gradient"]["scores"]["la_shift_points"],
+    resources:
+        mem_mb=resource_mb("synthetic_calibration_table"),
+        runtime=resource_minutes("synthetic_calibration_table"),
+    log:
+        "logs/synthetic/synthetic_calibration_table.log",
+    benchmark:
+        "results/benchmarks/synthetic_calibration_table/synthetic_calibration_table.tsv"
+    conda:
+        env_file("synthetic")
+    script:
+        "../scripts/synthetic_calibration_table.py"
+
+
 REPORT_SECTIONS["synthetic_truth"] = {
     "order": 5,
     "title": "The synthetic data and their truth",
@@ -125,6 +188,7 @@ REPORT_SECTIONS["synthetic_truth"] = {
         "truth": "results/synthetic/truth.yaml",
         "expected": "results/synthetic/expected_counts.parquet",
         "calibration": "results/synthetic/calibration.csv",
+        "calibrated": "results/synthetic/calibrated_parameters.yaml",
         "referrals_vs_panel": "results/synthetic/referrals_vs_panel.csv",
         "extracts_provenance": "results/synthetic/provenance/synthetic_truth.json",
     },

@@ -2,6 +2,7 @@
 import json
 
 import pandas as pd
+import yaml
 
 from csc_inequalities.childlevel.pseudonymise import load_or_create_key
 from csc_inequalities.national.sources import verify_manifest
@@ -18,7 +19,8 @@ with script_context(snakemake) as log:
              if "panel" in snakemake.input.keys() else None)
     one = generate_one_la(snakemake.params.synthetic, la_code, reference, population, snakemake.params.published_dir,
                           snakemake.params.lea_code, snakemake.params.extracts_dir,
-                          load_or_create_key(snakemake.params.key_file), panel)
+                          load_or_create_key(snakemake.params.key_file), panel,
+                          yaml.safe_load(open(snakemake.input.calibrated)))
     one["episodes"].to_parquet(snakemake.output.episodes, index=False)
     one["expected"].to_parquet(snakemake.output.expected, index=False)
     with open(snakemake.output.summary, "w") as handle:

@@ -1,11 +1,11 @@
 """Thin adapter: gather the per-LA generator outputs into the run's truth, episode table, expected
-counts, extract manifest and calibration table."""
+counts and extract manifest."""
 import json
 
 import pandas as pd
+import yaml
 
 from csc_inequalities.national.sources import verify_manifest
-from csc_inequalities.synthetic.calibration import CALIBRATION_COLUMNS, calibration_table
 from csc_inequalities.columnar import concat_parquet
 from csc_inequalities.synthetic.run import generator_truth, referrals_vs_panel, write_truth
 from csc_inequalities.workflow_io import script_context
@@ -16,7 +16,8 @@ with script_context(snakemake) as log:
     truth = generator_truth(snakemake.params.synthetic, pd.read_parquet(snakemake.input.reference),
                             snakemake.params.published_dir,
                             {s["la_code"]: s["expected_class_shares"] for s in summaries},
-                            {s["la_code"]: s["la_log_scale"] for s in summaries})
+                            {s["la_code"]: s["la_log_scale"] for s in summaries},
+                            yaml.safe_load(open(snakemake.input.calibrated)))
     panel = pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", "referrals"])
     referrals_vs_panel(summaries, panel).to_csv(snakemake.output.referrals_vs_panel, index=False)
     write_truth(truth, [snakemake.output.truth_local, snakemake.output.truth])
@@ -25,6 +26,4 @@ with script_context(snakemake) as log:
     # Concatenated as Arrow tables: no pandas copy of the national episode table.
     rows = concat_parquet(snakemake.input.episodes, snakemake.output.episodes, desc="episode tables")
     concat_parquet(snakemake.input.expected, snakemake.output.expected, desc="expected counts")
-    calibration_table(pd.read_parquet(snakemake.output.episodes, columns=CALIBRATION_COLUMNS),
-                      snakemake.params.published_dir).to_csv(snakemake.output.calibration, index=False)
     log.info("%d episodes in %d LAs", rows, len(summaries))

@@ -21,7 +21,8 @@ from csc_inequalities.synthetic.timing import (
 )
 from csc_inequalities.synthetic.model import (
     AGE_GROUPS, CP_CATEGORIES, CP_CODES, REFERRAL_GROUP_CODE, REFERRAL_GROUPS, GeneratingParameters,
-    PublishedTargets, age_group_of, class_probabilities,
+    PublishedTargets, age_group_of, assessed_probability, class_probabilities, escalation, pathway_base,
+    tilted_categories, tilted_pathways,
 )
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,13 @@ class LAData:
     ssda903: pd.DataFrame  # SSDA903 episodes (DfE layout)
 
 
-def la_class_shares(targets: PublishedTargets, la_index: int) -> np.ndarray:
-    """The study LA whose Table 11 shares this LA takes (LA0..LA5, cyclically)."""
-    return targets.class_shares[f"LA{la_index % 6}"].to_numpy()
+def la_class_shares(targets: PublishedTargets, la_index: int, params: GeneratingParameters | None = None) -> np.ndarray:
+    """Class shares at centred deprivation of the study LA this LA takes (LA0..LA5, cyclically):
+    calibrated (params.class_share_base) or Table 11's."""
+    study = f"LA{la_index % 6}"
+    if params is not None and params.class_share_base:
+        return np.asarray(params.class_share_base[study], dtype=float)
+    return targets.class_shares[study].to_numpy()
 
 
 def class_log_rr(targets: PublishedTargets, params: GeneratingParameters) -> np.ndarray:
@@ -60,18 +65,53 @@ def class_log_rr(targets: PublishedTargets, params: GeneratingParameters) -> np.
     return np.log1p(targets.deprivation_effect.sort_index().to_numpy() / 100.0) - np.log1p(params.reference_deprivation_effect / 100.0)
 
 
+@dataclasses.dataclass
+class CellProcess:
+    """Per row (population cell or child): the episode process given its LSOA and LA deciles."""
+    d_lsoa: np.ndarray  # (n,) centred LSOA decile
+    class_probs: np.ndarray  # (n, K) P(class | assessed)
+    nfa: np.ndarray  # (n,) P(NFA)
+    path: np.ndarray  # (n, K, 4) P(pathway | class)
+    categories: np.ndarray  # (n, K, 5) P(CP category | class)
+
+
+def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParameters, targets: PublishedTargets,
+                 la_index: int) -> CellProcess:
+    """The episode process of rows with LSOA deciles ``deciles`` (1 = least deprived) in an LA of
+    decile ``la_decile``: class shares tilted by deprivation (Table 13), assessment and each pathway
+    step tilted by the escalation (model.escalation), CP categories by deprivation. Computed once per
+    distinct decile and indexed (ten values per LA)."""
+    deciles = np.asarray(deciles, dtype=float)
+    values, index = np.unique(deciles, return_inverse=True)
+    d = values - 5.5
+    x = escalation(params, d, float(la_decile) - 5.5)
+    probs = class_probabilities(np.tile(la_class_shares(targets, la_index, params), (len(d), 1)), class_log_rr(targets, params), d)
+    nfa = 1.0 - assessed_probability(params.nfa_share, x)
+    path = tilted_pathways(pathway_base(targets, params), x)
+    cats = tilted_categories(targets.cp_categories[list(CP_CATEGORIES)].to_numpy(), params, d)
+    return CellProcess(deciles - 5.5, probs[index], nfa[index], path[index], cats[index])
+
+
 def la_pathway_mix(cells: pd.DataFrame, rate: np.ndarray, targets: PublishedTargets, params: GeneratingParameters,
-                   la_index: int) -> tuple:
-    """((pathway, share), ...) of the LA's first episodes (nfa first): its Table 11 class shares tilted
-    by each cell's deprivation, weighted by the cell's expected referred children."""
-    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
-    probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
-                                class_log_rr(targets, params), d_lsoa)
+                   la_index: int, la_decile: int = 6) -> tuple:
+    """((pathway, share), ...) of the LA's first episodes (nfa first): its Table 11 class shares and
+    pathways tilted by each cell's deprivation, weighted by the cell's expected referred children."""
+    process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
     weights = cells["population"].to_numpy(dtype=float) * rate
-    classes = (weights[:, None] * probs).sum(axis=0) / weights.sum()
-    path = classes @ targets.pathways[list(PATHWAYS)].to_numpy()
-    return (("nfa", float(params.nfa_share)),
-            *((p, round((1 - params.nfa_share) * float(v), 12)) for p, v in zip(PATHWAYS, path)))
+    weights = weights / weights.sum()
+    nfa = float((weights * process.nfa).sum())
+    path = np.einsum("n,nk,nkp->p", weights * (1 - process.nfa), process.class_probs, process.path)
+    return (("nfa", round(nfa, 12)), *((p, round(float(v), 12)) for p, v in zip(PATHWAYS, path)))
+
+
+def lsoa_frailty(cells: pd.DataFrame, shape: float, seed: int, la_index: int) -> np.ndarray:
+    """Each cell's LSOA frailty: one gamma draw (mean 1, shape ``shape``) per LSOA of the LA, in
+    sorted LSOA order from its own stream (default_rng([seed, la_index, 1])); 1 when shape is 0."""
+    if not shape:
+        return np.ones(len(cells))
+    lsoas, index = np.unique(cells["lsoa11"].astype(str).to_numpy(), return_inverse=True)
+    z = np.random.default_rng([int(seed), int(la_index), 1]).gamma(shape, 1.0 / shape, len(lsoas))
+    return z[index]
 
 
 def first_referral_distribution(period: Period, mix: tuple, rereferral_share: float,
@@ -127,7 +167,10 @@ def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: flo
     """Rate (children referred per child-year) of each population cell."""
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     d_la = float(la_decile) - 5.5
-    log_rate = (np.log(params.base_referral_rate) + params.lsoa_decile_log_rr * d_lsoa
+    slope = (params.lsoa_decile_log_rr
+             + cells["age_group"].map(lambda g: params.age_lsoa_log_rr.get(g, 0.0)).to_numpy(dtype=float)
+             + cells["ethnicity_group"].map(lambda g: params.ethnicity_lsoa_log_rr.get(g, 0.0)).to_numpy(dtype=float))
+    log_rate = (np.log(params.base_referral_rate) + slope * d_lsoa
                 + params.la_decile_log_rr * d_la + params.interaction_log_rr * d_lsoa * d_la + la_effect
                 + cells["age_group"].map(params.age_log_rr).to_numpy(dtype=float)
                 + np.where(cells["sex"].to_numpy() == "female", params.female_log_rr, 0.0)
@@ -196,10 +239,11 @@ def generate_la(
         raise ValueError(f"period {period} is shorter than {years} collection years")
     rng = np.random.default_rng([seed, la_index])
     rate = cell_rates(cells, params, la_effect, la_decile)
-    mix = la_pathway_mix(cells, rate, targets, params, la_index)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
     if referrals_by_year is not None:
         rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
-    expected = cells["population"].to_numpy() * years * rate
+    # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
+    expected = cells["population"].to_numpy() * years * rate * lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
     n_per_cell = rng.poisson(expected)
     cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
     n = len(cell_of_child)
@@ -220,9 +264,7 @@ def generate_la(
     child["dob"] = dob
     child["n_episodes"] = np.where(two, 2, 1)
 
-    shares = la_class_shares(targets, la_index)
-    log_rr = class_log_rr(targets, params)
-    d_lsoa = child["imd_decile_least1"].to_numpy(dtype=float) - 5.5
+    process = cell_process(child["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
 
     episodes = []
     previous_close = None
@@ -237,10 +279,9 @@ def generate_la(
             ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(
                 rng.integers(LAGS["gap"][0], LAGS["gap"][1] + 1, m), unit="D")
         ep = pd.DataFrame({"child_index": idx, "episode_number": k, "referral_date": pd.DatetimeIndex(ref)})
-        nfa = rng.random(m) < params.nfa_share
-        class_probs = class_probabilities(np.tile(shares, (m, 1)), log_rr, d_lsoa[idx])
-        demand_class = _choice(rng, class_probs) + 1
-        path_probs = targets.pathways.loc[demand_class].to_numpy()
+        nfa = rng.random(m) < process.nfa[idx]
+        demand_class = _choice(rng, process.class_probs[idx]) + 1
+        path_probs = process.path[idx, demand_class - 1]
         pathway = np.array(["assessed_not_cin", "cin", "cpp", "lac"], dtype=object)[_choice(rng, path_probs)]
         pathway = np.where(nfa, "nfa", pathway)
         ep["nfa"] = nfa
@@ -264,7 +305,7 @@ def generate_la(
         source_probs = targets.referral_sources.loc[np.where(nfa, 0, demand_class)].to_numpy()
         groups = np.array(REFERRAL_GROUPS, dtype=object)[_choice(rng, source_probs)]
         ep["referral_source"] = pd.Series(groups).map(REFERRAL_GROUP_CODE).to_numpy()
-        cat_probs = targets.cp_categories.loc[np.maximum(demand_class, 1)].to_numpy()
+        cat_probs = process.categories[idx, np.maximum(demand_class, 1) - 1]
         category = np.array(CP_CATEGORIES, dtype=object)[_choice(rng, cat_probs)]
         ep["cpp_category"] = np.where(cpp, category, None)
         # Factors at assessment: Bernoulli per item from the class profile (assessed episodes only).
@@ -397,7 +438,23 @@ def default_parameters(config: dict[str, Any]) -> GeneratingParameters:
         rereferral_share=model["rereferral_share"],
         nfa_share=model["nfa_share"],
         reference_deprivation_effect=model["reference_deprivation_effect_pct"],
+        escalation_lsoa_log_rr=float(np.log(model["escalation_lsoa_odds_ratio"])),
+        escalation_la_log_rr=float(np.log(model["escalation_la_odds_ratio"])),
+        escalation_interaction_log_rr=float(model["escalation_interaction_log_odds_ratio"]),
+        age_lsoa_log_rr={k: float(np.log(v)) for k, v in model["age_lsoa_rate_ratio"].items()},
+        ethnicity_lsoa_log_rr={k: float(np.log(v)) for k, v in model["ethnicity_lsoa_rate_ratio"].items()},
+        cp_category_lsoa_log_rr={k: float(np.log(v)) for k, v in model["cp_category_lsoa_odds_ratio"].items()},
+        lsoa_frailty_shape=float(model["lsoa_frailty_shape"]),
     )
+
+
+def calibrated_parameters(config: dict[str, Any], calibrated: dict[str, Any] | None) -> GeneratingParameters:
+    """The config's parameters with the calibration's solved values (results/synthetic/
+    calibrated_parameters.yaml, key 'parameters') in place of the config's."""
+    params = default_parameters(config)
+    if calibrated:
+        return dataclasses.replace(params, **calibrated.get("parameters", {}))
+    return params
 
 
 __all__ = ["generate_la", "default_parameters", "censor", "LAData", "Period", "PERIOD_START", "PERIOD_END", "AGE_GROUPS",

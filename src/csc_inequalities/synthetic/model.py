@@ -118,11 +118,67 @@ class GeneratingParameters:
     female_log_rr: float
     ethnicity_log_rr: dict[str, float]
     rereferral_share: float  # share of referred children with a second episode
-    nfa_share: float  # share of episodes closed with no further action (not assessed)
+    nfa_share: float  # share of episodes closed with no further action (not assessed) at centred deciles
     reference_deprivation_effect: float  # Table 13 effect the referral gradient already explains
+    # Escalation tilt (log odds per pathway step, per decile step): each step up the pathway ladder
+    # (NFA < assessed not CIN < CIN < CPP < LAC) is more likely in more deprived LSOAs, so the gradient
+    # steepens at every threshold after referral; the LA terms give the inverse intervention of the
+    # thresholds after referral and its interaction (steeper in less deprived LAs when negative).
+    escalation_lsoa_log_rr: float = 0.0
+    escalation_la_log_rr: float = 0.0
+    escalation_interaction_log_rr: float = 0.0
+    # Stratum-specific social gradients: added to the LSOA decile slope of the referral rate.
+    age_lsoa_log_rr: dict[str, float] = dataclasses.field(default_factory=dict)
+    ethnicity_lsoa_log_rr: dict[str, float] = dataclasses.field(default_factory=dict)
+    # CP plan category tilt per LSOA decile (the category of a plan depends on deprivation).
+    cp_category_lsoa_log_rr: dict[str, float] = dataclasses.field(default_factory=dict)
+    # Gamma frailty per LSOA (mean 1, shape = variance^-1): the NB2 dispersion of LSOA counts.
+    # 0 = no frailty (Poisson counts).
+    lsoa_frailty_shape: float = 0.0
+    # Per-class pathway shares at centred deciles (K x 4) if calibrated; None = Table 14 as published.
+    pathway_base: list | None = None
+    # Per study LA (LA0..LA5) class shares at centred LSOA decile if calibrated; None = Table 11.
+    class_share_base: dict | None = None
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+PATHWAY_STEP = {"nfa": -1, "assessed_not_cin": 0, "cin": 1, "cpp": 2, "lac": 3}
+
+
+def escalation(params: "GeneratingParameters", d_lsoa: np.ndarray, d_la: float) -> np.ndarray:
+    """Log odds per pathway step at each row's (centred) LSOA and LA deciles."""
+    d_lsoa = np.asarray(d_lsoa, dtype=float)
+    return (params.escalation_lsoa_log_rr * d_lsoa + params.escalation_la_log_rr * d_la
+            + params.escalation_interaction_log_rr * d_lsoa * d_la)
+
+
+def assessed_probability(nfa_share: float, x: np.ndarray) -> np.ndarray:
+    """P(an episode is assessed): the odds of assessment against NFA times exp(x) (one step)."""
+    odds = (1.0 - nfa_share) / nfa_share * np.exp(x)
+    return odds / (1.0 + odds)
+
+
+def pathway_base(targets: "PublishedTargets", params: "GeneratingParameters") -> np.ndarray:
+    """(K, 4) per-class pathway shares at centred deciles: calibrated, or Table 14 as published."""
+    if params.pathway_base is not None:
+        return np.asarray(params.pathway_base, dtype=float)
+    return targets.pathways[["assessed_not_cin", "cin", "cpp", "lac"]].to_numpy()
+
+
+def tilted_pathways(base: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """(n, K, 4) P(pathway | class, row): the base shares tilted by exp(step * x), renormalised."""
+    steps = np.array([PATHWAY_STEP[p] for p in ("assessed_not_cin", "cin", "cpp", "lac")], dtype=float)
+    w = base[None, :, :] * np.exp(np.asarray(x, dtype=float)[:, None, None] * steps[None, None, :])
+    return w / w.sum(axis=2, keepdims=True)
+
+
+def tilted_categories(categories: np.ndarray, params: "GeneratingParameters", d_lsoa: np.ndarray) -> np.ndarray:
+    """(n, K, 5) P(CP category | class, row): Table 18's shares tilted per LSOA decile by category."""
+    eta = np.array([params.cp_category_lsoa_log_rr.get(c, 0.0) for c in CP_CATEGORIES], dtype=float)
+    w = categories[None, :, :] * np.exp(np.asarray(d_lsoa, dtype=float)[:, None, None] * eta[None, None, :])
+    return w / w.sum(axis=2, keepdims=True)
 
 
 def class_probabilities(la_shares: np.ndarray, deprivation_log_rr: np.ndarray, lsoa_decile_centred: np.ndarray) -> np.ndarray:
@@ -172,7 +228,8 @@ def child_probability(p_event: np.ndarray, p_threshold: np.ndarray, rereferral_s
 
 def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTargets, nfa_share: float,
                                  lac_cpp_share: float, s47_given: dict[str, float], icpc_given: dict[str, float],
-                                 rereferral_share: float, observation) -> dict[str, np.ndarray]:
+                                 rereferral_share: float, observation, path: np.ndarray | None = None,
+                                 categories: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """P(a referred child is counted for a threshold) per row of ``class_probs`` (n, K), with each
     event seen only if it happens by the end of the period (``observation``: timing.Observation).
 
@@ -182,7 +239,9 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
     counts if it is seen reaching it (an unseen first-episode event means an unseen second episode:
     the second starts after the first closes). Returns ``<threshold>`` (n,), ``<threshold>_by_class``
     (n, K) and ``cpp_by_category`` (n, 5). With every event seen, this is
-    ``p_event * (1 + q (1 - p_threshold))`` (:func:`child_probability`)."""
+    ``p_event * (1 + q (1 - p_threshold))`` (:func:`child_probability`). ``nfa_share`` may be per
+    row (n,), ``path`` the per-row pathway shares (n, K, 4) (:func:`tilted_pathways`) and
+    ``categories`` the per-row CP category shares (n, K, 5) (:func:`tilted_categories`)."""
     from csc_inequalities.synthetic.timing import PATHWAYS
 
     # Rows repeat (class probabilities vary by LSOA decile only): compute each distinct row once.
@@ -192,7 +251,12 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
                                             rereferral_share, observation)
         return {name: values[inverse.ravel()] for name, values in once.items()}
     n, k = class_probs.shape
-    path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
+    if path is None:
+        path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
+    path = np.asarray(path, dtype=float)
+    if path.ndim == 2:
+        path = np.broadcast_to(path, (n, *path.shape))
+    nfa_share = np.broadcast_to(np.asarray(nfa_share, dtype=float), (n,))
     lac_s47 = lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"]
     lac_icpc = lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"]
     reach = {
@@ -200,7 +264,7 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
         "lac": [0.0, 0.0, 0.0, 1.0], "s47": [s47_given["assessed_not_cin"], s47_given["cin"], 1.0, lac_s47],
         "icpc": [0.0, icpc_given["cin"], 1.0, lac_icpc],
     }
-    p_path = (1.0 - nfa_share) * class_probs[:, :, None] * path[None, :, :]  # (n, K, 4)
+    p_path = (1.0 - nfa_share)[:, None, None] * class_probs[:, :, None] * path  # (n, K, 4)
     first_pathways = ("nfa", *PATHWAYS)
     out: dict[str, np.ndarray] = {"referral": np.ones(n)}
     for threshold, r in reach.items():
@@ -209,10 +273,13 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
         o2 = np.array([[observation.second[(threshold, p2, p1)] for p1 in first_pathways] for p2 in PATHWAYS])  # (4, 5)
         reached = p_path * r
         first = (reached * o1[None, None, :]).sum(axis=2)  # (n, K)
-        not_reached = np.concatenate([np.full((n, 1), nfa_share), (p_path * (1 - r)).sum(axis=1)], axis=1)  # (n, 5)
+        not_reached = np.concatenate([nfa_share[:, None], (p_path * (1 - r)).sum(axis=1)], axis=1)  # (n, 5)
         second = np.einsum("nkp,pq,nq->nk", reached, o2, not_reached)
         by_class = first + rereferral_share * second
         out[threshold] = by_class.sum(axis=1)
         out[f"{threshold}_by_class"] = by_class
-    out["cpp_by_category"] = out["cpp_by_class"] @ targets.cp_categories.to_numpy()
+    if categories is None:
+        out["cpp_by_category"] = out["cpp_by_class"] @ targets.cp_categories.to_numpy()
+    else:
+        out["cpp_by_category"] = np.einsum("nk,nkc->nc", out["cpp_by_class"], categories)
     return out

@@ -12,8 +12,8 @@ import yaml
 from tqdm import tqdm
 
 from csc_inequalities.synthetic.generator import (
-    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, cell_rates, class_log_rr, default_parameters, events_seen,
-    expected_referrals_by_year, generate_la, la_class_shares, la_pathway_mix, la_scale,
+    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, calibrated_parameters, cell_process, cell_rates, class_log_rr,
+    events_seen, expected_referrals_by_year, generate_la, la_class_shares, la_pathway_mix, la_scale,
 )
 from csc_inequalities.synthetic.model import (
     CP_CATEGORIES, THRESHOLDS, age_group_of, class_probabilities, load_published_targets,
@@ -51,12 +51,7 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
     rates, mix = rates_and_mix or _rates(cells, years, params, targets, la_index, la_effect, la_decile, period,
                                          referrals_by_year)
     referred = cells["population"].to_numpy() * years * rates
-    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
-    class_probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
-                                      class_log_rr(targets, params), d_lsoa)
-    counted = observed_child_probabilities(class_probs, targets, params.nfa_share, LAC_CPP_SHARE, S47_GIVEN,
-                                           ICPC_GIVEN, params.rereferral_share,
-                                           events_seen(period, mix, params.rereferral_share, referrals_by_year))
+    counted = counted_probabilities(cells, la_index, la_decile, params, targets, period, mix, referrals_by_year)
     # Wide: one row per population cell, one column per (stratum family, level, threshold); each
     # stratum family is then summed to LSOA × level with one groupby on the cell table.
     wide = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
@@ -99,10 +94,21 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
     return grouped
 
 
+def counted_probabilities(cells: pd.DataFrame, la_index: int, la_decile: int, params, targets, period: Period, mix: tuple,
+                          referrals_by_year: tuple | None = None) -> dict[str, np.ndarray]:
+    """P(a referred child of each cell is counted at each threshold, by class and CP category), the
+    events seen by the end of ``period`` (model.observed_child_probabilities with the cells' process)."""
+    process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
+    return observed_child_probabilities(process.class_probs, targets, process.nfa, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN,
+                                        params.rereferral_share,
+                                        events_seen(period, mix, params.rereferral_share, referrals_by_year),
+                                        path=process.path, categories=process.categories)
+
+
 def _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year):
     """Each cell's rate (scaled to the LA's counts if given) and the LA's pathway mix, as the generator has them."""
     rate = cell_rates(cells, params, la_effect, la_decile)
-    mix = la_pathway_mix(cells, rate, targets, params, la_index)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
     if referrals_by_year is not None:
         rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     return rate, mix
@@ -121,14 +127,14 @@ def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la
                                          referrals_by_year)
     seen = events_seen(period, mix, params.rereferral_share, referrals_by_year)
     children = cells["population"].to_numpy() * years * rates
-    d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
-    probs = class_probabilities(np.tile(la_class_shares(targets, la_index), (len(cells), 1)),
-                                class_log_rr(targets, params), d_lsoa)
-    # P(first episode's pathway) per cell, then the assessed second episodes seen after each.
-    path = targets.pathways.to_numpy()
-    first = np.concatenate([np.full((len(cells), 1), params.nfa_share), (1 - params.nfa_share) * probs @ path], axis=1)
+    process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
+    probs = process.class_probs
+    # P(first episode's pathway) per cell, then the assessed second episodes seen after each; each
+    # episode is assessed with the cell's probability.
+    first = np.concatenate([process.nfa[:, None],
+                            (1 - process.nfa)[:, None] * np.einsum("nk,nkp->np", probs, process.path)], axis=1)
     seen_second = np.array([seen.second[("completed", "cin", p1)] for p1 in ("nfa", *PATHWAYS)])
-    episodes = children * (seen.first[("completed", "cin")] + params.rereferral_share * first @ seen_second)
+    episodes = children * (1 - process.nfa) * (seen.first[("completed", "cin")] + params.rereferral_share * first @ seen_second)
     weighted = (episodes[:, None] * probs).sum(axis=0)
     return weighted / weighted.sum()
 
@@ -153,12 +159,13 @@ def panel_referrals(panel: pd.DataFrame, la_code: str, years: list[int]) -> tupl
 
 def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFrame, population: pd.DataFrame,
                     published_dir: str, la_code_old: str, extracts_dir: str, key: bytes,
-                    panel: pd.DataFrame | None = None) -> dict[str, Any]:
+                    panel: pd.DataFrame | None = None, calibrated: dict[str, Any] | None = None) -> dict[str, Any]:
     """Generate one LA (its index in ``config['las']`` fixes its random stream): writes its extract
     files and returns its episode table, expected counts, expected class shares and file list.
     ``population`` may hold only this LA's rows. ``panel``: the national panel, required when
-    ``config['referrals_from_panel']`` (the LA's referrals then follow its published counts)."""
-    params = default_parameters(config)
+    ``config['referrals_from_panel']`` (the LA's referrals then follow its published counts).
+    ``calibrated``: the calibration's solved parameters (calibrated_parameters.yaml), which replace the config's."""
+    params = calibrated_parameters(config, calibrated)
     targets = load_published_targets(published_dir)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
     index = list(config["las"]).index(la_code)
@@ -216,10 +223,11 @@ def referrals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> 
 
 
 def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_dir: str,
-                    expected_shares: dict[str, list[float]], la_log_scales: dict[str, float] | None = None) -> dict[str, Any]:
+                    expected_shares: dict[str, list[float]], la_log_scales: dict[str, float] | None = None,
+                    calibrated: dict[str, Any] | None = None) -> dict[str, Any]:
     """The generator's truth for every strand (aggregate): parameters, LA intercepts, class profiles
     and shares, the gradient's generating rate ratios."""
-    params = default_parameters(config)
+    params = calibrated_parameters(config, calibrated)
     targets = load_published_targets(published_dir)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
     las = list(config["las"])
@@ -247,29 +255,44 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
             "class_shares": {la: {int(c): round(float(s), 6) for c, s in zip(targets.class_shares.index, expected_shares[la])}
                              for la in las},
             "class_shares_at_centred_deprivation": {
-                la: {int(c): round(float(s), 6) for c, s in zip(targets.class_shares.index, la_class_shares(targets, i))}
+                la: {int(c): round(float(s), 6) for c, s in zip(targets.class_shares.index, la_class_shares(targets, i, params))}
                 for i, la in enumerate(las)},
             "deprivation_log_rr": {int(c): float(v) for c, v in zip(targets.class_shares.index, class_log_rr(targets, params))},
         },
         "gradient": {
-            "model": "children referred per child-year: log rate = log(base) + b_lsoa*(LSOA decile - 5.5) + b_la*(LA decile - 5.5) "
-                     "+ b_int*(LSOA decile - 5.5)*(LA decile - 5.5) + u_LA + age + sex + ethnicity (deciles 1 = least deprived)",
+            "model": "children referred per child-year: log rate = log(base) + (b_lsoa + b_age + b_eth)*(LSOA decile - 5.5) "
+                     "+ b_la*(LA decile - 5.5) + b_int*(LSOA decile - 5.5)*(LA decile - 5.5) + u_LA + age + sex + ethnicity "
+                     "+ log z_LSOA (gamma frailty, mean 1); each step up the pathway (NFA < assessed < CIN < CPP < LAC) "
+                     "has log odds x = e_lsoa*(LSOA decile - 5.5) + e_la*(LA decile - 5.5) + e_int*(both) "
+                     "(deciles 1 = least deprived)",
             "referral_lsoa_decile_rate_ratio": float(np.exp(params.lsoa_decile_log_rr)),
             "referral_la_decile_rate_ratio": float(np.exp(params.la_decile_log_rr)),
             "referral_interaction_log_rate_ratio": params.interaction_log_rr,
+            "escalation_lsoa_decile_odds_ratio": float(np.exp(params.escalation_lsoa_log_rr)),
+            "escalation_la_decile_odds_ratio": float(np.exp(params.escalation_la_log_rr)),
+            "escalation_interaction_log_odds_ratio": params.escalation_interaction_log_rr,
+            "age_lsoa_decile_rate_ratio": {k: float(np.exp(v)) for k, v in params.age_lsoa_log_rr.items()},
+            "ethnicity_lsoa_decile_rate_ratio": {k: float(np.exp(v)) for k, v in params.ethnicity_lsoa_log_rr.items()},
+            "cp_category_lsoa_decile_odds_ratio": {k: float(np.exp(v)) for k, v in params.cp_category_lsoa_log_rr.items()},
+            # NB2 dispersion of LSOA counts = the gamma frailty's shape (variance 1/shape); the
+            # expected counts are the frailty's mean (1), so the truth refits are Poisson.
+            "lsoa_nbinom2_dispersion": float(params.lsoa_frailty_shape) if params.lsoa_frailty_shape else None,
+            "lsoa_frailty_variance": float(1.0 / params.lsoa_frailty_shape) if params.lsoa_frailty_shape else 0.0,
+            "calibrated": bool(calibrated),
             "offset": "population x years (5 collection years), children counted once per threshold",
         },
     }
 
 
 def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
-                 la_codes_old: dict[str, str], extracts_dir: str, key: bytes, panel: pd.DataFrame | None = None) -> dict[str, Any]:
+                 la_codes_old: dict[str, str], extracts_dir: str, key: bytes, panel: pd.DataFrame | None = None,
+                 calibrated: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every configured LA in one process (tests, benchmarks, validation); the workflow runs
     ``generate_one_la`` as one job per LA and assembles the truth in a gather job."""
     episodes, expected, manifest, shares, summaries = [], [], {}, {}, []
     for la_code in tqdm(list(config["las"]), desc="synthetic LAs", unit="LA"):
         one = generate_one_la(config, la_code, reference, population[population["la_code"] == la_code], published_dir,
-                              la_codes_old.get(la_code, "999"), extracts_dir, key, panel)
+                              la_codes_old.get(la_code, "999"), extracts_dir, key, panel, calibrated)
         episodes.append(one["episodes"])
         expected.append(one["expected"])
         manifest[la_code] = one["summary"]["files"]
@@ -277,7 +300,7 @@ def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd
         summaries.append(one["summary"])
     scales = {s["la_code"]: s["la_log_scale"] for s in summaries}
     return {"episodes": pd.concat(episodes, ignore_index=True), "expected": pd.concat(expected, ignore_index=True),
-            "truth": generator_truth(config, reference, published_dir, shares, scales), "manifest": manifest,
+            "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated), "manifest": manifest,
             "summaries": summaries}
 
 

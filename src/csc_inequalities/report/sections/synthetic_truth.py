@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -25,8 +26,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     totals = (expected[expected["stratum_type"] == "all"].groupby("threshold", sort=False)[["expected", "population_years"]]
               .sum().reset_index())
     totals["expected rate per 10,000 child-years"] = totals["expected"] / totals["population_years"] * 10_000
-    calibration = pd.read_csv(inputs["calibration"])
-    calibration["difference"] = calibration["generated"] - calibration["target"]
+    calibration = calibration_view(pd.read_csv(inputs["calibration"]))
+    calibrated = yaml.safe_load(open(inputs["calibrated"])) if inputs.get("calibrated") else {}
     referrals = None
     if inputs.get("referrals_vs_panel"):
         referrals = pd.read_csv(inputs["referrals_vs_panel"])
@@ -36,6 +37,22 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         referrals["relative_difference"] = referrals["relative_difference"].map("{:+.1%}".format)
         referrals["poisson_z"] = referrals["poisson_z"].map("{:+.2f}".format)
     return {"truth": truth, "parameters": parameters, "las": las, "items": stated, "expected_totals": totals,
-            "calibration": calibration, "referrals_vs_panel": referrals,
+            "calibration": calibration, "calibrated": calibrated,
+            "calibration_gradient": calibration[~calibration["target"].str.startswith("Table")],
+            "calibration_tables": calibration[calibration["target"].str.startswith("Table")],
+            "referrals_vs_panel": referrals,
             "referrals_from_panel": bool(truth["generator"].get("referrals_from_panel", False)),
             "period": truth["generator"].get("period")}
+
+
+def calibration_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The calibration table as shown: published, truth and estimate side by side, the truth's
+    distance from the published value on the log scale, and whether the estimate's 95% interval
+    covers the truth."""
+    out = table.copy()
+    out.insert(4, "log(truth/published)", np.log(out["truth"] / out["published"]).round(4))
+    covers = (out["estimate_low"] <= out["truth"]) & (out["truth"] <= out["estimate_high"])
+    out["interval covers truth"] = np.where(out["estimate_low"].notna() & out["truth"].notna(),
+                                            np.where(covers, "yes", "no"), "")
+    out["within_tolerance"] = out["within_tolerance"].map({True: "yes", False: "no", "True": "yes", "False": "no"}).fillna("")
+    return out
