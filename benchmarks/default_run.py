@@ -4,8 +4,8 @@ For each revision (by default main before issue 13, commit 76edbbf, and this che
 `git archive` unpacks it into a fresh run directory (empty results/), and there, with this
 checkout's .venv and the revision's own package first on PYTHONPATH:
 
-1. `snakemake --cores 2` (the default config and profile): wall time from start to finish, and
-   the number of jobs it ran;
+1. `snakemake --cores 2` (the default config and profile): wall time from start to finish, CPU
+   time of the whole process tree (Snakemake and every job), and the number of jobs it ran;
 2. the same command again with nothing to do (the no-op rerun): wall time;
 3. per rule, from the run's benchmark files (results/benchmarks/): jobs, summed and longest wall
    time; the ten rules of largest summed wall time ("slowest rules");
@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -54,11 +55,18 @@ def unpack(revision: str, directory: Path) -> str:
     return commit
 
 
-def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, int, str]:
+def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, float, int, str]:
+    """(wall s, CPU s of the whole process tree, return code, log): Snakemake waits for its jobs
+    and is waited for here, so the jobs' CPU time adds up in RUSAGE_CHILDREN. CPU time depends far
+    less than wall time on what else the machine runs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with open(log, "w") as handle:
         proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
-    return time.perf_counter() - started, proc.returncode, log.read_text(errors="replace")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode, log.read_text(errors="replace")
 
 
 def measure(label: str, revision: str, directory: Path, cores: int) -> dict:
@@ -69,17 +77,18 @@ def measure(label: str, revision: str, directory: Path, cores: int) -> dict:
     cmd = [SNAKEMAKE, "--cores", str(cores)]
     load_start = list(os.getloadavg())
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    wall, code, log = timed(cmd, directory, env, directory / "benchmark_run.log")
+    wall, cpu, code, log = timed(cmd, directory, env, directory / "benchmark_run.log")
     load_end = list(os.getloadavg())
     done = DONE.findall(log)
-    noop_wall, noop_code, noop_log = timed(cmd, directory, env, directory / "benchmark_noop.log")
+    noop_wall, noop_cpu, noop_code, noop_log = timed(cmd, directory, env, directory / "benchmark_noop.log")
     table = summarise_by_rule(collect_benchmarks(directory / "results" / "benchmarks"))
     table = table.sort_values(["wall_s_total", "rule"], ascending=[False, True])
     result = {
         "label": label, "revision": revision, "commit": commit, "started": started,
-        "returncode": code, "wall_s": round(wall, 1),
+        "returncode": code, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
         "jobs": int(done[-1][1]) if done else None,
-        "noop_returncode": noop_code, "noop_wall_s": round(noop_wall, 2),
+        "noop_returncode": noop_code, "noop_wall_s": round(noop_wall, 2), "noop_cpu_s": round(noop_cpu, 2),
+        "noop_load_average_end": list(os.getloadavg()),
         "noop_nothing_to_do": "Nothing to be done" in noop_log,
         "benchmark_files_wall_s_sum": round(float(table["wall_s_total"].sum()), 1),
         "load_average_start": load_start, "load_average_end": load_end,
@@ -135,6 +144,9 @@ def main() -> int:
                         help="before/after pairs, back to back, the order alternating (before first in the first)")
     parser.add_argument("--keep", help="keep the run directories under this folder (default: a temporary one, removed)")
     args = parser.parse_args()
+    # Commits, resolved once: a commit made while the benchmark runs does not enter it.
+    args.before, args.after = (subprocess.run(["git", "rev-parse", r], cwd=ROOT, capture_output=True, text=True,
+                                              check=True).stdout.strip() for r in (args.before, args.after))
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="csc-default-run-"))
     pairs = []
     try:
@@ -152,16 +164,28 @@ def main() -> int:
             pairs.append({
                 "pair": number, "order": [label for label, _ in order], "before": before, "after": after,
                 "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2),
+                "cpu_ratio_before_over_after": round(before["cpu_s"] / after["cpu_s"], 2),
                 "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2),
                 "results_compared": compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
             })
+            write(args, pairs)  # after every pair: a pair's figures survive if a later one is stopped
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
+    result = write(args, pairs)
+    print(f"written: {OUT}")
+    return 0 if all(r == 0 for label in ("before", "after") for r in result[label]["returncodes"]) else 1
+
+
+OUT = ROOT / "benchmarks" / "results" / "default_run.json"
+
+
+def write(args: argparse.Namespace, pairs: list[dict]) -> dict:
 
     def summary(label: str) -> dict:
         runs = [pair[label] for pair in pairs]
-        return {"wall_s": [r["wall_s"] for r in runs], "noop_wall_s": [r["noop_wall_s"] for r in runs],
+        return {"wall_s": [r["wall_s"] for r in runs], "cpu_s": [r["cpu_s"] for r in runs],
+                "noop_wall_s": [r["noop_wall_s"] for r in runs], "noop_cpu_s": [r["noop_cpu_s"] for r in runs],
                 "jobs": [r["jobs"] for r in runs], "returncodes": [r["returncode"] for r in runs]}
 
     result = {
@@ -172,17 +196,16 @@ def main() -> int:
         "before_revision": args.before, "after_revision": args.after,
         "before": summary("before"), "after": summary("after"),
         "wall_ratio_before_over_after": [p["wall_ratio_before_over_after"] for p in pairs],
+        "cpu_ratio_before_over_after": [p["cpu_ratio_before_over_after"] for p in pairs],
         "noop_ratio_before_over_after": [p["noop_ratio_before_over_after"] for p in pairs],
         "targets": {"wall_s_at_most": 300, "noop_wall_s_at_most": 3},
         "pairs": pairs,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    out = ROOT / "benchmarks" / "results" / "default_run.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"written: {out}")
-    return 0 if all(r == 0 for label in ("before", "after") for r in result[label]["returncodes"]) else 1
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    return result
 
 
 if __name__ == "__main__":

@@ -87,3 +87,17 @@ def test_the_workflows_table_covers_every_rule_that_requests_resources():
         requested |= set(re.findall(r'resource_mb\("(\w+)"\)', text))
     assert len(requested) > 20 and requested <= set(table)
     assert all(set(spec) == {"mem_mb", "runtime"} for spec in table.values())
+
+
+def test_batch_members_count_for_their_resources_entry(tmp_path):
+    """A batch job (gradient_models_<threshold>) files its benchmark under its resources entry
+    (results/benchmarks/gradient_models/) and writes one provenance record per member, naming its
+    own rule and that entry: the members' inputs give the entry its input size."""
+    run = make_run(tmp_path / "run", {"gradient_models": [(40, 500, GIB // 2)]})
+    record = run / "results" / "gradient_models" / "provenance" / "job0.json"
+    data = json.loads(record.read_text())
+    record.write_text(json.dumps({**data, "rule": "gradient_models_cpp", "resources_rule": "gradient_models"}))
+    assert rule_resources.measure(run)["gradient_models"]["input_gb"] == 0.5
+    # Without the entry the record names a rule that has no benchmark folder: no input size.
+    record.write_text(json.dumps({**data, "rule": "gradient_models_cpp"}))
+    assert rule_resources.measure(run)["gradient_models"]["input_gb"] == 0.0

@@ -7,6 +7,7 @@ each lone fit runs in its own Python and R process through the documented comman
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,22 @@ def test_one_batch_per_threshold_with_every_model_in_it():
     assert model_batches(jobs, folder="truth")["referral"][1]["provenance"] == \
         "results/gradient/provenance/truth/referral/gender/female.json"
     assert sum(len(b) for b in batches.values()) == len(jobs) == 6
+
+
+def test_workflow_fits_each_threshold_in_one_job():
+    """Dry run of the default config, every job forced: one estimate and one truth job per
+    threshold, each listing all that threshold's model files and provenance records as outputs."""
+    from csc_inequalities.config import load_schema, validate_config
+
+    gradient = validate_config({}, load_schema(ROOT / "workflow" / "schemas"))["gradient"]
+    batches = model_batches(model_jobs(gradient))
+    done = subprocess.run([sys.executable, "-m", "snakemake", "results/gradient/summary.json", "-n", "--forceall",
+                           "--nolock", "--cores", "1", "--configfile", "config/config.yaml"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    counts = dict(re.findall(r"^(gradient_(?:truth_)?models_\w+)\s+(\d+)$", done.stdout, flags=re.M))
+    assert counts == {f"gradient_{kind}models_{t}": "1" for t in batches for kind in ("", "truth_")}
+    assert len(counts) == 14 and sum(len(b) for b in batches.values()) == 80
+    cpp_job = done.stdout[done.stdout.index("rule gradient_models_cpp:"):]
+    outputs = cpp_job[cpp_job.index("output:"):cpp_job.index("\n", cpp_job.index("output:"))]
+    assert all(m["output"] in outputs and m["provenance"] in outputs for m in batches["cpp"])

@@ -1,7 +1,8 @@
 # Social gradient and inverse intervention (issue 5; final report 2.3.5, 3.3, 3.5; 2021 summary).
 # Counts per LSOA x stratum (record-level area), one NB mixed model per (threshold, stratum,
-# level), fitted in one job per threshold, the same models on the generator's expected counts (truth), forest plots,
-# social-gradient scores, cross-tabulations (Tables 7-10) and the sample-size simulation.
+# level), the models of a threshold fitted in one job, the same models on the generator's expected
+# counts (truth), forest plots, social-gradient scores, cross-tabulations (Tables 7-10) and the
+# sample-size simulation.
 from csc_inequalities.gradient.spec import model_batches, model_files, model_jobs, strata_in_spec
 
 GRADIENT = config["gradient"]

@@ -125,7 +125,7 @@ def write_result(result: Mapping[str, Any], path: str | Path) -> None:
 
 def resolve_level(values: Iterable[str], level: str) -> str:
     """The stratum level as spelled in the data, given that spelling or its file-name slug."""
-    from csc_inequalities.gradient.counts import level_slug
+    from csc_inequalities.gradient.spec import level_slug
 
     values = sorted({str(v) for v in values})
     if level in values:

@@ -9,7 +9,6 @@ appears, with zero where no child reached the threshold: the zeros carry the soc
 from __future__ import annotations
 
 import logging
-import re
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -52,10 +51,8 @@ def age_group_of(age: pd.Series, edges: Iterable[int]) -> pd.Series:
     return pd.cut(age, bins=edges, right=False, labels=labels).astype("object")
 
 
-def level_slug(value: object) -> str:
-    """File-name-safe identifier of a stratum level ('Emotional abuse' -> 'emotional_abuse')."""
-    text = str(value).strip().lower()
-    return re.sub(r"[^a-z0-9\-]+", "_", text).strip("_")
+# level_slug lives in spec.py (which the workflow imports when it reads the rules: without pandas).
+from csc_inequalities.gradient.spec import level_slug  # noqa: E402  (re-exported)
 
 
 STRATUM_TYPES = ("all", "gender", "age_group", "ethnicity_group", "demand_class", "cpp_latest_category")

@@ -2,9 +2,14 @@
 job per (threshold, stratum, level), levels named by file-name-safe slugs."""
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
-from csc_inequalities.gradient.counts import level_slug
+
+def level_slug(value: object) -> str:
+    """File-name-safe identifier of a stratum level ('Emotional abuse' -> 'emotional_abuse')."""
+    text = str(value).strip().lower()
+    return re.sub(r"[^a-z0-9\-]+", "_", text).strip("_")
 
 
 def stratum_levels(gradient: Mapping[str, Any], stratum: str) -> dict[str, str]:

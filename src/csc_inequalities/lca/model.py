@@ -163,8 +163,9 @@ def _best_of_starts_stepmix(X: np.ndarray, Y: np.ndarray | None, n_classes: int,
 
 
 class _EMData:
-    """The distinct (response pattern, group) rows with their counts: the likelihood and every
-    M-step are sums over rows, so identical rows enter once, weighted."""
+    """The distinct (response pattern, group) rows with their counts, sorted by group: the
+    likelihood and every M-step are sums over rows, so identical rows enter once, weighted, and
+    each group's rows are one slice."""
 
     def __init__(self, X: np.ndarray, group_index: np.ndarray | None):
         X = np.asarray(X, dtype=float)
@@ -172,13 +173,13 @@ class _EMData:
         self.grouped = group_index is not None
         g = np.zeros(self.n, dtype=int) if group_index is None else np.asarray(group_index, dtype=int)
         self.n_groups = int(g.max()) + 1 if self.n else 1
-        rows, inverse, counts = np.unique(np.column_stack([X, g]), axis=0, return_inverse=True,
-                                          return_counts=True)
-        self.X = np.ascontiguousarray(rows[:, :-1])
-        self.g = rows[:, -1].astype(int)
+        # The group first: np.unique sorts rows lexicographically, so each group is contiguous.
+        rows, counts = np.unique(np.column_stack([g, X]), axis=0, return_counts=True)
+        self.X = np.ascontiguousarray(rows[:, 1:])
+        self.g = rows[:, 0].astype(int)
         self.w = counts.astype(float)
-        self.G = np.zeros((len(rows), self.n_groups))  # one-hot group of each distinct row
-        self.G[np.arange(len(rows)), self.g] = 1.0
+        self.group_rows = np.bincount(self.g, minlength=self.n_groups)  # distinct rows per group
+        self.group_start = np.concatenate([[0], np.cumsum(self.group_rows)[:-1]])
 
 
 def _clip(a: np.ndarray) -> np.ndarray:
@@ -214,26 +215,35 @@ def _e_step(data: _EMData, weights, pis, struct):
     p = _clip(pis)
     log_p, log_q = np.log(p), np.log(1 - p)
     # sum_j x log p + (1 - x) log(1 - p) for every distinct row, start and class.
-    log_joint = (data.X @ (log_p - log_q).reshape(S * K, J).T).reshape(-1, S, K) + log_q.sum(axis=2)
-    log_joint += np.log(weights)
+    log_joint = (data.X @ (log_p - log_q).reshape(S * K, J).T).reshape(-1, S, K)
+    log_joint += log_q.sum(axis=2) + np.log(weights)
     if struct is not None:
-        log_joint += np.log(_clip(struct)).transpose(2, 0, 1)[data.g]
+        # log P(group | class) of each row's group: rows are sorted by group.
+        log_joint += np.repeat(np.log(_clip(struct)).transpose(2, 0, 1), data.group_rows, axis=0)
     top = log_joint.max(axis=2, keepdims=True)
-    log_row = top + np.log(np.exp(log_joint - top).sum(axis=2, keepdims=True))
-    resp = np.exp(log_joint - log_row)
-    return (data.w @ log_row[:, :, 0]) / data.n, resp
+    log_joint -= top
+    resp = np.exp(log_joint, out=log_joint)
+    total = resp.sum(axis=2, keepdims=True)
+    resp /= total
+    log_row = (top + np.log(total))[:, :, 0]
+    return (data.w @ log_row) / data.n, resp
 
 
 def _m_step(data: _EMData, resp):
-    weighted = resp * data.w[:, None, None]
+    weighted = resp
+    weighted *= data.w[:, None, None]
     totals = weighted.sum(axis=0)  # (S, K)
     weights = _clip(totals / data.n)
     S, K = totals.shape
     pis = _clip((data.X.T @ weighted.reshape(-1, S * K)).reshape(-1, S, K).transpose(1, 2, 0) / totals[:, :, None])
     struct = None
     if data.grouped:
-        struct = _clip((data.G.T @ weighted.reshape(-1, S * K)).reshape(-1, S, K).transpose(1, 2, 0)
-                       / totals[:, :, None])
+        if data.group_rows.all():
+            by_group = np.add.reduceat(weighted, data.group_start, axis=0)  # (L, S, K)
+        else:  # a group without rows (an unused index) sums to zero
+            by_group = np.zeros((data.n_groups, S, K))
+            np.add.at(by_group, data.g, weighted)
+        struct = _clip(by_group.transpose(1, 2, 0) / totals[:, :, None])
     return weights, pis, struct
 
 
