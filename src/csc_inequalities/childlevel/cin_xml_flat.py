@@ -75,6 +75,7 @@ def _field_codes() -> dict[tuple[str, str], str]:
 
 
 _FIELD_CODES = _field_codes()
+_KNOWN_CODES = {*_RECORD_TYPES, *_CHILD_PARTS, *_FIELD_CODES.values()}
 
 
 def _field_code(record: str, field: str) -> str:
@@ -247,7 +248,9 @@ class _TokenStream:
         if tokens.pop() != "" or len(tokens) % 2:
             raise _Unusual("token stream")
         code_numbers, codes = pd.factorize(np.array(tokens[0::2], dtype=object))
-        if UNUSUAL in set(codes):
+        # UNUSUAL, or a code shifted out of place by the UNUSUAL token emitted inside a field's text
+        # (an element inside the field): anything but the known codes.
+        if not set(codes) <= _KNOWN_CODES:
             raise _Unusual("an element, text or path the fast path does not mirror")
         self.values = np.array(tokens[1::2], dtype=object)
         # Without any whitespace in the stream (the usual case: whitespace between elements is not
