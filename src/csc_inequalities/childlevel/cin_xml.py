@@ -231,8 +231,21 @@ def read_cin_xml(path: str | Path, year: int) -> tuple[CensusReturn, list[Findin
     """Read one CIN census XML return into record tables; problems become findings, not crashes.
 
     ``year`` is the configured collection year (year ending March); the header is compared with
-    it by validation.
+    it by validation. A clean return is flattened by libxslt (:mod:`cin_xml_flat`); anything that
+    path does not mirror is read by :func:`read_cin_xml_elementwise`, which makes every finding.
     """
+    from csc_inequalities.childlevel.cin_xml_flat import read_clean_cin_xml  # builds on this module
+
+    path = Path(path)
+    if path.is_file() and path.stat().st_size and not _refuse_declarations(path, []):
+        clean = read_clean_cin_xml(path, year)
+        if clean is not None:
+            return clean, []
+    return read_cin_xml_elementwise(path, year)
+
+
+def read_cin_xml_elementwise(path: str | Path, year: int) -> tuple[CensusReturn, list[Finding]]:
+    """:func:`read_cin_xml` element by element in Python: any return, with precise findings."""
     path = Path(path)
     findings: list[Finding] = []
     rows: dict[str, list[tuple]] = {name: [] for name in RECORD_TABLES}

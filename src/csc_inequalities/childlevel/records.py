@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -49,6 +50,25 @@ def table_from_rows(name: str, rows: list[tuple]) -> pd.DataFrame:
     for column in TABLE_COLUMNS[name]:
         frame[column] = frame[column].astype("object")
     frame["_line"] = frame["_line"].astype("Int64")
+    return frame
+
+
+def table_from_columns(name: str, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The same table as :func:`table_from_rows`, from the rows' columns (object arrays of str/None
+    and the line numbers) without pandas' string inference: as :func:`table_from_rows` leaves them, a
+    missing value is None in a column of missing values only and NaN next to strings."""
+    if not len(columns["_line"]):
+        return empty_table(name)
+    data = {}
+    for column in TABLE_COLUMNS[name]:
+        values = np.asarray(columns[column], dtype=object)
+        missing = values == None  # noqa: E711 (element-wise)
+        if missing.any() and not missing.all():
+            values = values.copy()
+            values[missing] = np.nan
+        data[column] = values
+    frame = pd.DataFrame(data, dtype=object)
+    frame["_line"] = pd.array(np.asarray(columns["_line"], dtype=np.int64), dtype="Int64")
     return frame
 
 
