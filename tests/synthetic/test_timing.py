@@ -88,3 +88,30 @@ def test_counted_children_reduce_to_the_closed_form_when_every_event_is_seen():
                                                                              events["cpp"][:, None], 0.3), rtol=1e-12)
     censored = observed_child_probabilities(class_probs, targets, 0.08, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3, seen)
     assert (censored["lac"] < counted["lac"]).all() and (censored["lac"] > 0.9 * counted["lac"]).all()
+
+
+def test_repeated_rows_are_computed_once_with_their_own_per_row_inputs():
+    """Rows with equal class probabilities but their own NFA share and pathway shares (the
+    calibrated process) give what each row gives alone."""
+    from pathlib import Path
+
+    from csc_inequalities.synthetic.generator import ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN
+    from csc_inequalities.synthetic.model import load_published_targets, observed_child_probabilities
+
+    targets = load_published_targets(Path(__file__).resolve().parents[2] / "resources" / "lca" / "published")
+    k = len(targets.class_shares)
+    rng = np.random.default_rng(2)
+    one = rng.dirichlet(np.ones(k), size=1)
+    class_probs = np.repeat(one, 3, axis=0)  # equal rows ...
+    nfa = np.array([0.05, 0.10, 0.05])  # ... that differ in NFA share
+    path = np.repeat(targets.pathways.to_numpy()[None], 3, axis=0).copy()
+    path[2] = rng.dirichlet(np.ones(4), size=k)  # ... and pathways
+    seen = observation(Period.of_years(2014, 2018), LAC_CPP_SHARE)
+    together = observed_child_probabilities(class_probs, targets, nfa, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3,
+                                            seen, path=path)
+    for i in range(3):
+        alone = observed_child_probabilities(class_probs[[i]], targets, nfa[[i]], LAC_CPP_SHARE, S47_GIVEN,
+                                             ICPC_GIVEN, 0.3, seen, path=path[[i]])
+        for name, values in alone.items():
+            np.testing.assert_allclose(together[name][i], values[0], rtol=1e-12, err_msg=name)
+    assert together["cpp"][0] != together["cpp"][1] != together["cpp"][2]

@@ -244,11 +244,20 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
     ``categories`` the per-row CP category shares (n, K, 5) (:func:`tilted_categories`)."""
     from csc_inequalities.synthetic.timing import PATHWAYS
 
-    # Rows repeat (class probabilities vary by LSOA decile only): compute each distinct row once.
-    distinct, inverse = np.unique(class_probs, axis=0, return_inverse=True)
-    if len(distinct) < len(class_probs):
-        once = observed_child_probabilities(distinct, targets, nfa_share, lac_cpp_share, s47_given, icpc_given,
-                                            rereferral_share, observation)
+    # Rows repeat (every per-row input varies by LSOA decile only): compute each distinct row once,
+    # a row being its class probabilities with its own NFA share, pathways and CP categories.
+    n_rows = len(class_probs)
+    per_row = {"nfa_share": nfa_share, "path": path, "categories": categories}
+    per_row = {name: np.asarray(v, dtype=float) for name, v in per_row.items()
+               if v is not None and np.ndim(v) >= 1 and np.shape(v)[0] == n_rows and not (name == "path" and np.ndim(v) == 2)}
+    key = np.hstack([class_probs] + [v.reshape(n_rows, -1) for v in per_row.values()])
+    _, first_index, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    if len(first_index) < n_rows:
+        subset = {name: v[first_index] for name, v in per_row.items()}
+        once = observed_child_probabilities(
+            class_probs[first_index], targets, subset.get("nfa_share", nfa_share), lac_cpp_share, s47_given,
+            icpc_given, rereferral_share, observation, path=subset.get("path", path),
+            categories=subset.get("categories", categories))
         return {name: values[inverse.ravel()] for name, values in once.items()}
     n, k = class_probs.shape
     if path is None:
