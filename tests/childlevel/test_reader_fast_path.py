@@ -88,6 +88,17 @@ def test_batches_of_any_size_read_identically(tmp_path, monkeypatch, chunk, layo
     assert_same_reading(path)
 
 
+def test_line_numbers_beyond_65535_are_those_of_the_element_wise_reader(tmp_path):
+    """libxml2 keeps line numbers in 16 bits unless told otherwise; saxon:line-number() must not wrap."""
+    xml = _full_return(5).replace("<Children>\n", "<Children>" + "\n" * 70_000, 1)
+    path = tmp_path / "long.xml"
+    path.write_text(xml)
+    census = read_clean_cin_xml(path, 2017)
+    assert census is not None
+    assert census.tables["children"]["_line"].min() > 70_000
+    assert_same_reading(path)
+
+
 UNUSUAL = {
     "unknown element": ("<ReferralNFA>false</ReferralNFA>", "<ReferralNFA>false</ReferralNFA><Hobby>x</Hobby>"),
     "stray text": ("</ChildIdentifiers>", "</ChildIdentifiers>stray"),
