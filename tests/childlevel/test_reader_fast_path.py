@@ -88,6 +88,17 @@ def test_batches_of_any_size_read_identically(tmp_path, monkeypatch, chunk, layo
     assert_same_reading(path)
 
 
+def test_line_numbers_beyond_65535_are_those_of_the_element_wise_reader(tmp_path):
+    """libxml2 keeps line numbers in 16 bits unless told otherwise; saxon:line-number() must not wrap."""
+    xml = _full_return(5).replace("<Children>\n", "<Children>" + "\n" * 70_000, 1)
+    path = tmp_path / "long.xml"
+    path.write_text(xml)
+    census = read_clean_cin_xml(path, 2017)
+    assert census is not None
+    assert census.tables["children"]["_line"].min() > 70_000
+    assert_same_reading(path)
+
+
 UNUSUAL = {
     "unknown element": ("<ReferralNFA>false</ReferralNFA>", "<ReferralNFA>false</ReferralNFA><Hobby>x</Hobby>"),
     "stray text": ("</ChildIdentifiers>", "</ChildIdentifiers>stray"),
@@ -175,4 +186,27 @@ def test_mutated_returns_read_identically(tmp_path, insertions):
         xml = xml[:position] + fragment + xml[position:]
     path = tmp_path / "mutated.xml"
     path.write_text(xml, encoding="utf-8")
+    assert_same_reading(path)
+
+
+_LEAVES = [(m.start(2), m.end(2)) for m in __import__("re").finditer(r"<(\w+)>([^<]*)</\1>", VALID)]
+# XML-legal text, whitespace of every kind str.strip() knows (\x85, \xa0, \u3000, ...) included; not DEL.
+_TEXT = st.text(st.one_of(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+                          st.sampled_from("\t\n\r \x85\xa0\u2003\u3000")), max_size=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, len(_LEAVES) - 1), _TEXT), min_size=1, max_size=4))
+def test_any_field_values_take_the_fast_path_and_read_identically(tmp_path, edits):
+    """Unlike the insertions above (which mostly make a file unusual), new field values keep a
+    return clean: the fast path must take it, strip and keep values exactly as the element-wise reader."""
+    from xml.sax.saxutils import escape
+
+    xml = VALID
+    for leaf, value in sorted(dict(edits).items(), reverse=True):  # from the end: offsets stay valid
+        start, end = _LEAVES[leaf]
+        xml = xml[:start] + escape(value) + xml[end:]
+    path = tmp_path / "values.xml"
+    path.write_text(xml, encoding="utf-8")
+    assert read_clean_cin_xml(path, 2017) is not None
     assert_same_reading(path)

@@ -4,15 +4,16 @@
 same lxml ``iterparse`` options as the element-wise reader and, every ``CHUNK_CHILDREN`` children,
 one XSLT pass (C, inside libxslt) writes the batch as a stream of (code, value) tokens in document
 order: a record's start with its XML line (``saxon:line-number()``), then each field's code and
-text. numpy then turns the token stream into the record tables (each field lands in the record
-started last before it), so no Python code runs per element.
+text. numpy then turns the token stream (bytes) into the record tables: each field lands in the
+record started last before it, and each column's strings are made at once by one decode and split.
+No Python code runs per element (only ``str.strip`` per value in a column that holds whitespace).
 
 Everything the element-wise reader would report, or would resolve in a way this path does not
 mirror, sends the file back to the element-wise reader, which reads it again: an element at a path
 the specification does not have (unknown elements, namespaces, elements inside a field), text
 outside the fields, a field given twice in one record, two ChildIdentifiers or ChildCharacteristics
-in one child, an empty CDATA section, the token separator (DEL) in a value, a syntax
-error, a wrong root, a header finding, a return without children, an encoding other than UTF-8.
+in one child, an empty CDATA section, the token separator (DEL) in the file, a syntax error, a
+wrong root, a header finding, a return without children, an encoding other than UTF-8.
 Findings on bad files therefore come from one code path only and stay exactly as they were.
 """
 from __future__ import annotations
@@ -60,26 +61,24 @@ _CHILD_PARTS = {
     "I": ("Child/ChildIdentifiers", IDENTIFIER_FIELDS, {}),
     "H": ("Child/ChildCharacteristics", ("Ethnicity",), {"Disabilities": "Disability"}),
 }
-# List columns: items joined with ";" (each stripped, empty items kept as "").
-_LIST_COLUMNS = {"Disabilities": ("H", "Disability"), "CPPreviewDates": ("K", "CPPreviewDate")}
 _OLD_NAMES = {new: [old for old, renamed in RENAMED.items() if renamed == new] for new in set(RENAMED.values())}
 
 
 def _field_codes() -> dict[tuple[str, str], str]:
     """(record or part code, field or item) -> short token code: record code + field number."""
-    codes = {}
-    for code, (_, _, fields, containers) in (*((c, spec) for c, spec in _RECORD_TYPES.items()),
-                                               *((c, (p, None, f, i)) for c, (p, f, i) in _CHILD_PARTS.items())):
-        names = [*fields, *containers.values()]
-        if code == "F":
-            names = ["AssessmentFactors"]
-        for number, name in enumerate(names):
-            codes[(code, name)] = f"{code}{number}"
-    return codes
+    fields_of = {code: [*fields, *containers.values()] for code, (_, _, fields, containers) in _RECORD_TYPES.items()}
+    fields_of.update({code: [*fields, *containers.values()] for code, (_, fields, containers) in _CHILD_PARTS.items()})
+    fields_of["F"] = ["AssessmentFactors"]  # the record is its own field
+    return {(code, name): f"{code}{number}" for code, names in fields_of.items() for number, name in enumerate(names)}
 
 
 _FIELD_CODES = _field_codes()
-_KNOWN_CODES = {*_RECORD_TYPES, *_CHILD_PARTS, *_FIELD_CODES.values()}
+# Every token code is one or two ASCII characters; numbered by (first byte << 8) + second byte.
+_CODES = [*_RECORD_TYPES, *_CHILD_PARTS, *_FIELD_CODES.values()]
+_CODE_LOOKUP = np.full(1 << 16, -1, dtype=np.int64)
+_CODE_LOOKUP[[(ord(code[0]) << 8) + (ord(code[1]) if len(code) > 1 else 0) for code in _CODES]] = np.arange(len(_CODES))
+_SEPARATOR_BYTE = ord(TOKEN_END)
+assert all(1 <= len(code) <= 2 for code in _CODES)
 
 
 def _field_code(record: str, field: str) -> str:
@@ -190,22 +189,22 @@ def read_clean_cin_xml(path: str | Path, year: int) -> CensusReturn | None:
     try:
         path = Path(path)
         _check_bytes(path)
-        header, text = _flatten_file(path)
-        return CensusReturn(str(path), year, header, _tables(text))
+        header, stream = _flatten_file(path)
+        return CensusReturn(str(path), year, header, _tables(stream))
     except (_Unusual, etree.XMLSyntaxError, etree.XSLTApplyError):
         return None
 
 
-def _flatten_file(path: Path) -> tuple[dict, str]:
+def _flatten_file(path: Path) -> tuple[dict, bytes]:
     """(header, token stream of every child) of a file with one <Message>, one <Header>, one <Children>."""
     flatten = _flatten()
-    streams: list[str] = []
+    streams: list[bytes] = []
     header: dict | None = None
     root = children = None
     pending = 0
 
     def flush(last_position: int) -> None:
-        streams.append(str(flatten(root.getroottree(), n=str(last_position))))
+        streams.append(bytes(flatten(root.getroottree(), n=str(last_position))))
         del children[:last_position]  # read: keep the tree small
 
     context = etree.iterparse(
@@ -241,34 +240,36 @@ def _flatten_file(path: Path) -> tuple[dict, str]:
         raise _Unusual("no children, or elements besides Header and Children")
     if len(children):
         flush(len(children))
-    return header or {}, "".join(streams)
+    return header or {}, b"".join(streams)
 
 
 class _TokenStream:
-    """The (code, value) tokens of a file, grouped by code; records numbered by type in document order."""
+    """The (code, value) tokens of a file as bytes, grouped by code with numpy; records numbered by
+    type in document order. Python strings are made only for values, one column at a time."""
 
-    def __init__(self, text: str):
-        tokens = text.split(TOKEN_END)
-        if tokens.pop() != "" or len(tokens) % 2:
+    def __init__(self, stream: bytes):
+        data = np.frombuffer(stream, dtype=np.uint8)
+        ends = np.flatnonzero(data == _SEPARATOR_BYTE)
+        if len(ends) % 2 or (len(ends) and ends[-1] != len(data) - 1):
             raise _Unusual("token stream")
-        code_numbers, codes = pd.factorize(np.array(tokens[0::2], dtype=object))
-        # UNUSUAL, or a code shifted out of place by the UNUSUAL token emitted inside a field's text
-        # (an element inside the field): anything but the known codes.
-        if not set(codes) <= _KNOWN_CODES:
+        starts = np.empty_like(ends)
+        starts[:1] = 0
+        starts[1:] = ends[:-1] + 1
+        code_starts, code_lengths = starts[0::2], ends[0::2] - starts[0::2]
+        # UNUSUAL, or a code shifted out of place by the UNUSUAL token emitted inside a field's
+        # text (an element inside the field): anything but the known codes.
+        if len(code_lengths) and (code_lengths.min() < 1 or code_lengths.max() > 2):
             raise _Unusual("an element, text or path the fast path does not mirror")
-        values = np.array(tokens[1::2], dtype=object)
-        # Without any whitespace in the stream (the usual case: whitespace between elements is not
-        # in it) no value needs stripping; str.split() knows the same whitespace as str.strip().
-        self._no_whitespace = not text[:1].isspace() and len(text.split(None, 1)) == 1
+        second = np.where(code_lengths == 2, data[np.minimum(code_starts + 1, len(data) - 1)], 0)
+        code_numbers = _CODE_LOOKUP[(data[code_starts].astype(np.int64) << 8) + second]
+        if (code_numbers < 0).any():
+            raise _Unusual("an element, text or path the fast path does not mirror")
         # Positions of each code's tokens, in document order: one stable sort instead of a scan per code.
         order = np.argsort(code_numbers, kind="stable")
-        bounds = np.cumsum(np.bincount(code_numbers, minlength=len(codes)))
-        self._positions = dict(zip(codes, np.split(order, bounds[:-1])))
-        # The values again as new strings made column by column: the split made them in document
-        # order, scattered over memory, and every later pass over a column (validation, DfE rules,
-        # episodes) ran about 10% slower for the cache misses (Kent, 2016 return).
-        self.values = np.empty(len(values), dtype=object)
-        self.values[order] = _JOIN.join(values[order]).split(_JOIN)
+        bounds = np.cumsum(np.bincount(code_numbers, minlength=len(_CODES)))
+        self._positions = {code: where for code, where in zip(_CODES, np.split(order, bounds[:-1])) if len(where)}
+        self._data = data
+        self._value_starts, self._value_ends = starts[1::2], ends[1::2]
         for part, (pattern, _, _) in _CHILD_PARTS.items():
             if (np.diff(self.child_of(part, self.at(part))) == 0).any():
                 raise _Unusual(f"two {pattern} in one child")
@@ -297,17 +298,40 @@ class _TokenStream:
         rows = self.child_of(record, where) if record in _CHILD_PARTS else self.owner(record, where)
         return where, rows
 
+    def values(self, where: np.ndarray) -> tuple[list[str], str]:
+        """The values of the tokens at ``where``, and them joined (each followed by the separator).
+
+        Their bytes are gathered by numpy and decoded and split at once: a column's strings are made
+        together, so they also lie together in memory (strings scattered over memory made every later
+        pass over a column, in validation and episodes, about 10% slower)."""
+        first, last = self._value_starts[where], self._value_ends[where]
+        lengths = last - first + 1  # with its separator
+        offsets = np.cumsum(lengths) - lengths
+        index = np.arange(int(lengths.sum())) + np.repeat(first - offsets, lengths)
+        joined = self._data[index].tobytes().decode("utf-8")
+        values = joined.split(TOKEN_END)
+        values.pop()
+        return values, joined
+
+    def lines(self, record: str) -> np.ndarray:
+        values, _ = self.values(self.at(record))
+        return np.array(values, dtype=np.int64) if values else np.empty(0, dtype=np.int64)
+
     def single(self, record: str, field: str) -> np.ndarray:
         """One value per record (of type ``record``; per child for a child part), as _text gives it:
         stripped, None if missing, empty or whitespace."""
         column = np.full(self.count("C" if record in _CHILD_PARTS else record), None, dtype=object)
         where, rows = self._rows(record, _field_code(record, field))
+        if not len(where):
+            return column
         if (np.diff(rows) == 0).any():
             raise _Unusual(f"{field} twice in one record")  # the element-wise reader keeps the last
-        values = self.values[where]
-        if self._no_whitespace:
-            values[values == ""] = None
-            column[rows] = values
+        values, joined = self.values(where)
+        # No whitespace in the column (str.split() knows the same whitespace as str.strip()): nothing to strip.
+        if not joined[:1].isspace() and len(joined.split(None, 1)) == 1:
+            array = np.array(values, dtype=object)
+            array[array == ""] = None
+            column[rows] = array
         else:
             column[rows] = [value.strip() or None for value in values]
         return column
@@ -316,7 +340,9 @@ class _TokenStream:
         """A list field: its items, each stripped, joined with ';'; None if there are none."""
         column = np.full(self.count("C" if record in _CHILD_PARTS else record), None, dtype=object)
         where, rows = self._rows(record, _field_code(record, item))
-        values = [value.strip() for value in self.values[where]]
+        if not len(where):
+            return column
+        values = [value.strip() for value in self.values(where)[0]]
         if (np.diff(rows) == 0).any():
             joined: dict[int, list[str]] = {}
             for row, value in zip(rows.tolist(), values):
@@ -327,9 +353,9 @@ class _TokenStream:
         return column
 
 
-def _tables(text: str) -> dict[str, pd.DataFrame]:
+def _tables(stream_bytes: bytes) -> dict[str, pd.DataFrame]:
     """The token stream -> the record tables, as the element-wise reader builds them."""
-    stream = _TokenStream(text)
+    stream = _TokenStream(stream_bytes)
     columns: dict[str, dict[str, np.ndarray]] = {}
     children = {field: stream.single("I", field) for field in IDENTIFIER_FIELDS}
     children["Ethnicity"] = stream.single("H", "Ethnicity")
@@ -354,6 +380,5 @@ def _tables(text: str) -> dict[str, pd.DataFrame]:
     }
     tables = {}
     for code, (_, name, _, _) in _RECORD_TYPES.items():
-        lines = stream.values[stream.at(code)].astype(np.int64)
-        tables[name] = table_from_columns(name, {**columns[name], "_line": lines})
+        tables[name] = table_from_columns(name, {**columns[name], "_line": stream.lines(code)})
     return {name: tables[name] for name in RECORD_TABLES}
