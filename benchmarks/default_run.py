@@ -69,8 +69,18 @@ def timed(cmd: list[str], cwd: Path, env: dict, log: Path) -> tuple[float, float
     return wall, cpu, proc.returncode, log.read_text(errors="replace")
 
 
-def measure(label: str, revision: str, directory: Path, cores: int) -> dict:
+KEY = Path(".secrets") / "pseudonymisation.key"
+
+
+def measure(label: str, revision: str, directory: Path, cores: int, key: Path | None = None) -> dict:
+    """One run; ``key``: the pseudonymisation key to use (the pair's first run's), so both runs
+    of a pair pseudonymise alike. With a fresh random key per run the episode ids, and with them
+    the row order and the latent class sample, differ between runs, and so do results that
+    depend on them (the LCA and the demand-class models), whatever the code."""
     commit = unpack(revision, directory)
+    if key is not None and key.is_file():
+        (directory / KEY).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(key, directory / KEY)
     env = {**os.environ, "PYTHONPATH": str(directory / "src"), "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
@@ -154,12 +164,13 @@ def main() -> int:
             order = [("before", args.before), ("after", args.after)]
             if number % 2 == 0:
                 order.reverse()
-            runs = {}
+            runs, key = {}, None
             for label, revision in order:
                 directory = base / f"pair{number}" / label
                 if directory.exists():
                     shutil.rmtree(directory)
-                runs[label] = measure(label, revision, directory, args.cores)
+                runs[label] = measure(label, revision, directory, args.cores, key)
+                key = key or directory / KEY
             before, after = runs["before"], runs["after"]
             pairs.append({
                 "pair": number, "order": [label for label, _ in order], "before": before, "after": after,
