@@ -244,6 +244,12 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
     ``categories`` the per-row CP category shares (n, K, 5) (:func:`tilted_categories`)."""
     from csc_inequalities.synthetic.timing import PATHWAYS
 
+    # Rows repeat (class probabilities vary by LSOA decile only): compute each distinct row once.
+    distinct, inverse = np.unique(class_probs, axis=0, return_inverse=True)
+    if len(distinct) < len(class_probs):
+        once = observed_child_probabilities(distinct, targets, nfa_share, lac_cpp_share, s47_given, icpc_given,
+                                            rereferral_share, observation)
+        return {name: values[inverse.ravel()] for name, values in once.items()}
     n, k = class_probs.shape
     if path is None:
         path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
