@@ -331,3 +331,17 @@ def test_dfe_rules_run_only_on_structurally_valid_returns(tmp_path):
                           + CASES["8875"][0]))
     _, _, _, findings, _ = validate_la(LAFiles("E09000001", {2017: str(path)}), None, dfe_rules=True)
     assert findings["rule"].tolist() == ["invalid_code"]
+
+
+def test_modules_without_their_cindetails_are_findings_not_a_crash():
+    # The CSV route can hand over module rows whose CINdetails row is missing.
+    from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn, empty_table, table_from_rows
+
+    tables = {name: empty_table(name) for name in RECORD_TABLES}
+    tables["children"] = table_from_rows("children", [("K1", None, None, None, "2010-01-01", None, "1", None, "WBRI",
+                                                       "NONE", 2)])
+    tables["assessments"] = table_from_rows("assessments", [("K1", "2016-05-01", "2016-05-02", None, "2016-05-20", 3)])
+    tables["child_protection_plans"] = table_from_rows("child_protection_plans", [
+        ("K1", "2016-05-01", "2016-05-03", None, "NEG", "NEG", "0", None, 4)])
+    result = run_rules(CensusReturn("x.csv", 2017, {"ReferenceDate": "2017-03-31"}, tables))
+    assert sorted(result.counts) == ["dfe_2883", "dfe_2885", "dfe_8590", "dfe_8897Q"]

@@ -116,3 +116,25 @@ def test_round_trip_report(run):
     html = make_environment(ROOT / "report/templates").get_template("sections/childlevel_data.html.j2").render(
         inputs=inputs, synthetic=True, **childlevel_data.build_context(inputs, {}))
     assert "<b>differences</b>" in html and "s47 (2)" in html
+
+
+def test_dfe_error_stops_the_la_job_and_keeps_the_local_report(tmp_path, monkeypatch):
+    from .dfe_cases import CASES, apply
+
+    monkeypatch.chdir(tmp_path)
+    pd.DataFrame({"lsoa11": ["E01000001"], "imd2015_score": [1.0], "imd_decile_official": [10],
+                  "imd_decile_least1": [1]}).to_parquet("ref.parquet")
+    Path("cin_2017.xml").write_text(apply(CASES["2884"][0]))
+    files = {"cin_census": {2017: "cin_2017.xml"}, "ssda903": None, "child_lsoa": None}
+    with pytest.raises(ExtractError, match=r"\[dfe_2884\] cin_2017.xml, line 22, child CHILDA, CINdetails referral "
+                                           r"2016-06-01, field DateOfInitialCPC: expected the ICPC recorded at one level"):
+        run_la("E09000003", files, "ref.parquet", ".secrets/key", {}, 2017, "e.parquet", "c.csv",
+               "local/validation/E09000003_findings.csv", "i.json", dfe_rules=True)
+    failed = pd.read_csv("local/validation/E09000003_findings.failed.csv")
+    assert failed.loc[failed["action"] == "error", ["rule", "severity"]].values.tolist() == [["dfe_2884", "error"]]
+    # With the rule's policy at warn the LA loads, the finding counted.
+    episodes = run_la("E09000003", files, "ref.parquet", ".secrets/key", {"dfe_2884": "warn"}, 2017, "e.parquet",
+                      "c.csv", "local/validation/E09000003_findings.csv", "i.json", dfe_rules=True)
+    assert len(episodes) == 4
+    assert pd.read_csv("c.csv")[["rule", "action", "findings"]].values.tolist() == [
+        ["dfe_2884", "warn", 1], ["unknown_lsoa", "warn", 3]]

@@ -48,6 +48,18 @@ def test_same_seed_same_data_other_seed_other_data(setting):
     assert len(other.episodes) != len(s["data"].episodes) or not other.episodes["referral_date"].equals(s["data"].episodes["referral_date"])
 
 
+def test_same_seed_writes_identical_files(setting, tmp_path):
+    s = setting
+    again = generate_la(LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=7)
+    first = write_la_files(s["data"], LA, "857", list(range(2014, 2019)), tmp_path / "a")
+    second = write_la_files(again, LA, "857", list(range(2014, 2019)), tmp_path / "b")
+    paths = [*first["cin_census"].values(), first["ssda903"], first["child_lsoa"]]
+    assert len(paths) == 7
+    for path in paths:
+        assert Path(path).read_bytes() == Path(str(path).replace(str(tmp_path / "a"), str(tmp_path / "b"))).read_bytes()
+    assert second["ssda903"].startswith(str(tmp_path / "b"))
+
+
 def test_expected_counts_match_generated_children(setting):
     s = setting
     expected = expected_counts(s["cells"], LA, 0, s["decile"], 0.0, 5, s["params"], s["targets"])
@@ -155,6 +167,38 @@ def test_the_period_follows_the_configured_years(setting):
     for threshold, flag in {"referral": None, "cpp": "cpp", "lac": "lac"}.items():
         observed = (ep if flag is None else ep[ep[flag]])["child_index"].nunique()
         assert abs(observed - totals[threshold]) <= 4 * np.sqrt(totals[threshold]) + 1, threshold
+
+
+def test_referrals_can_follow_an_la_s_published_counts(setting):
+    from csc_inequalities.synthetic.generator import expected_referrals_by_year
+    from csc_inequalities.synthetic.run import panel_referrals, referrals_vs_panel
+
+    s = setting
+    published = {2014: 900.0, 2015: 1400.0, 2016: 600.0, 2017: 1000.0, 2018: 1100.0}
+    panel = pd.DataFrame({"la_code": LA, "year": list(published), "referrals": list(published.values())})
+    counts = panel_referrals(panel, LA, list(published))
+    assert counts == tuple(published.items())
+    with pytest.raises(ValueError, match="no referral count"):
+        panel_referrals(panel, LA, [2013, 2014])
+    data = generate_la(LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=7, referrals_by_year=counts)
+    ep = data.episodes
+    by_year = ep.groupby(ep["referral_date"].dt.year + (ep["referral_date"].dt.month >= 4)).size()
+    for year, count in published.items():  # episodes per child 1 or 2: variance about 1.5 x Poisson
+        assert abs(by_year[year] - count) <= 4 * np.sqrt(1.5 * count), (year, by_year[year])
+    # The noise-free expectation is the published count, and the truth's expected children agree with the data.
+    from csc_inequalities.synthetic.run import _rates
+    period = Period.of_years(2014, 2018)
+    rates, mix = _rates(s["cells"], 5, s["params"], s["targets"], 0, 0.0, s["decile"], period, counts)
+    children = float((s["cells"]["population"].to_numpy() * 5 * rates).sum())
+    expected = expected_referrals_by_year(period, mix, s["params"].rereferral_share, children, counts)
+    assert expected == pytest.approx(published, rel=1e-9)
+    assert abs(len(data.children) - children) <= 4 * np.sqrt(children)
+    summary = {"la_code": LA, "referrals_by_year": {str(y): int(n) for y, n in by_year.items()},
+               "expected_referrals_by_year": {str(y): v for y, v in expected.items()}}
+    table = referrals_vs_panel([summary], panel)
+    assert table["published"].tolist() == list(published.values())
+    assert table["within"].all()
+    assert table.loc[table["year"] == 2016, "relative_difference"].iloc[0] == round(by_year[2016] / 600 - 1, 4)
 
 
 def test_years_before_matches_pandas_date_offset():

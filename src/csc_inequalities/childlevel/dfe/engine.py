@@ -117,9 +117,10 @@ def dfe_default_policy() -> dict[str, str]:
 # The return as the rules see it.
 
 def _dates(series: pd.Series) -> pd.Series:
-    from csc_inequalities.childlevel.validation import parse_dates
-
-    return parse_dates(series, uk=False).reset_index(drop=True)
+    """YYYY-MM-DD -> datetime64 (anything else NaT: the rules run on returns whose dates passed the
+    structural check)."""
+    return pd.to_datetime(series.astype("string"), format="%Y-%m-%d", errors="coerce").astype(
+        "datetime64[ns]").reset_index(drop=True)
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
@@ -184,9 +185,23 @@ class ReturnData:
         return getattr(self, name)
 
     def parent(self, frame: pd.DataFrame, column: str) -> pd.Series:
-        """The value of a CINdetails ``column`` for each row of a sub-record table (by episode key)."""
-        first = self.cin.drop_duplicates("_key").set_index("_key")[column]
-        return pd.Series(first.reindex(frame["_key"]).to_numpy(), index=frame.index)
+        """The value of a CINdetails ``column`` for each row of a sub-record table (by episode key;
+        the first CINdetails of a key if a return repeats it)."""
+        if self.cin.empty:  # sub-records without any CINdetails (possible in the CSV route)
+            if pd.api.types.is_datetime64_any_dtype(self.cin[column]):
+                return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+            return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        cache = self.__dict__.setdefault("_parent_positions", {})
+        positions = cache.get(id(frame))
+        if positions is None:
+            first = self.cin.drop_duplicates("_key")
+            positions = pd.Index(first["_key"]).get_indexer(frame["_key"])
+            positions = np.where(positions >= 0, first.index.to_numpy()[positions], -1)
+            cache[id(frame)] = positions
+        values = self.cin[column].to_numpy()
+        picked = values[np.maximum(positions, 0)]
+        result = pd.Series(picked, index=frame.index)
+        return result.where(positions >= 0)
 
     def in_census_year(self, dates: pd.Series) -> pd.Series:
         return (dates >= self.start) & (dates <= self.reference)
@@ -209,8 +224,8 @@ def date_text(dates: pd.Series) -> pd.Series:
 
 def any_in_group(keys: pd.Series, mask: pd.Series | np.ndarray, of: pd.Series) -> np.ndarray:
     """For each value of ``of``: does any row with ``keys == value`` have ``mask``?"""
-    hit = set(pd.Series(keys)[np.asarray(mask, dtype=bool)].tolist())
-    return pd.Series(of).isin(hit).to_numpy()
+    hit = pd.Index(pd.Series(keys)[np.asarray(mask, dtype=bool)].unique())
+    return hit.get_indexer(pd.Series(of)) >= 0
 
 
 def flag(table: str, rows, field: str, expected: str, found: pd.Series | None = None) -> list[Flag]:
