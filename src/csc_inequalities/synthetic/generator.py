@@ -415,7 +415,9 @@ def censor(episodes: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     episodes["legal_status"] = episodes["legal_status"].where(episodes["lac"], None)
     # Factors are recorded with the authorisation.
     factor_columns = [c for c in episodes.columns if c.startswith("factor_")]
-    episodes[factor_columns] = episodes[factor_columns].to_numpy() & seen("assessment_auth")[:, None]
+    unrecorded = ~seen("assessment_auth")
+    if unrecorded.any():
+        episodes.loc[unrecorded, factor_columns] = False
     # A repeat CPP: a CPP seen in the child's earlier episode.
     first_cpp = episodes.loc[(episodes["episode_number"] == 1) & episodes["cpp"], "child_index"]
     episodes["repeat_cpp"] = (episodes["cpp"] & (episodes["episode_number"] == 2)

@@ -39,14 +39,17 @@ def period_of(config: dict[str, Any]) -> Period:
 
 
 def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile: int, la_effect: float, years: int,
-                    params, targets, period: Period | None = None, referrals_by_year: tuple | None = None) -> pd.DataFrame:
+                    params, targets, period: Period | None = None, referrals_by_year: tuple | None = None,
+                    rates_and_mix: tuple | None = None) -> pd.DataFrame:
     """Noise-free expected number of distinct children reaching each threshold, per LSOA × stratum,
     counted as the gradient strand counts them (once per threshold, in the stratum of the child's
     first episode reaching it) among the events seen by the end of ``period`` (default: the
     ``years`` collection years ending March 2018); ``population_years`` is the offset (population × years).
-    ``referrals_by_year``: the LA's referrals follow these counts (as the generator was told)."""
+    ``referrals_by_year``: the LA's referrals follow these counts (as the generator was told).
+    ``rates_and_mix``: :func:`_rates`'s result if already computed."""
     period = period or Period.of_years(2019 - years, 2018)
-    rates, mix = _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year)
+    rates, mix = rates_and_mix or _rates(cells, years, params, targets, la_index, la_effect, la_decile, period,
+                                         referrals_by_year)
     referred = cells["population"].to_numpy() * years * rates
     counted = counted_probabilities(cells, la_index, la_decile, params, targets, period, mix, referrals_by_year)
     # Wide: one row per population cell, one column per (stratum family, level, threshold); each
@@ -112,14 +115,16 @@ def _rates(cells, years, params, targets, la_index, la_effect, la_decile, period
 
 
 def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la_effect: float, years: int,
-                          params, targets, period: Period | None = None, referrals_by_year: tuple | None = None) -> np.ndarray:
+                          params, targets, period: Period | None = None, referrals_by_year: tuple | None = None,
+                          rates_and_mix: tuple | None = None) -> np.ndarray:
     """Expected share of each class among the LA's episodes whose assessment is completed (factors
     recorded: the LCA's population) by the end of ``period`` (noise-free): first episodes, and second
     episodes by the pathway of the first."""
     from csc_inequalities.synthetic.timing import PATHWAYS
 
     period = period or Period.of_years(2019 - years, 2018)
-    rates, mix = _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year)
+    rates, mix = rates_and_mix or _rates(cells, years, params, targets, la_index, la_effect, la_decile, period,
+                                         referrals_by_year)
     seen = events_seen(period, mix, params.rereferral_share, referrals_by_year)
     children = cells["population"].to_numpy() * years * rates
     process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
@@ -183,11 +188,12 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
     return {
         "episodes": episode_table(data, la_code, reference, key),
         "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets, period,
-                                    from_panel),
+                                    from_panel, (rates, mix)),
         "summary": {
             "la_code": la_code, "files": files, "children": int(len(data.children)), "episodes": int(len(data.episodes)),
             "expected_class_shares": [float(v) for v in expected_class_shares(cells, index, decile, effect, len(years),
-                                                                              params, targets, period, from_panel)],
+                                                                              params, targets, period, from_panel,
+                                                                              (rates, mix))],
             "referrals_by_year": {int(y): int(n) for y, n in referral_year.value_counts().sort_index().items()},
             "expected_referrals_by_year": {y: round(v, 3) for y, v in expected_referrals_by_year(
                 period, mix, params.rereferral_share, children, from_panel).items()},

@@ -97,7 +97,8 @@ class _EpisodeStrings:
         ref = np.datetime64(ref_date)
         year_start = np.datetime64(ref_date - pd.DateOffset(years=1) + pd.Timedelta(days=1))
         known = {c: (~np.isnat(d[rows])) & (d[rows] <= ref) for c, d in self.dates.items()}
-        before = {c: (~np.isnat(d[rows])) & (d[rows] < year_start) for c, d in self.dates.items()}
+        before = {c: (~np.isnat(self.dates[c][rows])) & (self.dates[c][rows] < year_start)
+                  for c in ("assessment_auth", "s47_start", "icpc_date", "plan_end", "cpp_end")}
         t = {c: v[rows] for c, v in self.text.items()}
         authorised = known["assessment_auth"]
         assessed = known["assessment_start"] & ~before["assessment_auth"]
