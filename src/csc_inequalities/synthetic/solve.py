@@ -418,8 +418,8 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
         "parameters": parameters,
         "targets": [{**dataclasses.asdict(t), "solver_truth": float(v)} for t, v in zip(solution.targets, solution.truth)],
         "rounds": solution.rounds,
-        "method": "least squares on log(truth / published) (scipy trf) over one parameter per target, then Table 11/14 "
-                  "shares by proportional fitting, repeated; truth = Python Poisson fits of the report's models on "
+        "method": "least squares on log(truth / published) (scipy trf) over the targets' parameters, then Table 11/14 "
+                  "shares by proportional fitting, repeated; truth = Python Poisson random-intercept fits (Laplace, as glmmTMB) of the report's models on "
                   "run.expected_counts",
     }
 
