@@ -167,9 +167,10 @@ def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: flo
     """Rate (children referred per child-year) of each population cell."""
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     d_la = float(la_decile) - 5.5
+    # Groups without a stratum slope get none (dict look-up, not a Python function per cell).
     slope = (params.lsoa_decile_log_rr
-             + cells["age_group"].map(lambda g: params.age_lsoa_log_rr.get(g, 0.0)).to_numpy(dtype=float)
-             + cells["ethnicity_group"].map(lambda g: params.ethnicity_lsoa_log_rr.get(g, 0.0)).to_numpy(dtype=float))
+             + cells["age_group"].map(params.age_lsoa_log_rr).astype(float).fillna(0.0).to_numpy()
+             + cells["ethnicity_group"].map(params.ethnicity_lsoa_log_rr).astype(float).fillna(0.0).to_numpy())
     log_rate = (np.log(params.base_referral_rate) + slope * d_lsoa
                 + params.la_decile_log_rr * d_la + params.interaction_log_rr * d_lsoa * d_la + la_effect
                 + cells["age_group"].map(params.age_log_rr).to_numpy(dtype=float)

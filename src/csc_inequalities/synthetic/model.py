@@ -244,22 +244,25 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
     ``categories`` the per-row CP category shares (n, K, 5) (:func:`tilted_categories`)."""
     from csc_inequalities.synthetic.timing import PATHWAYS
 
-    # Rows repeat (every per-row input varies by LSOA decile only): compute each distinct row once,
-    # a row being its class probabilities with its own NFA share, pathways and CP categories.
-    n_rows = len(class_probs)
-    per_row = {"nfa_share": nfa_share, "path": path, "categories": categories}
-    per_row = {name: np.asarray(v, dtype=float) for name, v in per_row.items()
-               if v is not None and np.ndim(v) >= 1 and np.shape(v)[0] == n_rows and not (name == "path" and np.ndim(v) == 2)}
-    key = np.hstack([class_probs] + [v.reshape(n_rows, -1) for v in per_row.values()])
-    _, first_index, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    if len(first_index) < n_rows:
-        subset = {name: v[first_index] for name, v in per_row.items()}
-        once = observed_child_probabilities(
-            class_probs[first_index], targets, subset.get("nfa_share", nfa_share), lac_cpp_share, s47_given,
-            icpc_given, rereferral_share, observation, path=subset.get("path", path),
-            categories=subset.get("categories", categories))
-        return {name: values[inverse.ravel()] for name, values in once.items()}
+    # Rows repeat (class, assessment, pathway and category probabilities vary by LSOA decile only
+    # within an LA): compute each distinct row once.
     n, k = class_probs.shape
+    per_row = [np.asarray(class_probs, float)]
+    if np.ndim(nfa_share):
+        per_row.append(np.asarray(nfa_share, float).reshape(n, 1))
+    if path is not None and np.ndim(path) == 3:
+        per_row.append(np.asarray(path, float).reshape(n, -1))
+    if categories is not None:
+        per_row.append(np.asarray(categories, float).reshape(n, -1))
+    key = np.concatenate(per_row, axis=1)
+    distinct, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    if len(distinct) < n:
+        pick = (lambda a: None if a is None else (np.asarray(a)[first] if np.ndim(a) and len(np.asarray(a)) == n else a))
+        once = observed_child_probabilities(np.asarray(class_probs)[first], targets, pick(nfa_share), lac_cpp_share, s47_given,
+                                            icpc_given, rereferral_share, observation,
+                                            path=pick(path) if path is not None and np.ndim(path) == 3 else path,
+                                            categories=pick(categories))
+        return {name: values[inverse.ravel()] for name, values in once.items()}
     if path is None:
         path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
     path = np.asarray(path, dtype=float)

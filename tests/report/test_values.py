@@ -1,0 +1,64 @@
+"""Headline numbers as files: the README's results section is exactly a render of the committed
+values of the default run, every value names its file and key, and a renamed key is an error."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from csc_inequalities.report.values import (
+    END, START, VALUE_SOURCES, collect_values, render_results, replace_block, value_inputs,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "docs" / "results" / "default_values.json"
+BENCHMARK = ROOT / "benchmarks" / "results" / "default_run.json"
+TEMPLATE = ROOT / "report" / "templates" / "readme_results.md.j2"
+
+
+def test_readme_results_section_is_a_render_of_the_committed_values():
+    values = json.loads(COMMITTED.read_text())
+    benchmark = json.loads(BENCHMARK.read_text()) if BENCHMARK.exists() else None
+    readme = (ROOT / "README.md").read_text()
+    rendered = replace_block(readme, render_results(values, benchmark, TEMPLATE))
+    assert readme == rendered, ("README.md's results section differs from a render of "
+                                "docs/results/default_values.json: run python -m csc_inequalities.report.values "
+                                "after a default run")
+
+
+def test_committed_values_name_their_file_and_key():
+    values = json.loads(COMMITTED.read_text())
+    assert {"table6_cells_matching", "gradient_overall_within", "lca_item_mae"} <= set(values)
+    for name, entry in values.items():
+        section, key, path_in_file, _ = VALUE_SOURCES[name]
+        assert entry["key"] == path_in_file and entry["source"].startswith("results/"), name
+
+
+def test_collect_values_reads_nested_keys_and_refuses_a_renamed_one(tmp_path):
+    summary = tmp_path / "summary.json"
+    summary.write_text(json.dumps({"cells_published": 88, "cells_reproducible": 84, "cells_matching": 83,
+                                   "tolerance": 0.01}))
+    recovery = tmp_path / "recovery.json"
+    recovery.write_text(json.dumps({"item_mae": 0.005, "item_max_error": 0.05, "share_max_error": {
+        "model": 0.03, "ML-corrected, all episodes": 0.02, "naive modal, all episodes": 0.07}}))
+    sections = {"national_correlations": {"inputs": {"summary": str(summary)}},
+                "lca": {"inputs": {"recovery": str(recovery)}}}
+    inputs = value_inputs(sections)
+    assert inputs == {"national_correlations__summary": str(summary), "lca__recovery": str(recovery)}
+    values = collect_values(inputs)
+    assert values["table6_cells_matching"]["value"] == 83
+    assert values["lca_share_max_corrected"] == {
+        "value": 0.02, "source": str(recovery), "key": "share_max_error.ML-corrected, all episodes",
+        "description": VALUE_SOURCES["lca_share_max_corrected"][3]}
+    assert "gradient_models" not in values  # a section this run does not register gives no value
+    summary.write_text(json.dumps({"cells_published": 88, "cells_reproducible": 84, "matching": 83,
+                                   "tolerance": 0.01}))
+    with pytest.raises(KeyError, match=f"{summary} has no key 'cells_matching' \\(value table6_cells_matching\\)"):
+        collect_values(inputs)
+
+
+def test_replace_block_needs_exactly_one_pair_of_markers():
+    assert replace_block(f"a\n{START}\nold\n{END}\nb", "new") == f"a\n{START}\nnew\n{END}\nb"
+    with pytest.raises(ValueError, match="exactly one"):
+        replace_block("no markers", "new")
