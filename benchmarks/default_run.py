@@ -9,7 +9,8 @@ checkout's .venv and the revision's own package first on PYTHONPATH:
 2. the same command again with nothing to do (the no-op rerun): wall time;
 3. per rule, from the run's benchmark files (results/benchmarks/): jobs, summed and longest wall
    time; the ten rules of largest summed wall time ("slowest rules");
-4. every CSV table under results/ of the two runs compared: byte-identical, or how far apart.
+4. every CSV table under results/ of the two runs compared: byte-identical, or how far apart; and
+   what must agree whatever the pseudonymisation key (compare_beyond_pseudonyms).
 
 The machine's load averages (`os.getloadavg`, as `uptime` prints them) are recorded at the start
 and end of each run: other users of the machine make absolute times noisy, so the result is the
@@ -145,6 +146,48 @@ def compare_results(before: Path, after: Path) -> dict:
             "differing": [r for r in rows if not r["identical_bytes"]]}
 
 
+def compare_beyond_pseudonyms(before: Path, after: Path) -> dict:
+    """What two runs with different pseudonymisation keys must share: the episodes (apart from
+    the pseudonymous ids and the row order they set), the truth refits, and the gradient models
+    of every stratum but the demand classes (those come from the latent class sample, which the
+    ids order). Differences here are the code's, not the keys'."""
+    import numpy as np
+    import pandas as pd
+
+    a = pd.read_parquet(before / "results/record_level/episodes.parquet")
+    b = pd.read_parquet(after / "results/record_level/episodes.parquet")
+    columns = [c for c in a.columns if c not in ("episode_id", "child_id")]
+    episodes_equal = bool(a[columns].astype(str).sort_values(columns).reset_index(drop=True).equals(
+        b[columns].astype(str).sort_values(columns).reset_index(drop=True)))
+    keys = ["threshold", "stratum_type", "stratum_level", "model", "term"]
+    out = {"episodes_equal_apart_from_pseudonyms_and_order": episodes_equal}
+    for name in ("effects", "truth_effects"):
+        x = pd.read_csv(before / f"results/gradient/{name}.csv")
+        y = pd.read_csv(after / f"results/gradient/{name}.csv")
+        both = x.merge(y, on=keys, suffixes=("_before", "_after"))
+        both = both[both["stratum_type"] != "demand_class"]
+        row = {"rows": int(len(both)), "rows_before": int((x["stratum_type"] != "demand_class").sum())}
+        for column in ("estimate", "se"):
+            u, v = both[f"{column}_before"].to_numpy(float), both[f"{column}_after"].to_numpy(float)
+            ok = np.isfinite(u) & np.isfinite(v)
+            row[f"{column}_max_abs_diff"] = float(np.abs(u - v)[ok].max()) if ok.any() else 0.0
+            row[f"{column}_max_rel_diff"] = float((np.abs(u - v)[ok] / np.maximum(np.abs(u[ok]), 1e-300)).max()) if ok.any() else 0.0
+        if "converged_before" in both:
+            row["converged_equal"] = bool((both["converged_before"] == both["converged_after"]).all())
+        out[f"gradient_{name}_without_demand_classes"] = row
+    return out
+
+
+def recompare(base: Path) -> None:
+    """Add compare_beyond_pseudonyms to each measured pair of default_run.json (run dirs kept)."""
+    result = json.loads(OUT.read_text())
+    for pair in result["pairs"]:
+        folder = base / f"pair{pair['pair']}"
+        pair["results_compared"]["beyond_pseudonyms"] = compare_beyond_pseudonyms(folder / "before", folder / "after")
+    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps([p["results_compared"]["beyond_pseudonyms"] for p in result["pairs"]], indent=1))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="76edbbf", help="revision before the change (main before issue 13)")
@@ -153,7 +196,12 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=2,
                         help="before/after pairs, back to back, the order alternating (before first in the first)")
     parser.add_argument("--keep", help="keep the run directories under this folder (default: a temporary one, removed)")
+    parser.add_argument("--recompare", action="store_true",
+                        help="only compare the kept runs (--keep) beyond their pseudonyms; update default_run.json")
     args = parser.parse_args()
+    if args.recompare:
+        recompare(Path(args.keep))
+        return 0
     # Commits, resolved once: a commit made while the benchmark runs does not enter it.
     args.before, args.after = (subprocess.run(["git", "rev-parse", r], cwd=ROOT, capture_output=True, text=True,
                                               check=True).stdout.strip() for r in (args.before, args.after))
@@ -177,7 +225,10 @@ def main() -> int:
                 "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2),
                 "cpu_ratio_before_over_after": round(before["cpu_s"] / after["cpu_s"], 2),
                 "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2),
-                "results_compared": compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
+                "results_compared": {
+                    **compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
+                    "beyond_pseudonyms": compare_beyond_pseudonyms(base / f"pair{number}" / "before",
+                                                                   base / f"pair{number}" / "after")},
             })
             write(args, pairs)  # after every pair: a pair's figures survive if a later one is stopped
     finally:
