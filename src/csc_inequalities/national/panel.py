@@ -164,7 +164,7 @@ def population_note(by_year: dict[int, str]) -> str:
         why = (" 2010-11 takes the census-consistent mid-2011 estimate because the 2010-11 file's "
                "mid-2010 estimate predates the 2011 Census rebasing, which shifted LAs' child "
                "populations unevenly: with it every 2011 rate, and so every 2011 Table 6 cell, "
-               "differs from the study's by 0.025-0.04 in rho.")
+               "comes out above the study's (the report's Table 6 comparison shows by how much).")
     return ("Denominator of every rate, by year — " + "; ".join(parts) + "." + why
             + " Where a year's population is not DfE's own, rates are computed from counts "
               "rather than taken from DfE's published rates.")
