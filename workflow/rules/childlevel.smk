@@ -13,6 +13,7 @@ from csc_inequalities.childlevel.extracts import (
     rule_params,
     workflow_la_files,
 )
+from csc_inequalities.la_batches import la_batches
 
 # An LA's own files must exist before anything runs: a typo must not leave an earlier run's
 # episodes in place (the generator's files are made by the workflow itself).
@@ -25,6 +26,23 @@ LA_NUMBERS = la_numbers(LA_NUMBERS_FILE)
 VALIDATION_DIR = config["validation"]["report_dir"]
 
 
+def childlevel_la_outputs(la_code):
+    """The files one LA's reading writes (the per-LA rule's outputs, by name)."""
+    return {
+        "episodes": f"results/record_level/la/{la_code}.parquet",
+        "counts": f"results/childlevel/validation/{la_code}.csv",
+        "findings": os.path.join(VALIDATION_DIR, f"{la_code}_findings.csv"),
+        "identifiers": os.path.join(VALIDATION_DIR, f"{la_code}_identifiers.json"),
+        "provenance": f"results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
+    }
+
+
+CHILDLEVEL_BATCHES = (la_batches(list(CHILDLEVEL_LAS), config["extracts"]["las_per_job"])
+                      if config["extracts"]["las_per_job"] > 1 else {})
+
+
+# One job per LA (extracts.las_per_job: 1, the default); with extracts.las_per_job > 1 (the
+# national run) the batched rules below replace it.
 rule childlevel_la_episodes:
     input:
         unpack(lambda wildcards: rule_inputs(CHILDLEVEL_LAS[wildcards.la_code])),
@@ -37,7 +55,8 @@ rule childlevel_la_episodes:
         identifiers=os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
         provenance="results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
     wildcard_constraints:
-        la_code=r"E(06|08|09|10)\d{6}",
+        # no per-LA job when batched: every LA's files come from its batch rule
+        la_code=r"E(06|08|09|10)\d{6}" if not CHILDLEVEL_BATCHES else r"(?!)",
     params:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
@@ -58,6 +77,44 @@ rule childlevel_la_episodes:
         env_file("childlevel")
     script:
         "../scripts/childlevel_la_episodes.py"
+
+
+# extracts.las_per_job > 1: one job per batch of LAs (csc_inequalities.la_batches), each LA read,
+# validated and written exactly as childlevel_la_episodes does it, with its own provenance record.
+# A failing LA fails its batch after the batch's other LAs have been read (each failure's findings
+# go beside the outputs, as for one LA). Benchmarks share the folder childlevel_la_episodes_batch,
+# resources the entry childlevel_la_episodes_batch of workflow/resources.yaml.
+for _batch, _las in CHILDLEVEL_BATCHES.items():
+
+    rule:
+        name:
+            f"childlevel_la_episodes_batch_{_batch}"
+        input:
+            **{f"{la}__{name}": path for la in _las for name, path in rule_inputs(CHILDLEVEL_LAS[la]).items()},
+            lsoa_reference="results/lsoa/lsoa_reference.parquet",
+            script=script_path("childlevel_la_episodes_batch.py"),
+        output:
+            **{name: [childlevel_la_outputs(la)[name] for la in _las] for name in childlevel_la_outputs(_las[0])},
+        params:
+            members=[{"la_code": la, "files": rule_params(CHILDLEVEL_LAS[la]), "la_number": LA_NUMBERS.get(la),
+                      "last_year": max(CHILDLEVEL_LAS[la].cin_census),
+                      "inputs": rule_inputs(CHILDLEVEL_LAS[la]), **childlevel_la_outputs(la)} for la in _las],
+            policy={**config["validation"]["policy"], **config["validation"]["dfe_policy"]},
+            dfe_rules=config["validation"]["dfe_rules"],
+            max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
+            key_file=config["extracts"]["key_file"],
+            resources_rule="childlevel_la_episodes_batch",
+        resources:
+            mem_mb=resource_mb("childlevel_la_episodes_batch"),
+            runtime=resource_minutes("childlevel_la_episodes_batch"),
+        log:
+            f"logs/childlevel/childlevel_la_episodes_batch_{_batch}.log",
+        benchmark:
+            f"results/benchmarks/childlevel_la_episodes_batch/{_batch}.tsv"
+        conda:
+            env_file("childlevel")
+        script:
+            "../scripts/childlevel_la_episodes_batch.py"
 
 
 rule childlevel_episodes:

@@ -4,6 +4,7 @@
 
 from csc_inequalities.childlevel.extracts import LA_NUMBERS_FILE as SYNTHETIC_LA_NUMBERS_FILE
 from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numbers
+from csc_inequalities.la_batches import la_batches
 
 SYNTHETIC_LA_NUMBERS = synthetic_la_numbers(SYNTHETIC_LA_NUMBERS_FILE)
 SYNTHETIC_YEARS = list(range(config["synthetic"]["first_year"], config["synthetic"]["last_year"] + 1))
@@ -70,9 +71,32 @@ rule synthetic_calibration:
         "../scripts/synthetic_calibration.py"
 
 
-# One job per LA: each LA draws from its own seeded stream (numpy default_rng([seed, index])),
-# so the jobs are independent, can run in parallel or on a cluster, and the child-level jobs of
-# an LA start as soon as its extracts exist.
+def synthetic_lea_code(la_code):
+    """The LA's real DfE number unless the config names another (the reader checks it)."""
+    return config["synthetic"]["lea_codes"].get(la_code, SYNTHETIC_LA_NUMBERS.get(la_code, "999"))
+
+
+def synthetic_la_outputs(la_code):
+    """The files one LA's generation writes (the per-LA rule's outputs, by name)."""
+    return {
+        "cin_census": [f"local/synthetic/extracts/{la_code}/cin_census_{year}.xml" for year in SYNTHETIC_YEARS],
+        "ssda903": f"local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
+        "child_lsoa": f"local/synthetic/extracts/{la_code}/child_lsoa.csv",
+        "episodes": f"results/record_level/synthetic/{la_code}_generator_episodes.parquet",
+        "expected": f"results/synthetic/la/{la_code}_expected_counts.parquet",
+        "summary": f"results/synthetic/la/{la_code}_summary.json",
+        "provenance": f"results/synthetic/provenance/synthetic_la_{la_code}.json",
+    }
+
+
+SYNTHETIC_BATCHES = (la_batches(config["synthetic"]["las"], config["synthetic"]["las_per_job"])
+                     if config["synthetic"]["las_per_job"] > 1 else {})
+
+
+# One job per LA (synthetic.las_per_job: 1, the default): each LA draws from its own seeded stream
+# (numpy default_rng([seed, index])), so the jobs are independent, can run in parallel or on a
+# cluster, and the child-level jobs of an LA start as soon as its extracts exist.
+# With synthetic.las_per_job > 1 (the national run) the batched rules below replace it.
 rule synthetic_la:
     input:
         unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
@@ -91,14 +115,12 @@ rule synthetic_la:
         summary="results/synthetic/la/{la_code}_summary.json",
         provenance="results/synthetic/provenance/synthetic_la_{la_code}.json",
     wildcard_constraints:
-        la_code=r"E(06|08|09|10)\d{6}",
+        # no per-LA job when batched: every LA's files come from its batch rule
+        la_code=r"E(06|08|09|10)\d{6}" if not SYNTHETIC_BATCHES else r"(?!)",
     params:
         synthetic=config["synthetic"],
         la_code=lambda wildcards: wildcards.la_code,
-        # The LA's real DfE number unless the config names another (the reader checks it).
-        lea_code=lambda wildcards: config["synthetic"]["lea_codes"].get(
-            wildcards.la_code, SYNTHETIC_LA_NUMBERS.get(wildcards.la_code, "999")
-        ),
+        lea_code=lambda wildcards: synthetic_lea_code(wildcards.la_code),
         key_file=config["extracts"]["key_file"],
         extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903)),
         published_dir=lambda wildcards, input: os.path.dirname(input.published),
@@ -113,6 +135,46 @@ rule synthetic_la:
         env_file("synthetic")
     script:
         "../scripts/synthetic_la.py"
+
+
+# synthetic.las_per_job > 1: one job per batch of LAs (csc_inequalities.la_batches), each LA's
+# files and provenance record exactly as synthetic_la writes them. Benchmarks share the folder
+# synthetic_la_batch, resources the entry synthetic_la_batch of workflow/resources.yaml.
+for _batch, _las in SYNTHETIC_BATCHES.items():
+
+    rule:
+        name:
+            f"synthetic_la_batch_{_batch}"
+        input:
+            unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
+                   if config["synthetic"]["referrals_from_panel"] else {}),
+            reference="results/lsoa/lsoa_reference.parquet",
+            population="results/lsoa/lsoa_population.parquet",
+            published="resources/lca/published/manifest.sha256",
+            calibrated="results/synthetic/calibrated_parameters.yaml",
+            script=script_path("synthetic_la_batch.py"),
+        output:
+            **{name: [synthetic_la_outputs(la)[name] for la in _las] for name in synthetic_la_outputs(_las[0])},
+        params:
+            synthetic=config["synthetic"],
+            members=[{"la_code": la, "lea_code": synthetic_lea_code(la), **synthetic_la_outputs(la),
+                      "files": [*synthetic_la_outputs(la)["cin_census"], synthetic_la_outputs(la)["ssda903"],
+                                synthetic_la_outputs(la)["child_lsoa"]]} for la in _las],
+            key_file=config["extracts"]["key_file"],
+            extracts_dir="local/synthetic/extracts",
+            published_dir=lambda wildcards, input: os.path.dirname(input.published),
+            resources_rule="synthetic_la_batch",
+        resources:
+            mem_mb=resource_mb("synthetic_la_batch"),
+            runtime=resource_minutes("synthetic_la_batch"),
+        log:
+            f"logs/synthetic/synthetic_la_batch_{_batch}.log",
+        benchmark:
+            f"results/benchmarks/synthetic_la_batch/{_batch}.tsv"
+        conda:
+            env_file("synthetic")
+        script:
+            "../scripts/synthetic_la_batch.py"
 
 
 rule synthetic_truth:
