@@ -12,7 +12,7 @@ county councils at the end of the list are spread over the batches instead of fi
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Mapping, Sequence
 
 
 def la_batches(las: Sequence[str], per_job: int) -> dict[str, list[str]]:
@@ -25,3 +25,39 @@ def la_batches(las: Sequence[str], per_job: int) -> dict[str, list[str]]:
     n_batches = math.ceil(len(las) / per_job)
     width = max(2, len(str(n_batches)))
     return {f"{j + 1:0{width}d}": list(las[j::n_batches]) for j in range(n_batches)}
+
+
+def synthetic_la_outputs(la_code: str, years: Sequence[int]) -> dict[str, object]:
+    """The files one LA's generation writes, by the output names of rule synthetic_la."""
+    return {
+        "cin_census": [f"local/synthetic/extracts/{la_code}/cin_census_{year}.xml" for year in years],
+        "ssda903": f"local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
+        "child_lsoa": f"local/synthetic/extracts/{la_code}/child_lsoa.csv",
+        "episodes": f"results/record_level/synthetic/{la_code}_generator_episodes.parquet",
+        "expected": f"results/synthetic/la/{la_code}_expected_counts.parquet",
+        "summary": f"results/synthetic/la/{la_code}_summary.json",
+        "provenance": f"results/synthetic/provenance/synthetic_la_{la_code}.json",
+    }
+
+
+def childlevel_la_outputs(la_code: str, validation_dir: str) -> dict[str, str]:
+    """The files one LA's reading writes, by the output names of rule childlevel_la_episodes."""
+    return {
+        "episodes": f"results/record_level/la/{la_code}.parquet",
+        "counts": f"results/childlevel/validation/{la_code}.csv",
+        "findings": f"{validation_dir.rstrip('/')}/{la_code}_findings.csv",
+        "identifiers": f"{validation_dir.rstrip('/')}/{la_code}_identifiers.json",
+        "provenance": f"results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
+    }
+
+
+def batch_outputs(outputs: Mapping[str, Mapping[str, object]]) -> dict[str, list[str]]:
+    """A batch rule's named outputs: {name: every LA's file(s) of that name}, from {la: outputs}."""
+    names = list(next(iter(outputs.values())))
+    result: dict[str, list[str]] = {}
+    for name in names:
+        result[name] = []
+        for files in outputs.values():
+            value = files[name]
+            result[name].extend(value if isinstance(value, list) else [value])
+    return result

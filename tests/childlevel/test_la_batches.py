@@ -176,3 +176,15 @@ def test_batched_workflow_writes_the_files_of_one_job_per_la(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(work / "results/record_level/episodes.parquet"),
                                   pd.read_parquet(kept / "results/record_level/episodes.parquet"))
     assert (work / "results/synthetic/truth.yaml").read_text() == (kept / "results/synthetic/truth.yaml").read_text()
+
+
+def test_batch_outputs_list_each_name_over_the_las():
+    from csc_inequalities.la_batches import batch_outputs, childlevel_la_outputs, synthetic_la_outputs
+
+    outputs = batch_outputs({la: synthetic_la_outputs(la, [2017, 2018]) for la in ("E06000001", "E06000017")})
+    assert outputs["cin_census"] == ["local/synthetic/extracts/E06000001/cin_census_2017.xml",
+                                     "local/synthetic/extracts/E06000001/cin_census_2018.xml",
+                                     "local/synthetic/extracts/E06000017/cin_census_2017.xml",
+                                     "local/synthetic/extracts/E06000017/cin_census_2018.xml"]
+    assert outputs["summary"] == ["results/synthetic/la/E06000001_summary.json", "results/synthetic/la/E06000017_summary.json"]
+    assert childlevel_la_outputs("E06000001", "local/validation/")["findings"] == "local/validation/E06000001_findings.csv"

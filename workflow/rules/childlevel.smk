@@ -13,7 +13,7 @@ from csc_inequalities.childlevel.extracts import (
     rule_params,
     workflow_la_files,
 )
-from csc_inequalities.la_batches import la_batches
+from csc_inequalities.la_batches import batch_outputs, childlevel_la_outputs, la_batches
 
 # An LA's own files must exist before anything runs: a typo must not leave an earlier run's
 # episodes in place (the generator's files are made by the workflow itself).
@@ -24,17 +24,6 @@ if config["extracts"]["source"] == "extracts":
 CHILDLEVEL_LAS = workflow_la_files(config, globals().get("SYNTHETIC_EXTRACT_FILES"))
 LA_NUMBERS = la_numbers(LA_NUMBERS_FILE)
 VALIDATION_DIR = config["validation"]["report_dir"]
-
-
-def childlevel_la_outputs(la_code):
-    """The files one LA's reading writes (the per-LA rule's outputs, by name)."""
-    return {
-        "episodes": f"results/record_level/la/{la_code}.parquet",
-        "counts": f"results/childlevel/validation/{la_code}.csv",
-        "findings": os.path.join(VALIDATION_DIR, f"{la_code}_findings.csv"),
-        "identifiers": os.path.join(VALIDATION_DIR, f"{la_code}_identifiers.json"),
-        "provenance": f"results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
-    }
 
 
 CHILDLEVEL_BATCHES = (la_batches(list(CHILDLEVEL_LAS), config["extracts"]["las_per_job"])
@@ -94,11 +83,11 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
             lsoa_reference="results/lsoa/lsoa_reference.parquet",
             script=script_path("childlevel_la_episodes_batch.py"),
         output:
-            **{name: [childlevel_la_outputs(la)[name] for la in _las] for name in childlevel_la_outputs(_las[0])},
+            **batch_outputs({la: childlevel_la_outputs(la, VALIDATION_DIR) for la in _las}),
         params:
             members=[{"la_code": la, "files": rule_params(CHILDLEVEL_LAS[la]), "la_number": LA_NUMBERS.get(la),
-                      "last_year": max(CHILDLEVEL_LAS[la].cin_census),
-                      "inputs": rule_inputs(CHILDLEVEL_LAS[la]), **childlevel_la_outputs(la)} for la in _las],
+                      "last_year": max(CHILDLEVEL_LAS[la].cin_census), "inputs": rule_inputs(CHILDLEVEL_LAS[la]),
+                      **childlevel_la_outputs(la, VALIDATION_DIR)} for la in _las],
             policy={**config["validation"]["policy"], **config["validation"]["dfe_policy"]},
             dfe_rules=config["validation"]["dfe_rules"],
             max_outside_share=config["validation"]["max_share_lsoa_outside_la"],

@@ -4,7 +4,7 @@
 
 from csc_inequalities.childlevel.extracts import LA_NUMBERS_FILE as SYNTHETIC_LA_NUMBERS_FILE
 from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numbers
-from csc_inequalities.la_batches import la_batches
+from csc_inequalities.la_batches import batch_outputs, la_batches, synthetic_la_outputs
 
 SYNTHETIC_LA_NUMBERS = synthetic_la_numbers(SYNTHETIC_LA_NUMBERS_FILE)
 SYNTHETIC_YEARS = list(range(config["synthetic"]["first_year"], config["synthetic"]["last_year"] + 1))
@@ -71,24 +71,9 @@ rule synthetic_calibration:
         "../scripts/synthetic_calibration.py"
 
 
-def synthetic_lea_code(la_code):
-    """The LA's real DfE number unless the config names another (the reader checks it)."""
-    return config["synthetic"]["lea_codes"].get(la_code, SYNTHETIC_LA_NUMBERS.get(la_code, "999"))
-
-
-def synthetic_la_outputs(la_code):
-    """The files one LA's generation writes (the per-LA rule's outputs, by name)."""
-    return {
-        "cin_census": [f"local/synthetic/extracts/{la_code}/cin_census_{year}.xml" for year in SYNTHETIC_YEARS],
-        "ssda903": f"local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
-        "child_lsoa": f"local/synthetic/extracts/{la_code}/child_lsoa.csv",
-        "episodes": f"results/record_level/synthetic/{la_code}_generator_episodes.parquet",
-        "expected": f"results/synthetic/la/{la_code}_expected_counts.parquet",
-        "summary": f"results/synthetic/la/{la_code}_summary.json",
-        "provenance": f"results/synthetic/provenance/synthetic_la_{la_code}.json",
-    }
-
-
+# The LA's real DfE number unless the config names another (the reader checks it), for the batches.
+SYNTHETIC_LEA_CODES = {la: config["synthetic"]["lea_codes"].get(la, SYNTHETIC_LA_NUMBERS.get(la, "999"))
+                       for la in config["synthetic"]["las"]}
 SYNTHETIC_BATCHES = (la_batches(config["synthetic"]["las"], config["synthetic"]["las_per_job"])
                      if config["synthetic"]["las_per_job"] > 1 else {})
 
@@ -120,7 +105,10 @@ rule synthetic_la:
     params:
         synthetic=config["synthetic"],
         la_code=lambda wildcards: wildcards.la_code,
-        lea_code=lambda wildcards: synthetic_lea_code(wildcards.la_code),
+        # The LA's real DfE number unless the config names another (the reader checks it).
+        lea_code=lambda wildcards: config["synthetic"]["lea_codes"].get(
+            wildcards.la_code, SYNTHETIC_LA_NUMBERS.get(wildcards.la_code, "999")
+        ),
         key_file=config["extracts"]["key_file"],
         extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903)),
         published_dir=lambda wildcards, input: os.path.dirname(input.published),
@@ -154,12 +142,13 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
             calibrated="results/synthetic/calibrated_parameters.yaml",
             script=script_path("synthetic_la_batch.py"),
         output:
-            **{name: [synthetic_la_outputs(la)[name] for la in _las] for name in synthetic_la_outputs(_las[0])},
+            **batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS) for la in _las}),
         params:
             synthetic=config["synthetic"],
-            members=[{"la_code": la, "lea_code": synthetic_lea_code(la), **synthetic_la_outputs(la),
-                      "files": [*synthetic_la_outputs(la)["cin_census"], synthetic_la_outputs(la)["ssda903"],
-                                synthetic_la_outputs(la)["child_lsoa"]]} for la in _las],
+            members=[{"la_code": la, "lea_code": SYNTHETIC_LEA_CODES[la], **synthetic_la_outputs(la, SYNTHETIC_YEARS),
+                      "files": [f for name in ("cin_census", "ssda903", "child_lsoa")
+                                for f in batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS)})[name]]}
+                     for la in _las],
             key_file=config["extracts"]["key_file"],
             extracts_dir="local/synthetic/extracts",
             published_dir=lambda wildcards, input: os.path.dirname(input.published),
