@@ -129,6 +129,12 @@ def main() -> None:
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_run.json"
+    if out.exists():
+        # The run before this one, kept (one level): a stage-1-only run leaves the last whole run's
+        # per-rule figures (stage 2: latent classes, gradient, report) in the record.
+        previous = json.loads(out.read_text())
+        previous.pop("previous", None)
+        result["previous"] = previous
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "per_rule"}, indent=2))
 
