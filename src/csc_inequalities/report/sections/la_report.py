@@ -14,10 +14,10 @@ from csc_inequalities.report.html import read_json
 # disclosure.min_cell suppressed, and the rule privacy_check scans results/ and report/ for child
 # references and birth dates. (path pattern, what it holds, safe to share?, why)
 SHARING = [
-    ("report/report.html", "this report", "yes", "aggregates only; checked by privacy_check"),
+    ("report/report.html (and report.pdf)", "this report", "yes", "aggregates only; checked by privacy_check"),
     ("results/la_report/<la_code>/", "reconciliation, rates by threshold and year, comparisons, figures",
      "yes", "LA-level aggregates, counts below min_cell suppressed; the rest is public data"),
-    ("results/childlevel/yearly_counts/, results/childlevel/quality/", "yearly counts of DfE's measures; findings per return and rule",
+    ("results/childlevel/yearly_counts/, quality/, validation/", "yearly counts of DfE's measures; findings per return and rule",
      "yes", "counts, suppressed below min_cell; no child reference"),
     ("results/childlevel/validation_counts.csv, episodes_by_la_year.csv, summary.json", "findings per rule; episodes per year",
      "yes", "counts, primary and secondary suppression"),
