@@ -206,3 +206,15 @@ def test_a_csv_folder_names_each_table_as_an_input(tmp_path):
                       "cin_2017__children": str(folder / "children.csv"),
                       "cin_2017__cin_details": str(folder / "cin_details.csv"),
                       "child_lsoa": str(tmp_path / "lsoa.csv")}
+
+
+@pytest.mark.slow
+def test_a_run_on_extracts_has_no_generator_job_and_a_report_per_la(uninterrupted):
+    """Issue 14 item 5: `source: extracts` runs no synthetic job and no truth refit, and makes the
+    report about each configured LA (a dry run of the default target)."""
+    out = _snakemake(uninterrupted, "-n", "--configfile", "tiny.yaml").stdout
+    rules = {line.strip()[5:-1] for line in out.splitlines() if line.strip().startswith("rule ")}
+    assert not {r for r in rules if r.startswith("synthetic") or r.startswith("gradient_truth")}, rules
+    assert {"la_report_la", "report", "lca_invariance", "gradient_gather"} <= rules
+    assert out.count(f"results/la_report/{CAMDEN}/summary.json") >= 1
+    assert out.count(f"results/la_report/{LAMBETH}/summary.json") >= 1
