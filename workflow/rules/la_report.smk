@@ -36,6 +36,7 @@ if LA_REPORT_RUN:
             scatter_figure="results/la_report/{la_code}/table6_scatter.png",
             table11="results/la_report/{la_code}/study_table11.csv",
             table13="results/la_report/{la_code}/study_table13.csv",
+            returns="results/la_report/{la_code}/returns.csv",
             provenance="results/la_report/provenance/la_report_la_{la_code}.json",
         wildcard_constraints:
             la_code=r"E(06|08|09|10)\d{6}",
@@ -46,6 +47,9 @@ if LA_REPORT_RUN:
             scatter_year=LA_REPORT["scatter_year"],
             thresholds=config["gradient"]["thresholds"],
             min_cell=config["disclosure"]["min_cell"],
+            # the configured returns, listed on the quality page by file name
+            files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
+            dfe_rules=config["validation"]["dfe_rules"],
         resources:
             mem_mb=resource_mb("la_report_la"),
             runtime=resource_minutes("la_report_la"),
@@ -58,8 +62,9 @@ if LA_REPORT_RUN:
         script:
             "../scripts/la_report_la.py"
 
+    # The first page of the report: before "About this run".
     REPORT_SECTIONS["la_report"] = {
-        "order": 1,
+        "order": -1,
         "title": "Your local authority: episodes, reconciliation with DfE, comparisons and data quality",
         "inputs": {
             **{f"{kind}_{la}": f"results/la_report/{la}/{name}"
@@ -67,7 +72,8 @@ if LA_REPORT_RUN:
                for kind, name in (("summary", "summary.json"), ("thresholds", "thresholds_by_year.csv"),
                                   ("reconciliation", "reconciliation.csv"), ("neighbours", "imd_neighbours.csv"),
                                   ("trends", "national_trends.png"), ("scatter", "table6_scatter.png"),
-                                  ("table11", "study_table11.csv"), ("table13", "study_table13.csv"))},
+                                  ("table11", "study_table11.csv"), ("table13", "study_table13.csv"),
+                                  ("returns", "returns.csv"))},
             **{f"quality_{la}": f"results/childlevel/quality/{la}.csv" for la in sorted(CHILDLEVEL_LAS)},
             **{f"provenance_{la}": f"results/la_report/provenance/la_report_la_{la}.json" for la in sorted(CHILDLEVEL_LAS)},
         },

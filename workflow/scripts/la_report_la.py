@@ -12,6 +12,8 @@ with script_context(snakemake) as log:  # noqa: F821
         scatter_year=snakemake.params.scatter_year,  # noqa: F821
         thresholds=dict(snakemake.params.thresholds),  # noqa: F821
         min_cell=snakemake.params.min_cell,  # noqa: F821
+        files=dict(snakemake.params.files),  # noqa: F821
+        dfe_rules=snakemake.params.dfe_rules,  # noqa: F821
     )
     log.info("LA %s: %d of %d yearly counts beyond the tolerance; largest gap %s", summary["la_code"],
              summary["flagged"], summary["compared"], summary["largest_gap"])

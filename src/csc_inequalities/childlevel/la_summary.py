@@ -103,6 +103,8 @@ def study_six(table11: pd.DataFrame, published11: pd.DataFrame, table13: pd.Data
                                           "ci_low_corrected": f"{la_code} CI low",
                                           "ci_high_corrected": f"{la_code} CI high"}), on="class_id", how="left")
     t11.columns.name = t13.columns.name = None
+    t11["class_id"] = t11["class_id"].astype(int)
+    t13["class_id"] = t13["class_id"].astype(int)
     return {"table11": t11, "table13": t13}
 
 
@@ -172,9 +174,24 @@ def scatter_figure(points: pd.DataFrame, la_name: str, year: int, path: str | Pa
     plt.close(fig)
 
 
+def returns_table(files: dict, quality: pd.DataFrame, dfe_rules: bool) -> pd.DataFrame:
+    """One row per configured return: its label, file name, how many of DfE's validation rules of
+    its collection year were applied, and how many rules (of any kind) found something in it."""
+    from csc_inequalities.childlevel.dfe.engine import rules_for_year
+
+    rows = [(f"CIN census {int(y)}", Path(str(p)).name, len(rules_for_year(int(y))) if dfe_rules else 0)
+            for y, p in sorted(files["cin_census"].items(), key=lambda item: int(item[0]))]
+    rows += [(label, Path(str(files[key])).name, 0) for key, label in (("ssda903", "SSDA903"), ("child_lsoa", "child LSOA"))
+             if files.get(key)]
+    table = pd.DataFrame(rows, columns=["return", "file", "DfE rules applied"])
+    with_findings = quality.groupby("return")["rule"].nunique() if len(quality) else pd.Series(dtype=int)
+    table["rules with findings"] = table["return"].map(with_findings).fillna(0).astype(int)
+    return table
+
+
 def write_la_report(la_code: str, inputs: dict[str, str], outputs: dict[str, str], tolerance: float,
                     n_neighbours: int, scatter_year: int | None, thresholds: dict[str, str],
-                    min_cell: int) -> dict:
+                    min_cell: int, files: dict | None = None, dfe_rules: bool = True) -> dict:
     """Every file of the report about one LA (the rule la_report_la): see the module docstring.
     ``inputs``: episodes, yearly_counts, quality, panel, la_imd, table11, table13, published11,
     published13; ``outputs``: summary, thresholds, reconciliation, neighbours, trends, trends_figure,
@@ -220,6 +237,9 @@ def write_la_report(la_code: str, inputs: dict[str, str], outputs: dict[str, str
                     pd.read_csv(inputs["table13"]), pd.read_csv(inputs["published13"]), la_code)
     six["table11"].to_csv(outputs["table11"], index=False)
     six["table13"].to_csv(outputs["table13"], index=False)
+
+    if files is not None and "returns" in outputs:
+        returns_table(files, pd.read_csv(inputs["quality"]), dfe_rules).to_csv(outputs["returns"], index=False)
 
     compared = reconciliation["relative_gap"].notna()
     own_imd = la_imd.set_index("utla13_code")["avg_score"]

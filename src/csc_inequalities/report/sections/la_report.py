@@ -84,7 +84,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
             "neighbours": pd.read_csv(inputs[f"neighbours_{la}"]),
             "trends": inputs[f"trends_{la}"], "scatter": inputs[f"scatter_{la}"],
             "table11": pd.read_csv(inputs[f"table11_{la}"]), "table13": pd.read_csv(inputs[f"table13_{la}"]),
-            "quality": quality,
+            "quality": quality, "returns": pd.read_csv(inputs[f"returns_{la}"]),
             "quality_returns": list(dict.fromkeys(quality["return"])) if len(quality) else [],
             "provenance": inputs[f"provenance_{la}"],
         })
