@@ -75,3 +75,57 @@ def test_quality_counts_per_return_suppressed_without_child_references(tmp_path)
     assert table.loc[("CIN census 2016", "dfe_8875"), "description"] == ("DfE 8875 (error): The Date of Initial Child Protection Conference cannot be a weekend")
     assert table.loc[("child LSOA", "unknown_lsoa"), "suppressed"]
     assert pd.isna(table.loc[("child LSOA", "unknown_lsoa"), "findings"])
+
+
+def test_the_report_names_the_la_and_shows_its_pages(tmp_path):
+    """The section renders from its files; the LA's name and code are in the title, banner and heading;
+    flagged gaps are marked; no synthetic banner."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from csc_inequalities.report.render import render_report
+
+    la = "E09000007"
+    summary = {"la_code": la, "la_name": "Camden", "years": [2016, 2017], "imd2015_avg_score": 22.4,
+               "imd2015_rank": 74, "n_las_imd": 152, "episodes": 1234, "tolerance": 0.1, "compared": 2, "flagged": 1,
+               "largest_gap": {"year": 2017, "measure": "s47", "label": "Section 47 enquiries starting",
+                               "extract": 150, "published": 100.0, "relative_gap": 0.5},
+               "scatter_year": 2017, "neighbours": ["E1"], "min_cell": 10}
+    files = {"summary": tmp_path / "summary.json", "thresholds": tmp_path / "t.csv", "reconciliation": tmp_path / "r.csv",
+             "neighbours": tmp_path / "n.csv", "trends": tmp_path / "trends.png", "scatter": tmp_path / "scatter.png",
+             "table11": tmp_path / "t11.csv", "table13": tmp_path / "t13.csv", "returns": tmp_path / "returns.csv",
+             "quality": tmp_path / "q.csv", "provenance": tmp_path / "none.json"}
+    files["summary"].write_text(json.dumps(summary))
+    pd.DataFrame({"year": [2016, 2016], "threshold": ["referral", "cpp"], "episodes": [600, None],
+                  "rate_per_10k": [150.0, None], "population_0_17": [40000.0, 40000.0],
+                  "suppressed": [False, True]}).to_csv(files["thresholds"], index=False)
+    pd.DataFrame({"year": [2017, 2017], "label": ["Referrals", "Section 47 enquiries starting"],
+                  "extract": [1010, 150], "published": [1000.0, 100.0], "difference": [10.0, 50.0],
+                  "relative_gap": [0.01, 0.5], "flag": [False, True],
+                  "status": ["within tolerance", "gap beyond tolerance"]}).to_csv(files["reconciliation"], index=False)
+    pd.DataFrame({"la_code": ["E1"], "la_name": ["Islington"], "imd2015_avg_score": [27.5],
+                  "distance": [5.1]}).to_csv(files["neighbours"], index=False)
+    for name in ("trends", "scatter"):
+        plt.figure(figsize=(1, 1)); plt.plot([0, 1]); plt.savefig(files[name]); plt.close()
+    pd.DataFrame({"class_id": [1], "class_name": ["Neglect"], "LA0": [17]}).to_csv(files["table11"], index=False)
+    pd.DataFrame({"class_id": [1], "class_name": ["Neglect"], "LA0": [33]}).to_csv(files["table13"], index=False)
+    pd.DataFrame({"return": ["CIN census 2017"], "file": ["cin.xml"], "DfE rules applied": [69],
+                  "rules with findings": [1]}).to_csv(files["returns"], index=False)
+    pd.DataFrame({"la_code": [la], "return": ["CIN census 2017"], "rule": ["dfe_8875"], "severity": ["error"],
+                  "action": ["warn"], "description": ["weekend ICPC"], "findings": [None],
+                  "suppressed": [True]}).to_csv(files["quality"], index=False)
+    sections = {"la_report": {"order": -1, "title": "Your local authority",
+                              "inputs": {f"{k}_{la}": str(v) for k, v in files.items()}}}
+    html = render_report(sections, {"run_label": "camden", "validation": {"report_dir": "local/validation"},
+                                    "disclosure": {"min_cell": 10}},
+                         "report/templates", tmp_path / "r.html", synthetic=False).read_text()
+    assert "<title>Camden (E09000007): System conditions" in html
+    assert 'Camden (E09000007): run "camden" on this local authority\'s own extracts' in html
+    assert "SYNTHETIC DATA" not in html
+    assert '<h3 id="la-E09000007">Camden (E09000007)</h3>' in html
+    assert "<b>1 of 2</b> compared counts" in html and "⚑ gap beyond tolerance" in html
+    assert "+50.0%" in html and "600 (150.0)" in html
+    assert "Islington (27.5)" in html and html.count("data:image/png;base64,") == 2
+    assert "What is safe to share" in html and "results/record_level/" in html
