@@ -25,7 +25,6 @@ import math
 import pandas as pd
 
 from csc_inequalities.childlevel import codes
-from csc_inequalities.childlevel.validation import parse_dates
 from csc_inequalities.national.la_counts import MEASURE_NAMES, MEASURES
 
 
@@ -36,6 +35,8 @@ def _in_year(dates: pd.Series, year: int) -> pd.Series:
 
 def _distinct(frame: pd.DataFrame, date_column: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows with a parsed ``date``, one per (child, referral date, *extra, date) over all returns."""
+    from csc_inequalities.childlevel.validation import parse_dates  # pandera: the childlevel env only
+
     if frame is None or not len(frame) or date_column not in frame:
         return pd.DataFrame({"child_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]")})
     out = frame.assign(date=parse_dates(frame[date_column]))
@@ -50,6 +51,8 @@ def extract_yearly_counts(tables: dict[str, pd.DataFrame], ssda903: pd.DataFrame
     ``extract`` (int). ``tables``: the record tables of all returns stacked, with ``child_id`` and
     ``collection_year`` (as :func:`childlevel.extracts.load_la` hands them on); ``ssda903``:
     ``child_id``, ``DECOM``, ``RNE`` (None: no looked-after count)."""
+    from csc_inequalities.childlevel.validation import parse_dates
+
     cin = tables["cin_details"]
     referrals = _distinct(cin, "CINreferralDate")
     assessments = _distinct(tables.get("assessments"), "AssessmentAuthorisationDate", ("AssessmentActualStartDate",))
