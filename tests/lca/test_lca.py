@@ -465,3 +465,12 @@ def test_numpy_em_equals_stepmix_for_one_group_and_without_screening(small_data)
         np.testing.assert_allclose(new[3], old[3], rtol=1e-9)
         np.testing.assert_allclose(new[0]["measurement"]["pis"], old[0]["measurement"]["pis"], atol=1e-7)
         assert "structural" not in new[0] and new[2] == old[2]
+
+
+def test_lca_population_refuses_to_skip_the_assessed_filter(small_data):
+    frame, _, _, codes = small_data
+    with pytest.raises(KeyError, match="needs the episode column 'assessed'"):
+        items.lca_population(frame.drop(columns="assessed"), assessed_only=True, require_any_factor=False)
+    # Without the filter asked for, the column is not needed.
+    assert items.lca_population(frame.drop(columns="assessed"), assessed_only=False,
+                                require_any_factor=False).all()
