@@ -129,3 +129,15 @@ def test_the_report_names_the_la_and_shows_its_pages(tmp_path):
     assert "+50.0%" in html and "600 (150.0)" in html
     assert "Islington (27.5)" in html and html.count("data:image/png;base64,") == 2
     assert "What is safe to share" in html and "results/record_level/" in html
+
+
+def test_quality_counts_secondary_suppression_across_returns(tmp_path):
+    """A rule's LA total is published (validation counts): one suppressed return of a rule takes a
+    second cell with it, so the total cannot reveal it."""
+    files = LAFiles("E1", {2016: "x/a.xml", 2017: "x/b.xml", 2018: "x/c.xml"})
+    findings = pd.DataFrame({"rule": ["dates_out_of_order"] * 45, "severity": [""] * 45, "action": ["drop"] * 45,
+                             "file": ["x/a.xml"] * 5 + ["x/b.xml"] * 25 + ["x/c.xml"] * 15})
+    table = write_quality(findings, files, "E1", tmp_path / "q.csv", min_cell=10).set_index("return")
+    assert table.loc["CIN census 2016", "suppressed"]                 # 5 < 10
+    assert table.loc["CIN census 2018", "suppressed"]                 # the smallest other cell, 15
+    assert not table.loc["CIN census 2017", "suppressed"] and table.loc["CIN census 2017", "findings"] == 25

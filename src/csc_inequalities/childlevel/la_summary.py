@@ -208,14 +208,16 @@ def write_la_report(la_code: str, inputs: dict[str, str], outputs: dict[str, str
     names = dict(zip(la_imd["utla13_code"], la_imd["utla13_name"]))
     la_name = names.get(la_code) or (own_panel["la_name"].iloc[0] if len(own_panel) else la_code)
 
-    columns = ["la_code", "referral_year"] + sorted({c for c in thresholds.values() if c})
-    episodes = pd.read_parquet(inputs["episodes"], columns=columns)
-    episodes = episodes[episodes["la_code"] == la_code]
-    rates = threshold_rates(episodes, thresholds, population, min_cell)
-    rates.to_csv(outputs["thresholds"], index=False)
-
     counts = pd.read_csv(inputs["yearly_counts"]).astype({"extract": "Int64"})
     years = sorted(int(y) for y in counts["year"].unique())
+
+    # Referral years of the configured collection years only: the first return also holds episodes
+    # referred earlier and still open, a part of those years' referrals.
+    columns = ["la_code", "referral_year"] + sorted({c for c in thresholds.values() if c})
+    episodes = pd.read_parquet(inputs["episodes"], columns=columns)
+    episodes = episodes[(episodes["la_code"] == la_code) & episodes["referral_year"].isin(years)]
+    rates = threshold_rates(episodes, thresholds, population, min_cell)
+    rates.to_csv(outputs["thresholds"], index=False)
     published = la_year_counts(panel, [la_code], years)
     reconciliation = reconcile(counts[["year", "measure", "extract"]], published, tolerance, min_cell)
     reconciliation.insert(0, "la_code", la_code)

@@ -104,7 +104,8 @@ def return_label(file: str, la_files: LAFiles) -> str:
 
 def write_quality(findings: pd.DataFrame, la_files: LAFiles, la_code: str, path: str, min_cell: int) -> pd.DataFrame:
     """Findings per return and rule (with action, DfE severity and rule description), counts below
-    ``min_cell`` suppressed (with secondary suppression within each rule): no child reference."""
+    ``min_cell`` suppressed, with secondary suppression across the returns of a rule (its LA total is
+    published in the validation counts): no child reference."""
     columns = ["la_code", "return", "rule", "severity", "action", "description", "findings", "suppressed"]
     if not len(findings):
         counts = pd.DataFrame(columns=columns)
@@ -115,7 +116,7 @@ def write_quality(findings: pd.DataFrame, la_files: LAFiles, la_code: str, path:
                   .rename("findings").reset_index())
         counts["description"] = counts["rule"].map(rule_descriptions()).fillna("")
         counts = disclosure.suppress_long(counts, "findings", row_keys=["rule", "severity", "action"],
-                                          column_key="return", min_cell=min_cell, secondary=False)
+                                          column_key="return", min_cell=min_cell, secondary=True)
         counts.insert(0, "la_code", la_code)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     counts[columns].to_csv(path, index=False)
