@@ -397,6 +397,24 @@ def test_invariance_test_without_configural_fits_invariant_models_only(small_dat
     assert fits[("invariant", 3)].log_likelihood == pytest.approx(invariant_fit.log_likelihood)
     assert table["chosen_by_bic"].sum() == 1
     assert table.loc[table["chosen_by_bic"], "bic"].iloc[0] == table["bic"].min()
+    assert set(table["configural_status"]) == {"not requested (lca.configural_comparison: false)"}
+
+
+def test_invariance_comparison_skipped_for_one_la_with_the_reason(small_data):
+    """Issue 14: with one LA the configural and invariant models coincide; only the invariant
+    (= single-LA) models are fitted, and the table says why the comparison is missing."""
+    _, X, groups, codes = small_data
+    one = groups == groups[0]
+    table, fits = analysis.invariance_test(X[one], groups[one], [2, 3], FAST, codes, configural=True)
+    assert sorted(fits) == [("invariant", 2), ("invariant", 3)]
+    assert set(table["configural_status"]) == {
+        "skipped: the invariance comparison needs >= 2 LAs (with one LA the configural and the invariant "
+        "model are the same model)"}
+    # The one-LA invariant model is the single-group model of those rows.
+    single = lcm.fit_single(X[one], 2, FAST, items=codes)
+    assert fits[("invariant", 2)].log_likelihood == pytest.approx(single.log_likelihood, abs=1e-3)
+    two_las, _ = analysis.invariance_test(X, groups, [2], FAST, codes, configural=True)
+    assert set(two_las["model"]) == {"configural", "invariant"} and set(two_las["configural_status"]) == {"fitted"}
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,9 @@ rule childlevel_la_episodes:
         findings=os.path.join(VALIDATION_DIR, "{la_code}_findings.csv"),
         identifiers=os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
         provenance="results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
+        # aggregates for the report about an LA (la_report.smk): DfE's seven measures per year, findings per return
+        yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
+        quality="results/childlevel/quality/{la_code}.csv",
     wildcard_constraints:
         la_code=r"E(06|08|09|10)\d{6}",
     params:
@@ -47,6 +50,7 @@ rule childlevel_la_episodes:
         max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
         key_file=config["extracts"]["key_file"],
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
+        min_cell=config["disclosure"]["min_cell"],
     resources:
         mem_mb=resource_mb("childlevel_la_episodes"),
         runtime=resource_minutes("childlevel_la_episodes"),

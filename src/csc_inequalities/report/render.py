@@ -51,8 +51,15 @@ def render_report(
         body = template.render(inputs=inputs, config=config, synthetic=synthetic, **context)
         rendered.append({"name": name, "title": section.get("title", name), "html": body})
         log.info("rendered section %s", name)
+    # A run on an LA's own extracts names the LA in the title and banner (issue 14).
+    subject = None
+    if "la_report" in sections:
+        from csc_inequalities.report.sections.la_report import report_subject
+
+        subject = report_subject(config, sections)
     page = env.get_template("base.html.j2").render(
         sections=rendered,
+        subject=subject,
         synthetic=synthetic,
         run_label=config.get("run_label", "default"),
         config_yaml=yaml.safe_dump(config, sort_keys=True, default_flow_style=False),

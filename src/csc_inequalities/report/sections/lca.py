@@ -50,6 +50,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "n_used": int(items["used"].astype(bool).sum()),
         "sample_sizes": read_table(inputs["sample_sizes"]),
         "fit_table": fit[[c for c in fit_cols if c in fit.columns]],
+        # why the configural models are absent (one LA; not requested), from the invariance step
+        "configural_status": str(fit["configural_status"].iloc[0]) if "configural_status" in fit and len(fit) else "",
         "choice": final["choice"],
         "class_names": final["class_names"],
         "profiles_wide": wide,
