@@ -30,6 +30,7 @@ rule childlevel_la_episodes:
         unpack(lambda wildcards: rule_inputs(CHILDLEVEL_LAS[wildcards.la_code])),
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         script=script_path("childlevel_la_episodes.py"),
+        code=package_code("childlevel_la_episodes.py"),
     output:
         episodes="results/record_level/la/{la_code}.parquet",
         counts="results/childlevel/validation/{la_code}.csv",
@@ -69,6 +70,7 @@ rule childlevel_episodes:
         episodes=expand("results/record_level/la/{la_code}.parquet", la_code=sorted(CHILDLEVEL_LAS)),
         counts=expand("results/childlevel/validation/{la_code}.csv", la_code=sorted(CHILDLEVEL_LAS)),
         script=script_path("childlevel_episodes.py"),
+        code=package_code("childlevel_episodes.py"),
     output:
         episodes="results/record_level/episodes.parquet",
         validation_counts="results/childlevel/validation_counts.csv",
@@ -99,6 +101,7 @@ rule privacy_check:
         episodes="results/record_level/episodes.parquet",
         identifiers=expand(os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"), la_code=sorted(CHILDLEVEL_LAS)),
         script=script_path("privacy_check.py"),
+        code=package_code("privacy_check.py"),
     output:
         check="results/privacy/identifier_check.json",
         provenance="results/privacy/provenance/privacy_check.json",
@@ -128,6 +131,7 @@ rule childlevel_roundtrip:
         episodes="results/record_level/episodes.parquet",
         generator="results/record_level/generator_episodes.parquet",
         script=script_path("childlevel_roundtrip.py"),
+        code=package_code("childlevel_roundtrip.py"),
     output:
         json="results/childlevel/roundtrip.json",
         provenance="results/childlevel/provenance/childlevel_roundtrip.json",

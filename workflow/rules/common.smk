@@ -8,6 +8,7 @@ from pathlib import Path
 # Snakemake puts a script's folder on its sys.path), so conda envs need not install it.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from csc_inequalities.code_deps import package_sources
 from csc_inequalities.config import load_schema, validate_config
 
 # A wrong key or type stops here, before any job, with a message naming the key.
@@ -55,6 +56,12 @@ def script_path(name):
     """Path of a workflow script, given as the rule input "script" so that its checksum is
     recorded in the provenance and editing it reruns the rule."""
     return f"workflow/scripts/{name}"
+
+
+def package_code(name):
+    """The package modules a workflow script imports (csc_inequalities.code_deps), each rule's input
+    "code": editing one reruns exactly the rules whose scripts use it, and their dependents."""
+    return package_sources(f"workflow/scripts/{name}", "src/csc_inequalities")
 
 
 def env_file(name):

@@ -24,6 +24,7 @@ rule gradient_counts:
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         lsoa_population="results/lsoa/lsoa_population.parquet",
         script=script_path("gradient_counts.py"),
+        code=package_code("gradient_counts.py"),
         **GRADIENT_CLASS_INPUT,
     output:
         counts="results/record_level/gradient_counts.parquet",
@@ -60,6 +61,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
         input:
             counts="results/record_level/gradient_counts.parquet",
             script=script_path("gradient_models.py"),
+            code=package_code("gradient_models.py"),
         output:
             models=[m["output"] for m in _models],
             provenance=[m["provenance"] for m in _models],
@@ -98,6 +100,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
             expected="results/synthetic/expected_counts.parquet",
             lsoa_reference="results/lsoa/lsoa_reference.parquet",
             script=script_path("gradient_models.py"),
+            code=package_code("gradient_models.py"),
         output:
             models=[m["output"] for m in _models],
             provenance=[m["provenance"] for m in _models],
@@ -130,6 +133,7 @@ rule gradient_truth:
         models=model_files(GRADIENT_JOBS, folder="truth"),
         truth="results/synthetic/truth.yaml",
         script=script_path("gradient_truth.py"),
+        code=package_code("gradient_truth.py"),
     output:
         effects="results/gradient/truth_effects.csv",
         generating="results/gradient/truth_generating_parameters.csv",
@@ -152,6 +156,7 @@ rule gradient_gather:
         models=model_files(GRADIENT_JOBS),
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_gather.py"),
+        code=package_code("gradient_gather.py"),
         **GRADIENT_TRUTH_INPUT,
     output:
         effects="results/gradient/effects.csv",
@@ -183,6 +188,7 @@ rule gradient_scores:
         counts="results/record_level/gradient_counts.parquet",
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_scores.py"),
+        code=package_code("gradient_scores.py"),
     output:
         scores="results/gradient/scores.csv",
         per_la="results/gradient/scores_per_la.csv",
@@ -216,6 +222,7 @@ rule gradient_crosstabs:
         published=expand(f"{GRADIENT_PUBLISHED}/{{table}}.csv",
                          table=["table07_gender_or", "table08_age_or", "table09_white_british_or", "table10_deprivation_or"]),
         script=script_path("gradient_crosstabs.py"),
+        code=package_code("gradient_crosstabs.py"),
     output:
         odds_ratios="results/gradient/crosstabs/odds_ratios.csv",
         summary="results/gradient/crosstabs/significance_summary.csv",
@@ -242,6 +249,7 @@ rule gradient_power:
         panel="results/national/panel.parquet",
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_power.py"),
+        code=package_code("gradient_power.py"),
     output:
         curve="results/gradient/power/power_curve.csv",
         summary="results/gradient/power/power.json",

@@ -22,6 +22,7 @@ rule lca_items:
     input:
         episodes=LCA_EPISODES,
         script=script_path("lca_items.py"),
+        code=package_code("lca_items.py"),
     output:
         item_table="results/lca/items.csv",
         provenance="results/lca/provenance/lca_items.json",
@@ -48,6 +49,7 @@ rule lca_samples:
         episodes=LCA_EPISODES,
         item_table="results/lca/items.csv",
         script=script_path("lca_samples.py"),
+        code=package_code("lca_samples.py"),
     output:
         samples="results/record_level/lca_samples.parquet",
         sizes="results/lca/sample_sizes.csv",
@@ -77,6 +79,7 @@ rule lca_configural_sweep:
         item_table="results/lca/items.csv",
         samples="results/record_level/lca_samples.parquet",
         script=script_path("lca_configural_sweep.py"),
+        code=package_code("lca_configural_sweep.py"),
     output:
         sweep=report("results/lca/configural_sweep.csv", caption="../../report/captions/lca_sweep.rst", category="LCA"),
         elbow=report("results/lca/elbow.png", caption="../../report/captions/lca_elbow.rst", category="LCA"),
@@ -104,6 +107,7 @@ rule lca_invariance:
         samples="results/record_level/lca_samples.parquet",
         published_fit=f"{LCA_PUBLISHED}/table03_lca_fit.csv",
         script=script_path("lca_invariance.py"),
+        code=package_code("lca_invariance.py"),
     output:
         fit_table=report("results/lca/invariance_fit.csv", caption="../../report/captions/lca_invariance.rst", category="LCA"),
         models="results/lca/invariance_models.json",
@@ -134,6 +138,7 @@ rule lca_final:
         profiles=f"{LCA_PUBLISHED}/lca_class_profiles.csv",
         profile_codes=f"{LCA_PUBLISHED}/profile_factor_codes.csv",
         script=script_path("lca_final.py"),
+        code=package_code("lca_final.py"),
     output:
         model="results/lca/final_model.json",
         profiles=report("results/lca/class_profiles.csv", caption="../../report/captions/lca_profiles.rst", category="LCA"),
@@ -162,6 +167,7 @@ rule lca_assign:
         episodes=LCA_EPISODES,
         model="results/lca/final_model.json",
         script=script_path("lca_assign.py"),
+        code=package_code("lca_assign.py"),
     output:
         classes="results/record_level/episode_classes.parquet",
         summary="results/lca/assignment_summary.csv",
@@ -199,6 +205,7 @@ rule lca_tables:
             )
         ],
         script=script_path("lca_tables.py"),
+        code=package_code("lca_tables.py"),
     output:
         **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
         **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
@@ -228,6 +235,7 @@ rule lca_rates:
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         published13=f"{LCA_PUBLISHED}/table13_deprivation_effect_by_class_la.csv",
         script=script_path("lca_rates.py"),
+        code=package_code("lca_rates.py"),
     output:
         table13="results/lca/tables/table13.csv",
         rates_age="results/lca/tables/rates_age.csv",
@@ -259,6 +267,7 @@ rule lca_recovery:
         model="results/lca/final_model.json",
         table11="results/lca/tables/table11.csv",
         script=script_path("lca_recovery.py"),
+        code=package_code("lca_recovery.py"),
     output:
         summary="results/lca/recovery.json",
         item_errors="results/lca/recovery_items.csv",

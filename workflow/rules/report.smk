@@ -19,6 +19,7 @@ rule report:
     input:
         unpack(report_section_inputs),
         script=script_path("report.py"),
+        code=package_code("report.py"),
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
     output:
         html="report/report.html",
@@ -52,6 +53,7 @@ rule report_values:
             )
         ),
         script=script_path("report_values.py"),
+        code=package_code("report_values.py"),
     output:
         values="results/report/values.json",
         provenance="results/report/provenance/report_values.json",
@@ -73,6 +75,7 @@ rule report_pdf:
     input:
         html=rules.report.output.html,
         script=script_path("report_pdf.py"),
+        code=package_code("report_pdf.py"),
     output:
         pdf="report/report.pdf",
         check="results/report/browser_check.json",

@@ -21,6 +21,7 @@ rule lsoa_reference:
     input:
         manifest=f"{config['lsoa']['resource_dir']}/manifest.sha256",
         script=script_path("lsoa_reference.py"),
+        code=package_code("lsoa_reference.py"),
     output:
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
@@ -52,6 +53,7 @@ rule synthetic_calibration:
         published="resources/lca/published/manifest.sha256",
         headline="resources/gradient/published/headline.yaml",
         script=script_path("synthetic_calibration.py"),
+        code=package_code("synthetic_calibration.py"),
     output:
         parameters="results/synthetic/calibrated_parameters.yaml",
     params:
@@ -82,6 +84,7 @@ rule synthetic_la:
         published="resources/lca/published/manifest.sha256",
         calibrated="results/synthetic/calibrated_parameters.yaml",
         script=script_path("synthetic_la.py"),
+        code=package_code("synthetic_la.py"),
     output:
         cin_census=expand("local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml", year=SYNTHETIC_YEARS),
         ssda903="local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
@@ -125,6 +128,7 @@ rule synthetic_truth:
         published="resources/lca/published/manifest.sha256",
         calibrated="results/synthetic/calibrated_parameters.yaml",
         script=script_path("synthetic_truth.py"),
+        code=package_code("synthetic_truth.py"),
     output:
         manifest="local/synthetic/extracts/manifest.json",
         truth_local="local/synthetic/truth.yaml",
@@ -163,6 +167,7 @@ rule synthetic_calibration_table:
         scores="results/gradient/scores.csv",
         published="resources/lca/published/manifest.sha256",
         script=script_path("synthetic_calibration_table.py"),
+        code=package_code("synthetic_calibration_table.py"),
     output:
         calibration="results/synthetic/calibration.csv",
     params:

@@ -308,12 +308,3 @@ def write_truth(truth: dict[str, Any], paths: list[str]) -> None:
     for path in paths:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(yaml.safe_dump(truth, sort_keys=False))
-
-
-def write_outputs(result: dict[str, Any], episodes_path: str, expected_path: str, truth_paths: list[str], manifest_path: str) -> None:
-    Path(episodes_path).parent.mkdir(parents=True, exist_ok=True)
-    result["episodes"].to_parquet(episodes_path, index=False)
-    Path(expected_path).parent.mkdir(parents=True, exist_ok=True)
-    result["expected"].to_parquet(expected_path, index=False)
-    write_truth(result["truth"], truth_paths)
-    Path(manifest_path).write_text(json.dumps(result["manifest"], indent=1, sort_keys=True))
