@@ -25,6 +25,7 @@ if LA_REPORT_RUN:
             published11=f"{config['lca']['published_dir']}/table11_class_share_by_la.csv",
             published13=f"{config['lca']['published_dir']}/table13_deprivation_effect_by_class_la.csv",
             script=script_path("la_report_la.py"),
+            code=package_code("la_report_la.py"),
         output:
             summary="results/la_report/{la_code}/summary.json",
             thresholds="results/la_report/{la_code}/thresholds_by_year.csv",
