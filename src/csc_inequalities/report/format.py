@@ -141,8 +141,9 @@ def format_value(value: Any, kind: str = "number") -> str:
     """One cell as text: missing as '–', booleans yes/no, floats by kind, dicts and lists written out."""
     if isinstance(value, dict):
         return "; ".join(f"{label(k)}: {format_value(v, column_kind(k))}" for k, v in value.items()) or MISSING
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v, kind) for v in value) or MISSING
+    if isinstance(value, (list, tuple, np.ndarray)):
+        nested = any(isinstance(v, (list, tuple, dict, np.ndarray)) for v in value)
+        return (" | " if nested else ", ").join(format_value(v, kind) for v in value) or MISSING
     if _is_missing(value):
         return MISSING
     if isinstance(value, (bool, np.bool_)):

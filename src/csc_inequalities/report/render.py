@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from csc_inequalities.report.captions import render_caption
 from csc_inequalities.report.format import TableWriter
 from csc_inequalities.report.html import TEMPLATE_GLOBALS
 from csc_inequalities.workflow_io import git_commit, package_versions
@@ -50,6 +51,8 @@ def render_report(
     """Build every section's context from its result files and write one self-contained HTML file."""
     writer = TableWriter(tables_dir, link_prefix=os.path.relpath(tables_dir, Path(out_path).parent)) if tables_dir else None
     env = make_environment(template_dir, writer)
+    env.globals["caption"] = functools.partial(  # captions shared with snakemake --report
+        render_caption, caption_dir=Path(template_dir).parent / "captions", config=config)
     rendered = []
     for name, section in ordered_sections(sections):
         module = importlib.import_module(f"csc_inequalities.report.sections.{name}")

@@ -19,9 +19,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
             key = f"figure__{name}__{view}"
             figures.append({
                 "key": key,
-                "caption": f"{figure['title']}, {first}–{last} (years ending March). Dotted lines: "
-                           "least-squares trend over the years shown; R² in the legend.",
                 "view": view,
+                "title": figure["title"], "first": first, "last": last,
             })
     series = pd.read_csv(inputs["series"])
     computed_as = series.drop_duplicates("indicator").set_index("indicator")["computed_as"]
