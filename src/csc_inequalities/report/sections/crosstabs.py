@@ -21,6 +21,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "n_suppressed": int(ors["suppressed"].sum()),
         "n_total": int(len(ors)),
         # the rule applies max(gradient.crosstabs.min_cell, disclosure.min_cell): its provenance says which
+        "age_edges": provenance_params(inputs.get("crosstabs_provenance"))["broad_age_edges"],
         "min_cell": provenance_params(inputs.get("crosstabs_provenance"))["min_cell"],
         "calibration_rows": strand_calibration(inputs.get("published_vs_reproduced"), "crosstabs"),
         "calibration_name": "crosstabs-calibration",

@@ -5,6 +5,8 @@ from typing import Any
 
 import pandas as pd
 
+from csc_inequalities.report.sections.gradient import provenance_params
+
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
     cfg = config["national_analysis"]
@@ -36,4 +38,5 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         columns={"min": "fewest_las", "max": "most_las"})
     wide = wide.join(coverage).join(computed_as).reset_index()
     return {"trend_figures": figures, "fit_table": fit_table, "series_table": wide,
-            "population_column": cfg["population_column"]}
+            "population_column": cfg["population_column"],
+            "views": provenance_params(inputs.get("series_provenance")).get("views", cfg["trends"]["views"])}

@@ -9,6 +9,8 @@ import yaml
 
 from csc_inequalities.report.format import parameters_table
 
+ITEMS_SHOWN_ABOVE = 0.05  # items shown: probability above this in some class
+
 # unit of a generating parameter, by its name (see synthetic/model.py GeneratingParameters)
 UNITS = [
     ("base_referral_rate", "children referred per child-year at centred deciles"),
@@ -49,7 +51,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     })
     items = pd.DataFrame(truth["lca"]["item_probabilities"]).T
     items.index = [f"{c} {truth['lca']['class_names'][int(c)]}" for c in items.index]
-    stated = items.loc[:, (items > 0.05).any(axis=0)].reset_index(names="class")
+    stated = items.loc[:, (items > ITEMS_SHOWN_ABOVE).any(axis=0)].reset_index(names="class")
     expected = pd.read_parquet(inputs["expected"])
     totals = (expected[expected["stratum_type"] == "all"].groupby("threshold", sort=False)[["expected", "population_years"]]
               .sum().reset_index())
@@ -64,7 +66,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         referrals["expected"] = referrals["expected"].map("{:,.1f}".format)
         referrals["relative_difference"] = referrals["relative_difference"].map("{:+.1%}".format)
         referrals["poisson_z"] = referrals["poisson_z"].map("{:+.2f}".format)
-    return {"truth": truth, "parameters": parameters, "las": las, "items": stated, "expected_totals": totals,
+    return {"truth": truth, "parameters": parameters, "items_shown_above": ITEMS_SHOWN_ABOVE, "las": las, "items": stated, "expected_totals": totals,
             "calibration": calibration, "calibrated": calibrated,
             "calibration_gradient": calibration[~calibration["target"].str.startswith("Table")],
             "calibration_tables": calibration[calibration["target"].str.startswith("Table")],
