@@ -73,3 +73,23 @@ def test_no_cell_has_more_than_six_significant_digits():
     for cell in cells:
         for number in re.findall(r"\d[\d,]*\.\d+", cell):
             assert len(number.replace(",", "").replace(".", "").lstrip("0")) <= 6, cell
+
+
+def test_bad_table_cells_finds_reprs_and_long_floats():
+    from csc_inequalities.report.format import bad_table_cells
+    page = ("<table><tr><td>{'under1': 0.47}</td><td>[1, 2]</td><td>0.22314355131420976</td>"
+            "<td>1.31</td><td>13,685</td><td>&lt; 0.001</td><td><a href='#x'>gradient</a></td></tr></table>")
+    assert bad_table_cells(page) == ["{'under1': 0.47}", "[1, 2]", "0.22314355131420976"]
+
+
+def test_provenance_parameters_are_a_two_column_table(tmp_path):
+    import json
+
+    from csc_inequalities.report.format import bad_table_cells
+    from csc_inequalities.report.html import provenance_html
+    record = {"rule": "r", "script": "s.py", "inputs": [], "params": {"lsoa_decile_log_rr": 0.22314355131420976,
+                                                                      "age": {"under1": 0.47000362924573563}}}
+    (tmp_path / "p.json").write_text(json.dumps(record))
+    html = str(provenance_html(tmp_path / "p.json"))
+    assert "<td>lsoa_decile_log_rr</td><td>0.2231</td>" in html and "<td>age</td><td>under1: 0.47</td>" in html
+    assert bad_table_cells(html) == []

@@ -257,3 +257,24 @@ def people_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[st
         f'<div class="table-wrap">{table}</div></details>'
         f'<p class="note">{len(frame):,} rows.{download}</p>'
     )
+
+
+_FLOAT = re.compile(r"-?\d[\d,]*\.\d+(?:e[+-]?\d+)?", re.I)
+
+
+def bad_table_cells(page: str) -> list[str]:
+    """Table cells of a rendered page that show a Python dict/list repr or a float with more than
+    six significant digits (the check of issue 15 on report/report.html)."""
+    bad = []
+    for cell in re.findall(r"<td[^>]*>(.*?)</td>", page, flags=re.S):
+        text = html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+        if re.search(r"^[\[{(].*[\]})]$", text) and re.search(r"[\[{]['\"]|['\"]\s*:|,\s", text) \
+                or re.search(r"\{'|\['|np\.float|array\(", text):
+            bad.append(text)
+            continue
+        for number in _FLOAT.findall(text):
+            mantissa = number.lower().split("e")[0]
+            if len(mantissa.replace(",", "").replace(".", "").replace("-", "").lstrip("0")) > 6:
+                bad.append(text)
+                break
+    return bad

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from csc_inequalities.report.format import KIND_FORMATS, TableWriter, column_kind, people_table
+from csc_inequalities.report.format import KIND_FORMATS, TableWriter, column_kind, parameters_table, people_table
 
 
 def read_json(path: str | Path) -> Any:
@@ -108,7 +108,7 @@ def provenance_html(path: str | Path | None) -> Markup:
             f"<tr><td>{html.escape(entry.get('name', ''))}</td><td><code>{html.escape(entry.get('path', ''))}</code></td>"
             f"<td><code>{sha[:16]}{'…' if sha else ''}</code></td></tr>"
         )
-    params = html.escape(json.dumps(record.get("params", {}), indent=1, sort_keys=True))
+    params = people_table(parameters_table(dict(sorted(record.get("params", {}).items()))), collapse_rows=10_000)
     packages = ", ".join(f"{k} {v}" for k, v in sorted(record.get("packages", {}).items()))
     seconds = record.get("seconds")
     return Markup(
@@ -118,7 +118,7 @@ def provenance_html(path: str | Path | None) -> Markup:
         "<table class='prov'><tr><th>input</th><th>file</th><th>sha256</th></tr>"
         + "".join(rows)
         + "</table>"
-        f"<p><b>Parameters</b></p><pre>{params}</pre>"
+        f"<p><b>Parameters</b> (as the rule used them; exact values in <code>{html.escape(str(path))}</code>)</p>{params}"
         f"<p><b>Software</b>: {html.escape(packages)}</p>"
         f"<p><b>Git commit</b>: <code>{html.escape(str(record.get('git_commit')))}</code>; "
         f"created {html.escape(str(record.get('created')))}</p></details>"
