@@ -93,3 +93,10 @@ def test_provenance_parameters_are_a_two_column_table(tmp_path):
     html = str(provenance_html(tmp_path / "p.json"))
     assert "<td>lsoa_decile_log_rr</td><td>0.2231</td>" in html and "<td>age</td><td>under1: 0.47</td>" in html
     assert bad_table_cells(html) == []
+
+
+def test_a_notes_column_becomes_the_rows_tooltip():
+    frame = pd.DataFrame({"target": ["a", "b"], "truth": [1.31, 0.78], "note": ["derived: x & y", None]})
+    html = str(people_table(frame, notes="note"))
+    assert '<td title="derived: x &amp; y">a <sup class="note-mark">note</sup></td>' in html
+    assert "<td>b</td>" in html and ">note<" not in html.split("</thead>")[0]

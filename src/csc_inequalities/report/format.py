@@ -211,11 +211,12 @@ class TableWriter:
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.link_prefix = link_prefix
         self.used: set[str] = set()
+        self.section = ""  # set by the renderer: file names start with the section's name
 
     def write(self, frame: pd.DataFrame, name: str) -> str | None:
         if self.out_dir is None:
             return None
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "table"
+        slug = re.sub(r"[^a-z0-9]+", "-", f"{self.section} {name}".lower()).strip("-")[:60] or "table"
         stem, i = slug, 2
         while slug in self.used:
             slug, i = f"{stem}-{i}", i + 1
@@ -234,22 +235,34 @@ def header_html(name: Any, labels: dict[str, str] | None = None) -> str:
 
 def people_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[str, str] | None = None,
                  labels: dict[str, str] | None = None, collapse_rows: int = 25, writer: TableWriter | None = None,
-                 name: str | None = None, index: bool = False, open_: bool = False) -> Markup:
+                 name: str | None = None, index: bool = False, open_: bool = False,
+                 notes: str | None = None) -> Markup:
     """A table for people: words in the headers (code name as tooltip), numbers by kind; tables
     longer than ``collapse_rows`` collapse into <details> with the row count and a CSV download."""
     if index:
         frame = frame.reset_index()
+    full = frame
+    row_notes = [None] * len(frame)
+    if notes is not None and notes in frame.columns:  # a long text column shown as each row's tooltip
+        row_notes = [None if _is_missing(n) or not str(n).strip() else str(n) for n in frame[notes]]
+        frame = frame.drop(columns=[notes])
     shown = format_frame(frame, kinds)
+
+    def first_cell(value: str, note: str | None) -> str:
+        if note is None:
+            return f"<td>{html.escape(value)}</td>"
+        return f'<td title="{html.escape(note)}">{html.escape(value)} <sup class="note-mark">note</sup></td>'
+
     head = "".join(header_html(c, labels) for c in frame.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in shown.itertuples(index=False, name=None)
+        "<tr>" + first_cell(str(row[0]), note) + "".join(f"<td>{html.escape(str(v))}</td>" for v in row[1:]) + "</tr>"
+        for row, note in zip(shown.itertuples(index=False, name=None), row_notes)
     )
     table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
     if len(frame) <= collapse_rows:
         return Markup(f'<div class="table-wrap">{cap}{table}</div>')
-    link = writer.write(frame, name or caption or "table") if writer is not None else None
+    link = writer.write(full, name or caption or "table") if writer is not None else None
     download = f' <a class="download" href="{html.escape(link)}" download>CSV</a>' if link else ""
     summary = f"{html.escape(caption) if caption else 'Table'} ({len(frame):,} rows; click to show)"
     return Markup(

@@ -64,6 +64,7 @@ def table_html(
     collapse_rows: int = 25,
     name: str | None = None,
     writer: TableWriter | None = None,
+    notes: str | None = None,
 ) -> Markup:
     """Render a data frame (or a CSV/parquet path) as a table for people (see report.format):
     headers in words with the code name as tooltip, numbers by the kind of their column
@@ -84,7 +85,7 @@ def table_html(
         truncated = f'<p class="note">First {max_rows} of {len(frame)} rows shown; the full table: {where}.</p>'
         frame = frame.head(max_rows)
     body = people_table(frame, caption=caption, kinds=kinds, labels=labels, collapse_rows=collapse_rows,
-                        writer=writer if not truncated else None, name=name)
+                        writer=writer if not truncated else None, name=name, notes=notes)
     return Markup(f"{body}{truncated}")
 
 

@@ -58,6 +58,8 @@ def render_report(
         module = importlib.import_module(f"csc_inequalities.report.sections.{name}")
         inputs = dict(section.get("inputs", {}))
         context = module.build_context(inputs, config)
+        if writer is not None:
+            writer.section = name
         template = env.get_template(f"sections/{name}.html.j2")
         body = template.render(inputs=inputs, config=config, synthetic=synthetic, **context)
         rendered.append({"name": name, "title": section.get("title", name), "html": body})

@@ -24,5 +24,5 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "age_edges": provenance_params(inputs.get("crosstabs_provenance"))["broad_age_edges"],
         "min_cell": provenance_params(inputs.get("crosstabs_provenance"))["min_cell"],
         "calibration_rows": strand_calibration(inputs.get("published_vs_reproduced"), "crosstabs"),
-        "calibration_name": "crosstabs-calibration",
+        "calibration_name": "calibration",
     }

@@ -73,7 +73,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         # what the rules used, from their provenance records
         "items_min_cell": provenance_params(inputs.get("items_provenance")).get("min_cell", "the disclosure threshold"),
         "calibration_rows": strand_calibration(inputs.get("published_vs_reproduced"), "lca"),
-        "calibration_name": "lca-calibration",
+        "calibration_name": "calibration",
     }
     if context["has_sweep"]:
         context["sweep"] = read_table(inputs["sweep"])

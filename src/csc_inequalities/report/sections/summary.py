@@ -39,7 +39,8 @@ def _cell(row: pd.Series, column: str) -> str:
         except (TypeError, ValueError):
             return "–"
     if column == "status":
-        css = STATUS_CLASS.get(str(row["status"]), "warn" if row["matched"] is False or row["matched"] == "False" else "")
+        status = str(row["status"])
+        css = STATUS_CLASS.get(status, "warn" if status.startswith(("outside", "N differs", "jointly")) else "neutral")
         return f'<span class="{css}">{html.escape(str(row["status"]))}</span>'
     return html.escape(format_value(row[column], kind))
 
