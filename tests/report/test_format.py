@@ -91,7 +91,8 @@ def test_provenance_parameters_are_a_two_column_table(tmp_path):
                                                                       "age": {"under1": 0.47000362924573563}}}
     (tmp_path / "p.json").write_text(json.dumps(record))
     html = str(provenance_html(tmp_path / "p.json"))
-    assert "<td>lsoa_decile_log_rr</td><td>0.2231</td>" in html and "<td>age</td><td>under1: 0.47</td>" in html
+    assert '<td>lsoa_decile_log_rr</td><td class="t">0.2231</td>' in html
+    assert '<td>age</td><td class="t">under1: 0.47</td>' in html
     assert bad_table_cells(html) == []
 
 

@@ -254,8 +254,16 @@ def people_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[st
         return f'<td title="{html.escape(note)}">{html.escape(value)} <sup class="note-mark">note</sup></td>'
 
     head = "".join(header_html(c, labels) for c in frame.columns)
+    # words left-aligned, numbers right-aligned
+    text_columns = [not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
+                    for c in frame.columns]
+
+    def cell(value: str, is_text: bool) -> str:
+        return f'<td class="t">{html.escape(value)}</td>' if is_text else f"<td>{html.escape(value)}</td>"
+
     body = "".join(
-        "<tr>" + first_cell(str(row[0]), note) + "".join(f"<td>{html.escape(str(v))}</td>" for v in row[1:]) + "</tr>"
+        "<tr>" + first_cell(str(row[0]), note)
+        + "".join(cell(str(v), t) for v, t in zip(row[1:], text_columns[1:])) + "</tr>"
         for row, note in zip(shown.itertuples(index=False, name=None), row_notes)
     )
     table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -131,8 +131,7 @@ def score_rows(scores: pd.DataFrame, headline: dict[str, Any], synthetic: bool) 
         if synthetic:
             rows.append(_row(group=CALIBRATION, estimate=s["ratio"] if fitted else None,
                              estimate_low=s["ratio_low"], estimate_high=s["ratio_high"],
-                             difference=math.log(s["ratio"] / published) if fitted else None,
-                             difference_scale="log(estimate/published)", tolerance=None,
+                             difference=None, difference_scale=None, tolerance=None,  # no truth: not a target
                              status="shown, not a target", matched=None,
                              note="the published score is national; the synthetic LAs are calibrated to the "
                                   "ratio of the scores (calibration rows), not their level", **common))
