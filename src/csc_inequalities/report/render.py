@@ -24,7 +24,8 @@ def ordered_sections(sections: dict[str, dict[str, Any]]) -> list[tuple[str, dic
     return sorted(sections.items(), key=lambda item: (item[1].get("order", 100), item[0]))
 
 
-def make_environment(template_dir: str | Path, writer: TableWriter | None = None) -> jinja2.Environment:
+def make_environment(template_dir: str | Path, writer: TableWriter | None = None,
+                     config: dict[str, Any] | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -35,6 +36,8 @@ def make_environment(template_dir: str | Path, writer: TableWriter | None = None
     env.globals.update(TEMPLATE_GLOBALS)
     if writer is not None:  # long tables also written as CSV beside the report, linked from it
         env.globals["table"] = functools.partial(TEMPLATE_GLOBALS["table"], writer=writer)
+    env.globals["caption"] = functools.partial(  # captions shared with snakemake --report
+        render_caption, caption_dir=Path(template_dir).parent / "captions", config=config or {})
     return env
 
 
@@ -50,9 +53,7 @@ def render_report(
 ) -> Path:
     """Build every section's context from its result files and write one self-contained HTML file."""
     writer = TableWriter(tables_dir, link_prefix=os.path.relpath(tables_dir, Path(out_path).parent)) if tables_dir else None
-    env = make_environment(template_dir, writer)
-    env.globals["caption"] = functools.partial(  # captions shared with snakemake --report
-        render_caption, caption_dir=Path(template_dir).parent / "captions", config=config)
+    env = make_environment(template_dir, writer, config)
     rendered = []
     for name, section in ordered_sections(sections):
         module = importlib.import_module(f"csc_inequalities.report.sections.{name}")
