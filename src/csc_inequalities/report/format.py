@@ -272,11 +272,12 @@ def people_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[st
         return Markup(f'<div class="table-wrap">{cap}{table}</div>')
     link = writer.write(full, name or caption or "table") if writer is not None else None
     download = f' <a class="download" href="{html.escape(link)}" download>CSV</a>' if link else ""
-    summary = f"{html.escape(caption) if caption else 'Table'} ({len(frame):,} rows; click to show)"
+    title = caption or (re.sub(r"[-_]+", " ", name).strip().capitalize() if name else "Table")
+    summary = f"{html.escape(title)} ({len(frame):,} rows; click to show)"
+    note = f'<p class="note">{len(frame):,} rows.{download}</p>' if download else ""
     return Markup(
         f'<details class="long-table"{" open" if open_ else ""}><summary>{summary}</summary>'
-        f'<div class="table-wrap">{table}</div></details>'
-        f'<p class="note">{len(frame):,} rows.{download}</p>'
+        f'<div class="table-wrap">{table}</div></details>{note}'
     )
 
 
