@@ -46,11 +46,31 @@ def finished_run(tmp_path_factory):
 def test_report_has_every_section_and_says_synthetic(finished_run):
     work, _ = finished_run
     html = (work / "report" / "report.html").read_text()
-    for section in ("overview", "synthetic_truth", "national_data", "national_trends", "national_correlations",
+    for section in ("summary", "overview", "synthetic_truth", "national_data", "national_trends", "national_correlations",
                     "childlevel_data", "lca", "crosstabs", "gradient"):
         assert f'id="{section}"' in html, section
     assert "SYNTHETIC DATA" in html
     assert "data:image/png;base64," in html
+
+
+@pytest.mark.slow
+def test_report_tables_are_for_people(finished_run):
+    """Issue 15: no table cell shows a Python dict/list repr or a float with more than six significant
+    digits; the summary comes first and its counts are in values.json; every CSV link resolves."""
+    import re
+
+    from csc_inequalities.report.format import bad_table_cells
+
+    work, _ = finished_run
+    html = (work / "report" / "report.html").read_text()
+    assert bad_table_cells(html) == []
+    assert html.index('id="summary"') < html.index('id="overview"')
+    values = json.loads((work / "results" / "report" / "values.json").read_text())
+    counts = json.loads((work / "results" / "report" / "published_vs_reproduced.json").read_text())
+    assert values["summary_real_matched"]["value"] == counts["real"]["matched"]
+    assert values["summary_calibration_compared"]["value"] == counts["calibration"]["compared"] > 0
+    links = re.findall(r'href="(tables/[^"]+\.csv)"', html)
+    assert links and all((work / "report" / link).exists() for link in links)
 
 
 @pytest.mark.slow

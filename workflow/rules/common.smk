@@ -91,3 +91,33 @@ def report_section_specs():
 def report_template_dir(templates):
     """The template folder, inferred from the template files (base.html.j2 sits at its top)."""
     return str(Path([t for t in templates if Path(t).name == "base.html.j2"][0]).parent)
+
+
+# The appendix's time and memory table reads the benchmark files of this run's jobs only: the
+# jobs upstream of the report's inputs, found by walking the rules' declared inputs from those files
+# (Snakemake's own producer matching), never a glob of results/benchmarks/ (which would mix in
+# earlier runs and other configs). The report and the rules after it are not in its own appendix.
+def run_benchmarks(targets):
+    from snakemake.iocontainers import Wildcards
+
+    seen_files, seen_jobs, benchmarks = set(), set(), set()
+    stack = [str(t) for t in targets]
+    while stack:
+        path = stack.pop()
+        if path in seen_files:
+            continue
+        seen_files.add(path)
+        for rule_ in workflow.rules:
+            if rule_.name in ("report", "report_pdf", "report_values", "privacy_check") or not rule_.is_producer(path):
+                continue
+            wildcards = rule_.get_wildcards(path)
+            key = (rule_.name, tuple(sorted(wildcards.items())))
+            if key in seen_jobs:
+                break
+            seen_jobs.add(key)
+            if rule_.benchmark is not None:
+                benchmarks.add(str(rule_.benchmark.apply_wildcards(wildcards)))
+            inputs = rule_.expand_input(Wildcards(fromdict=wildcards))[0]
+            stack.extend(str(f) for f in inputs)
+            break
+    return sorted(benchmarks)

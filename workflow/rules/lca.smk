@@ -29,6 +29,7 @@ rule lca_items:
     params:
         excluded=LCA_CFG["excluded_factors"],
         min_count=LCA_CFG["min_item_count"],
+        min_cell=config["disclosure"].get("min_cell", 10),
         assessed_only=LCA_CFG["assessed_only"],
         completed_only=LCA_CFG["completed_only"],
     resources:
@@ -242,9 +243,9 @@ rule lca_rates:
         rates_gender="results/lca/tables/rates_gender.csv",
         rates_ethnicity="results/lca/tables/rates_ethnicity.csv",
         ratio="results/lca/tables/female_male_ratio.csv",
-        ratio_png="results/lca/figures/figure13_ratio.png",
-        age_png="results/lca/figures/figure14_16_age_rates.png",
-        ethnicity_png="results/lca/figures/figure17_ethnicity_rates.png",
+        ratio_png=report("results/lca/figures/figure13_ratio.png", caption="../../report/captions/lca_figure13_ratio.rst", category="LCA"),
+        age_png=report("results/lca/figures/figure14_16_age_rates.png", caption="../../report/captions/lca_figures14_16_age.rst", category="LCA"),
+        ethnicity_png=report("results/lca/figures/figure17_ethnicity_rates.png", caption="../../report/captions/lca_figure17_ethnicity.rst", category="LCA"),
         provenance="results/lca/provenance/lca_rates.json",
     params:
         min_cell=config["disclosure"].get("min_cell", 10),

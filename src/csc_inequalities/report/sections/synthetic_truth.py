@@ -7,12 +7,42 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from csc_inequalities.report.format import parameters_table
+
+ITEMS_SHOWN_ABOVE = 0.05  # items shown: probability above this in some class
+
+# unit of a generating parameter, by its name (see synthetic/model.py GeneratingParameters)
+UNITS = [
+    ("base_referral_rate", "children referred per child-year at centred deciles"),
+    ("interaction_log_rr", "log rate ratio per LSOA decile step per LA decile step"),
+    ("escalation_interaction_log_rr", "log odds per pathway step per LSOA decile step per LA decile step"),
+    ("escalation_", "log odds per pathway step per decile step"),
+    ("_decile_log_rr", "log rate ratio per decile step (1 = least deprived)"),
+    ("_lsoa_log_rr", "log rate ratio added to the LSOA decile slope"),
+    ("_log_rr", "log rate ratio against the reference group"),
+    ("_sd", "SD on the log scale"),
+    ("_share", "proportion"),
+    ("reference_deprivation_effect", "% change per decile (Table 13 scale)"),
+    ("lsoa_frailty_shape", "gamma shape (1 / NB2 dispersion); 0 = Poisson"),
+    ("pathway_base", "share per class: assessed not CIN | CIN | CPP | LAC"),
+    ("class_share_base", "class shares 1-7 per study LA"),
+]
+
+
+def parameter_units(parameters: dict) -> dict[str, str]:
+    units = {}
+    for name in parameters:
+        for pattern, unit in UNITS:
+            if name == pattern or (pattern.startswith("_") and name.endswith(pattern)) or (
+                    pattern.endswith("_") and name.startswith(pattern)):
+                units[name] = unit
+                break
+    return units
+
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
     truth = yaml.safe_load(open(inputs["truth"]))
-    parameters = pd.DataFrame(
-        [{"parameter": k, "value": str(v)} for k, v in truth["generator"]["parameters"].items()]
-    )
+    parameters = parameters_table(truth["generator"]["parameters"], units=parameter_units(truth["generator"]["parameters"]))
     las = pd.DataFrame({
         "la_code": truth["generator"]["las"],
         "study LA whose Table 11 shares it takes": [truth["generator"]["study_la_of_each_la"][la] for la in truth["generator"]["las"]],
@@ -21,7 +51,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     })
     items = pd.DataFrame(truth["lca"]["item_probabilities"]).T
     items.index = [f"{c} {truth['lca']['class_names'][int(c)]}" for c in items.index]
-    stated = items.loc[:, (items > 0.05).any(axis=0)].reset_index(names="class")
+    stated = items.loc[:, (items > ITEMS_SHOWN_ABOVE).any(axis=0)].reset_index(names="class")
     expected = pd.read_parquet(inputs["expected"])
     totals = (expected[expected["stratum_type"] == "all"].groupby("threshold", sort=False)[["expected", "population_years"]]
               .sum().reset_index())
@@ -36,7 +66,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         referrals["expected"] = referrals["expected"].map("{:,.1f}".format)
         referrals["relative_difference"] = referrals["relative_difference"].map("{:+.1%}".format)
         referrals["poisson_z"] = referrals["poisson_z"].map("{:+.2f}".format)
-    return {"truth": truth, "parameters": parameters, "las": las, "items": stated, "expected_totals": totals,
+    return {"truth": truth, "parameters": parameters, "items_shown_above": ITEMS_SHOWN_ABOVE, "las": las, "items": stated, "expected_totals": totals,
             "calibration": calibration, "calibrated": calibrated,
             "calibration_gradient": calibration[~calibration["target"].str.startswith("Table")],
             "calibration_tables": calibration[calibration["target"].str.startswith("Table")],
