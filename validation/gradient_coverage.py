@@ -130,6 +130,11 @@ def main() -> None:
     parser.add_argument("--poisson-truth", action="store_true",
                         help="the former truth: Poisson refits of the expected counts (the NB2 estimates' offset)")
     parser.add_argument("--tag", default="", help="appended to the output file names (e.g. calibrated)")
+    parser.add_argument("--seeds-per-process", type=int, default=0,
+                        help="fit at most this many seeds in one process (fresh Python and R for each group; "
+                             "0 = all in this one). A long-lived R session slowed to a crawl in R's garbage "
+                             "collector after about ten generator seeds")
+    parser.add_argument("--runs-csv", default=None, help=argparse.SUPPRESS)  # one group's rows (internal)
     args = parser.parse_args()
     calibrated = None
     if args.calibrated:
@@ -138,10 +143,32 @@ def main() -> None:
         calibrated = yaml.safe_load(Path(args.calibrated).read_text())
     start = time.time()
     frames = []
-    for seed in range(args.first_seed, args.first_seed + args.seeds):
-        frames.append(one_seed(seed, args.thresholds, args.source, args.las, calibrated, args.poisson_truth))
-        print(f"seed {seed} done ({time.time() - start:.0f} s)", flush=True)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    if args.seeds_per_process and not args.runs_csv:
+        import subprocess
+        import sys
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(0, len(seeds), args.seeds_per_process):
+                group = seeds[i: i + args.seeds_per_process]
+                part = Path(tmp) / f"runs_{group[0]}.csv"
+                command = [sys.executable, __file__, "--seeds", str(len(group)), "--first-seed", str(group[0]),
+                           "--thresholds", *args.thresholds, "--source", args.source, "--las", str(args.las),
+                           "--runs-csv", str(part)]
+                command += (["--calibrated", args.calibrated] if args.calibrated else []) + (
+                    ["--poisson-truth"] if args.poisson_truth else [])
+                subprocess.run(command, check=True)
+                frames.append(pd.read_csv(part))
+                print(f"seeds {group[0]}-{group[-1]} done ({time.time() - start:.0f} s)", flush=True)
+    else:
+        for seed in seeds:
+            frames.append(one_seed(seed, args.thresholds, args.source, args.las, calibrated, args.poisson_truth))
+            print(f"seed {seed} done ({time.time() - start:.0f} s)", flush=True)
     results = pd.concat(frames, ignore_index=True)
+    if args.runs_csv:
+        results.to_csv(args.runs_csv, index=False)
+        return
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = ("" if args.source == "simulate" else "_generator") + (f"_{args.tag}" if args.tag else "")
