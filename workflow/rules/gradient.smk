@@ -4,6 +4,7 @@
 # counts (truth), forest plots, social-gradient scores, cross-tabulations (Tables 7-10) and the
 # sample-size simulation.
 from csc_inequalities.gradient.spec import model_batches, model_files, model_jobs, strata_in_spec
+from csc_inequalities.gradient.truth import truth_family
 
 GRADIENT = config["gradient"]
 GRADIENT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
@@ -70,6 +71,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
             models=_models,
             engine=GRADIENT["engine"],
             family="nbinom2",
+            dispersion=None,
             resources_rule="gradient_models",
         # On the critical path (after the counts, which wait for the demand classes): before the
         # other ready jobs, larger batches first (longest first keeps both cores busy to the end).
@@ -90,7 +92,11 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
 
 
 # The generator's truth: each model refitted to the expected (noise-free) counts, batched as the
-# estimates (at national scale the 80 fits took 29 minutes as a single job).
+# estimates (at national scale the 80 fits took 29 minutes as a single job). NB2 with the dispersion
+# fixed at the generator's LSOA frailty shape (truth.yaml: gradient.lsoa_nbinom2_dispersion), the
+# estimator's pseudo-true value; Poisson when the generator has no frailty (gradient.truth.truth_family).
+GRADIENT_TRUTH_FAMILY, GRADIENT_TRUTH_DISPERSION = truth_family(
+    config.get("synthetic", {}).get("model", {}).get("lsoa_frailty_shape"))
 for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
 
     rule:
@@ -108,9 +114,8 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
             kind="truth",
             models=_models,
             engine="glmmTMB",
-            # Expected counts carry no overdispersion, so the NB dispersion is unbounded there; its
-            # limit, the Poisson fit, gives the same fixed and random structure without a boundary.
-            family="poisson",
+            family=GRADIENT_TRUTH_FAMILY,
+            dispersion=GRADIENT_TRUTH_DISPERSION,
             resources_rule="gradient_truth_models",
         # No priority: the truth batches are ready early and fill cores the chain to the counts leaves idle.
         group:

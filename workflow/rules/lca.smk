@@ -150,6 +150,10 @@ rule lca_final:
         provenance="results/lca/provenance/lca_final.json",
     params:
         fit=LCA_FIT_PARAMS,
+        final_fit=LCA_CFG["final_fit"],
+        assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
     resources:
         mem_mb=resource_mb("lca_final"),
         runtime=resource_minutes("lca_final"),

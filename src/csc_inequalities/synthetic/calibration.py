@@ -95,7 +95,8 @@ def _gradient_row(target: dict, truth_effects: pd.DataFrame, effects: pd.DataFra
             else:
                 r = at(stat)
                 estimate, low, high = float(r["ratio"]), float(r["ratio_low"]), float(r["ratio_high"])
-        note.append("truth: glmmTMB (Poisson) refit of the score model on the expected counts")
+        note.append("truth: glmmTMB refit of the score model on the expected counts, in the family of the other "
+                    "truth refits (NB2 with the dispersion fixed at the LSOA frailty shape; Poisson without a frailty)")
     if np.isfinite(target.get("solver_truth", np.nan)):
         note.append(f"solver truth (Python approximation) {target['solver_truth']:.4f}")
     else:

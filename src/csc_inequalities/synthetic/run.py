@@ -275,7 +275,8 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
             "ethnicity_lsoa_decile_rate_ratio": {k: float(np.exp(v)) for k, v in params.ethnicity_lsoa_log_rr.items()},
             "cp_category_lsoa_decile_odds_ratio": {k: float(np.exp(v)) for k, v in params.cp_category_lsoa_log_rr.items()},
             # NB2 dispersion of LSOA counts = the gamma frailty's shape (variance 1/shape); the
-            # expected counts are the frailty's mean (1), so the truth refits are Poisson.
+            # expected counts are the frailty's mean (1), and the truth refits are NB2 on them with
+            # this dispersion held fixed (gradient.truth.truth_family).
             "lsoa_nbinom2_dispersion": float(params.lsoa_frailty_shape) if params.lsoa_frailty_shape else None,
             "lsoa_frailty_variance": float(1.0 / params.lsoa_frailty_shape) if params.lsoa_frailty_shape else 0.0,
             "calibrated": bool(calibrated),

@@ -163,12 +163,28 @@ def poisson_la_intercepts(y: np.ndarray, offset: np.ndarray, groups: np.ndarray,
     return beta[:j], beta[j:]
 
 
+def count_weights(y: np.ndarray, mu: np.ndarray, dispersion: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of a log-link count model: (log-likelihood terms that depend on mu, score d/d eta,
+    observed information -d2/d eta2). Poisson without ``dispersion``; NB2 with the dispersion theta
+    held fixed otherwise (y log mu - (y + theta) log(mu + theta); score (y - mu) theta / (mu + theta);
+    information mu theta (y + theta) / (mu + theta)^2): an LSOA then weighs mu / (1 + mu / theta), as
+    in the NB2 estimates on frailty data, instead of mu."""
+    if dispersion is None:
+        return y * np.log(mu) - mu, y - mu, mu
+    theta = float(dispersion)
+    return (y * np.log(mu) - (y + theta) * np.log(mu + theta), (y - mu) * theta / (mu + theta),
+            mu * theta * (y + theta) / (mu + theta) ** 2)
+
+
 def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarray, x: np.ndarray,
-                             log_sd_bounds: tuple[float, float] = (-12.0, 1.5)) -> tuple[np.ndarray, float]:
+                             log_sd_bounds: tuple[float, float] = (-12.0, 1.5),
+                             dispersion: float | None = None) -> tuple[np.ndarray, float]:
     """Poisson GLMM with a random intercept per group, fitted as glmmTMB does: Laplace-approximate
     marginal likelihood, maximised over the fixed effects (penalised IRLS at each SD) and the SD of
     the random intercept (profiled, bounded 1-D search). ``x`` (n, p) holds the fixed effects
-    including the intercept column. Returns (fixed effects (p,), random-intercept SD)."""
+    including the intercept column. ``dispersion``: NB2 with this dispersion held fixed instead of
+    Poisson (:func:`count_weights`; the truth refits' family). Returns (fixed effects (p,),
+    random-intercept SD)."""
     y = np.asarray(y, float)
     x = np.asarray(x, float).reshape(len(y), -1)
     _, g = np.unique(groups, return_inverse=True)
@@ -185,8 +201,9 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
         theta = state["theta"].copy()
         for _ in range(100):
             mu = np.exp(design @ theta + offset)
-            grad = design.T @ (y - mu) - penalty * theta
-            hess = (design * mu[:, None]).T @ design + np.diag(penalty)
+            _, score, information = count_weights(y, mu, dispersion)
+            grad = design.T @ score - penalty * theta
+            hess = (design * information[:, None]).T @ design + np.diag(penalty)
             step = np.linalg.solve(hess, grad)
             theta = theta + step
             if np.max(np.abs(step)) < 1e-11:
@@ -198,8 +215,9 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
         sd = float(np.exp(log_sd))
         theta, mu = pirls(sd)
         u = theta[p:]
-        h = np.bincount(g, mu, j)
-        return -(float(np.sum(y * np.log(mu) - mu)) - float(np.sum(u ** 2)) / (2 * sd ** 2)
+        loglik, _, information = count_weights(y, mu, dispersion)
+        h = np.bincount(g, information, j)
+        return -(float(np.sum(loglik)) - float(np.sum(u ** 2)) / (2 * sd ** 2)
                  - 0.5 * float(np.sum(np.log1p(sd ** 2 * h))))
 
     best = optimize.minimize_scalar(negative_laplace, bounds=log_sd_bounds, method="bounded", options={"xatol": 1e-6})
@@ -207,25 +225,25 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
     return theta[:p], float(np.exp(best.x))
 
 
-def decile_effects(table: pd.DataFrame) -> dict[str, float]:
+def decile_effects(table: pd.DataFrame, dispersion: float | None = None) -> dict[str, float]:
     """The adjusted decile model's log rate ratios (lsoa_decile, la_decile) on ``table``
-    (count, lsoa_decile_least1, la_decile_least1, population_years, la_code): Poisson with an LA
-    random intercept, as the truth refits."""
+    (count, lsoa_decile_least1, la_decile_least1, population_years, la_code): Poisson (or NB2 with
+    ``dispersion`` fixed) with an LA random intercept, as the truth refits."""
     frame = model_frame(table)
     x = np.column_stack([np.ones(len(frame)), frame["lsoa_decile_c"], frame["la_decile_c"]])
     beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                       frame["la_code"].to_numpy(), x)
+                                       frame["la_code"].to_numpy(), x, dispersion=dispersion)
     return {"lsoa_decile": float(beta[1]), "la_decile": float(beta[2])}
 
 
-def score_effects(table: pd.DataFrame, shift: float = 10.0) -> dict[str, float]:
+def score_effects(table: pd.DataFrame, shift: float = 10.0, dispersion: float | None = None) -> dict[str, float]:
     """The score model's log scores at mean LA deprivation and at +/- ``shift`` points (mean, plus,
     minus) and log(minus/plus), on ``table`` (count, income_rate_approx, population_years, la_code)."""
     frame = score_frame(table)
     x = np.column_stack([np.ones(len(frame)), frame["income10_c"], frame["la_score_c"],
                          frame["income10_c"] * frame["la_score_c"]])
     beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                       frame["la_code"].to_numpy(), x)
+                                       frame["la_code"].to_numpy(), x, dispersion=dispersion)
     b, c = beta[1], beta[3]
     return {"mean": float(b), "plus": float(b + shift * c), "minus": float(b - shift * c), "minus_over_plus": float(-2 * shift * c)}
 
@@ -271,8 +289,9 @@ def all_expected(inputs: list[LAInput], config: dict[str, Any], params: Generati
     return table.merge(ref, on="lsoa11", how="left")
 
 
-def truth_values(table: pd.DataFrame, target_list: list[Target]) -> np.ndarray:
-    """Each target's noise-free value (ratio scale) from the expected counts ``table``."""
+def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: float | None = None) -> np.ndarray:
+    """Each target's noise-free value (ratio scale) from the expected counts ``table`` (``dispersion``:
+    the truth refits' fixed NB2 dispersion, gradient.truth.truth_family; None: Poisson)."""
     cache: dict[tuple, dict[str, float]] = {}
     out = []
     for t in target_list:
@@ -280,7 +299,8 @@ def truth_values(table: pd.DataFrame, target_list: list[Target]) -> np.ndarray:
         if key not in cache:
             rows = table[(table["threshold"] == t.threshold) & (table["stratum_type"] == t.stratum_type)
                          & (table["stratum_level"].str.lower() == t.stratum_level.lower())]
-            cache[key] = decile_effects(rows) if t.kind == "decile" else score_effects(rows)
+            cache[key] = (decile_effects(rows, dispersion=dispersion) if t.kind == "decile"
+                          else score_effects(rows, dispersion=dispersion))
         out.append(float(np.exp(cache[key][t.statistic])))
     return np.array(out)
 
@@ -374,14 +394,19 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
           max_rounds: int = 4, progress: Callable[[str], None] | None = None) -> Solution:
     """Least squares on log(truth / published) over the targets' parameters (one round), then the
     Table 11/14 shares by proportional fitting; repeated until neither moves."""
+    from csc_inequalities.gradient.truth import truth_family
+
     inputs = solver_inputs(config, reference, population, params, panel)
     names = list(dict.fromkeys(t.parameter for t in target_list))
     published = np.log([t.published for t in target_list])
     rounds = []
+    # The truth refits' family: NB2 with the dispersion fixed at the LSOA frailty shape (not solved for).
+    _, dispersion = truth_family(params.lsoa_frailty_shape)
 
     def residuals(values: np.ndarray, base: GeneratingParameters) -> np.ndarray:
         trial = with_parameters(base, names, values)
-        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference), target_list)) - published
+        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference), target_list,
+                                   dispersion)) - published
 
     for round_ in range(max_rounds):
         x0 = np.array([get_parameter(params, n) for n in names])
@@ -398,7 +423,7 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
         # about 1e-3 of its published value on the log scale: the alternation has converged.
         if moved < 1e-3 and round_ > 0:
             break
-    truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list)
+    truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list, dispersion)
     return Solution(params, target_list, truth, rounds)
 
 
@@ -419,7 +444,8 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
         "targets": [{**dataclasses.asdict(t), "solver_truth": float(v)} for t, v in zip(solution.targets, solution.truth)],
         "rounds": solution.rounds,
         "method": "least squares on log(truth / published) (scipy trf) over the targets' parameters, then Table 11/14 "
-                  "shares by proportional fitting, repeated; truth = Python Poisson random-intercept fits (Laplace, as glmmTMB) of the report's models on "
+                  "shares by proportional fitting, repeated; truth = Python random-intercept fits (Laplace, as glmmTMB; NB2 with the "
+                  "dispersion fixed at the LSOA frailty shape, Poisson without a frailty) of the report's models on "
                   "run.expected_counts",
     }
 
@@ -459,15 +485,18 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
     return record
 
 
-def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0) -> dict[str, float]:
+def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0,
+                 dispersion: float | None = None) -> dict[str, float]:
     """The score model (gradient.scores) refitted by glmmTMB to the expected counts of ``threshold``
-    (stratum 'all'; count = expected, attach_reference columns), Poisson as the other truth refits."""
+    (stratum 'all'; count = expected, attach_reference columns), in the family of the other truth
+    refits (NB2 with ``dispersion`` fixed; Poisson without)."""
     from csc_inequalities.gradient import r_engine
 
     frame = score_frame(expected[(expected["threshold"] == threshold) & (expected["stratum_type"] == "all")])
     formula = "count ~ income10_c * la_score_c + offset(log(population_years)) + (1 | la_code)"
     fixed = "count ~ income10_c * la_score_c + offset(log(population_years))"
-    fit = r_engine.fit_glmmtmb(frame, formula, fixed, "poisson")
+    fit = r_engine.fit_glmmtmb(frame, formula, fixed, "poisson" if dispersion is None else "nbinom2",
+                               dispersion=dispersion)
     if not fit.get("ok"):
         return {}
     b = dict(zip(fit["term"], fit["estimate"]))
