@@ -42,6 +42,7 @@ LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
 # episode closed with RC8 ("case closed after assessment, no further action").
 S47_GIVEN = {"assessed_not_cin": 0.0, "cin": 0.20, "lac_no_cpp": 0.5}
 ICPC_GIVEN = {"cin": 0.06, "lac_no_cpp": 0.3}
+S47_CIN_FROM = 4.0  # log odds: see cell_process
 
 
 @dataclasses.dataclass
@@ -76,18 +77,27 @@ class CellProcess:
 
 
 def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParameters, targets: PublishedTargets,
-                 la_index: int) -> CellProcess:
+                 la_index: int, offsets: dict[str, float] | None = None) -> CellProcess:
     """The episode process of rows with LSOA deciles ``deciles`` (1 = least deprived) in an LA of
     decile ``la_decile``: class shares tilted by deprivation (Table 13), assessment and each pathway
     step tilted by the escalation (model.escalation), CP categories by deprivation. Computed once per
-    distinct decile and indexed (ten values per LA)."""
+    distinct decile and indexed (ten values per LA). ``offsets``: the LA's offsets of one collection
+    year (totals.py: ``assess`` on the odds of assessment, ``cpp`` and ``lac`` on the pathway weights)."""
     deciles = np.asarray(deciles, dtype=float)
     values, index = np.unique(deciles, return_inverse=True)
     d = values - 5.5
     x = escalation(params, d, float(la_decile) - 5.5)
     probs = class_probabilities(np.tile(la_class_shares(targets, la_index, params), (len(d), 1)), class_log_rr(targets, params), d)
-    nfa = 1.0 - assessed_probability(params.nfa_share, x)
+    offsets = offsets or {}
+    nfa = 1.0 - assessed_probability(params.nfa_share, x + offsets.get("assess", 0.0))
     path = tilted_pathways(pathway_base(targets, params), x)
+    # An S47 offset beyond S47_CIN_FROM (the S47 share of CIN episodes near its ceiling) also raises
+    # the weight of the CIN pathway: an LA with more S47s than its CIN episodes can carry has more
+    # children in need.
+    cin = max(0.0, offsets.get("s47", 0.0) - S47_CIN_FROM)
+    if offsets.get("cpp") or offsets.get("lac") or cin:
+        path = path * np.exp(np.array([0.0, cin, offsets.get("cpp", 0.0), offsets.get("lac", 0.0)]))[None, None, :]
+        path = path / path.sum(axis=2, keepdims=True)
     cats = tilted_categories(targets.cp_categories[list(CP_CATEGORIES)].to_numpy(), params, d)
     return CellProcess(deciles - 5.5, probs[index], nfa[index], path[index], cats[index])
 
@@ -227,21 +237,25 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
 def generate_la(
     la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
     targets: PublishedTargets, la_effect: float, seed: int, la_number: str = "999", period: Period | None = None,
-    referrals_by_year: tuple | None = None,
+    referrals_by_year: tuple | None = None, timing=None,
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
     lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
     the LA's DfE 3-digit number (the header's LEA and characters 2-4 of every UPN). ``period``:
     that of the ``years`` collection years (default: the ``years`` ending 31 March 2018).
     ``referrals_by_year`` ((collection year, referrals), ...): the LA's referrals follow these counts
-    (its level is scaled to them, the structure within the LA kept: :func:`la_scale`)."""
+    (its level is scaled to them, the structure within the LA kept: :func:`la_scale`). ``timing``
+    (totals.LATiming): the LA follows its published totals; its scale, arrivals and per-year offsets
+    (by the collection year of each child's first referral) replace ``referrals_by_year``."""
     period = period or Period.of_years(2019 - years, 2018)
     if period.days < 365 * years:
         raise ValueError(f"period {period} is shorter than {years} collection years")
     rng = np.random.default_rng([seed, la_index])
     rate = cell_rates(cells, params, la_effect, la_decile)
     mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
-    if referrals_by_year is not None:
+    if timing is not None:
+        rate = rate * timing.scale
+    elif referrals_by_year is not None:
         rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
     expected = cells["population"].to_numpy() * years * rate * lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
@@ -257,15 +271,37 @@ def generate_la(
         mask = child["ethnicity_group"].to_numpy() == group
         child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
     two = rng.random(n) < params.rereferral_share
-    arrival = first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year)
-    first_ref = period.start + pd.to_timedelta(rng.choice(period.days, size=n, p=arrival), unit="D")
+    arrival = (timing.pmf if timing is not None
+               else first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year))
+    first_day = rng.choice(period.days, size=n, p=arrival)
+    first_ref = period.start + pd.to_timedelta(first_day, unit="D")
     # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
     days_past_birthday = rng.integers(0, 360, n)
     dob = years_before(first_ref, child["age"].to_numpy()) - pd.to_timedelta(days_past_birthday, unit="D")
     child["dob"] = dob
     child["n_episodes"] = np.where(two, 2, 1)
 
-    process = cell_process(child["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
+    child_deciles = child["imd_decile_least1"].to_numpy(dtype=float)
+    process = cell_process(child_deciles, la_decile, params, targets, la_index)
+    s47_given = {k: np.full(n, v) for k, v in S47_GIVEN.items()}
+    icpc_given = {k: np.full(n, v) for k, v in ICPC_GIVEN.items()}
+    if timing is not None:
+        # Every episode of a child takes the offsets of the collection year of its first referral.
+        from csc_inequalities.synthetic.totals import _year_index, given_probabilities
+
+        year_of_child = _year_index(period)[0][first_day]
+        for yi, year in enumerate(timing.years):
+            mine = year_of_child == yi
+            if not mine.any():
+                continue
+            offsets = timing.offsets.get(year, {})
+            p_y = cell_process(child_deciles[mine], la_decile, params, targets, la_index, offsets=offsets)
+            process.nfa[mine], process.path[mine] = p_y.nfa, p_y.path
+            s47_y, icpc_y = given_probabilities(S47_GIVEN, ICPC_GIVEN, offsets)
+            for k in s47_given:
+                s47_given[k][mine] = s47_y[k]
+            for k in icpc_given:
+                icpc_given[k][mine] = icpc_y[k]
 
     episodes = []
     previous_close = None
@@ -292,12 +328,12 @@ def generate_la(
         cpp = (pathway == "cpp") | (lac & (rng.random(m) < LAC_CPP_SHARE))
         s47 = cpp.copy()
         u = rng.random(m)
-        s47 |= (pathway == "assessed_not_cin") & (u < S47_GIVEN["assessed_not_cin"])
-        s47 |= (pathway == "cin") & (u < S47_GIVEN["cin"])
-        s47 |= lac & ~cpp & (u < S47_GIVEN["lac_no_cpp"])
+        s47 |= (pathway == "assessed_not_cin") & (u < s47_given["assessed_not_cin"][idx])
+        s47 |= (pathway == "cin") & (u < s47_given["cin"][idx])
+        s47 |= lac & ~cpp & (u < s47_given["lac_no_cpp"][idx])
         icpc = cpp.copy()
-        icpc |= (pathway == "cin") & (u < ICPC_GIVEN["cin"])  # u < ICPC share implies u < S47 share
-        icpc |= lac & ~cpp & (u < ICPC_GIVEN["lac_no_cpp"])
+        icpc |= (pathway == "cin") & (u < icpc_given["cin"][idx])  # u < ICPC share implies u < S47 share
+        icpc |= lac & ~cpp & (u < icpc_given["lac_no_cpp"][idx])
         ep["s47"], ep["icpc"], ep["cpp"], ep["lac"] = s47, icpc, cpp, lac
         ep["assessed"] = ~nfa
         ep["cin_plan"] = np.isin(pathway, ["cin", "cpp", "lac"])
