@@ -18,7 +18,7 @@ from csc_inequalities.synthetic.totals import MEASURES, PANEL_SERIES, panel_tota
 
 ROOT = Path(__file__).resolve().parents[2]
 # A small config: two real LAs whose published counts the model can carry at every step.
-LAS = ["E06000036", "E06000017"]  # Bracknell Forest, Rutland
+LAS = ["E06000036", "E06000005"]  # Bracknell Forest (LA IMD decile 1), Darlington (6)
 YEARS = list(range(2014, 2019))
 
 
@@ -31,13 +31,13 @@ def panel():
 @pytest.fixture(scope="module")
 def run(panel, tmp_path_factory):
     config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
-    synthetic = dict(config["synthetic"], las=LAS, lea_codes={"E06000036": "867", "E06000017": "857"})
+    synthetic = dict(config["synthetic"], las=LAS, lea_codes={"E06000036": "867", "E06000005": "841"})
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
     population = population[population["la_code"].isin(LAS)]
     out = tmp_path_factory.mktemp("totals")
     result = generate_all(synthetic, reference, population, str(ROOT / "resources" / "lca" / "published"),
-                          {"E06000036": "867", "E06000017": "857"}, str(out), b"k" * 32, panel)
+                          {"E06000036": "867", "E06000005": "841"}, str(out), b"k" * 32, panel)
     return dict(config=synthetic, result=result, table=totals_vs_panel(result["summaries"], panel))
 
 
@@ -82,8 +82,12 @@ def test_the_truth_carries_the_offsets(run):
 
 
 def test_a_missing_panel_year_is_an_error_naming_la_year_and_series(panel):
-    with pytest.raises(ValueError, match=r"no 's47' count for E06000036 in collection year\(s\) \[2025\]"):
-        panel_totals(panel, "E06000036", [2018, 2025], ["s47"])
+    gap = panel.copy()
+    gap.loc[(gap["la_code"] == "E06000036") & (gap["year"] == 2016), "s47"] = np.nan
+    with pytest.raises(ValueError, match=r"no 's47' count for E06000036 in collection year\(s\) \[2016\]"):
+        panel_totals(gap, "E06000036", YEARS, ["s47"])
+    with pytest.raises(ValueError, match=r"no 'referrals' count for E06000036 in collection year\(s\) \[2025\]"):
+        panel_totals(panel, "E06000036", [2018, 2025], [])
     with pytest.raises(ValueError, match=r"no 'continuous_assessments' count for E06000036 in collection year\(s\) \[2014\]"):
         panel_totals(panel, "E06000036", YEARS, ["assessments"])
     totals = dict(panel_totals(panel, "E06000036", YEARS, ["assessments"], {"assessments": "other_years"}))

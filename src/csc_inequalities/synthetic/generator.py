@@ -258,7 +258,13 @@ def generate_la(
     elif referrals_by_year is not None:
         rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
-    expected = cells["population"].to_numpy() * years * rate * lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
+    frailty = lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
+    if timing is not None:
+        # The LA's total follows its published counts: the frailty redistributes children between its
+        # LSOAs without moving the LA's expected total (normalised to mean 1 over its expected children).
+        weight = cells["population"].to_numpy() * rate
+        frailty = frailty * weight.sum() / (weight * frailty).sum()
+    expected = cells["population"].to_numpy() * years * rate * frailty
     n_per_cell = rng.poisson(expected)
     cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
     n = len(cell_of_child)

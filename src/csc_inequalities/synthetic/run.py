@@ -220,8 +220,9 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
                     panel: pd.DataFrame | None = None, calibrated: dict[str, Any] | None = None) -> dict[str, Any]:
     """Generate one LA (its index in ``config['las']`` fixes its random stream): writes its extract
     files and returns its episode table, expected counts, expected class shares and file list.
-    ``population`` may hold only this LA's rows. ``panel``: the national panel, required when
-    ``config['referrals_from_panel']`` (the LA's referrals then follow its published counts).
+    ``population`` may hold only this LA's rows. ``panel``: the national panel; with
+    ``config['referrals_from_panel']`` the LA's totals then follow its published counts (without a
+    panel, a warning and the model's own rates: the workflow always passes it).
     ``calibrated``: the calibration's solved parameters (calibrated_parameters.yaml), which replace the config's."""
     params = calibrated_parameters(config, calibrated)
     targets = load_published_targets(published_dir)
@@ -235,9 +236,11 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
 
     from_panel, timing, totals = None, None, None
     measures, missing = panel_settings(config)
-    if config.get("referrals_from_panel"):
-        if panel is None:
-            raise ValueError("synthetic.referrals_from_panel needs the national panel")
+    if config.get("referrals_from_panel") and panel is None:
+        # Library callers without a panel (tests, benchmarks): the model's own rates. The workflow
+        # always passes the panel when the option is on (rule input).
+        log.warning("%s: no national panel given: totals not followed (synthetic.referrals_from_panel)", la_code)
+    if config.get("referrals_from_panel") and panel is not None:
         totals = panel_totals(panel, la_code, years, measures, missing)
         from_panel = dict(totals)["referrals"]
         timing = la_totals_timing(cells, la_code, index, decile, effect, len(years), params, targets, period, totals,

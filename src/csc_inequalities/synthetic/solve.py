@@ -263,9 +263,7 @@ def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: p
                  ["population"].sum().reset_index())
         decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
         totals = None
-        if config.get("referrals_from_panel"):
-            if panel is None:
-                raise ValueError("synthetic.referrals_from_panel needs the national panel")
+        if config.get("referrals_from_panel") and panel is not None:
             measures, missing = panel_settings(config)
             totals = panel_totals(panel, la_code, years, measures, missing)
         from_panel = dict(totals)["referrals"] if totals else None

@@ -451,6 +451,11 @@ def totals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.
                 note = ("" if measure in followed else "not followed (synthetic.panel_measures)")
                 if measure in followed and pd.isna(real):
                     note = "not published: the offset is the mean of the LA's other years' (synthetic.panel_missing)"
+                offset = summary.get("panel_offsets", {}).get(str(year), summary.get("panel_offsets", {}).get(int(year), {}))
+                if measure in OFFSET_OF and abs(float(offset.get(OFFSET_OF[measure], 0.0))) >= OFFSET_BOUND - 1e-9:
+                    note = (f"beyond the model: its offset stops at the bound {OFFSET_BOUND:g}"
+                            + (" (more assessments than referrals; the generator has one assessment per episode)"
+                               if measure == "assessments" else ""))
                 rows.append({"la_code": la, "year": int(year), "measure": measure, "series": series,
                              "synthetic": int(n), "expected": round(float(expected), 1), "published": real, "note": note})
     table = pd.DataFrame(rows, columns=["la_code", "year", "measure", "series", "synthetic", "expected", "published", "note"])
