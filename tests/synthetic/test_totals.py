@@ -94,3 +94,18 @@ def test_a_missing_panel_year_is_an_error_naming_la_year_and_series(panel):
     assert dict(totals["assessments"])[2014] is None
     assert dict(totals["assessments"])[2015] == panel.set_index(["la_code", "year"]).loc[("E06000036", 2015), "continuous_assessments"]
     assert MEASURES["lac_starts"] == "cla_started"
+
+
+def test_returns_that_follow_the_totals_pass_the_dfe_rules(run):
+    """Offsets move S47s, ICPCs and CIN plans between episodes: the returns stay valid (0 findings)."""
+    from csc_inequalities.childlevel.extracts import LAFiles, validate_la
+
+    lsoa_codes = set(build_lsoa_reference(ROOT / "resources" / "lsoa")["lsoa11"])
+    checked = 0
+    for la_code, files in run["result"]["manifest"].items():
+        la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+        returns, _, _, findings, _ = validate_la(la_files, lsoa_codes, dfe_rules=True)
+        assert len(returns) == len(YEARS)
+        assert findings.empty, findings["message"].head(5).tolist()
+        checked += sum(len(r.tables["cin_details"]) for r in returns)
+    assert checked > 5000
