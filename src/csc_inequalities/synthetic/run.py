@@ -277,7 +277,7 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
             "expected_referrals_by_year": expected_by_year["referrals"],
             "counts_by_year": counted,
             "expected_by_year": expected_by_year,
-            "measures_followed": (["referrals", *measures] if timing is not None else []),
+            "measures_followed": list(dict(totals)) if timing is not None else [],
             "panel_offsets": offsets_record(timing) if timing is not None else {},
             "la_log_scale": float(np.log(timing.scale)) if timing is not None else 0.0,
         },

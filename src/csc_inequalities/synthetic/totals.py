@@ -106,11 +106,18 @@ def panel_totals(panel: pd.DataFrame, la_code: str, years: list[int], measures: 
         rows = panel[(panel["la_code"] == la_code) & panel["year"].isin(years)].set_index("year")[series]
         absent = [y for y in years if y not in rows.index or pd.isna(rows.get(y))]
         policy = missing.get(measure, "error")
-        if absent and (policy != "other_years" or measure == "referrals" or len(absent) == len(years)):
+        if absent and (policy != "other_years" or (measure == "referrals" and len(absent) == len(years))):
             raise ValueError(
                 f"the national panel has no {series!r} count for {la_code} in collection year(s) {absent} "
                 f"(measure {measure}): choose years the panel covers, set synthetic.panel_missing.{measure}: "
                 "other_years, or leave the measure out of synthetic.panel_measures")
+        if measure == "referrals" and absent:
+            # The daily rate needs a count every year: the mean of the LA's published years.
+            fill = float(np.mean([rows[y] for y in years if y not in absent]))
+            out.append((measure, tuple((int(y), fill if y in absent else float(rows[y])) for y in years)))
+            continue
+        if len(absent) == len(years):
+            continue  # other_years with no published year: not followed (the model's own rate)
         out.append((measure, tuple((int(y), None if y in absent else float(rows[y])) for y in years)))
     return tuple(out)
 
@@ -400,7 +407,7 @@ def solve_la_offsets(period: Period, cell_weights: np.ndarray, cell_base: float,
                     if y not in have:
                         continue
                     slope = (np.log(max(up[yi], 1e-12)) - np.log(max(now[yi], 1e-12))) / delta
-                    step = (np.log(published[y]) - np.log(max(now[yi], 1e-12))) / max(slope, 0.02)
+                    step = (np.log(max(published[y], 1e-3)) - np.log(max(now[yi], 1e-12))) / max(slope, 0.02)
                     step = float(np.clip(step, -2.0, 2.0))
                     new = float(np.clip(timing.offsets[y][name] + step, -OFFSET_BOUND, OFFSET_BOUND))
                     step_max = max(step_max, abs(new - timing.offsets[y][name]))
@@ -450,7 +457,9 @@ def totals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.
                 followed = summary.get("measures_followed", [])
                 note = ("" if measure in followed else "not followed (synthetic.panel_measures)")
                 if measure in followed and pd.isna(real):
-                    note = "not published: the offset is the mean of the LA's other years' (synthetic.panel_missing)"
+                    note = ("not published: that year's referrals are the mean of the LA's published years' "
+                            "(synthetic.panel_missing)" if measure == "referrals" else
+                            "not published: the offset is the mean of the LA's other years' (synthetic.panel_missing)")
                 offset = summary.get("panel_offsets", {}).get(str(year), summary.get("panel_offsets", {}).get(int(year), {}))
                 if measure in OFFSET_OF and abs(float(offset.get(OFFSET_OF[measure], 0.0))) >= OFFSET_BOUND - 1e-9:
                     note = (f"beyond the model: its offset stops at the bound {OFFSET_BOUND:g}"
