@@ -474,6 +474,9 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
         if moved < 1e-3 and round_ > 0:
             break
     truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list)
+    for t, value in zip(target_list, truth):
+        if t not in free:
+            t.note += f" (solver: log(truth/published) = {np.log(value / t.published):+.3f})"
     return Solution(params, target_list, truth, rounds)
 
 
