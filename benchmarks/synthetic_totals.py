@@ -30,10 +30,19 @@ from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_re
 from csc_inequalities.synthetic.generator import calibrated_parameters, cell_rates  # noqa: E402
 from csc_inequalities.synthetic.model import load_published_targets  # noqa: E402
 from csc_inequalities.synthetic.run import (  # noqa: E402
-    la_random_intercepts, la_totals_timing, panel_settings, period_of, population_cells,
+    la_random_intercepts,
+    la_totals_timing,
+    panel_settings,
+    period_of,
+    population_cells,
 )
 from csc_inequalities.synthetic.totals import (  # noqa: E402
-    MEASURES, OFFSET_BOUND, OFFSET_OF, PANEL_SERIES, expected_events, panel_totals,
+    MEASURES,
+    OFFSET_BOUND,
+    OFFSET_OF,
+    PANEL_SERIES,
+    expected_events,
+    panel_totals,
 )
 
 
@@ -72,7 +81,7 @@ def main() -> None:
         seconds.append(time.perf_counter() - t0)
         mine = panel[panel["la_code"] == la].set_index("year")
         for measure, values in expected.items():
-            for year, value in zip(timing.years, values):
+            for year, value in zip(timing.years, values, strict=True):
                 published = mine[MEASURES[measure]].get(year, np.nan)
                 at_bound = (measure in OFFSET_OF
                             and abs(timing.offsets[year][OFFSET_OF[measure]]) >= OFFSET_BOUND - 1e-9)

@@ -107,7 +107,7 @@ def counted_probabilities(cells: pd.DataFrame, la_index: int, la_decile: int, pa
         # Everything here depends on the cell's LSOA decile only: computed per distinct decile, indexed.
         deciles, inverse = np.unique(cells["imd_decile_least1"].to_numpy(dtype=float), return_inverse=True)
         total: dict[str, np.ndarray] = {}
-        for weight, year, events in zip(timing.weights, timing.years, timing.events):
+        for weight, year, events in zip(timing.weights, timing.years, timing.events, strict=True):
             if weight <= 0:
                 continue
             offsets = timing.offsets.get(year, {})
@@ -156,7 +156,7 @@ def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la
     else:
         parts = [(w, e.observation(), cell_process(deciles, la_decile, params, targets, la_index,
                                                    offsets=timing.offsets.get(y, {})))
-                 for w, y, e in zip(timing.weights, timing.years, timing.events) if w > 0]
+                 for w, y, e in zip(timing.weights, timing.years, timing.events, strict=True) if w > 0]
     weighted = 0.0
     for weight, seen, process in parts:
         probs = process.class_probs
@@ -258,7 +258,7 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
         by_decile = frame.groupby("decile", sort=True)["w"].sum()
         expected_by_year = expected_events(timing, by_decile.to_numpy() / by_decile.sum(), by_decile.index.to_numpy(float),
                                            decile, params, targets, index, all_measures)
-        expected_by_year = {m: {int(y): round(float(v), 3) for y, v in zip(timing.years, values)}
+        expected_by_year = {m: {int(y): round(float(v), 3) for y, v in zip(timing.years, values, strict=True)}
                             for m, values in expected_by_year.items()}
     else:
         expected_by_year = {"referrals": {y: round(v, 3) for y, v in expected_referrals_by_year(

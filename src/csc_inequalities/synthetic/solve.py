@@ -373,7 +373,7 @@ def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets
         timing = _timing(la, config, params, targets) if config is not None else None
         parts = ([(1.0, process)] if timing is None else
                  [(w * timing.scale, with_offsets(process, timing.offsets.get(y, {})))
-                  for w, y in zip(timing.weights, timing.years)])
+                  for w, y in zip(timing.weights, timing.years, strict=True)])
         for w, proc in parts:
             weight = la.cells["population"].to_numpy() * rate * w * (1 - proc.nfa)
             total = total + np.einsum("n,nk,nkp->kp", weight, proc.class_probs, proc.path)
@@ -474,7 +474,7 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
         if moved < 1e-3 and round_ > 0:
             break
     truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list)
-    for t, value in zip(target_list, truth):
+    for t, value in zip(target_list, truth, strict=True):
         if t not in free:
             t.note += f" (solver: log(truth/published) = {np.log(value / t.published):+.3f})"
     return Solution(params, target_list, truth, rounds)

@@ -30,7 +30,12 @@ import pandas as pd
 from scipy.signal import fftconvolve
 
 from csc_inequalities.synthetic.timing import (
-    LAGS, PATHWAYS, Observation, Period, closure_lags, event_lags, _uniform,
+    PATHWAYS,
+    Observation,
+    Period,
+    _uniform,
+    closure_lags,
+    event_lags,
 )
 
 # measure -> national panel series (src/csc_inequalities/national/indicators.py)
@@ -233,7 +238,7 @@ def year_events(period: Period, density: np.ndarray, lac_cpp_share: float) -> li
         stop = int(len(pmf_y) - np.argmax(pmf_y[::-1] > 0))
         window = pmf_y[start:stop]
 
-        def binned(days_from_start: np.ndarray, moved: bool) -> np.ndarray:
+        def binned(days_from_start: np.ndarray, moved: bool, start: int = start) -> np.ndarray:
             return _bins(np.r_[np.zeros(start), days_from_start], period, moved)
 
         once = {k: binned(_conv(window, pmf), moved) for k, (pmf, moved) in distinct.items()}
@@ -304,9 +309,7 @@ def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndar
     """Noise-free expected events of each measure per collection year (episodes of first and second
     referrals; events dated after the period's end unseen). ``cell_weights``: each row's share of
     the LA's referred children."""
-    from csc_inequalities.synthetic.generator import ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN
-
-    from csc_inequalities.synthetic.generator import cell_process
+    from csc_inequalities.synthetic.generator import ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, cell_process
 
     q = params.rereferral_share
     base = base if base is not None else cell_process(deciles, la_decile, params, targets, la_index)
@@ -349,7 +352,7 @@ def year_mixes(cell_weights: np.ndarray, deciles: np.ndarray, la_decile: int, pa
     mixes = {}
     for year in years:
         p = cell_weights @ pathway_probabilities(with_offsets(base, offsets.get(year, {})))
-        mixes[year] = dict(zip(FIRST_PATHWAYS, (float(v) for v in p)))
+        mixes[year] = dict(zip(FIRST_PATHWAYS, (float(v) for v in p), strict=True))
     return mixes
 
 
