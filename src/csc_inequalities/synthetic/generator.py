@@ -43,6 +43,22 @@ LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
 S47_GIVEN = {"assessed_not_cin": 0.0, "cin": 0.20, "lac_no_cpp": 0.5}
 ICPC_GIVEN = {"cin": 0.06, "lac_no_cpp": 0.3}
 S47_CIN_FROM = 4.0  # log odds: see cell_process
+# Beyond these assessment offsets (assessment then nearly certain) an LA's published assessments exceed
+# its episodes: re-assessments on CIN, CPP and LAC episodes (probability rising linearly from 0 at
+# REASSESS_FROM to 1 at REASSESS_FROM + REASSESS_SPAN), then more weight on the CIN pathway.
+REASSESS_FROM, REASSESS_SPAN, ASSESS_CIN_FROM = 6.0, 6.0, 9.0
+
+
+def reassessment_probability(offsets: dict[str, float] | None) -> float:
+    """P(a CIN, CPP or LAC episode has a re-assessment) for a year's offsets."""
+    a = (offsets or {}).get("assess", 0.0)
+    return float(np.clip((a - REASSESS_FROM) / REASSESS_SPAN, 0.0, 1.0))
+
+
+def cin_boost(offsets: dict[str, float] | None) -> float:
+    """Log weight added to the CIN pathway by the S47 and assessment offsets beyond their ceilings."""
+    offsets = offsets or {}
+    return max(0.0, offsets.get("s47", 0.0) - S47_CIN_FROM) + max(0.0, offsets.get("assess", 0.0) - ASSESS_CIN_FROM)
 
 
 @dataclasses.dataclass
@@ -94,7 +110,7 @@ def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParamete
     # An S47 offset beyond S47_CIN_FROM (the S47 share of CIN episodes near its ceiling) also raises
     # the weight of the CIN pathway: an LA with more S47s than its CIN episodes can carry has more
     # children in need.
-    cin = max(0.0, offsets.get("s47", 0.0) - S47_CIN_FROM)
+    cin = cin_boost(offsets)
     if offsets.get("cpp") or offsets.get("lac") or cin:
         path = path * np.exp(np.array([0.0, cin, offsets.get("cpp", 0.0), offsets.get("lac", 0.0)]))[None, None, :]
         path = path / path.sum(axis=2, keepdims=True)
@@ -291,6 +307,7 @@ def generate_la(
     process = cell_process(child_deciles, la_decile, params, targets, la_index)
     s47_given = {k: np.full(n, v) for k, v in S47_GIVEN.items()}
     icpc_given = {k: np.full(n, v) for k, v in ICPC_GIVEN.items()}
+    reassess_p = np.zeros(n)
     if timing is not None:
         # Every episode of a child takes the offsets of the collection year of its first referral.
         from csc_inequalities.synthetic.totals import _year_index, given_probabilities
@@ -308,6 +325,7 @@ def generate_la(
                 s47_given[k][mine] = s47_y[k]
             for k in icpc_given:
                 icpc_given[k][mine] = icpc_y[k]
+            reassess_p[mine] = reassessment_probability(offsets)
 
     episodes = []
     previous_close = None
@@ -389,6 +407,15 @@ def generate_la(
         plan_end = ep["plan_start"] + days("plan_length")
         ep["plan_end"] = plan_end.where(~cpp, ep["cpp_start"]).where(ep["cin_plan"])
         ep["dec"] = (ep["decom"] + days("care_length")).where(lac)
+        if timing is not None:
+            # Re-assessments (the LA's published assessments exceed its episodes): after the first
+            # assessment's authorisation, completed within 50 days of it, before a CIN, CPP or LAC
+            # episode can close (a CIN plan lasts at least 60 days after the authorisation).
+            again = np.isin(pathway, ["cin", "cpp", "lac"]) & (rng.random(m) < reassess_p[idx])
+            ep["reassessment_start"] = (ep["assessment_auth"] + days("reassessment_start")).where(again)
+            ep["reassessment_auth"] = (ep["reassessment_start"] + days("reassessment_auth")).where(again)
+        else:
+            ep["reassessment_start"] = ep["reassessment_auth"] = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
         close = pd.Series(r, index=ep.index).where(nfa)
         close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
         close = close.where(pathway != "cin", ep["plan_end"])
@@ -437,7 +464,7 @@ def generate_la(
     return LAData(child, episodes, ssda903)
 
 
-DATE_COLUMNS = ("assessment_start", "assessment_auth", "s47_start", "icpc_date", "cpp_start", "decom", "cpp_end",
+DATE_COLUMNS = ("assessment_start", "assessment_auth", "reassessment_start", "reassessment_auth", "s47_start", "icpc_date", "cpp_start", "decom", "cpp_end",
                 "plan_start", "plan_end", "dec", "close_full")
 
 

@@ -49,7 +49,7 @@ MEASURES = {
 }
 PANEL_SERIES = tuple(dict.fromkeys(MEASURES.values()))
 # measure -> the generated event date it counts (generator episode columns) and its offset
-EVENT_COLUMN = {"referrals": "referral_date", "assessments": "assessment_auth", "s47": "s47_start",
+EVENT_COLUMN = {"referrals": "referral_date", "assessments": ("assessment_auth", "reassessment_auth"), "s47": "s47_start",
                 "icpc": "icpc_date", "cpp_starts": "cpp_start", "lac_starts": "decom"}
 OFFSET_OF = {"assessments": "assess", "cpp_starts": "cpp", "lac_starts": "lac", "icpc": "icpc", "s47": "s47"}
 OFFSETS = ("assess", "cpp", "lac", "icpc", "s47")
@@ -279,12 +279,12 @@ class LATiming:
 def with_offsets(base, offsets: dict[str, float] | None):
     """generator.cell_process's result with a year's offsets applied to the process without them
     (the same arithmetic as cell_process(..., offsets=offsets), without recomputing the rest)."""
-    from csc_inequalities.synthetic.generator import S47_CIN_FROM
+    from csc_inequalities.synthetic.generator import cin_boost
 
     if not offsets:
         return base
     odds = (1.0 - base.nfa) / base.nfa * np.exp(offsets.get("assess", 0.0))
-    cin = max(0.0, offsets.get("s47", 0.0) - S47_CIN_FROM)
+    cin = cin_boost(offsets)
     path = base.path * np.exp(np.array([0.0, cin, offsets.get("cpp", 0.0), offsets.get("lac", 0.0)]))[None, None, :]
     return dataclasses.replace(base, nfa=1.0 - odds / (1.0 + odds), path=path / path.sum(axis=2, keepdims=True))
 
@@ -309,7 +309,9 @@ def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndar
     """Noise-free expected events of each measure per collection year (episodes of first and second
     referrals; events dated after the period's end unseen). ``cell_weights``: each row's share of
     the LA's referred children."""
-    from csc_inequalities.synthetic.generator import ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, cell_process
+    from csc_inequalities.synthetic.generator import (
+        ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, cell_process, reassessment_probability,
+    )
 
     q = params.rereferral_share
     base = base if base is not None else cell_process(deciles, la_decile, params, targets, la_index)
@@ -333,12 +335,16 @@ def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndar
                 continue
             threshold = {"assessments": "completed", "s47": "s47", "icpc": "icpc", "cpp_starts": "cpp",
                          "lac_starts": "lac"}[measure]
-            first = sum(mean_p[i + 1] * r[i + 1] * ev.first[(threshold, p2)] for i, p2 in enumerate(PATHWAYS))
-            # Second episodes: the same cell's pathway probabilities for both episodes.
-            joint = np.einsum("n,na,nb->ab", cell_weights, p, p * r[None, :])  # (p1, p2)
-            second = sum(joint[a, b + 1] * ev.second[(threshold, p2, p1)]
-                         for a, p1 in enumerate(FIRST_PATHWAYS) for b, p2 in enumerate(PATHWAYS))
-            out[measure] += ev.weight * first + ev.weight * q * second
+            parts = [(threshold, r)]
+            if measure == "assessments" and reassessment_probability(offsets) > 0:
+                parts.append(("reassessed", reassessment_probability(offsets) * np.array([0, 0, 1, 1, 1], dtype=float)))
+            for key, r_key in parts:
+                first = sum(mean_p[i + 1] * r_key[i + 1] * ev.first[(key, p2)] for i, p2 in enumerate(PATHWAYS))
+                # Second episodes: the same cell's pathway probabilities for both episodes.
+                joint = np.einsum("n,na,nb->ab", cell_weights, p, p * r_key[None, :])  # (p1, p2)
+                second = sum(joint[a, b + 1] * ev.second[(key, p2, p1)]
+                             for a, p1 in enumerate(FIRST_PATHWAYS) for b, p2 in enumerate(PATHWAYS))
+                out[measure] += ev.weight * first + ev.weight * q * second
     return out
 
 
@@ -437,7 +443,8 @@ def counts_by_year(episodes: pd.DataFrame, measures: list[str]) -> dict[str, dic
     """Generated events per collection year (year ending 31 March) of each measure."""
     out = {}
     for measure in ["referrals", *[m for m in measures if m != "referrals"]]:
-        dates = episodes[EVENT_COLUMN[measure]].dropna()
+        columns = EVENT_COLUMN[measure] if isinstance(EVENT_COLUMN[measure], tuple) else (EVENT_COLUMN[measure],)
+        dates = pd.concat([episodes[c] for c in columns if c in episodes], ignore_index=True).dropna()
         year = dates.dt.year + (dates.dt.month >= 4)
         out[measure] = {int(y): int(n) for y, n in year.value_counts().sort_index().items()}
     return out
@@ -466,8 +473,8 @@ def totals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.
                 offset = summary.get("panel_offsets", {}).get(str(year), summary.get("panel_offsets", {}).get(int(year), {}))
                 if measure in OFFSET_OF and abs(float(offset.get(OFFSET_OF[measure], 0.0))) >= OFFSET_BOUND - 1e-9:
                     note = (f"beyond the model: its offset stops at the bound {OFFSET_BOUND:g}"
-                            + (" (more assessments than referrals; the generator has one assessment per episode)"
-                               if measure == "assessments" else ""))
+                            + (" (more assessments than one per episode and a re-assessment on every CIN, CPP "
+                               "and LAC episode can carry)" if measure == "assessments" else ""))
                 rows.append({"la_code": la, "year": int(year), "measure": measure, "series": series,
                              "synthetic": int(n), "expected": round(float(expected), 1), "published": real, "note": note})
     table = pd.DataFrame(rows, columns=["la_code", "year", "measure", "series", "synthetic", "expected", "published", "note"])
