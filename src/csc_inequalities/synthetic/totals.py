@@ -310,7 +310,11 @@ def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndar
     referrals; events dated after the period's end unseen). ``cell_weights``: each row's share of
     the LA's referred children."""
     from csc_inequalities.synthetic.generator import (
-        ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, cell_process, reassessment_probability,
+        ICPC_GIVEN,
+        LAC_CPP_SHARE,
+        S47_GIVEN,
+        cell_process,
+        reassessment_probability,
     )
 
     q = params.rereferral_share
