@@ -108,3 +108,37 @@ def test_returns_that_follow_the_totals_pass_the_dfe_rules(run):
         assert findings.empty, findings["message"].head(5).tolist()
         checked += sum(len(r.tables["cin_details"]) for r in returns)
     assert checked > 5000
+
+
+@pytest.fixture(scope="module")
+def kingston(panel, tmp_path_factory):
+    """Kingston upon Thames: more published assessments than referrals in 2015-2018."""
+    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    synthetic = dict(config["synthetic"], las=["E09000021"])
+    reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
+    population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
+    out = tmp_path_factory.mktemp("kingston")
+    result = generate_all(synthetic, reference, population[population["la_code"] == "E09000021"],
+                          str(ROOT / "resources" / "lca" / "published"), {"E09000021": "314"}, str(out), b"k" * 32, panel)
+    return dict(result=result, table=totals_vs_panel(result["summaries"], panel), lsoa=set(reference["lsoa11"]))
+
+
+def test_more_assessments_than_referrals_are_re_assessments(kingston, panel):
+    from csc_inequalities.childlevel.extracts import LAFiles, validate_la
+    from csc_inequalities.synthetic.generator import REASSESS_FROM
+
+    table = kingston["table"]
+    rows = table[(table["measure"] == "assessments") & table["published"].notna()]
+    mine = panel.set_index(["la_code", "year"])
+    assert (rows["published"].to_numpy() > mine.loc[[("E09000021", y) for y in rows["year"]], "referrals"].to_numpy()).all()
+    assert rows["within"].all(), rows.to_string()
+    published = table[table["published"].notna()]
+    assert published["within"].all(), published[~published["within"]].to_string()
+    offsets = kingston["result"]["truth"]["generator"]["panel_offsets"]["E09000021"]
+    assert all(offsets[y]["assess"] > REASSESS_FROM for y in (2015, 2016, 2017, 2018))
+    files = kingston["result"]["manifest"]["E09000021"]
+    xml = Path(files["cin_census"][2016]).read_text()
+    assert xml.count("<Assessments>") > xml.count("<CINdetails>")  # some episodes carry two assessments
+    la_files = LAFiles("E09000021", {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+    _, _, _, findings, _ = validate_la(la_files, kingston["lsoa"], dfe_rules=True)
+    assert findings.empty, findings["message"].head(5).tolist()
