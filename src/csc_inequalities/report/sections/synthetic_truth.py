@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from csc_inequalities.synthetic.generator import S47_CIN_FROM
+from csc_inequalities.synthetic.generator import ASSESS_CIN_FROM, REASSESS_FROM, S47_CIN_FROM
 from csc_inequalities.synthetic.totals import OFFSET_BOUND
 
 
@@ -40,6 +40,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
             "calibration_tables": calibration[calibration["target"].str.startswith("Table")],
             "totals_vs_panel": panel_totals, "totals_summary": totals_summary,
             "panel_offsets": offsets_view(truth), "offset_bound": OFFSET_BOUND, "s47_cin_from": S47_CIN_FROM,
+            "reassess_from": REASSESS_FROM, "assess_cin_from": ASSESS_CIN_FROM,
             "referrals_from_panel": bool(truth["generator"].get("referrals_from_panel", False)),
             "panel_measures": truth["generator"].get("panel_measures", []),
             "period": truth["generator"].get("period")}
