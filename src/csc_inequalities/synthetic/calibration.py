@@ -144,9 +144,9 @@ def calibration_rows(record: dict, truth_effects: pd.DataFrame, effects: pd.Data
                     "of open episodes are censored)")
             if follows_totals and abs(np.log(truth_value / published)) > tolerance:
                 note = (f"jointly unreachable with the LAs' published totals (residual log(truth/published) "
-                        f"{np.log(truth_value / published):+.3f}): each LA's CPP starts and care starts per year follow "
-                        "its real counts, which set the pooled share of this pathway; Table 14's contrasts between "
-                        "classes are kept; " + note)
+                        f"{np.log(truth_value / published):+.3f}): each LA's S47s, CPP starts, care starts and "
+                        "assessments per year follow its real counts, which set the pooled share of this pathway; "
+                        "Table 14's contrasts between classes are kept; " + note)
             rows.append({"target": f"Table 14: class {class_id} {name}, {column}", "source": "FR Table 14",
                          "published": published, "truth": truth_value,
                          "estimate": p, "estimate_low": lo, "estimate_high": hi, "note": note})
