@@ -102,7 +102,7 @@ def main() -> None:
         "rows_beyond_the_model_by_measure": {m: int(((~reached) & (published["measure"] == m)).sum())
                                              for m in ["referrals", *measures]},
         "note": "noise-free expectation against the published count; a row beyond the model has its offset at the "
-                "bound (e.g. more assessments than referrals: one assessment per episode)",
+                "bound (e.g. more ICPCs than S47s, zero counts, or more assessments than re-assessments can carry)",
         "machine": platform.node(), "cpus": __import__("os").cpu_count(),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
         "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
