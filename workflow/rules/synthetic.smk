@@ -135,7 +135,7 @@ rule synthetic_truth:
         truth="results/synthetic/truth.yaml",
         episodes="results/record_level/generator_episodes.parquet",
         expected="results/synthetic/expected_counts.parquet",
-        referrals_vs_panel="results/synthetic/referrals_vs_panel.csv",
+        totals_vs_panel="results/synthetic/totals_vs_panel.csv",
         provenance="results/synthetic/provenance/synthetic_truth.json",
     params:
         synthetic=config["synthetic"],
@@ -194,7 +194,7 @@ REPORT_SECTIONS["synthetic_truth"] = {
         "expected": "results/synthetic/expected_counts.parquet",
         "calibration": "results/synthetic/calibration.csv",
         "calibrated": "results/synthetic/calibrated_parameters.yaml",
-        "referrals_vs_panel": "results/synthetic/referrals_vs_panel.csv",
+        "totals_vs_panel": "results/synthetic/totals_vs_panel.csv",
         "extracts_provenance": "results/synthetic/provenance/synthetic_truth.json",
     },
 }

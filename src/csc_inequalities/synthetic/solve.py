@@ -31,12 +31,20 @@ from csc_inequalities.gradient.scores import score_frame
 from csc_inequalities.synthetic.generator import cell_process, cell_rates, la_class_shares
 from csc_inequalities.synthetic.model import CP_CATEGORIES, GeneratingParameters, PublishedTargets, pathway_base
 from csc_inequalities.synthetic.run import (
-    expected_class_shares, expected_counts, la_random_intercepts, panel_referrals, period_of, population_cells,
+    expected_class_shares, expected_counts, la_random_intercepts, la_totals_timing, panel_settings, period_of,
+    population_cells,
 )
+from csc_inequalities.synthetic.totals import panel_totals
 
 log = logging.getLogger(__name__)
 
 PATHWAY_COLUMNS = ["assessed_not_cin", "cin", "cpp", "lac"]
+# Parameters that the LAs' published totals fix (synthetic.panel_measures): the per LA x year offsets
+# set each LA's level at these steps, so the LA-level part of the escalation is theirs, not solved.
+PANEL_SET = {"escalation_la_log_rr": ("cpp_starts", "lac_starts", "s47", "icpc", "assessments")}
+PANEL_SET_NOTE = ("not solved: each LA's totals at every step follow its published counts (synthetic.panel_measures), "
+                  "which fix the LA-level rates, so the LA decile effect is that of the real LAs' counts; residual "
+                  "log(truth/published) shown")
 
 
 @dataclasses.dataclass
@@ -258,6 +266,7 @@ class LAInput:
     la_effect: float
     cells: pd.DataFrame  # aggregated to LSOA x age group x sex x ethnic group (rates depend on nothing finer)
     referrals_by_year: tuple | None
+    totals: tuple | None = None  # totals.panel_totals: the LA's published counts it follows
 
 
 def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, params: GeneratingParameters,
@@ -271,18 +280,54 @@ def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: p
         cells = (cells.groupby(["lsoa11", "imd_decile_least1", "age_group", "sex", "ethnicity_group"], observed=True, sort=True)
                  ["population"].sum().reset_index())
         decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
-        from_panel = panel_referrals(panel, la_code, years) if config.get("referrals_from_panel") and panel is not None else None
-        out.append(LAInput(la_code, index, decile, effects[la_code], cells, from_panel))
+        totals = None
+        if config.get("referrals_from_panel") and panel is not None:
+            measures, missing = panel_settings(config)
+            totals = panel_totals(panel, la_code, years, measures, missing)
+        from_panel = dict(totals)["referrals"] if totals else None
+        out.append(LAInput(la_code, index, decile, effects[la_code], cells, from_panel, totals))
     return out
 
 
+def _timing(la: LAInput, config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets, solve: bool = False,
+            frozen: dict | None = None):
+    """The LA's totals.LATiming (None if it does not follow its published totals): with the
+    offsets in ``params.panel_offsets`` (``solve``: solved again from them). ``frozen``: timings
+    computed earlier (arrivals and offsets kept; the scale recomputed for ``params``, so that the
+    LA's referrals stay its published counts)."""
+    if la.totals is None:
+        return None
+    years = int(config["last_year"]) - int(config["first_year"]) + 1
+    if frozen and la.la_code in frozen and not solve:
+        base = float((la.cells["population"].to_numpy() * years
+                      * cell_rates(la.cells, params, la.la_effect, la.la_decile)).sum())
+        return dataclasses.replace(frozen[la.la_code], scale=frozen[la.la_code].children / base)
+    return la_totals_timing(la.cells, la.la_code, la.la_index, la.la_decile, la.la_effect, years, params, targets,
+                            period_of(config), la.totals,
+                            solve=solve or not (params.panel_offsets or {}).get(la.la_code))
+
+
+def solve_panel_offsets(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters,
+                        targets: PublishedTargets) -> GeneratingParameters:
+    """Every LA's per-year offsets (totals.solve_la_offsets) for the current parameters, from the
+    previous solution."""
+    from csc_inequalities.synthetic.totals import offsets_record
+
+    if not any(la.totals for la in inputs):
+        return params
+    offsets = {la.la_code: offsets_record(_timing(la, config, params, targets, solve=True)) for la in inputs if la.totals}
+    return dataclasses.replace(params, panel_offsets=offsets)
+
+
 def all_expected(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets,
-                 reference: pd.DataFrame) -> pd.DataFrame:
-    """run.expected_counts of every LA with the reference columns the models use."""
+                 reference: pd.DataFrame, frozen: dict | None = None) -> pd.DataFrame:
+    """run.expected_counts of every LA with the reference columns the models use (``frozen``: the
+    LAs' timings held fixed, inside a least-squares round)."""
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     period = period_of(config)
     frames = [expected_counts(la.cells, la.la_code, la.la_index, la.la_decile, la.la_effect, years, params, targets, period,
-                              la.referrals_by_year) for la in inputs]
+                              la.referrals_by_year, timing=_timing(la, config, params, targets, frozen=frozen))
+              for la in inputs]
     table = pd.concat(frames, ignore_index=True).rename(columns={"expected": "count"})
     ref = reference[["lsoa11", "imd_decile_least1", "la_imd_decile_least1", "income_rate_approx"]].rename(
         columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"})
@@ -335,31 +380,50 @@ def with_parameters(params: GeneratingParameters, names: list[str], values: np.n
 
 # --- Tables 11 and 14: proportional fitting of the shares at centred deprivation ---------------------
 
-def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets) -> np.ndarray:
-    """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs."""
+def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets,
+                    config: dict[str, Any] | None = None) -> np.ndarray:
+    """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs (LAs
+    that follow their published totals: each year's offsets, weighted by its first referrals)."""
+    from csc_inequalities.synthetic.totals import with_offsets
+
     total = 0.0
     for la in inputs:
         rate = cell_rates(la.cells, params, la.la_effect, la.la_decile)
         process = cell_process(la.cells["imd_decile_least1"].to_numpy(float), la.la_decile, params, targets, la.la_index)
-        weight = la.cells["population"].to_numpy() * rate * (1 - process.nfa)
-        total = total + np.einsum("n,nk,nkp->kp", weight, process.class_probs, process.path)
+        timing = _timing(la, config, params, targets) if config is not None else None
+        parts = ([(1.0, process)] if timing is None else
+                 [(w * timing.scale, with_offsets(process, timing.offsets.get(y, {})))
+                  for w, y in zip(timing.weights, timing.years, strict=True)])
+        for w, proc in parts:
+            weight = la.cells["population"].to_numpy() * rate * w * (1 - proc.nfa)
+            total = total + np.einsum("n,nk,nkp->kp", weight, proc.class_probs, proc.path)
     return total / total.sum(axis=1, keepdims=True)
 
 
 def la_shares(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets) -> dict[str, np.ndarray]:
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     return {la.la_code: expected_class_shares(la.cells, la.la_index, la.la_decile, la.la_effect, years, params, targets,
-                                              period_of(config), la.referrals_by_year) for la in inputs}
+                                              period_of(config), la.referrals_by_year,
+                                              timing=_timing(la, config, params, targets)) for la in inputs}
 
 
 def fit_shares(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets,
                iterations: int = 20, tol: float = 1e-5) -> GeneratingParameters:
     """Per-class pathway shares and per-study-LA class shares at centred deprivation such that the
     expected (deprivation-tilted) shares are Table 14's (pooled) and Table 11's (per LA)."""
-    target_path = targets.pathways[PATHWAY_COLUMNS].to_numpy()
+    published_path = targets.pathways[PATHWAY_COLUMNS].to_numpy()
+    follow = any(la.totals for la in inputs)
     for _ in range(iterations):
         base = pathway_base(targets, params)
-        current = pooled_pathways(inputs, params, targets)
+        current = pooled_pathways(inputs, params, targets, config)
+        target_path = published_path
+        if follow:
+            # The LAs' published totals set the pooled level of each pathway; Table 14's contrasts
+            # between classes are kept (each pathway's column scaled to the current pooled share).
+            weight = current.sum(axis=1)  # equal class weights: the pooled column share
+            scale = (weight @ current) / (weight @ published_path)
+            target_path = published_path * scale[None, :]
+            target_path = target_path / target_path.sum(axis=1, keepdims=True)
         new_base = base * target_path / current
         new_base /= new_base.sum(axis=1, keepdims=True)
         shares = la_shares(inputs, config, params, targets)
@@ -397,24 +461,35 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
     from csc_inequalities.gradient.truth import truth_family
 
     inputs = solver_inputs(config, reference, population, params, panel)
-    names = list(dict.fromkeys(t.parameter for t in target_list))
-    published = np.log([t.published for t in target_list])
+    follow = any(la.totals for la in inputs)
+    measures = panel_settings(config)[0] if follow else []
+    free = [t for t in target_list if not (t.parameter in PANEL_SET and set(PANEL_SET[t.parameter]) & set(measures))]
+    for t in target_list:
+        if t not in free:
+            t.note = "; ".join(n for n in (t.note, PANEL_SET_NOTE) if n)
+    names = list(dict.fromkeys(t.parameter for t in free))
+    published = np.log([t.published for t in free])
     rounds = []
     # The truth refits' family: NB2 with the dispersion fixed at the LSOA frailty shape (not solved for).
     _, dispersion = truth_family(params.lsoa_frailty_shape)
+    params = solve_panel_offsets(inputs, config, params, targets)
 
-    def residuals(values: np.ndarray, base: GeneratingParameters) -> np.ndarray:
+    def residuals(values: np.ndarray, base: GeneratingParameters, frozen: dict) -> np.ndarray:
         trial = with_parameters(base, names, values)
-        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference), target_list,
+        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference, frozen), free,
                                    dispersion)) - published
 
     for round_ in range(max_rounds):
         x0 = np.array([get_parameter(params, n) for n in names])
-        fit = optimize.least_squares(residuals, x0, args=(params,), method="trf", diff_step=1e-4, xtol=1e-10, ftol=1e-10,
+        # Within a round the LAs' arrivals and offsets are held (the next round re-solves them): the
+        # exact truth of the final parameters is computed after the last round.
+        frozen = {la.la_code: _timing(la, config, params, targets) for la in inputs if la.totals}
+        fit = optimize.least_squares(residuals, x0, args=(params, frozen), method="trf", diff_step=1e-4, xtol=1e-10, ftol=1e-10,
                                      gtol=1e-10, max_nfev=60)
         params = with_parameters(params, names, fit.x)
         moved = float(np.max(np.abs(fit.x - x0)))
         params = fit_shares(inputs, config, params, targets)
+        params = solve_panel_offsets(inputs, config, params, targets)
         rounds.append({"round": round_ + 1, "evaluations": int(fit.nfev), "max_parameter_change": moved,
                        "max_abs_log_residual": float(np.max(np.abs(fit.fun)))})
         if progress:
@@ -424,6 +499,9 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
         if moved < 1e-3 and round_ > 0:
             break
     truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list, dispersion)
+    for t, value in zip(target_list, truth, strict=True):
+        if t not in free:
+            t.note += f" (solver: log(truth/published) = {np.log(value / t.published):+.3f})"
     return Solution(params, target_list, truth, rounds)
 
 
@@ -433,10 +511,11 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
     names = list(dict.fromkeys(t.parameter for t in solution.targets))
     p = solution.params
     parameters = {}
-    for name in names + ["pathway_base", "class_share_base"]:
+    for name in names + ["pathway_base", "class_share_base", "panel_offsets"]:
         field = name.partition(".")[0]
         value = getattr(p, field)
-        parameters[field] = ({k: float(v) for k, v in value.items()} if isinstance(value, dict) and field != "class_share_base"
+        parameters[field] = ({k: float(v) for k, v in value.items()}
+                             if isinstance(value, dict) and field not in ("class_share_base", "panel_offsets")
                              else value if not isinstance(value, (float, np.floating)) else float(value))
     return {
         "target_set": target_set,
@@ -469,6 +548,11 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
         record = solution_record(Solution(params, target_list, np.full(len(target_list), np.nan), []), target_set)
         record["parameters"] = {}
         record["method"] = "calibration disabled (synthetic.calibration.enabled: false): the config's parameters"
+        if any(la.totals for la in inputs):
+            # The LAs still follow their published totals: the offsets are solved for the config's parameters.
+            params = solve_panel_offsets(inputs, config, params, targets)
+            record["parameters"] = {"panel_offsets": params.panel_offsets}
+            record["method"] += "; per LA x year offsets solved for the published totals (totals.py)"
     else:
         solution = solve(config, reference, population, targets, target_list, params, panel,
                          max_rounds=int(settings.get("max_rounds", 4)), progress=progress)
@@ -476,7 +560,7 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
         params = solution.params
         inputs = solver_inputs(config, reference, population, params, panel)
     # The noise-free shares Tables 11 and 14 are compared with (truth column of the calibration table).
-    pooled = pooled_pathways(inputs, params, targets)
+    pooled = pooled_pathways(inputs, params, targets, config)
     record["expected_shares"] = {
         "table14_pathways": {int(c): {p: float(v) for p, v in zip(PATHWAY_COLUMNS, row)}
                              for c, row in zip(targets.pathways.index, pooled)},

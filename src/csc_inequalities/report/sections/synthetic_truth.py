@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from csc_inequalities.synthetic.generator import ASSESS_CIN_FROM, REASSESS_FROM, S47_CIN_FROM
+from csc_inequalities.synthetic.totals import OFFSET_BOUND, WITHIN_POISSON_SD, WITHIN_RELATIVE
 from csc_inequalities.report.format import parameters_table
 
 ITEMS_SHOWN_ABOVE = 0.05  # items shown: probability above this in some class
@@ -58,21 +60,20 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     totals["expected rate per 10,000 child-years"] = totals["expected"] / totals["population_years"] * 10_000
     calibration = calibration_view(pd.read_csv(inputs["calibration"]))
     calibrated = yaml.safe_load(open(inputs["calibrated"])) if inputs.get("calibrated") else {}
-    referrals = None
-    if inputs.get("referrals_vs_panel"):
-        referrals = pd.read_csv(inputs["referrals_vs_panel"])
-        referrals["within 10% or 3 SD"] = referrals.pop("within").map({True: "yes", False: "no"})
-        referrals["published"] = referrals["published"].round().astype("Int64")
-        referrals["expected"] = referrals["expected"].map("{:,.1f}".format)
-        referrals["relative_difference"] = referrals["relative_difference"].map("{:+.1%}".format)
-        referrals["poisson_z"] = referrals["poisson_z"].map("{:+.2f}".format)
+    panel_totals, totals_summary = None, None
+    if inputs.get("totals_vs_panel"):
+        panel_totals, totals_summary = totals_view(pd.read_csv(inputs["totals_vs_panel"]))
     return {"truth": truth, "parameters": parameters, "items_shown_above": ITEMS_SHOWN_ABOVE, "las": las, "items": stated, "expected_totals": totals,
             "calibration": calibration, "calibrated": calibrated,
             "calibration_gradient": calibration[~calibration["target"].str.startswith("Table")],
             "calibration_tables": calibration[calibration["target"].str.startswith("Table")],
-            "referrals_vs_panel": referrals,
+            "totals_vs_panel": panel_totals, "totals_summary": totals_summary,
+            "panel_offsets": offsets_view(truth), "offset_bound": OFFSET_BOUND, "s47_cin_from": S47_CIN_FROM,
+            "reassess_from": REASSESS_FROM, "assess_cin_from": ASSESS_CIN_FROM,
             "referrals_from_panel": bool(truth["generator"].get("referrals_from_panel", False)),
-            "period": truth["generator"].get("period")}
+            "panel_measures": truth["generator"].get("panel_measures", []),
+            "period": truth["generator"].get("period"),
+            "within_relative": WITHIN_RELATIVE, "within_poisson_sd": WITHIN_POISSON_SD}
 
 
 def calibration_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -86,3 +87,30 @@ def calibration_view(table: pd.DataFrame) -> pd.DataFrame:
                                             np.where(covers, "yes", "no"), "")
     out["within_tolerance"] = out["within_tolerance"].map({True: "yes", False: "no", "True": "yes", "False": "no"}).fillna("")
     return out
+
+
+def totals_view(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per LA x year x measure comparison with the panel as shown, and per measure how many
+    rows are within WITHIN_RELATIVE or WITHIN_POISSON_SD Poisson SD of the published count."""
+    summary = (table.assign(published_row=table["published"].notna())
+               .groupby("measure", sort=False)
+               .agg(rows=("published_row", "sum"), within=("within", "sum"),
+                    largest_abs_relative_difference=("relative_difference", lambda v: v.abs().max()))
+               .reset_index())
+    summary["largest_abs_relative_difference"] = summary["largest_abs_relative_difference"].map("{:.1%}".format)
+    out = table.copy()
+    out["within"] = out["within"].map({True: "yes", False: "no"})
+    out = out.rename(columns={"within": f"within {WITHIN_RELATIVE:.0%} or {WITHIN_POISSON_SD:g} SD"})
+    out["published"] = out["published"].round().astype("Int64")
+    out["expected"] = out["expected"].map("{:,.1f}".format)
+    out["relative_difference"] = out["relative_difference"].map(lambda v: "" if pd.isna(v) else f"{v:+.1%}")
+    out["poisson_z"] = out["poisson_z"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}")
+    return out, summary
+
+
+def offsets_view(truth: dict) -> pd.DataFrame | None:
+    """The per LA x collection year offsets (log odds) of the truth, one row per LA and year."""
+    offsets = truth["generator"].get("panel_offsets") or {}
+    rows = [{"la_code": la, "year": int(year), **{k: round(float(v), 3) for k, v in values.items()}}
+            for la, by_year in offsets.items() for year, values in (by_year or {}).items()]
+    return pd.DataFrame(rows) if rows else None
