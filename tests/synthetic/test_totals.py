@@ -44,7 +44,8 @@ def test_following_the_panel_is_the_default():
     config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
     assert config["synthetic"]["referrals_from_panel"] is True
     assert config["synthetic"]["panel_measures"] == ["assessments", "s47", "icpc", "cpp_starts", "lac_starts"]
-    assert config["synthetic"]["panel_missing"] == {"assessments": "other_years"}
+    assert config["synthetic"]["panel_missing"] == {"referrals": "error", "assessments": "other_years", "s47": "error",
+                                                    "icpc": "error", "cpp_starts": "error", "lac_starts": "error"}
 
 
 def test_every_la_year_and_measure_is_within_10_percent_or_3_sd_of_the_published_count(run, panel):
