@@ -18,6 +18,8 @@ include: "workflow/rules/synthetic.smk"
 include: "workflow/rules/childlevel.smk"
 include: "workflow/rules/lca.smk"
 include: "workflow/rules/gradient.smk"
+include: "workflow/rules/la_report.smk"
+include: "workflow/rules/report_summary.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -46,11 +46,31 @@ def finished_run(tmp_path_factory):
 def test_report_has_every_section_and_says_synthetic(finished_run):
     work, _ = finished_run
     html = (work / "report" / "report.html").read_text()
-    for section in ("overview", "synthetic_truth", "national_data", "national_trends", "national_correlations",
+    for section in ("summary", "overview", "synthetic_truth", "national_data", "national_trends", "national_correlations",
                     "childlevel_data", "lca", "crosstabs", "gradient"):
         assert f'id="{section}"' in html, section
     assert "SYNTHETIC DATA" in html
     assert "data:image/png;base64," in html
+
+
+@pytest.mark.slow
+def test_report_tables_are_for_people(finished_run):
+    """Issue 15: no table cell shows a Python dict/list repr or a float with more than six significant
+    digits; the summary comes first and its counts are in values.json; every CSV link resolves."""
+    import re
+
+    from csc_inequalities.report.format import bad_table_cells
+
+    work, _ = finished_run
+    html = (work / "report" / "report.html").read_text()
+    assert bad_table_cells(html) == []
+    assert html.index('id="summary"') < html.index('id="overview"')
+    values = json.loads((work / "results" / "report" / "values.json").read_text())
+    counts = json.loads((work / "results" / "report" / "published_vs_reproduced.json").read_text())
+    assert values["summary_real_matched"]["value"] == counts["real"]["matched"]
+    assert values["summary_calibration_compared"]["value"] == counts["calibration"]["compared"] > 0
+    links = re.findall(r'href="(tables/[^"]+\.csv)"', html)
+    assert links and all((work / "report" / link).exists() for link in links)
 
 
 @pytest.mark.slow
@@ -67,6 +87,51 @@ def test_second_dry_run_has_nothing_to_do(finished_run):
                          text=True, env=env, timeout=300)
     assert dry.returncode == 0
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
+
+
+def _rules_to_run(work: Path, env: dict, extra: list[str]) -> set[str]:
+    """Rule names of the jobs a dry run would run (Snakemake's "Job stats" table)."""
+    dry = subprocess.run(SNAKEMAKE + ["-n", *extra, "--configfile", "config/ci-tiny.yaml"], cwd=work,
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    text = dry.stdout + dry.stderr
+    if "Nothing to be done" in text:
+        return set()
+    table = text[text.index("Job stats:"):].split("\n")[3:]
+    rules = set()
+    for line in table:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        rules.add(parts[0])
+    return rules
+
+
+# The workflow scripts that import csc_inequalities.lca.model (directly or through lca.analysis,
+# lca.io or lca.recovery), read off the scripts by hand.
+LCA_MODEL_USERS = {"lca_assign", "lca_configural_sweep", "lca_final", "lca_invariance", "lca_recovery"}
+
+
+@pytest.mark.slow
+def test_editing_a_package_module_reruns_exactly_its_users(finished_run):
+    """A newer lca/model.py reruns the LCA rules whose scripts use it and what depends on their
+    outputs (as Snakemake's own --forcerun of those rules computes it), and nothing else."""
+    work, env = finished_run
+    module = work / "src" / "csc_inequalities" / "lca" / "model.py"
+    original, before = module.read_text(), module.stat()
+    try:
+        # An edit: Snakemake reruns a job when an input is newer than its outputs and its checksum
+        # differs from the recorded one (a bare touch does not count).
+        module.write_text(original + "\n# an edit\n")
+        after_edit = _rules_to_run(work, env, [])
+    finally:
+        module.write_text(original)
+        os.utime(module, (before.st_atime, before.st_mtime))
+    present = LCA_MODEL_USERS & set(_rules_to_run(work, env, ["--forcerun", *LCA_MODEL_USERS]))
+    assert present, "no LCA rule of the tiny config uses lca/model.py"
+    assert after_edit == _rules_to_run(work, env, ["--forcerun", *present])
+    assert present <= after_edit
+    assert not after_edit & {"national_panel", "synthetic_la", "childlevel_la_episodes", "lca_items", "lca_samples"}
 
 
 @pytest.mark.slow

@@ -48,6 +48,8 @@ def childlevel_la_outputs(la_code: str, validation_dir: str) -> dict[str, str]:
         "findings": f"{validation_dir.rstrip('/')}/{la_code}_findings.csv",
         "identifiers": f"{validation_dir.rstrip('/')}/{la_code}_identifiers.json",
         "provenance": f"results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
+        "yearly_counts": f"results/childlevel/yearly_counts/{la_code}.csv",
+        "quality": f"results/childlevel/quality/{la_code}.csv",
     }
 
 

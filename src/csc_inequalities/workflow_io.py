@@ -6,6 +6,8 @@ figure and table, so nothing in the report is detached from the code and data th
 """
 from __future__ import annotations
 
+from csc_inequalities.errors import StopRun
+
 import contextlib
 import datetime as _dt
 import hashlib
@@ -162,6 +164,12 @@ def script_context(snakemake: Any, provenance_output: str | None = "provenance")
     package_logger.handlers = list(handlers)
     try:
         yield logger
+    except StopRun as error:
+        # The message is complete (file, record, field, expected, found): once, without a traceback.
+        logger.error("rule %s stopped: %s", snakemake.rule, error)
+        for handler in handlers:
+            handler.flush()
+        raise SystemExit(1) from None
     except Exception:
         logger.exception("rule %s failed", snakemake.rule)
         raise

@@ -101,14 +101,14 @@ def test_valid_random_returns_give_consistent_flags(tmp_path, children_episodes)
     loaded = load_la(LAFiles("E09000001", {2017: str(path)}), None, bytes(32), {"duplicate_episode": "drop"})
     reference = pd.DataFrame(columns=["lsoa11", "imd2015_score", "imd_decile_official", "imd_decile_least1"])
     frame = build_episodes(loaded.tables, None, None, reference, "E09000001", 2017)
-    distinct = {(i, e["referral"]) for i, eps in enumerate(children_episodes) for e in eps}
-    duplicated = len(distinct) < sum(len(eps) for eps in children_episodes)
-    assert len(frame) <= len(distinct) and (duplicated or len(frame) == len(distinct))
+    # "drop" removes every episode of a duplicated (child, referral date) key: the singles are left.
+    assert len(frame) == sum(keys.count(k) == 1 for k in keys)
     assert (~frame["icpc"] | frame["s47"]).all()
     assert (frame["cpp"] == frame["cpp_initial_category"].notna()).all()
     assert (~frame["repeat_cpp"] | frame["cpp"]).all()
     assert (~frame["assessed_not_cin"] | frame["assessed"]).all()
-    assert frame["age_group"].eq("5-9").all() or frame["age_group"].isin(["1-4", "5-9"]).all()
+    # Born 2010-01-01, referred between April 2016 and January 2017: aged 6 or 7.
+    assert frame["age_group"].eq("5-9").all()
 
 
 CSV_CHILDREN = b"LAchildID,PersonBirthDate,GenderCurrent,Ethnicity\nKID1,2010-05-01,1,WBRI\nKID2,2011-02-03,2,AIND\n"

@@ -163,7 +163,8 @@ def test_batched_workflow_writes_the_files_of_one_job_per_la(tmp_path):
                         f"results/synthetic/la/{la}_expected_counts.parquet", f"results/record_level/la/{la}.parquet"):
             pd.testing.assert_frame_equal(pd.read_parquet(work / parquet), pd.read_parquet(kept / parquet))
         for text in (f"results/synthetic/la/{la}_summary.json", f"results/childlevel/validation/{la}.csv",
-                     f"local/validation/{la}_findings.csv", f"local/validation/{la}_identifiers.json"):
+                     f"local/validation/{la}_findings.csv", f"local/validation/{la}_identifiers.json",
+                     f"results/childlevel/yearly_counts/{la}.csv", f"results/childlevel/quality/{la}.csv"):
             assert (work / text).read_text() == (kept / text).read_text(), text
         # each LA keeps its own provenance record, naming its batch rule and its own files
         record = json.loads((work / f"results/childlevel/provenance/childlevel_la_episodes_{la}.json").read_text())

@@ -59,12 +59,13 @@ MODELS = [{"threshold": t, "stratum": s, "level": l}
                           ("cpp", "all", "all"))]
 
 
-def lone_fit(kind: str, model: dict, inputs: dict, output: Path, level: str | None = None) -> dict:
+def lone_fit(kind: str, model: dict, inputs: dict, output: Path, level: str | None = None,
+             extra: tuple[str, ...] = ()) -> dict:
     """One model in its own process, through the documented command line."""
     command = [sys.executable, "-m", "csc_inequalities.gradient.batch", kind, "--threshold", model["threshold"],
                "--stratum", model["stratum"], "--level", level or model["level"], "--output", str(output),
                "--counts", inputs["counts"], "--expected", inputs["expected"],
-               "--lsoa-reference", inputs["lsoa_reference"]]
+               "--lsoa-reference", inputs["lsoa_reference"], *extra]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(output.read_text())
@@ -104,12 +105,18 @@ def test_batched_estimates_equal_one_model_per_process(tables, tmp_path):
 def test_batched_truth_equals_one_model_per_process(tables, tmp_path):
     inputs, _ = tables
     models = MODELS[:3]
+    # As the workflow's truth rules: NB2 with the dispersion fixed at the generator's frailty shape.
     batched = {(m["threshold"], m["stratum"], m["level"]): result
-               for m, result, _ in batch.fit_models("truth", models, inputs, engine="glmmTMB", family="poisson")}
-    assert all(r["fits"]["adjusted"]["family"] == "poisson" for r in batched.values())
+               for m, result, _ in batch.fit_models("truth", models, inputs, engine="glmmTMB", family="nbinom2",
+                                                    dispersion=10.0)}
+    assert all(r["fits"]["adjusted"]["family"] == "nbinom2" for r in batched.values())
+    assert all(r["fits"]["adjusted"]["dispersion"] == pytest.approx(10.0) for r in batched.values())
     # The level by its slug as well as by its spelling in the data.
-    alone = lone_fit("truth", MODELS[2], inputs, tmp_path / "alone.json", level="Male")
+    alone = lone_fit("truth", MODELS[2], inputs, tmp_path / "alone.json", level="Male",
+                     extra=("--family", "nbinom2", "--dispersion", "10"))
     assert_same_fits(batched[("referral", "gender", "male")], alone)
+    poisson = next(batch.fit_models("truth", MODELS[2:3], inputs, engine="glmmTMB", family="poisson"))[1]
+    assert poisson["fits"]["adjusted"]["family"] == "poisson" and poisson["fits"]["adjusted"]["dispersion"] is None
 
 
 def test_truth_without_expected_counts_is_empty(tables):
@@ -158,3 +165,13 @@ def test_workflow_fits_each_threshold_in_one_job():
     cpp_job = done.stdout[done.stdout.index("rule gradient_models_cpp:"):]
     outputs = cpp_job[cpp_job.index("output:"):cpp_job.index("\n", cpp_job.index("output:"))]
     assert all(m["output"] in outputs and m["provenance"] in outputs for m in batches["cpp"])
+
+
+def test_truth_family_follows_the_generator_s_frailty():
+    from csc_inequalities.gradient import r_engine
+    from csc_inequalities.gradient.truth import truth_family
+
+    assert truth_family(10) == ("nbinom2", 10.0)
+    assert truth_family(0.0) == ("poisson", None) and truth_family(None) == ("poisson", None)
+    with pytest.raises(ValueError, match="a fixed dispersion needs family 'nbinom2' and a positive value, not 'poisson'"):
+        r_engine.fit_glmmtmb(pd.DataFrame({"count": [1.0]}), "count ~ 1", "count ~ 1", "poisson", dispersion=10.0)

@@ -100,9 +100,9 @@ def test_model_frame_centres_deciles():
     assert frame.loc[0, "lsoa_decile_c"] == -4.5 and frame.loc[0, "la_decile_c"] == 4.5
 
 
-def test_boundary_fits_are_reported_as_limits():
-    """Poisson counts and no LA effect: the NB dispersion and LA variance sit on their boundaries;
-    the limit model is reported, flagged, and still recovers the gradient."""
+def test_poisson_counts_without_la_effect_recover_the_gradient():
+    """Poisson counts and no LA effect (dispersion and LA variance at their limits): the fit
+    converges, either directly or through the limit model, and recovers the gradient."""
     from csc_inequalities.gradient.simulate import SimulationParameters, simulate_counts
 
     frame, truth = simulate_counts(SimulationParameters(la_sd=0.0, theta=1e7, lsoas_per_la=100), seed=4)
@@ -111,5 +111,23 @@ def test_boundary_fits_are_reported_as_limits():
     assert fit["converged"], fit["status"]
     eff = effects_frame([result]).set_index(["model", "term"]).loc[("adjusted", "lsoa_decile")]
     assert abs(eff["estimate"] - truth["log_rr_lsoa"]) / eff["se"] < 2.5
-    if fit["boundary"]:
-        assert fit["status"].startswith("converged at a boundary: ")
+
+
+def test_a_fit_on_both_boundaries_is_refitted_as_the_limit_model():
+    """A non-converged NB fit whose dispersion and LA SD sit on their limits is replaced by the Poisson
+    model without the LA intercept, flagged with both reasons."""
+    from csc_inequalities.gradient.models import _boundary_refit
+    from csc_inequalities.gradient.simulate import SimulationParameters, simulate_counts
+
+    frame, truth = simulate_counts(SimulationParameters(la_sd=0.0, theta=1e7, lsoas_per_la=100), seed=4)
+    first = {"ok": True, "converged": False, "dispersion": 2.5e7, "re_sd": 4e-5, "convergence": 1,
+             "pd_hessian": False, "dropped_terms": []}
+    refit = _boundary_refit(model_frame(frame), ["lsoa_decile_c", "la_decile_c"], first, "nbinom2")
+    assert refit["family"] == "poisson"
+    assert "|" not in refit["formula"]  # no (1 | la_code) term
+    assert refit["re_sd"] == 0.0
+    assert refit["converged"]
+    assert refit["boundary"] == ("NB dispersion 2.5e+07 (no overdispersion): Poisson limit reported; "
+                                 "LA random-intercept SD 4e-05 (zero): fitted without it")
+    lsoa = refit["estimate"][refit["term"].index("lsoa_decile_c")]
+    assert abs(lsoa - truth["log_rr_lsoa"]) < 0.02

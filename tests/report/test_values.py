@@ -62,3 +62,28 @@ def test_replace_block_needs_exactly_one_pair_of_markers():
     assert replace_block(f"a\n{START}\nold\n{END}\nb", "new") == f"a\n{START}\nnew\n{END}\nb"
     with pytest.raises(ValueError, match="exactly one"):
         replace_block("no markers", "new")
+
+
+def test_readme_national_section_is_a_render_of_the_national_run_record():
+    from csc_inequalities.report.values import NATIONAL_END, NATIONAL_START, render_national
+
+    run = json.loads((ROOT / "benchmarks" / "results" / "national_run.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    rendered = replace_block(readme, render_national(run, ROOT / "report" / "templates" / "readme_national.md.j2"),
+                             NATIONAL_START, NATIONAL_END)
+    assert readme == rendered, ("README.md's national section differs from a render of "
+                                "benchmarks/results/national_run.json: run python -m csc_inequalities.report.values")
+
+
+def test_national_figures_come_from_the_record():
+    from csc_inequalities.report.values import national_figures
+
+    run = {"las": 2, "episodes": 10, "cores": 2, "machine": {"memory_gb": 8.0}, "report_bytes": 2_000_000,
+           "stage1_generation_validation_episodes": {"wall_s": 600.0}, "stage2_everything_else": {"wall_s": 1200.0},
+           "cpu_s_by_rule": {"synthetic_la": 120.0, "childlevel_la_episodes": 60.0, "gradient_model": 300.0},
+           "per_rule": [{"rule": "gradient_model", "jobs": 4, "wall_s_total": 9.0, "wall_s_max": 5.0, "max_rss_mb": 1500.0},
+                        {"rule": "lca_tables", "jobs": 1, "wall_s_total": 1.0, "wall_s_max": 1.0, "max_rss_mb": 2500.0}],
+           "created": "2026-12-02T01:32:50+00:00"}
+    n = national_figures(run)
+    assert (n["stage1_min"], n["generation_s_per_la"], n["reading_s_per_la"], n["total_cpu_min"]) == (10.0, 60.0, 30.0, 8.0)
+    assert n["largest_peaks"] == [("lca_tables", 2.5), ("gradient_model", 1.5)] and n["gradient_model_jobs"] == 4

@@ -37,12 +37,16 @@ rule childlevel_la_episodes:
         unpack(lambda wildcards: rule_inputs(CHILDLEVEL_LAS[wildcards.la_code])),
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         script=script_path("childlevel_la_episodes.py"),
+        code=package_code("childlevel_la_episodes.py"),
     output:
         episodes="results/record_level/la/{la_code}.parquet",
         counts="results/childlevel/validation/{la_code}.csv",
         findings=os.path.join(VALIDATION_DIR, "{la_code}_findings.csv"),
         identifiers=os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
         provenance="results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
+        # aggregates for the report about an LA (la_report.smk): DfE's seven measures per year, findings per return
+        yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
+        quality="results/childlevel/quality/{la_code}.csv",
     wildcard_constraints:
         # no per-LA job when batched: every LA's files come from its batch rule
         la_code=r"E(06|08|09|10)\d{6}" if not CHILDLEVEL_BATCHES else r"(?!)",
@@ -55,6 +59,7 @@ rule childlevel_la_episodes:
         max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
         key_file=config["extracts"]["key_file"],
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
+        min_cell=config["disclosure"]["min_cell"],
     resources:
         mem_mb=resource_mb("childlevel_la_episodes"),
         runtime=resource_minutes("childlevel_la_episodes"),
@@ -82,6 +87,7 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
             **{f"{la}__{name}": path for la in _las for name, path in rule_inputs(CHILDLEVEL_LAS[la]).items()},
             lsoa_reference="results/lsoa/lsoa_reference.parquet",
             script=script_path("childlevel_la_episodes_batch.py"),
+            code=package_code("childlevel_la_episodes_batch.py"),
         output:
             **batch_outputs({la: childlevel_la_outputs(la, VALIDATION_DIR) for la in _las}),
         params:
@@ -92,6 +98,7 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
             dfe_rules=config["validation"]["dfe_rules"],
             max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
             key_file=config["extracts"]["key_file"],
+            min_cell=config["disclosure"]["min_cell"],
             resources_rule="childlevel_la_episodes_batch",
         resources:
             mem_mb=resource_mb("childlevel_la_episodes_batch"),
@@ -111,6 +118,7 @@ rule childlevel_episodes:
         episodes=expand("results/record_level/la/{la_code}.parquet", la_code=sorted(CHILDLEVEL_LAS)),
         counts=expand("results/childlevel/validation/{la_code}.csv", la_code=sorted(CHILDLEVEL_LAS)),
         script=script_path("childlevel_episodes.py"),
+        code=package_code("childlevel_episodes.py"),
     output:
         episodes="results/record_level/episodes.parquet",
         validation_counts="results/childlevel/validation_counts.csv",
@@ -141,6 +149,7 @@ rule privacy_check:
         episodes="results/record_level/episodes.parquet",
         identifiers=expand(os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"), la_code=sorted(CHILDLEVEL_LAS)),
         script=script_path("privacy_check.py"),
+        code=package_code("privacy_check.py"),
     output:
         check="results/privacy/identifier_check.json",
         provenance="results/privacy/provenance/privacy_check.json",
@@ -170,6 +179,7 @@ rule childlevel_roundtrip:
         episodes="results/record_level/episodes.parquet",
         generator="results/record_level/generator_episodes.parquet",
         script=script_path("childlevel_roundtrip.py"),
+        code=package_code("childlevel_roundtrip.py"),
     output:
         json="results/childlevel/roundtrip.json",
         provenance="results/childlevel/provenance/childlevel_roundtrip.json",

@@ -8,6 +8,7 @@ from pathlib import Path
 # Snakemake puts a script's folder on its sys.path), so conda envs need not install it.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from csc_inequalities.code_deps import package_sources
 from csc_inequalities.config import load_schema, validate_config
 
 # A wrong key or type stops here, before any job, with a message naming the key.
@@ -57,6 +58,12 @@ def script_path(name):
     return f"workflow/scripts/{name}"
 
 
+def package_code(name):
+    """The package modules a workflow script imports (csc_inequalities.code_deps), each rule's input
+    "code": editing one reruns exactly the rules whose scripts use it, and their dependents."""
+    return package_sources(f"workflow/scripts/{name}", "src/csc_inequalities")
+
+
 def env_file(name):
     return f"../../envs/{name}.yaml"
 
@@ -84,3 +91,33 @@ def report_section_specs():
 def report_template_dir(templates):
     """The template folder, inferred from the template files (base.html.j2 sits at its top)."""
     return str(Path([t for t in templates if Path(t).name == "base.html.j2"][0]).parent)
+
+
+# The appendix's time and memory table reads the benchmark files of this run's jobs only: the
+# jobs upstream of the report's inputs, found by walking the rules' declared inputs from those files
+# (Snakemake's own producer matching), never a glob of results/benchmarks/ (which would mix in
+# earlier runs and other configs). The report and the rules after it are not in its own appendix.
+def run_benchmarks(targets):
+    from snakemake.iocontainers import Wildcards
+
+    seen_files, seen_jobs, benchmarks = set(), set(), set()
+    stack = [str(t) for t in targets]
+    while stack:
+        path = stack.pop()
+        if path in seen_files:
+            continue
+        seen_files.add(path)
+        for rule_ in workflow.rules:
+            if rule_.name in ("report", "report_pdf", "report_values", "privacy_check") or not rule_.is_producer(path):
+                continue
+            wildcards = rule_.get_wildcards(path)
+            key = (rule_.name, tuple(sorted(wildcards.items())))
+            if key in seen_jobs:
+                break
+            seen_jobs.add(key)
+            if rule_.benchmark is not None:
+                benchmarks.add(str(rule_.benchmark.apply_wildcards(wildcards)))
+            inputs = rule_.expand_input(Wildcards(fromdict=wildcards))[0]
+            stack.extend(str(f) for f in inputs)
+            break
+    return sorted(benchmarks)

@@ -4,6 +4,7 @@
 # counts (truth), forest plots, social-gradient scores, cross-tabulations (Tables 7-10) and the
 # sample-size simulation.
 from csc_inequalities.gradient.spec import model_batches, model_files, model_jobs, strata_in_spec
+from csc_inequalities.gradient.truth import truth_family
 
 GRADIENT = config["gradient"]
 GRADIENT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
@@ -24,6 +25,7 @@ rule gradient_counts:
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         lsoa_population="results/lsoa/lsoa_population.parquet",
         script=script_path("gradient_counts.py"),
+        code=package_code("gradient_counts.py"),
         **GRADIENT_CLASS_INPUT,
     output:
         counts="results/record_level/gradient_counts.parquet",
@@ -60,6 +62,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
         input:
             counts="results/record_level/gradient_counts.parquet",
             script=script_path("gradient_models.py"),
+            code=package_code("gradient_models.py"),
         output:
             models=[m["output"] for m in _models],
             provenance=[m["provenance"] for m in _models],
@@ -68,6 +71,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
             models=_models,
             engine=GRADIENT["engine"],
             family="nbinom2",
+            dispersion=None,
             resources_rule="gradient_models",
         # On the critical path (after the counts, which wait for the demand classes): before the
         # other ready jobs, larger batches first (longest first keeps both cores busy to the end).
@@ -88,7 +92,11 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
 
 
 # The generator's truth: each model refitted to the expected (noise-free) counts, batched as the
-# estimates (at national scale the 80 fits took 29 minutes as a single job).
+# estimates (at national scale the 80 fits took 29 minutes as a single job). NB2 with the dispersion
+# fixed at the generator's LSOA frailty shape (truth.yaml: gradient.lsoa_nbinom2_dispersion), the
+# estimator's pseudo-true value; Poisson when the generator has no frailty (gradient.truth.truth_family).
+GRADIENT_TRUTH_FAMILY, GRADIENT_TRUTH_DISPERSION = truth_family(
+    config.get("synthetic", {}).get("model", {}).get("lsoa_frailty_shape"))
 for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
 
     rule:
@@ -98,6 +106,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
             expected="results/synthetic/expected_counts.parquet",
             lsoa_reference="results/lsoa/lsoa_reference.parquet",
             script=script_path("gradient_models.py"),
+            code=package_code("gradient_models.py"),
         output:
             models=[m["output"] for m in _models],
             provenance=[m["provenance"] for m in _models],
@@ -105,9 +114,8 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
             kind="truth",
             models=_models,
             engine="glmmTMB",
-            # Expected counts carry no overdispersion, so the NB dispersion is unbounded there; its
-            # limit, the Poisson fit, gives the same fixed and random structure without a boundary.
-            family="poisson",
+            family=GRADIENT_TRUTH_FAMILY,
+            dispersion=GRADIENT_TRUTH_DISPERSION,
             resources_rule="gradient_truth_models",
         # No priority: the truth batches are ready early and fill cores the chain to the counts leaves idle.
         group:
@@ -130,6 +138,7 @@ rule gradient_truth:
         models=model_files(GRADIENT_JOBS, folder="truth"),
         truth="results/synthetic/truth.yaml",
         script=script_path("gradient_truth.py"),
+        code=package_code("gradient_truth.py"),
     output:
         effects="results/gradient/truth_effects.csv",
         generating="results/gradient/truth_generating_parameters.csv",
@@ -152,6 +161,7 @@ rule gradient_gather:
         models=model_files(GRADIENT_JOBS),
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_gather.py"),
+        code=package_code("gradient_gather.py"),
         **GRADIENT_TRUTH_INPUT,
     output:
         effects="results/gradient/effects.csv",
@@ -183,6 +193,7 @@ rule gradient_scores:
         counts="results/record_level/gradient_counts.parquet",
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_scores.py"),
+        code=package_code("gradient_scores.py"),
     output:
         scores="results/gradient/scores.csv",
         per_la="results/gradient/scores_per_la.csv",
@@ -216,6 +227,7 @@ rule gradient_crosstabs:
         published=expand(f"{GRADIENT_PUBLISHED}/{{table}}.csv",
                          table=["table07_gender_or", "table08_age_or", "table09_white_british_or", "table10_deprivation_or"]),
         script=script_path("gradient_crosstabs.py"),
+        code=package_code("gradient_crosstabs.py"),
     output:
         odds_ratios="results/gradient/crosstabs/odds_ratios.csv",
         summary="results/gradient/crosstabs/significance_summary.csv",
@@ -242,6 +254,7 @@ rule gradient_power:
         panel="results/national/panel.parquet",
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_power.py"),
+        code=package_code("gradient_power.py"),
     output:
         curve="results/gradient/power/power_curve.csv",
         summary="results/gradient/power/power.json",

@@ -22,12 +22,14 @@ rule lca_items:
     input:
         episodes=LCA_EPISODES,
         script=script_path("lca_items.py"),
+        code=package_code("lca_items.py"),
     output:
         item_table="results/lca/items.csv",
         provenance="results/lca/provenance/lca_items.json",
     params:
         excluded=LCA_CFG["excluded_factors"],
         min_count=LCA_CFG["min_item_count"],
+        min_cell=config["disclosure"].get("min_cell", 10),
         assessed_only=LCA_CFG["assessed_only"],
         completed_only=LCA_CFG["completed_only"],
     resources:
@@ -48,6 +50,7 @@ rule lca_samples:
         episodes=LCA_EPISODES,
         item_table="results/lca/items.csv",
         script=script_path("lca_samples.py"),
+        code=package_code("lca_samples.py"),
     output:
         samples="results/record_level/lca_samples.parquet",
         sizes="results/lca/sample_sizes.csv",
@@ -77,6 +80,7 @@ rule lca_configural_sweep:
         item_table="results/lca/items.csv",
         samples="results/record_level/lca_samples.parquet",
         script=script_path("lca_configural_sweep.py"),
+        code=package_code("lca_configural_sweep.py"),
     output:
         sweep=report("results/lca/configural_sweep.csv", caption="../../report/captions/lca_sweep.rst", category="LCA"),
         elbow=report("results/lca/elbow.png", caption="../../report/captions/lca_elbow.rst", category="LCA"),
@@ -104,6 +108,7 @@ rule lca_invariance:
         samples="results/record_level/lca_samples.parquet",
         published_fit=f"{LCA_PUBLISHED}/table03_lca_fit.csv",
         script=script_path("lca_invariance.py"),
+        code=package_code("lca_invariance.py"),
     output:
         fit_table=report("results/lca/invariance_fit.csv", caption="../../report/captions/lca_invariance.rst", category="LCA"),
         models="results/lca/invariance_models.json",
@@ -134,6 +139,7 @@ rule lca_final:
         profiles=f"{LCA_PUBLISHED}/lca_class_profiles.csv",
         profile_codes=f"{LCA_PUBLISHED}/profile_factor_codes.csv",
         script=script_path("lca_final.py"),
+        code=package_code("lca_final.py"),
     output:
         model="results/lca/final_model.json",
         profiles=report("results/lca/class_profiles.csv", caption="../../report/captions/lca_profiles.rst", category="LCA"),
@@ -144,6 +150,10 @@ rule lca_final:
         provenance="results/lca/provenance/lca_final.json",
     params:
         fit=LCA_FIT_PARAMS,
+        final_fit=LCA_CFG["final_fit"],
+        assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
     resources:
         mem_mb=resource_mb("lca_final"),
         runtime=resource_minutes("lca_final"),
@@ -162,6 +172,7 @@ rule lca_assign:
         episodes=LCA_EPISODES,
         model="results/lca/final_model.json",
         script=script_path("lca_assign.py"),
+        code=package_code("lca_assign.py"),
     output:
         classes="results/record_level/episode_classes.parquet",
         summary="results/lca/assignment_summary.csv",
@@ -199,6 +210,7 @@ rule lca_tables:
             )
         ],
         script=script_path("lca_tables.py"),
+        code=package_code("lca_tables.py"),
     output:
         **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
         **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
@@ -228,15 +240,16 @@ rule lca_rates:
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         published13=f"{LCA_PUBLISHED}/table13_deprivation_effect_by_class_la.csv",
         script=script_path("lca_rates.py"),
+        code=package_code("lca_rates.py"),
     output:
         table13="results/lca/tables/table13.csv",
         rates_age="results/lca/tables/rates_age.csv",
         rates_gender="results/lca/tables/rates_gender.csv",
         rates_ethnicity="results/lca/tables/rates_ethnicity.csv",
         ratio="results/lca/tables/female_male_ratio.csv",
-        ratio_png="results/lca/figures/figure13_ratio.png",
-        age_png="results/lca/figures/figure14_16_age_rates.png",
-        ethnicity_png="results/lca/figures/figure17_ethnicity_rates.png",
+        ratio_png=report("results/lca/figures/figure13_ratio.png", caption="../../report/captions/lca_figure13_ratio.rst", category="LCA"),
+        age_png=report("results/lca/figures/figure14_16_age_rates.png", caption="../../report/captions/lca_figures14_16_age.rst", category="LCA"),
+        ethnicity_png=report("results/lca/figures/figure17_ethnicity_rates.png", caption="../../report/captions/lca_figure17_ethnicity.rst", category="LCA"),
         provenance="results/lca/provenance/lca_rates.json",
     params:
         min_cell=config["disclosure"].get("min_cell", 10),
@@ -259,6 +272,7 @@ rule lca_recovery:
         model="results/lca/final_model.json",
         table11="results/lca/tables/table11.csv",
         script=script_path("lca_recovery.py"),
+        code=package_code("lca_recovery.py"),
     output:
         summary="results/lca/recovery.json",
         item_errors="results/lca/recovery_items.csv",

@@ -23,6 +23,7 @@ rule national_trends:
         panel=NA_PANEL,
         dictionary=NA_DICTIONARY,
         script=script_path("national_trends.py"),
+        code=package_code("national_trends.py"),
     output:
         series=report(
             f"{NA_OUT}/trends/national_series.csv",
@@ -70,6 +71,7 @@ rule national_correlations:
         published_table6=NA_PUBLISHED_T6,
         published_manifest="resources/national_analysis/published/manifest.sha256",
         script=script_path("national_correlations.py"),
+        code=package_code("national_correlations.py"),
     output:
         pairwise=f"{NA_OUT}/correlations/pairwise_spearman.csv",
         table6=report(
@@ -107,6 +109,7 @@ rule national_consistency:
         pairwise=f"{NA_OUT}/correlations/pairwise_spearman.csv",
         dictionary=NA_DICTIONARY,
         script=script_path("national_consistency.py"),
+        code=package_code("national_consistency.py"),
     output:
         assessment=f"{NA_OUT}/correlations/consistency_all_pairs.csv",
         edges=report(
@@ -137,6 +140,7 @@ rule national_correlelogram:
         assessment=f"{NA_OUT}/correlations/consistency_all_pairs.csv",
         dictionary=NA_DICTIONARY,
         script=script_path("national_correlelogram.py"),
+        code=package_code("national_correlelogram.py"),
     output:
         figure=report(
             f"{NA_OUT}/correlelograms/{{na_theme}}.png",

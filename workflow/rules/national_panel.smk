@@ -6,6 +6,7 @@
 rule national_panel:
     input:
         script=script_path("national_panel.py"),
+        code=package_code("national_panel.py"),
         manifest=config["national_panel"]["manifest"],
     output:
         panel="results/national/panel.parquet",

@@ -18,16 +18,22 @@ REPORT_SECTIONS["overview"] = {
 rule report:
     input:
         unpack(report_section_inputs),
+        # this run's jobs' benchmark files (workflow/rules/report_summary.smk), for the appendix
+        benchmarks=lambda wildcards: run_benchmarks(report_section_inputs(wildcards).values()),
+        captions=sorted(str(p) for p in Path("report/captions").glob("*.rst")),
         script=script_path("report.py"),
+        code=package_code("report.py"),
         templates=sorted(str(p) for p in Path("report/templates").rglob("*.j2")),
     output:
         html="report/report.html",
+        tables=directory("report/tables"),
         provenance="results/report/provenance/report.json",
     params:
         sections=lambda wildcards: report_section_specs(),
         synthetic=config["extracts"].get("source", "synthetic") == "synthetic",
         template_dir=lambda wildcards, input: report_template_dir(input.templates),
         benchmark_dir="results/benchmarks",
+        tables_dir=lambda wildcards, output: output.tables,
     resources:
         mem_mb=resource_mb("report"),
         runtime=resource_minutes("report"),
@@ -52,6 +58,7 @@ rule report_values:
             )
         ),
         script=script_path("report_values.py"),
+        code=package_code("report_values.py"),
     output:
         values="results/report/values.json",
         provenance="results/report/provenance/report_values.json",
@@ -73,6 +80,7 @@ rule report_pdf:
     input:
         html=rules.report.output.html,
         script=script_path("report_pdf.py"),
+        code=package_code("report_pdf.py"),
     output:
         pdf="report/report.pdf",
         check="results/report/browser_check.json",

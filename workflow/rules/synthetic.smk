@@ -22,6 +22,7 @@ rule lsoa_reference:
     input:
         manifest=f"{config['lsoa']['resource_dir']}/manifest.sha256",
         script=script_path("lsoa_reference.py"),
+        code=package_code("lsoa_reference.py"),
     output:
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
@@ -53,6 +54,7 @@ rule synthetic_calibration:
         published="resources/lca/published/manifest.sha256",
         headline="resources/gradient/published/headline.yaml",
         script=script_path("synthetic_calibration.py"),
+        code=package_code("synthetic_calibration.py"),
     output:
         parameters="results/synthetic/calibrated_parameters.yaml",
     params:
@@ -91,6 +93,7 @@ rule synthetic_la:
         published="resources/lca/published/manifest.sha256",
         calibrated="results/synthetic/calibrated_parameters.yaml",
         script=script_path("synthetic_la.py"),
+        code=package_code("synthetic_la.py"),
     output:
         cin_census=expand("local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml", year=SYNTHETIC_YEARS),
         ssda903="local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
@@ -141,6 +144,7 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
             published="resources/lca/published/manifest.sha256",
             calibrated="results/synthetic/calibrated_parameters.yaml",
             script=script_path("synthetic_la_batch.py"),
+            code=package_code("synthetic_la_batch.py"),
         output:
             **batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS) for la in _las}),
         params:
@@ -176,13 +180,14 @@ rule synthetic_truth:
         published="resources/lca/published/manifest.sha256",
         calibrated="results/synthetic/calibrated_parameters.yaml",
         script=script_path("synthetic_truth.py"),
+        code=package_code("synthetic_truth.py"),
     output:
         manifest="local/synthetic/extracts/manifest.json",
         truth_local="local/synthetic/truth.yaml",
         truth="results/synthetic/truth.yaml",
         episodes="results/record_level/generator_episodes.parquet",
         expected="results/synthetic/expected_counts.parquet",
-        referrals_vs_panel="results/synthetic/referrals_vs_panel.csv",
+        totals_vs_panel="results/synthetic/totals_vs_panel.csv",
         provenance="results/synthetic/provenance/synthetic_truth.json",
     params:
         synthetic=config["synthetic"],
@@ -214,6 +219,7 @@ rule synthetic_calibration_table:
         scores="results/gradient/scores.csv",
         published="resources/lca/published/manifest.sha256",
         script=script_path("synthetic_calibration_table.py"),
+        code=package_code("synthetic_calibration_table.py"),
     output:
         calibration="results/synthetic/calibration.csv",
     params:
@@ -240,7 +246,7 @@ REPORT_SECTIONS["synthetic_truth"] = {
         "expected": "results/synthetic/expected_counts.parquet",
         "calibration": "results/synthetic/calibration.csv",
         "calibrated": "results/synthetic/calibrated_parameters.yaml",
-        "referrals_vs_panel": "results/synthetic/referrals_vs_panel.csv",
+        "totals_vs_panel": "results/synthetic/totals_vs_panel.csv",
         "extracts_provenance": "results/synthetic/provenance/synthetic_truth.json",
     },
 }

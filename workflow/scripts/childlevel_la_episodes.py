@@ -17,5 +17,8 @@ with script_context(snakemake) as log:  # noqa: F821
         counts_path=snakemake.output.counts,  # noqa: F821
         findings_path=snakemake.output.findings,  # noqa: F821
         identifiers_path=snakemake.output.identifiers,  # noqa: F821
+        yearly_counts_path=snakemake.output.yearly_counts,  # noqa: F821
+        quality_path=snakemake.output.quality,  # noqa: F821
+        min_cell=snakemake.params.min_cell,  # noqa: F821
         log=log,
     )

@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from csc_inequalities.gradient.models import compare_with_truth
 from csc_inequalities.gradient.plots import figure18, stratum_forest
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.gradient.summary import convergence_table, gather_summary, published_figure18
 from csc_inequalities.workflow_io import script_context
 
@@ -25,8 +25,7 @@ with script_context(snakemake) as log:
         comparison = pd.DataFrame(columns=["threshold", "stratum_type", "stratum_level", "model", "term", "estimate",
                                            "se", "truth_estimate", "z", "within_max_z", "ci_covers_truth"])
     comparison.to_csv(snakemake.output.truth_comparison, index=False)
-    headline = yaml.safe_load(open(snakemake.input.headline))
-    published = published_figure18(headline)
+    published = published_figure18(PublishedFigures.load(snakemake.input.headline))
     overall = effects[effects["stratum_type"] == "all"]
     truth_all = truth[truth["stratum_type"] == "all"] if truth is not None and len(truth) else None
     figure18(overall, snakemake.params.thresholds, snakemake.output.figure18, truth=truth_all,

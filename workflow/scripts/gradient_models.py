@@ -13,11 +13,12 @@ with script_context(snakemake, provenance_output=None) as log:
     inputs = {k: v for k, v in snakemake.input.items()}
     hashes = {}
     for model, result, seconds in fit_models(params.kind, params.models, inputs, engine=params.engine,
-                                             family=params.family):
+                                             family=params.family, dispersion=params.dispersion):
         write_result(result, model["output"])
         record = provenance_record(
             rule=snakemake.rule, script=str(snakemake.input.script), inputs=inputs,
             params={"kind": params.kind, "engine": params.engine, "family": params.family,
+                    "dispersion": params.dispersion,
                     **{k: model[k] for k in ("threshold", "stratum", "level")},
                     "batch_size": len(params.models)},
             outputs={"model": model["output"]}, seconds=seconds, hashes=hashes)

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.gradient.plots import power_plot
 from csc_inequalities.gradient.power import between_la_variance, n_for_power, power_curve
 from csc_inequalities.workflow_io import script_context
@@ -19,9 +19,7 @@ with script_context(snakemake) as log:
                         p.children_per_la, p.min_las, p.seed)
     curve.to_csv(snakemake.output.curve, index=False)
     n80 = n_for_power(curve, 0.8)
-    headline = yaml.safe_load(open(snakemake.input.headline))
-    figures = headline.get("figures", headline)
-    published_n = float(figures["fr_sim_required_sample_children"]["value"])
+    published_n = PublishedFigures.load(snakemake.input.headline).value("fr_sim_required_sample_children")
     summary = {"n_for_80pct_power": n80, "published_n_for_80pct_power": published_n, "iterations": p.iterations,
                "p_high": p.p_high, "p_median": p.p_median, "variance": variance}
     Path(snakemake.output.summary).write_text(json.dumps(summary, indent=1))

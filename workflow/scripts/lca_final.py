@@ -7,7 +7,7 @@ import pandas as pd
 from csc_inequalities.lca import model as lcm
 from csc_inequalities.lca.analysis import cross_validate, label_classes, profiles_frame
 from csc_inequalities.lca.io import estimation_data, choose_final
-from csc_inequalities.lca.items import item_label
+from csc_inequalities.lca.items import item_label, item_matrix, lca_population
 from csc_inequalities.lca.matching import published_reference
 from csc_inequalities.lca.plots import profile_heatmap
 from csc_inequalities.workflow_io import script_context
@@ -16,6 +16,20 @@ with script_context(snakemake) as log:
     fit_table = pd.read_csv(snakemake.input.fit_table)
     models = json.loads(open(snakemake.input.models).read())
     fit, choice = choose_final(fit_table, models)
+    if snakemake.params.final_fit == "all":
+        # The chosen model re-estimated on every eligible episode (lca.final_fit; model.refine_invariant).
+        episodes = pd.read_parquet(snakemake.input.episodes)
+        eligible = episodes[lca_population(episodes, snakemake.params.assessed_only, snakemake.params.require_any_factor,
+                                           fit.items, completed_only=snakemake.params.completed_only)]
+        eligible = eligible[eligible["la_code"].astype(str).isin(fit.groups)]
+        sample_ll = fit.log_likelihood
+        fit = lcm.refine_invariant(fit, item_matrix(eligible, fit.items), eligible["la_code"].astype(str).to_numpy(),
+                                   lcm.FitSettings(**snakemake.params.fit))
+        choice.update(final_fit="all eligible episodes", final_fit_episodes=int(len(eligible)),
+                      sample_log_likelihood=sample_ll)
+        del episodes, eligible
+    else:
+        choice["final_fit"] = "estimation sample"
     reference, names = published_reference(pd.read_csv(snakemake.input.profiles),
                                            pd.read_csv(snakemake.input.profile_codes))
     fit, matching, class_ids, class_names = label_classes(fit, reference, names)

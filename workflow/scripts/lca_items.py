@@ -10,7 +10,7 @@ with script_context(snakemake) as log:
                                           completed_only=snakemake.params.completed_only)]
     table = select_items(population, dict(snakemake.params.excluded), snakemake.params.min_count)
     # Counts are over all LCA episodes; a small non-zero count could point at few children.
-    small = (table["count"] < 10) & (table["count"] > 0)
+    small = (table["count"] < snakemake.params.min_cell) & (table["count"] > 0)
     table["count"] = table["count"].where(~small)
     table.loc[small, "reason"] = table.loc[small, "reason"].str.replace(r"count \d+ <", "count <", regex=True)
     table.to_csv(snakemake.output.item_table, index=False)

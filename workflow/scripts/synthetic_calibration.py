@@ -4,6 +4,7 @@ import yaml
 
 from csc_inequalities.national.sources import verify_manifest
 from csc_inequalities.synthetic.solve import run_calibration
+from csc_inequalities.synthetic.totals import PANEL_SERIES
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
@@ -11,7 +12,7 @@ with script_context(snakemake) as log:
     config = snakemake.params.synthetic
     reference = pd.read_parquet(snakemake.input.reference)
     population = pd.read_parquet(snakemake.input.population, filters=[("la_code", "in", list(config["las"]))])
-    panel = (pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", "referrals"])
+    panel = (pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", *PANEL_SERIES])
              if "panel" in snakemake.input.keys() else None)
     record = run_calibration(config, reference, population, snakemake.params.published_dir,
                              yaml.safe_load(open(snakemake.input.headline)), panel, progress=log.info)

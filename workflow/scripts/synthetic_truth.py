@@ -7,7 +7,8 @@ import yaml
 
 from csc_inequalities.national.sources import verify_manifest
 from csc_inequalities.columnar import concat_parquet
-from csc_inequalities.synthetic.run import generator_truth, referrals_vs_panel, write_truth
+from csc_inequalities.synthetic.run import generator_truth, write_truth
+from csc_inequalities.synthetic.totals import PANEL_SERIES, totals_vs_panel
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
@@ -17,9 +18,10 @@ with script_context(snakemake) as log:
                             snakemake.params.published_dir,
                             {s["la_code"]: s["expected_class_shares"] for s in summaries},
                             {s["la_code"]: s["la_log_scale"] for s in summaries},
-                            yaml.safe_load(open(snakemake.input.calibrated)))
-    panel = pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", "referrals"])
-    referrals_vs_panel(summaries, panel).to_csv(snakemake.output.referrals_vs_panel, index=False)
+                            yaml.safe_load(open(snakemake.input.calibrated)),
+                            {s["la_code"]: s.get("panel_offsets", {}) for s in summaries})
+    panel = pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", *PANEL_SERIES])
+    totals_vs_panel(summaries, panel).to_csv(snakemake.output.totals_vs_panel, index=False)
     write_truth(truth, [snakemake.output.truth_local, snakemake.output.truth])
     with open(snakemake.output.manifest, "w") as handle:
         json.dump({s["la_code"]: s["files"] for s in summaries}, handle, indent=1, sort_keys=True)

@@ -28,13 +28,13 @@ class BatchExtractError(ExtractError):
 
 def read_batch(members: Sequence[Mapping[str, Any]], lsoa_reference_path: str, key_file: str,
                policy: Mapping[str, str], max_outside_share: float, dfe_rules: bool = False,
-               log: logging.Logger = log_default) -> Iterator[tuple[Mapping[str, Any], float]]:
+               log: logging.Logger = log_default, min_cell: int | None = None) -> Iterator[tuple[Mapping[str, Any], float]]:
     """Read, validate and pseudonymise the LAs of a batch one after the other; yields
     (member, seconds) after each LA's files are written.
 
     ``members``: one mapping per LA with ``la_code``, ``files`` (as the per-LA rule's params),
     ``la_number``, ``last_year`` and the output paths ``episodes``, ``counts``, ``findings``,
-    ``identifiers``. An LA that validation stops does not stop the others: every LA is read (each
+    ``identifiers`` (and optionally ``yearly_counts``, ``quality``). An LA that validation stops does not stop the others: every LA is read (each
     failure's findings written beside its outputs, as for one LA), then the error is raised: the
     LA's own when one LA failed, else a :class:`BatchExtractError` naming each.
     """
@@ -46,7 +46,9 @@ def read_batch(members: Sequence[Mapping[str, Any]], lsoa_reference_path: str, k
                    key_file=key_file, policy=dict(policy), dfe_rules=dfe_rules, la_number=member["la_number"],
                    max_outside_share=max_outside_share, last_year=member["last_year"],
                    episodes_path=member["episodes"], counts_path=member["counts"],
-                   findings_path=member["findings"], identifiers_path=member["identifiers"], log=log)
+                   findings_path=member["findings"], identifiers_path=member["identifiers"],
+                   yearly_counts_path=member.get("yearly_counts"), quality_path=member.get("quality"),
+                   log=log, **({} if min_cell is None else {"min_cell": min_cell}))
         except ExtractError as error:
             errors[member["la_code"]] = error
             log.error("LA %s: %s", member["la_code"], error)

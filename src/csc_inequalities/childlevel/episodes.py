@@ -76,10 +76,6 @@ def _bool_text(series: pd.Series) -> pd.Series:
     return codes.parse_bool(series)
 
 
-def _latest_version(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
 def _episodes_in(keys: pd.Index, values: pd.Series) -> np.ndarray:
     """keys.isin(values) for the unique episode keys, by one hash lookup of the values (pandas'
     isin on pyarrow strings builds a pyarrow scalar per value: seconds for a large LA)."""

@@ -318,8 +318,15 @@ def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None =
 
 
 def rule_inputs(files: LAFiles) -> dict[str, str]:
-    """The named inputs of the per-LA rule: cin_<year>, ssda903, child_lsoa."""
-    inputs = {f"cin_{year}": path for year, path in sorted(files.cin_census.items())}
+    """The named inputs of the per-LA rule: cin_<year>, ssda903, child_lsoa; a return given as a
+    folder of CSV tables also names each table (cin_<year>__<table>), so that a changed table, not
+    only an added or removed one, reruns the LA's jobs."""
+    inputs = {}
+    for year, path in sorted(files.cin_census.items()):
+        inputs[f"cin_{year}"] = path
+        if Path(path).is_dir():
+            for table in sorted(Path(path).glob("*.csv")):
+                inputs[f"cin_{year}__{table.stem}"] = str(table)
     if files.ssda903:
         inputs["ssda903"] = files.ssda903
     if files.child_lsoa:

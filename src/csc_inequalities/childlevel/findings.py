@@ -7,6 +7,8 @@ shared outputs hold counts by rule (:func:`counts_by_rule`).
 """
 from __future__ import annotations
 
+from csc_inequalities.errors import StopRun
+
 import dataclasses
 from typing import Iterable
 
@@ -103,7 +105,7 @@ class Finding:
         return text
 
 
-class ExtractError(Exception):
+class ExtractError(StopRun):
     """Validation stopped the run; ``findings`` holds every finding with policy ``error``."""
 
     def __init__(self, findings: list[Finding], report_path: str | None = None):

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from csc_inequalities import disclosure
 from csc_inequalities.childlevel.episodes import build_episodes
 from csc_inequalities.childlevel.extracts import LAFiles, load_la, validate_la
-from csc_inequalities.childlevel.findings import ExtractError, counts_by_rule
+from csc_inequalities.childlevel.findings import ExtractError, counts_by_rule, rule_descriptions
 from csc_inequalities.childlevel.pseudonymise import load_or_create_key
 
 log_default = logging.getLogger(__name__)
@@ -28,8 +28,12 @@ def run_la(
     la_code: str, files: dict[str, Any], lsoa_reference_path: str, key_file: str, policy: dict[str, str],
     last_year: int, episodes_path: str, counts_path: str, findings_path: str, identifiers_path: str,
     log: logging.Logger = log_default, dfe_rules: bool = False, la_number: str | None = None,
-    max_outside_share: float = 0.05,
+    max_outside_share: float = 0.05, yearly_counts_path: str | None = None, quality_path: str | None = None,
+    min_cell: int = disclosure.DEFAULT_MIN_CELL,
 ) -> pd.DataFrame:
+    """``yearly_counts_path``: also write the extract's yearly counts of DfE's seven measures (for the
+    reconciliation with DfE's figures, ``childlevel.reconcile``); ``quality_path``: the findings per
+    return and rule. Both are aggregates: counts below ``min_cell`` are suppressed."""
     la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()},
                        files.get("ssda903"), files.get("child_lsoa"))
     reference = read_lsoa_reference(lsoa_reference_path)
@@ -61,8 +65,62 @@ def run_la(
     Path(episodes_path).parent.mkdir(parents=True, exist_ok=True)
     episodes.to_parquet(episodes_path, index=False)
     Path(identifiers_path).write_text(json.dumps(loaded.identifiers))
+    if yearly_counts_path:
+        write_yearly_counts(loaded, la_code, yearly_counts_path, min_cell)
+    if quality_path:
+        write_quality(loaded.findings, la_files, la_code, quality_path, min_cell)
     log.info("LA %s: %d episodes (%d dropped by policy)", la_code, len(episodes), loaded.dropped_episodes)
     return episodes
+
+
+def write_yearly_counts(loaded, la_code: str, path: str, min_cell: int) -> pd.DataFrame:
+    """The extract's count of each of DfE's seven measures per collection year; counts from 1 to
+    ``min_cell`` - 1 suppressed (empty, ``suppressed`` true)."""
+    from csc_inequalities.childlevel.reconcile import extract_yearly_counts
+
+    counts = extract_yearly_counts(loaded.tables, loaded.ssda903, loaded.years)
+    small = counts["extract"].notna() & (counts["extract"] > 0) & (counts["extract"] < min_cell)
+    counts = counts.assign(la_code=la_code, suppressed=small.astype(bool))
+    counts["extract"] = counts["extract"].mask(small)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    counts[["la_code", "year", "measure", "extract", "suppressed"]].to_csv(path, index=False)
+    return counts
+
+
+def return_label(file: str, la_files: LAFiles) -> str:
+    """Which return a finding's file belongs to: "CIN census <year>", "SSDA903", "child LSOA" or the
+    file name (a file of a CSV folder belongs to that folder's year)."""
+    path = Path(str(file))
+    for year, configured in la_files.cin_census.items():
+        configured = Path(configured)
+        if path == configured or configured in path.parents:
+            return f"CIN census {year}"
+    if la_files.ssda903 and path == Path(la_files.ssda903):
+        return "SSDA903"
+    if la_files.child_lsoa and path == Path(la_files.child_lsoa):
+        return "child LSOA"
+    return path.name
+
+
+def write_quality(findings: pd.DataFrame, la_files: LAFiles, la_code: str, path: str, min_cell: int) -> pd.DataFrame:
+    """Findings per return and rule (with action, DfE severity and rule description), counts below
+    ``min_cell`` suppressed, with secondary suppression across the returns of a rule (its LA total is
+    published in the validation counts): no child reference."""
+    columns = ["la_code", "return", "rule", "severity", "action", "description", "findings", "suppressed"]
+    if not len(findings):
+        counts = pd.DataFrame(columns=columns)
+    else:
+        frame = findings.assign(**{"return": findings["file"].map(lambda f: return_label(f, la_files))})
+        frame["severity"] = frame["severity"].fillna("").replace("", "structural/consistency")
+        counts = (frame.groupby(["return", "rule", "severity", "action"], dropna=False).size()
+                  .rename("findings").reset_index())
+        counts["description"] = counts["rule"].map(rule_descriptions()).fillna("")
+        counts = disclosure.suppress_long(counts, "findings", row_keys=["rule", "severity", "action"],
+                                          column_key="return", min_cell=min_cell, secondary=True)
+        counts.insert(0, "la_code", la_code)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    counts[columns].to_csv(path, index=False)
+    return counts
 
 
 def _log_rule_counts(findings: pd.DataFrame, la_code: str, log: logging.Logger) -> None:

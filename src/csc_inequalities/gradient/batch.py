@@ -15,7 +15,8 @@ workflow has made its inputs::
 
     python -m csc_inequalities.gradient.batch truth --threshold cpp --stratum age_group --level 5-9 \\
         --expected results/synthetic/expected_counts.parquet \\
-        --lsoa-reference results/lsoa/lsoa_reference.parquet --output cpp_age_5-9_truth.json
+        --lsoa-reference results/lsoa/lsoa_reference.parquet --family nbinom2 --dispersion 10 \\
+        --output cpp_age_5-9_truth.json
 
 ``--level`` takes the level as in the data (``5-9``, ``Neglect``) or as its file-name slug
 (``neglect``); the output is the same JSON the workflow writes to
@@ -71,8 +72,10 @@ def fit_estimate(counts: pd.DataFrame, threshold: str, stratum: str, level: str,
 
 
 def fit_truth(expected: pd.DataFrame, threshold: str, stratum: str, level: str, engine: str = "glmmTMB",
-              family: str = "poisson") -> dict[str, Any]:
-    """The same model on the generator's expected counts; an empty result when it has none."""
+              family: str = "poisson", dispersion: float | None = None) -> dict[str, Any]:
+    """The same model on the generator's expected counts; an empty result when it has none.
+    ``family`` nbinom2 with ``dispersion`` (the generator's LSOA frailty shape) held fixed gives the
+    NB2 estimator's pseudo-true values on overdispersed data."""
     from csc_inequalities.gradient.models import fit_gradient
     from csc_inequalities.gradient.truth import canonical_levels
 
@@ -82,11 +85,12 @@ def fit_truth(expected: pd.DataFrame, threshold: str, stratum: str, level: str, 
     if key not in set(zip(expected["threshold"], expected["stratum_type"], expected["stratum_level"])):
         log.info("no expected counts for %s: no truth for it", key)
         return {"threshold": key[0], "stratum_type": key[1], "stratum_level": key[2], "effects": [], "fits": {}}
-    return fit_gradient(expected, *key, engine=engine, family=family)
+    return fit_gradient(expected, *key, engine=engine, family=family, dispersion=dispersion)
 
 
 def fit_models(kind: str, models: Iterable[Mapping[str, str]], inputs: Mapping[str, str], engine: str = "glmmTMB",
-               family: str = "poisson") -> Iterator[tuple[Mapping[str, str], dict[str, Any], float]]:
+               family: str = "poisson", dispersion: float | None = None
+               ) -> Iterator[tuple[Mapping[str, str], dict[str, Any], float]]:
     """Fit each model ({threshold, stratum, level}) in this process; yields (model, result, seconds).
 
     Estimates read the count table once per threshold; the truth reads the expected counts once
@@ -110,7 +114,8 @@ def fit_models(kind: str, models: Iterable[Mapping[str, str]], inputs: Mapping[s
                 if reference is None:
                     reference = pd.read_parquet(inputs["lsoa_reference"])
                 cache[("expected", stratum)] = read_expected(inputs["expected"], reference, stratum)
-            result = fit_truth(cache[("expected", stratum)], threshold, stratum, level, engine=engine, family=family)
+            result = fit_truth(cache[("expected", stratum)], threshold, stratum, level, engine=engine, family=family,
+                               dispersion=dispersion)
         seconds = time.perf_counter() - started
         log.info("%s %s/%s/%s: %s (%.1f s)", kind, threshold, stratum, level,
                  {m: f.get("status") for m, f in result["fits"].items()}, seconds)
@@ -137,7 +142,7 @@ def resolve_level(values: Iterable[str], level: str) -> str:
 
 
 def fit_one(kind: str, threshold: str, stratum: str, level: str, inputs: Mapping[str, str], engine: str = "glmmTMB",
-            family: str = "poisson") -> dict[str, Any]:
+            family: str = "poisson", dispersion: float | None = None) -> dict[str, Any]:
     """One model alone, reading only its rows: what one job of the batch does for it."""
     if kind == "estimates":
         frame = read_counts(inputs["counts"], threshold, stratum)
@@ -147,7 +152,7 @@ def fit_one(kind: str, threshold: str, stratum: str, level: str, inputs: Mapping
     expected = read_expected(inputs["expected"], inputs["lsoa_reference"], stratum)
     values = expected.loc[expected["threshold"] == threshold, "stratum_level"]
     level = resolve_level(values, level) if len(values) else level
-    return fit_truth(expected, threshold, stratum, level, engine=engine, family=family)
+    return fit_truth(expected, threshold, stratum, level, engine=engine, family=family, dispersion=dispersion)
 
 
 def main(argv: list[str] | None = None, fit: Callable[..., dict[str, Any]] = fit_one) -> int:
@@ -163,11 +168,16 @@ def main(argv: list[str] | None = None, fit: Callable[..., dict[str, Any]] = fit
     parser.add_argument("--engine", default="glmmTMB", choices=["glmmTMB", "glmer.nb"])
     parser.add_argument("--family", default="poisson", choices=["poisson", "nbinom2"],
                         help="family of the truth refit (estimates always use the NB2 model)")
+    parser.add_argument("--dispersion", type=float, default=None,
+                        help="truth refit with --family nbinom2: the NB2 dispersion held fixed (the workflow "
+                             "uses truth.yaml's gradient.lsoa_nbinom2_dispersion)")
     parser.add_argument("--output", required=True, help="JSON file to write")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     inputs = {"counts": args.counts, "expected": args.expected, "lsoa_reference": args.lsoa_reference}
-    result = fit(args.kind, args.threshold, args.stratum, args.level, inputs, engine=args.engine, family=args.family)
+    extra = {"dispersion": args.dispersion} if args.dispersion is not None else {}
+    result = fit(args.kind, args.threshold, args.stratum, args.level, inputs, engine=args.engine, family=args.family,
+                 **extra)
     write_result(result, args.output)
     print(f"{args.output}: converged={result.get('converged')}")
     return 0

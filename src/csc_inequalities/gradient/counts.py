@@ -193,8 +193,3 @@ def attach_reference(expected: pd.DataFrame, lsoa_reference: pd.DataFrame) -> pd
     out["stratum_type"] = out["stratum_type"].astype(str).str.lower().replace(STRATUM_ALIASES)
     out["stratum_level"] = out["stratum_level"].astype(str)
     return out
-
-
-def rates_per_10000(count: np.ndarray, population_years: np.ndarray) -> float:
-    total = float(np.sum(population_years))
-    return float("nan") if total <= 0 else 1e4 * float(np.sum(count)) / total

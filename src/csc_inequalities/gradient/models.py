@@ -69,8 +69,10 @@ def is_converged(fit: dict[str, Any]) -> bool:
     return fit.get("convergence") == 0 and bool(fit.get("pd_hessian")) and bool(np.all(np.isfinite(se)))
 
 
-def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", family: str = "nbinom2") -> dict[str, Any]:
-    """Fit one model; returns the engine's dict plus 'converged' and 'status'."""
+def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", family: str = "nbinom2",
+              dispersion: float | None = None) -> dict[str, Any]:
+    """Fit one model; returns the engine's dict plus 'converged' and 'status'. ``dispersion``: NB2
+    with this dispersion held fixed (glmmTMB only; the generator's truth refits)."""
     n_las = frame["la_code"].nunique()
     usable = [t for t in terms if frame[t].nunique() > 1]
     dropped = sorted(set(terms) - set(usable))
@@ -86,7 +88,9 @@ def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", fa
                     "status": NOT_FITTED_ONE_LA, "dropped_terms": dropped}
     formula, fixed = formulas(usable, random=not one_la)
     if engine == "glmmTMB":
-        fit = r_engine.fit_glmmtmb(frame, formula, fixed, family)
+        fit = r_engine.fit_glmmtmb(frame, formula, fixed, family, dispersion=dispersion)
+    elif dispersion is not None:
+        raise ValueError(f"a fixed NB2 dispersion needs engine 'glmmTMB', not {engine!r}")
     elif engine == "glmer.nb":
         fit = r_engine.fit_glmer_nb(frame, formula)
     else:
@@ -100,7 +104,7 @@ def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", fa
     fit["one_la"] = one_la
     fit["boundary"] = ""
     if not fit["converged"] and fit.get("ok"):
-        fit = _boundary_refit(frame, usable, fit, family)
+        fit = _boundary_refit(frame, usable, fit, family, dispersion)
     if fit["converged"] and fit["boundary"]:
         fit["status"] = f"converged at a boundary: {fit['boundary']}"
     elif fit["converged"]:
@@ -124,14 +128,16 @@ DISPERSION_BOUNDARY = 1e4
 LA_SD_BOUNDARY = 1e-3
 
 
-def _boundary_refit(frame: pd.DataFrame, terms: list[str], fit: dict[str, Any], family: str) -> dict[str, Any]:
-    at_dispersion = family == "nbinom2" and (fit.get("dispersion") or 0) > DISPERSION_BOUNDARY
+def _boundary_refit(frame: pd.DataFrame, terms: list[str], fit: dict[str, Any], family: str,
+                    dispersion: float | None = None) -> dict[str, Any]:
+    at_dispersion = family == "nbinom2" and dispersion is None and (fit.get("dispersion") or 0) > DISPERSION_BOUNDARY
     at_la_sd = fit.get("re_sd") is not None and fit["re_sd"] < LA_SD_BOUNDARY
     if not (at_dispersion or at_la_sd):
         return fit
     refit_family = "poisson" if at_dispersion else family
     formula, fixed = formulas(terms, random=not at_la_sd)
-    refit = r_engine.fit_glmmtmb(frame, formula, fixed, refit_family)
+    refit = r_engine.fit_glmmtmb(frame, formula, fixed, refit_family,
+                                 dispersion=dispersion if refit_family == "nbinom2" else None)
     reasons = []
     if at_dispersion:
         reasons.append(f"NB dispersion {fit['dispersion']:.3g} (no overdispersion): Poisson limit reported")
@@ -169,8 +175,9 @@ def effects_rows(fit: dict[str, Any], model: str) -> list[dict[str, Any]]:
 
 
 def fit_gradient(table: pd.DataFrame, threshold: str, stratum_type: str, stratum_level: str,
-                 engine: str = "glmmTMB", family: str = "nbinom2") -> dict[str, Any]:
-    """Both models (LA effect adjusted and unadjusted) for one threshold x stratum level."""
+                 engine: str = "glmmTMB", family: str = "nbinom2", dispersion: float | None = None) -> dict[str, Any]:
+    """Both models (LA effect adjusted and unadjusted) for one threshold x stratum level
+    (``dispersion``: NB2 with the dispersion fixed, see :func:`fit_model`)."""
     subset = table[(table["threshold"] == threshold) & (table["stratum_type"] == stratum_type)
                    & (table["stratum_level"].astype(str) == str(stratum_level))]
     frame = model_frame(subset)
@@ -181,7 +188,7 @@ def fit_gradient(table: pd.DataFrame, threshold: str, stratum_type: str, stratum
         "fits": {}, "effects": [],
     }
     for model, terms in MODELS.items():
-        fit = fit_model(frame, terms, engine=engine, family=family)
+        fit = fit_model(frame, terms, engine=engine, family=family, dispersion=dispersion)
         result["fits"][model] = fit
         for row in effects_rows(fit, model):
             result["effects"].append({"threshold": threshold, "stratum_type": stratum_type,

@@ -21,6 +21,8 @@ from csc_inequalities.disclosure import mask_derived, suppress_long
 from csc_inequalities.gradient import r_engine
 from csc_inequalities.gradient.models import Z95, is_converged
 
+# The score's step: percentage points of the LSOA income-deprivation share (the 2021 summary's definition).
+INCOME_STEP_POINTS = 10.0
 DEFAULT_BANDS = (0.0, 0.05, 0.10, 0.15, 0.20, 0.30, 0.40, 0.50, 1.0)
 
 
@@ -30,7 +32,7 @@ def score_frame(table: pd.DataFrame) -> pd.DataFrame:
     over LAs), as the 2021 summary's "LA 10% more/less deprived"."""
     frame = table[(table["population_years"] > 0)].dropna(subset=["income_rate_approx"]).copy()
     income_pct = 100.0 * frame["income_rate_approx"].astype(float)
-    frame["income10_c"] = (income_pct - income_pct.mean()) / 10.0
+    frame["income10_c"] = (income_pct - income_pct.mean()) / INCOME_STEP_POINTS
     weights = frame["population_years"]
     la_pct = (income_pct * weights).groupby(frame["la_code"]).sum() / weights.groupby(frame["la_code"]).sum()
     frame["la_income_pct"] = frame["la_code"].map(la_pct)

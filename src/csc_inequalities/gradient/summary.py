@@ -7,6 +7,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.published import PublishedFigures
+
 
 def convergence_table(results: list[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
@@ -23,16 +25,12 @@ def convergence_table(results: list[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def published_figure18(headline: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+def published_figure18(published: PublishedFigures) -> dict[tuple[str, str], float]:
     """Figure 18's published CPP values (final report 3.5.1): x1.31 per LSOA decile, x0.78 per LA decile."""
-    figures = headline.get("figures", headline)
-    out = {}
-    for key, term in (("fr_fig18_cp_plan_odds_per_decile_child_level_deprivation", "lsoa_decile"),
-                      ("fr_fig18_cp_plan_odds_per_decile_la_level_deprivation", "la_decile")):
-        entry = figures.get(key) if isinstance(figures, Mapping) else None
-        if isinstance(entry, Mapping) and "value" in entry:
-            out[("cpp", term)] = float(entry["value"])
-    return out
+    return {
+        ("cpp", "lsoa_decile"): published.value("fr_fig18_cp_plan_odds_per_decile_child_level_deprivation"),
+        ("cpp", "la_decile"): published.value("fr_fig18_cp_plan_odds_per_decile_la_level_deprivation"),
+    }
 
 
 def gather_summary(effects: pd.DataFrame, comparison: pd.DataFrame, convergence: pd.DataFrame,

@@ -6,6 +6,20 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 
+def truth_family(lsoa_frailty_shape: float | None) -> tuple[str, float | None]:
+    """(family, fixed NB2 dispersion) of the truth refits for the generator's LSOA frailty shape.
+
+    The generator's LSOA counts are NB2 around the expected counts with dispersion theta = the
+    gamma frailty's shape; the estimates are NB2 fits (dispersion estimated, close to theta). An NB2
+    fit weights an LSOA by mu / (1 + mu / theta), a Poisson fit by mu, and the expected counts are
+    not exactly log-linear in the deciles (sums over strata with their own slopes), so the two have
+    different pseudo-true slopes. The truth is therefore NB2 with theta fixed at the shape; without
+    a frailty (shape 0 or None: Poisson counts) it is the Poisson fit."""
+    if lsoa_frailty_shape is None or not float(lsoa_frailty_shape) > 0:
+        return "poisson", None
+    return "nbinom2", float(lsoa_frailty_shape)
+
+
 def canonical_levels(expected: pd.DataFrame, jobs: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Spell the generator's stratum levels as the config does (case-insensitive match), so that
     'neglect' and 'Neglect' meet."""

@@ -27,12 +27,25 @@ def configural_sweep(X: np.ndarray, groups: np.ndarray, class_range: list[int],
     return pd.DataFrame(rows).drop(columns=["model"])
 
 
+# Why the configural models are missing from the invariance comparison of a run.
+CONFIGURAL_ONE_LA = ("skipped: the invariance comparison needs >= 2 LAs (with one LA the configural "
+                     "and the invariant model are the same model)")
+CONFIGURAL_NOT_REQUESTED = "not requested (lca.configural_comparison: false)"
+
+
 def invariance_test(X: np.ndarray, groups: np.ndarray, class_counts: list[int],
                     settings: lcm.FitSettings, items: list[str], configural: bool = True):
-    """Configural (unless ``configural`` is false) and invariant models for each K:
-    (Table 3 analogue, {(model, K): fit})."""
+    """Configural (unless ``configural`` is false, or the data hold one LA) and invariant models
+    for each K: (Table 3 analogue, {(model, K): fit}). Column ``configural_status`` says whether the
+    configural models were fitted and, if not, why (:data:`CONFIGURAL_ONE_LA`,
+    :data:`CONFIGURAL_NOT_REQUESTED`)."""
     fits = {}
     rows = []
+    one_la = len(np.unique(np.asarray(groups).astype(str))) < 2
+    status = CONFIGURAL_ONE_LA if one_la else ("fitted" if configural else CONFIGURAL_NOT_REQUESTED)
+    if one_la and configural:
+        log.info("configural models %s", CONFIGURAL_ONE_LA)
+        configural = False
     for k in class_counts:
         models = [lcm.fit_configural(X, groups, k, settings, items=items)[0]] if configural else []
         models.append(lcm.fit_invariant(X, groups, k, settings, items=items))
@@ -43,6 +56,7 @@ def invariance_test(X: np.ndarray, groups: np.ndarray, class_counts: list[int],
                      fit.aic, fit.bic)
     table = pd.DataFrame(rows)
     table["chosen_by_bic"] = table["bic"] == table["bic"].min()
+    table["configural_status"] = status
     return table, fits
 
 

@@ -58,7 +58,10 @@ def lca_population(episodes: pd.DataFrame, assessed_only: bool, require_any_fact
     8897). An assessment still open at the end of the last return has no factors yet: it would be
     an all-zero response pattern that no class generated."""
     mask = pd.Series(True, index=episodes.index)
-    if assessed_only and "assessed" in episodes:
+    if assessed_only:
+        # No silent skip: a column pruned from the read would otherwise widen the population.
+        if "assessed" not in episodes:
+            raise KeyError("lca_population(assessed_only=True) needs the episode column 'assessed'")
         mask &= episodes["assessed"].fillna(False).astype(bool)
     if completed_only:
         recorded = [c for c in episodes.columns if c.startswith(FACTOR_PREFIX)]

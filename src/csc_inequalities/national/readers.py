@@ -234,8 +234,8 @@ def read_cla_underlying(path: Path, year: int, columns: dict[str, str], referenc
     return _concat(parts)
 
 
+# The total of starts comes from cla_number_and_rate_per_10k_children, not from this file.
 CLA_EES_STARTED = {
-    ("Total", "Total children"): "cla_started",  # placeholder key, see read_cla_ees_started
     ("Taken into care", "All children taken into care"): "cla_taken_into_care",
     ("Legal status", "Voluntary agreement under S20"): "section20_starts",
     ("Legal status", "Interim care order"): "interim_care_order_starts",
@@ -249,8 +249,6 @@ def read_cla_ees_started(path: Path, years: Iterable[int], reference: pd.DataFra
     raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
     parts = []
     for (group, characteristic), measure in CLA_EES_STARTED.items():
-        if measure == "cla_started":
-            continue  # the total comes from cla_number_and_rate_per_10k_children
         sel = raw[(raw["cla_group"] == group) & (raw["characteristic"] == characteristic)]
         for period, frame in sel.groupby("time_period"):
             rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",

@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from csc_inequalities.report.format import KIND_FORMATS, TableWriter, column_kind, parameters_table, people_table
+
 
 def read_json(path: str | Path) -> Any:
     return json.loads(Path(path).read_text())
@@ -57,30 +59,42 @@ def table_html(
     float_format: str | None = "{:.3f}",
     max_rows: int | None = None,
     index: bool = False,
+    kinds: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    collapse_rows: int = 25,
+    name: str | None = None,
+    writer: TableWriter | None = None,
+    notes: str | None = None,
 ) -> Markup:
-    """Render a data frame (or a CSV/parquet path) as an HTML table; missing shown as '–'."""
+    """Render a data frame (or a CSV/parquet path) as a table for people (see report.format):
+    headers in words with the code name as tooltip, numbers by the kind of their column
+    (``float_format`` only for columns of no known kind), missing shown as '–'; a table longer
+    than ``collapse_rows`` is collapsed, with the whole table as CSV beside the report."""
     frame = read_table(table) if isinstance(table, (str, Path)) else table
+    frame = frame.reset_index() if index else frame
+    full = frame
+    kinds = dict(kinds or {})
+    if float_format:
+        for col in frame.columns:
+            if col not in kinds and column_kind(col) == "number" and pd.api.types.is_float_dtype(frame[col]):
+                kinds[col] = _custom_kind(float_format)
     truncated = ""
     if max_rows is not None and len(frame) > max_rows:
-        truncated = f'<p class="note">First {max_rows} of {len(frame)} rows shown; the full table is in the result file.</p>'
+        link = writer.write(full, name or caption or "table") if writer is not None else None
+        where = f'<a class="download" href="{html.escape(link)}" download>CSV</a>' if link else "in the result file"
+        truncated = f'<p class="note">First {max_rows} of {len(frame)} rows shown; the full table: {where}.</p>'
         frame = frame.head(max_rows)
-    frame = frame.copy()
-    for col in frame.columns:
-        if not pd.api.types.is_float_dtype(frame[col]):
-            # pandas renders None in object columns as "None"; show every missing value alike.
-            frame[col] = frame[col].map(lambda v: "–" if _is_missing(v) else v)
-    formatters = None
-    if float_format:
-        formatters = {
-            col: (lambda v, f=float_format: "–" if pd.isna(v) else f.format(v))
-            for col in frame.columns
-            if pd.api.types.is_float_dtype(frame[col])
-        }
-    body = frame.to_html(
-        index=index, na_rep="–", formatters=formatters, border=0, classes="data", escape=True
-    )
-    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
-    return Markup(f'<div class="table-wrap">{cap}{body}{truncated}</div>')
+    body = people_table(frame, caption=caption, kinds=kinds, labels=labels, collapse_rows=collapse_rows,
+                        writer=writer if not truncated else None, name=name, notes=notes)
+    return Markup(f"{body}{truncated}")
+
+
+def _custom_kind(float_format: str) -> str:
+    """Register a template's explicit float format as a kind (fallback for unknown columns)."""
+    key = f"format:{float_format}"
+    if key not in KIND_FORMATS:
+        KIND_FORMATS[key] = lambda value, f=float_format: f.format(value)
+    return key
 
 
 def provenance_html(path: str | Path | None) -> Markup:
@@ -95,7 +109,7 @@ def provenance_html(path: str | Path | None) -> Markup:
             f"<tr><td>{html.escape(entry.get('name', ''))}</td><td><code>{html.escape(entry.get('path', ''))}</code></td>"
             f"<td><code>{sha[:16]}{'…' if sha else ''}</code></td></tr>"
         )
-    params = html.escape(json.dumps(record.get("params", {}), indent=1, sort_keys=True))
+    params = people_table(parameters_table(dict(sorted(record.get("params", {}).items()))), collapse_rows=10_000)
     packages = ", ".join(f"{k} {v}" for k, v in sorted(record.get("packages", {}).items()))
     seconds = record.get("seconds")
     return Markup(
@@ -105,7 +119,7 @@ def provenance_html(path: str | Path | None) -> Markup:
         "<table class='prov'><tr><th>input</th><th>file</th><th>sha256</th></tr>"
         + "".join(rows)
         + "</table>"
-        f"<p><b>Parameters</b></p><pre>{params}</pre>"
+        f"<p><b>Parameters</b> (as the rule used them; exact values in <code>{html.escape(str(path))}</code>)</p>{params}"
         f"<p><b>Software</b>: {html.escape(packages)}</p>"
         f"<p><b>Git commit</b>: <code>{html.escape(str(record.get('git_commit')))}</code>; "
         f"created {html.escape(str(record.get('created')))}</p></details>"

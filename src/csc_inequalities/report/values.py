@@ -57,6 +57,14 @@ VALUE_SOURCES: dict[str, tuple[str, str, str, str]] = {
     "power_published_n80": ("gradient", "power_summary", "published_n_for_80pct_power", "published children for 80% power"),
     "power_variance_year": ("gradient", "power_summary", "variance.year", "year of the LA re-referral spread"),
     "power_variance_las": ("gradient", "power_summary", "variance.n_las", "LAs in the re-referral spread"),
+    "summary_real_published": ("summary", "counts", "real.published", "published numbers re-estimated from real data"),
+    "summary_real_compared": ("summary", "counts", "real.compared", "of those, compared (public data available)"),
+    "summary_real_matched": ("summary", "counts", "real.matched", "of those, matched within tolerance"),
+    "summary_calibration_published": ("summary", "counts", "calibration.published",
+                                      "published numbers shown as synthetic calibration targets"),
+    "summary_calibration_compared": ("summary", "counts", "calibration.compared", "calibration targets with a truth"),
+    "summary_calibration_matched": ("summary", "counts", "calibration.matched",
+                                    "calibration targets whose truth is within tolerance"),
     "privacy_files_scanned": ("privacy", "check", "files_scanned", "shared files scanned for identifiers"),
     "privacy_passed": ("privacy", "check", "passed", "no identifier or birth date in a shared file"),
 }
@@ -129,15 +137,47 @@ def render_results(values: dict[str, dict[str, Any]], benchmark: dict[str, Any] 
 
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+NATIONAL_START, NATIONAL_END = "<!-- national:start -->", "<!-- national:end -->"
 
 
-def replace_block(text: str, block: str) -> str:
+def replace_block(text: str, block: str, start: str = START, end: str = END) -> str:
     """``text`` with everything between the two marker comments replaced by ``block``."""
-    if text.count(START) != 1 or text.count(END) != 1:
-        raise ValueError(f"the README must hold exactly one {START} and one {END}")
-    before, rest = text.split(START)
-    _, after = rest.split(END)
-    return f"{before}{START}\n{block.rstrip()}\n{END}{after}"
+    if text.count(start) != 1 or text.count(end) != 1:
+        raise ValueError(f"the README must hold exactly one {start} and one {end}")
+    before, rest = text.split(start)
+    _, after = rest.split(end)
+    return f"{before}{start}\n{block.rstrip()}\n{end}{after}"
+
+
+def national_figures(run: dict[str, Any]) -> dict[str, Any]:
+    """What the README says about the national run, from its benchmark record
+    (``benchmarks/results/national_run.json``, written by benchmarks/national_run.py)."""
+    cpu = run["cpu_s_by_rule"]
+    per_rule = sorted(run["per_rule"], key=lambda r: -r["max_rss_mb"])
+    gen, read = cpu.get("synthetic_la", 0.0), cpu.get("childlevel_la_episodes", 0.0)
+    return {
+        "las": run["las"], "episodes": run["episodes"], "cores": run["cores"],
+        "memory_gb": run["machine"]["memory_gb"],
+        "stage1_min": run["stage1_generation_validation_episodes"]["wall_s"] / 60,
+        "stage2_min": run["stage2_everything_else"]["wall_s"] / 60,
+        "generation_cpu_min": gen / 60, "reading_cpu_min": read / 60,
+        "generation_s_per_la": gen / run["las"], "reading_s_per_la": read / run["las"],
+        "largest_peaks": [(r["rule"], r["max_rss_mb"] / 1000) for r in per_rule[:6]],
+        "gradient_model_cpu_min": cpu.get("gradient_model", 0.0) / 60,
+        "gradient_model_jobs": next((r["jobs"] for r in run["per_rule"] if r["rule"] == "gradient_model"), 0),
+        "gradient_model_max_s": next((r["wall_s_max"] for r in run["per_rule"] if r["rule"] == "gradient_model"), 0),
+        "truth_cpu_min": cpu.get("gradient_truth_model", 0.0) / 60,
+        "total_cpu_min": sum(cpu.values()) / 60,
+        "report_mb": run["report_bytes"] / 1e6,
+        "created": run["created"][:10],
+    }
+
+
+def render_national(run: dict[str, Any], template: str | Path) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = _fmt
+    return env.from_string(Path(template).read_text()).render(n=national_figures(run))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,11 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--benchmark", default="benchmarks/results/default_run.json")
     parser.add_argument("--committed", default="docs/results/default_values.json",
                         help="where the values the README is rendered from are kept")
+    parser.add_argument("--national", default="benchmarks/results/national_run.json",
+                        help="the national run's record, rendered into the README's national section")
+    parser.add_argument("--national-template", default="report/templates/readme_national.md.j2")
     args = parser.parse_args(argv)
     values = json.loads(Path(args.values).read_text())
     benchmark = json.loads(Path(args.benchmark).read_text()) if Path(args.benchmark).exists() else None
     readme = Path(args.readme)
-    readme.write_text(replace_block(readme.read_text(), render_results(values, benchmark, args.template)))
+    text = replace_block(readme.read_text(), render_results(values, benchmark, args.template))
+    if Path(args.national).exists() and NATIONAL_START in text:
+        national = json.loads(Path(args.national).read_text())
+        text = replace_block(text, render_national(national, args.national_template), NATIONAL_START, NATIONAL_END)
+    readme.write_text(text)
     Path(args.committed).parent.mkdir(parents=True, exist_ok=True)
     Path(args.committed).write_text(json.dumps(values, indent=1, sort_keys=True) + "\n")
     print(f"{args.readme} rendered from {args.values}; values kept in {args.committed}")

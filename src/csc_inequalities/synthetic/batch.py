@@ -48,7 +48,9 @@ def generate_batch(members: Sequence[Mapping[str, str]], synthetic: Mapping[str,
     from csc_inequalities.childlevel.pseudonymise import load_or_create_key
 
     reference = pd.read_parquet(reference_path)
-    panel = pd.read_parquet(panel_path, columns=["la_code", "year", "referrals"]) if panel_path else None
+    from csc_inequalities.synthetic.totals import PANEL_SERIES
+
+    panel = pd.read_parquet(panel_path, columns=["la_code", "year", *PANEL_SERIES]) if panel_path else None
     calibrated = yaml.safe_load(Path(calibrated_path).read_text())
     key = load_or_create_key(key_file)
     for member in members:

@@ -95,7 +95,8 @@ def _gradient_row(target: dict, truth_effects: pd.DataFrame, effects: pd.DataFra
             else:
                 r = at(stat)
                 estimate, low, high = float(r["ratio"]), float(r["ratio_low"]), float(r["ratio_high"])
-        note.append("truth: glmmTMB (Poisson) refit of the score model on the expected counts")
+        note.append("truth: glmmTMB refit of the score model on the expected counts, in the family of the other "
+                    "truth refits (NB2 with the dispersion fixed at the LSOA frailty shape; Poisson without a frailty)")
     if np.isfinite(target.get("solver_truth", np.nan)):
         note.append(f"solver truth (Python approximation) {target['solver_truth']:.4f}")
     else:
@@ -128,6 +129,7 @@ def calibration_rows(record: dict, truth_effects: pd.DataFrame, effects: pd.Data
                          "estimate_high": hi,
                          "note": "truth: expected share of completed assessments; estimate: generated episodes' true classes"})
     pooled = record.get("expected_shares", {}).get("table14_pathways", {})
+    follows_totals = bool((record.get("parameters") or {}).get("panel_offsets"))
     pathway = highest_pathway(assessed)
     for class_id, name in targets.class_names.items():
         in_class = pathway[assessed["true_demand_class"] == class_id]
@@ -135,14 +137,20 @@ def calibration_rows(record: dict, truth_effects: pd.DataFrame, effects: pd.Data
         for column in ("assessed_not_cin", "cin", "cpp", "lac"):
             p = float(observed.get(column, 0.0))
             lo, hi = _share_interval(p, len(in_class))
+            published = float(targets.pathways.loc[class_id, column])
+            truth_value = float(pooled.get(class_id, pooled.get(str(class_id), {})).get(column, np.nan))
+            note = ("truth: expected pathway shares pooled over the LAs (the escalation tilt changes them with "
+                    "deprivation; the shares at centred deprivation are solved so that the pooled ones are "
+                    "Table 14's); estimate: highest threshold seen by the end of the period (later events "
+                    "of open episodes are censored)")
+            if follows_totals and abs(np.log(truth_value / published)) > tolerance:
+                note = (f"jointly unreachable with the LAs' published totals (residual log(truth/published) "
+                        f"{np.log(truth_value / published):+.3f}): each LA's S47s, CPP starts, care starts and "
+                        "assessments per year follow its real counts, which set the pooled share of this pathway; "
+                        "Table 14's contrasts between classes are kept; " + note)
             rows.append({"target": f"Table 14: class {class_id} {name}, {column}", "source": "FR Table 14",
-                         "published": float(targets.pathways.loc[class_id, column]),
-                         "truth": float(pooled.get(class_id, pooled.get(str(class_id), {})).get(column, np.nan)),
-                         "estimate": p, "estimate_low": lo, "estimate_high": hi,
-                         "note": "truth: expected pathway shares pooled over the LAs (the escalation tilt changes them with "
-                                 "deprivation; the shares at centred deprivation are solved so that the pooled ones are "
-                                 "Table 14's); estimate: highest threshold seen by the end of the period (later events "
-                                 "of open episodes are censored)"})
+                         "published": published, "truth": truth_value,
+                         "estimate": p, "estimate_low": lo, "estimate_high": hi, "note": note})
     p = float(episodes["rereferral_12m"].mean())
     lo, hi = _share_interval(p, len(episodes))
     rows.append({"target": "Table 15: episodes re-referred within 12 months", "source": "FR 3.4.3 prose (about 25%)",

@@ -42,6 +42,23 @@ LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
 # episode closed with RC8 ("case closed after assessment, no further action").
 S47_GIVEN = {"assessed_not_cin": 0.0, "cin": 0.20, "lac_no_cpp": 0.5}
 ICPC_GIVEN = {"cin": 0.06, "lac_no_cpp": 0.3}
+S47_CIN_FROM = 4.0  # log odds: see cell_process
+# Beyond these assessment offsets (assessment then nearly certain) an LA's published assessments exceed
+# its episodes: re-assessments on CIN, CPP and LAC episodes (probability rising linearly from 0 at
+# REASSESS_FROM to 1 at REASSESS_FROM + REASSESS_SPAN), then more weight on the CIN pathway.
+REASSESS_FROM, REASSESS_SPAN, ASSESS_CIN_FROM = 6.0, 6.0, 9.0
+
+
+def reassessment_probability(offsets: dict[str, float] | None) -> float:
+    """P(a CIN, CPP or LAC episode has a re-assessment) for a year's offsets."""
+    a = (offsets or {}).get("assess", 0.0)
+    return float(np.clip((a - REASSESS_FROM) / REASSESS_SPAN, 0.0, 1.0))
+
+
+def cin_boost(offsets: dict[str, float] | None) -> float:
+    """Log weight added to the CIN pathway by the S47 and assessment offsets beyond their ceilings."""
+    offsets = offsets or {}
+    return max(0.0, offsets.get("s47", 0.0) - S47_CIN_FROM) + max(0.0, offsets.get("assess", 0.0) - ASSESS_CIN_FROM)
 
 
 @dataclasses.dataclass
@@ -76,18 +93,27 @@ class CellProcess:
 
 
 def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParameters, targets: PublishedTargets,
-                 la_index: int) -> CellProcess:
+                 la_index: int, offsets: dict[str, float] | None = None) -> CellProcess:
     """The episode process of rows with LSOA deciles ``deciles`` (1 = least deprived) in an LA of
     decile ``la_decile``: class shares tilted by deprivation (Table 13), assessment and each pathway
     step tilted by the escalation (model.escalation), CP categories by deprivation. Computed once per
-    distinct decile and indexed (ten values per LA)."""
+    distinct decile and indexed (ten values per LA). ``offsets``: the LA's offsets of one collection
+    year (totals.py: ``assess`` on the odds of assessment, ``cpp`` and ``lac`` on the pathway weights)."""
     deciles = np.asarray(deciles, dtype=float)
     values, index = np.unique(deciles, return_inverse=True)
     d = values - 5.5
     x = escalation(params, d, float(la_decile) - 5.5)
     probs = class_probabilities(np.tile(la_class_shares(targets, la_index, params), (len(d), 1)), class_log_rr(targets, params), d)
-    nfa = 1.0 - assessed_probability(params.nfa_share, x)
+    offsets = offsets or {}
+    nfa = 1.0 - assessed_probability(params.nfa_share, x + offsets.get("assess", 0.0))
     path = tilted_pathways(pathway_base(targets, params), x)
+    # An S47 offset beyond S47_CIN_FROM (the S47 share of CIN episodes near its ceiling) also raises
+    # the weight of the CIN pathway: an LA with more S47s than its CIN episodes can carry has more
+    # children in need.
+    cin = cin_boost(offsets)
+    if offsets.get("cpp") or offsets.get("lac") or cin:
+        path = path * np.exp(np.array([0.0, cin, offsets.get("cpp", 0.0), offsets.get("lac", 0.0)]))[None, None, :]
+        path = path / path.sum(axis=2, keepdims=True)
     cats = tilted_categories(targets.cp_categories[list(CP_CATEGORIES)].to_numpy(), params, d)
     return CellProcess(deciles - 5.5, probs[index], nfa[index], path[index], cats[index])
 
@@ -227,24 +253,34 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
 def generate_la(
     la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
     targets: PublishedTargets, la_effect: float, seed: int, la_number: str = "999", period: Period | None = None,
-    referrals_by_year: tuple | None = None,
+    referrals_by_year: tuple | None = None, timing=None,
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
     lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
     the LA's DfE 3-digit number (the header's LEA and characters 2-4 of every UPN). ``period``:
     that of the ``years`` collection years (default: the ``years`` ending 31 March 2018).
     ``referrals_by_year`` ((collection year, referrals), ...): the LA's referrals follow these counts
-    (its level is scaled to them, the structure within the LA kept: :func:`la_scale`)."""
+    (its level is scaled to them, the structure within the LA kept: :func:`la_scale`). ``timing``
+    (totals.LATiming): the LA follows its published totals; its scale, arrivals and per-year offsets
+    (by the collection year of each child's first referral) replace ``referrals_by_year``."""
     period = period or Period.of_years(2019 - years, 2018)
     if period.days < 365 * years:
         raise ValueError(f"period {period} is shorter than {years} collection years")
     rng = np.random.default_rng([seed, la_index])
     rate = cell_rates(cells, params, la_effect, la_decile)
     mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
-    if referrals_by_year is not None:
+    if timing is not None:
+        rate = rate * timing.scale
+    elif referrals_by_year is not None:
         rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
-    expected = cells["population"].to_numpy() * years * rate * lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
+    frailty = lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
+    if timing is not None:
+        # The LA's total follows its published counts: the frailty redistributes children between its
+        # LSOAs without moving the LA's expected total (normalised to mean 1 over its expected children).
+        weight = cells["population"].to_numpy() * rate
+        frailty = frailty * weight.sum() / (weight * frailty).sum()
+    expected = cells["population"].to_numpy() * years * rate * frailty
     n_per_cell = rng.poisson(expected)
     cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
     n = len(cell_of_child)
@@ -257,15 +293,39 @@ def generate_la(
         mask = child["ethnicity_group"].to_numpy() == group
         child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
     two = rng.random(n) < params.rereferral_share
-    arrival = first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year)
-    first_ref = period.start + pd.to_timedelta(rng.choice(period.days, size=n, p=arrival), unit="D")
+    arrival = (timing.pmf if timing is not None
+               else first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year))
+    first_day = rng.choice(period.days, size=n, p=arrival)
+    first_ref = period.start + pd.to_timedelta(first_day, unit="D")
     # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
     days_past_birthday = rng.integers(0, 360, n)
     dob = years_before(first_ref, child["age"].to_numpy()) - pd.to_timedelta(days_past_birthday, unit="D")
     child["dob"] = dob
     child["n_episodes"] = np.where(two, 2, 1)
 
-    process = cell_process(child["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
+    child_deciles = child["imd_decile_least1"].to_numpy(dtype=float)
+    process = cell_process(child_deciles, la_decile, params, targets, la_index)
+    s47_given = {k: np.full(n, v) for k, v in S47_GIVEN.items()}
+    icpc_given = {k: np.full(n, v) for k, v in ICPC_GIVEN.items()}
+    reassess_p = np.zeros(n)
+    if timing is not None:
+        # Every episode of a child takes the offsets of the collection year of its first referral.
+        from csc_inequalities.synthetic.totals import _year_index, given_probabilities
+
+        year_of_child = _year_index(period)[0][first_day]
+        for yi, year in enumerate(timing.years):
+            mine = year_of_child == yi
+            if not mine.any():
+                continue
+            offsets = timing.offsets.get(year, {})
+            p_y = cell_process(child_deciles[mine], la_decile, params, targets, la_index, offsets=offsets)
+            process.nfa[mine], process.path[mine] = p_y.nfa, p_y.path
+            s47_y, icpc_y = given_probabilities(S47_GIVEN, ICPC_GIVEN, offsets)
+            for k in s47_given:
+                s47_given[k][mine] = s47_y[k]
+            for k in icpc_given:
+                icpc_given[k][mine] = icpc_y[k]
+            reassess_p[mine] = reassessment_probability(offsets)
 
     episodes = []
     previous_close = None
@@ -292,12 +352,12 @@ def generate_la(
         cpp = (pathway == "cpp") | (lac & (rng.random(m) < LAC_CPP_SHARE))
         s47 = cpp.copy()
         u = rng.random(m)
-        s47 |= (pathway == "assessed_not_cin") & (u < S47_GIVEN["assessed_not_cin"])
-        s47 |= (pathway == "cin") & (u < S47_GIVEN["cin"])
-        s47 |= lac & ~cpp & (u < S47_GIVEN["lac_no_cpp"])
+        s47 |= (pathway == "assessed_not_cin") & (u < s47_given["assessed_not_cin"][idx])
+        s47 |= (pathway == "cin") & (u < s47_given["cin"][idx])
+        s47 |= lac & ~cpp & (u < s47_given["lac_no_cpp"][idx])
         icpc = cpp.copy()
-        icpc |= (pathway == "cin") & (u < ICPC_GIVEN["cin"])  # u < ICPC share implies u < S47 share
-        icpc |= lac & ~cpp & (u < ICPC_GIVEN["lac_no_cpp"])
+        icpc |= (pathway == "cin") & (u < icpc_given["cin"][idx])  # u < ICPC share implies u < S47 share
+        icpc |= lac & ~cpp & (u < icpc_given["lac_no_cpp"][idx])
         ep["s47"], ep["icpc"], ep["cpp"], ep["lac"] = s47, icpc, cpp, lac
         ep["assessed"] = ~nfa
         ep["cin_plan"] = np.isin(pathway, ["cin", "cpp", "lac"])
@@ -347,6 +407,15 @@ def generate_la(
         plan_end = ep["plan_start"] + days("plan_length")
         ep["plan_end"] = plan_end.where(~cpp, ep["cpp_start"]).where(ep["cin_plan"])
         ep["dec"] = (ep["decom"] + days("care_length")).where(lac)
+        if timing is not None:
+            # Re-assessments (the LA's published assessments exceed its episodes): after the first
+            # assessment's authorisation, completed within 50 days of it, before a CIN, CPP or LAC
+            # episode can close (a CIN plan lasts at least 60 days after the authorisation).
+            again = np.isin(pathway, ["cin", "cpp", "lac"]) & (rng.random(m) < reassess_p[idx])
+            ep["reassessment_start"] = (ep["assessment_auth"] + days("reassessment_start")).where(again)
+            ep["reassessment_auth"] = (ep["reassessment_start"] + days("reassessment_auth")).where(again)
+        else:
+            ep["reassessment_start"] = ep["reassessment_auth"] = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
         close = pd.Series(r, index=ep.index).where(nfa)
         close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
         close = close.where(pathway != "cin", ep["plan_end"])
@@ -395,7 +464,7 @@ def generate_la(
     return LAData(child, episodes, ssda903)
 
 
-DATE_COLUMNS = ("assessment_start", "assessment_auth", "s47_start", "icpc_date", "cpp_start", "decom", "cpp_end",
+DATE_COLUMNS = ("assessment_start", "assessment_auth", "reassessment_start", "reassessment_auth", "s47_start", "icpc_date", "cpp_start", "decom", "cpp_end",
                 "plan_start", "plan_end", "dec", "close_full")
 
 

@@ -139,6 +139,9 @@ class GeneratingParameters:
     pathway_base: list | None = None
     # Per study LA (LA0..LA5) class shares at centred LSOA decile if calibrated; None = Table 11.
     class_share_base: dict | None = None
+    # Per LA code, per collection year of the first referral: offsets (log odds) at each pathway step
+    # so that the LA's totals follow its published counts (totals.py); None = not followed.
+    panel_offsets: dict | None = None
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -40,18 +40,19 @@ def period_of(config: dict[str, Any]) -> Period:
 
 def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile: int, la_effect: float, years: int,
                     params, targets, period: Period | None = None, referrals_by_year: tuple | None = None,
-                    rates_and_mix: tuple | None = None) -> pd.DataFrame:
+                    rates_and_mix: tuple | None = None, timing=None) -> pd.DataFrame:
     """Noise-free expected number of distinct children reaching each threshold, per LSOA × stratum,
     counted as the gradient strand counts them (once per threshold, in the stratum of the child's
     first episode reaching it) among the events seen by the end of ``period`` (default: the
     ``years`` collection years ending March 2018); ``population_years`` is the offset (population × years).
     ``referrals_by_year``: the LA's referrals follow these counts (as the generator was told).
-    ``rates_and_mix``: :func:`_rates`'s result if already computed."""
+    ``rates_and_mix``: :func:`_rates`'s result if already computed. ``timing`` (totals.LATiming): the
+    LA follows its published totals (scale, arrivals and per-year offsets)."""
     period = period or Period.of_years(2019 - years, 2018)
     rates, mix = rates_and_mix or _rates(cells, years, params, targets, la_index, la_effect, la_decile, period,
-                                         referrals_by_year)
+                                         referrals_by_year, timing)
     referred = cells["population"].to_numpy() * years * rates
-    counted = counted_probabilities(cells, la_index, la_decile, params, targets, period, mix, referrals_by_year)
+    counted = counted_probabilities(cells, la_index, la_decile, params, targets, period, mix, referrals_by_year, timing)
     # Wide: one row per population cell, one column per (stratum family, level, threshold); each
     # stratum family is then summed to LSOA × level with one groupby on the cell table.
     wide = cells[["lsoa11", "sex", "age_group", "ethnicity_group"]].rename(columns={"sex": "gender"})
@@ -95,9 +96,29 @@ def expected_counts(cells: pd.DataFrame, la_code: str, la_index: int, la_decile:
 
 
 def counted_probabilities(cells: pd.DataFrame, la_index: int, la_decile: int, params, targets, period: Period, mix: tuple,
-                          referrals_by_year: tuple | None = None) -> dict[str, np.ndarray]:
+                          referrals_by_year: tuple | None = None, timing=None) -> dict[str, np.ndarray]:
     """P(a referred child of each cell is counted at each threshold, by class and CP category), the
-    events seen by the end of ``period`` (model.observed_child_probabilities with the cells' process)."""
+    events seen by the end of ``period`` (model.observed_child_probabilities with the cells' process).
+    With ``timing``: the mixture over the collection year of the child's first referral, each year
+    with its offsets and the events seen of the children first referred in it."""
+    if timing is not None:
+        from csc_inequalities.synthetic.totals import given_probabilities
+
+        # Everything here depends on the cell's LSOA decile only: computed per distinct decile, indexed.
+        deciles, inverse = np.unique(cells["imd_decile_least1"].to_numpy(dtype=float), return_inverse=True)
+        total: dict[str, np.ndarray] = {}
+        for weight, year, events in zip(timing.weights, timing.years, timing.events, strict=True):
+            if weight <= 0:
+                continue
+            offsets = timing.offsets.get(year, {})
+            process = cell_process(deciles, la_decile, params, targets, la_index, offsets=offsets)
+            s47_given, icpc_given = given_probabilities(S47_GIVEN, ICPC_GIVEN, offsets)
+            one = observed_child_probabilities(process.class_probs, targets, process.nfa, LAC_CPP_SHARE, s47_given,
+                                               icpc_given, params.rereferral_share, events.observation(),
+                                               path=process.path, categories=process.categories)
+            for name, values in one.items():
+                total[name] = total.get(name, 0.0) + weight * values
+        return {name: values[inverse.ravel()] for name, values in total.items()}
     process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
     return observed_child_probabilities(process.class_probs, targets, process.nfa, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN,
                                         params.rereferral_share,
@@ -105,18 +126,20 @@ def counted_probabilities(cells: pd.DataFrame, la_index: int, la_decile: int, pa
                                         path=process.path, categories=process.categories)
 
 
-def _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year):
+def _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing=None):
     """Each cell's rate (scaled to the LA's counts if given) and the LA's pathway mix, as the generator has them."""
     rate = cell_rates(cells, params, la_effect, la_decile)
     mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
-    if referrals_by_year is not None:
+    if timing is not None:
+        rate = rate * timing.scale
+    elif referrals_by_year is not None:
         rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
     return rate, mix
 
 
 def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la_effect: float, years: int,
                           params, targets, period: Period | None = None, referrals_by_year: tuple | None = None,
-                          rates_and_mix: tuple | None = None) -> np.ndarray:
+                          rates_and_mix: tuple | None = None, timing=None) -> np.ndarray:
     """Expected share of each class among the LA's episodes whose assessment is completed (factors
     recorded: the LCA's population) by the end of ``period`` (noise-free): first episodes, and second
     episodes by the pathway of the first."""
@@ -124,18 +147,27 @@ def expected_class_shares(cells: pd.DataFrame, la_index: int, la_decile: int, la
 
     period = period or Period.of_years(2019 - years, 2018)
     rates, mix = rates_and_mix or _rates(cells, years, params, targets, la_index, la_effect, la_decile, period,
-                                         referrals_by_year)
-    seen = events_seen(period, mix, params.rereferral_share, referrals_by_year)
+                                         referrals_by_year, timing)
     children = cells["population"].to_numpy() * years * rates
-    process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
-    probs = process.class_probs
-    # P(first episode's pathway) per cell, then the assessed second episodes seen after each; each
-    # episode is assessed with the cell's probability.
-    first = np.concatenate([process.nfa[:, None],
-                            (1 - process.nfa)[:, None] * np.einsum("nk,nkp->np", probs, process.path)], axis=1)
-    seen_second = np.array([seen.second[("completed", "cin", p1)] for p1 in ("nfa", *PATHWAYS)])
-    episodes = children * (1 - process.nfa) * (seen.first[("completed", "cin")] + params.rereferral_share * first @ seen_second)
-    weighted = (episodes[:, None] * probs).sum(axis=0)
+    deciles = cells["imd_decile_least1"].to_numpy(dtype=float)
+    if timing is None:
+        parts = [(1.0, events_seen(period, mix, params.rereferral_share, referrals_by_year),
+                  cell_process(deciles, la_decile, params, targets, la_index))]
+    else:
+        parts = [(w, e.observation(), cell_process(deciles, la_decile, params, targets, la_index,
+                                                   offsets=timing.offsets.get(y, {})))
+                 for w, y, e in zip(timing.weights, timing.years, timing.events, strict=True) if w > 0]
+    weighted = 0.0
+    for weight, seen, process in parts:
+        probs = process.class_probs
+        # P(first episode's pathway) per cell, then the assessed second episodes seen after each; each
+        # episode is assessed with the cell's probability.
+        first = np.concatenate([process.nfa[:, None],
+                                (1 - process.nfa)[:, None] * np.einsum("nk,nkp->np", probs, process.path)], axis=1)
+        seen_second = np.array([seen.second[("completed", "cin", p1)] for p1 in ("nfa", *PATHWAYS)])
+        episodes = children * (1 - process.nfa) * (seen.first[("completed", "cin")]
+                                                   + params.rereferral_share * first @ seen_second)
+        weighted = weighted + weight * (episodes[:, None] * probs).sum(axis=0)
     return weighted / weighted.sum()
 
 
@@ -157,13 +189,40 @@ def panel_referrals(panel: pd.DataFrame, la_code: str, years: list[int]) -> tupl
     return tuple((int(y), float(rows[y])) for y in years)
 
 
+def panel_settings(config: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """(measures followed besides referrals, missing-year policy per measure) of the synthetic config."""
+    return list(config.get("panel_measures", [])), dict(config.get("panel_missing", {}))
+
+
+def la_totals_timing(cells: pd.DataFrame, la_code: str, la_index: int, la_decile: int, la_effect: float, years: int,
+                     params, targets, period: Period, totals: tuple, solve: bool = True):
+    """totals.LATiming of an LA that follows its published totals: its offsets solved
+    (totals.solve_la_offsets; starting from ``params.panel_offsets`` if given), or, with
+    ``solve=False`` and offsets given, taken as they are."""
+    from csc_inequalities.synthetic.totals import la_timing, referrals_of, solve_la_offsets
+
+    rate = cell_rates(cells, params, la_effect, la_decile)
+    raw = cells["population"].to_numpy() * years * rate
+    frame = pd.DataFrame({"decile": cells["imd_decile_least1"].to_numpy(dtype=float), "w": raw})
+    by_decile = frame.groupby("decile", sort=True)["w"].sum()
+    base = float(raw.sum())
+    args = (period, by_decile.to_numpy() / base, base, by_decile.index.to_numpy(dtype=float), la_decile, params, targets,
+            la_index)
+    known = (params.panel_offsets or {}).get(la_code)
+    known = {int(y): dict(v) for y, v in known.items()} if known else None
+    if known and not solve:
+        return la_timing(*args, referrals_of(totals), known)
+    return solve_la_offsets(*args, totals, start=known)
+
+
 def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFrame, population: pd.DataFrame,
                     published_dir: str, la_code_old: str, extracts_dir: str, key: bytes,
                     panel: pd.DataFrame | None = None, calibrated: dict[str, Any] | None = None) -> dict[str, Any]:
     """Generate one LA (its index in ``config['las']`` fixes its random stream): writes its extract
     files and returns its episode table, expected counts, expected class shares and file list.
-    ``population`` may hold only this LA's rows. ``panel``: the national panel, required when
-    ``config['referrals_from_panel']`` (the LA's referrals then follow its published counts).
+    ``population`` may hold only this LA's rows. ``panel``: the national panel; with
+    ``config['referrals_from_panel']`` the LA's totals then follow its published counts (without a
+    panel, a warning and the model's own rates: the workflow always passes it).
     ``calibrated``: the calibration's solved parameters (calibrated_parameters.yaml), which replace the config's."""
     params = calibrated_parameters(config, calibrated)
     targets = load_published_targets(published_dir)
@@ -173,33 +232,54 @@ def generate_one_la(config: dict[str, Any], la_code: str, reference: pd.DataFram
     decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
     cells = population_cells(population, reference, la_code)
     period = period_of(config)
-    from_panel = None
-    if config.get("referrals_from_panel"):
-        if panel is None:
-            raise ValueError("synthetic.referrals_from_panel needs the national panel")
-        from_panel = panel_referrals(panel, la_code, years)
+    from csc_inequalities.synthetic.totals import counts_by_year, expected_events, offsets_record, panel_totals
+
+    from_panel, timing, totals = None, None, None
+    measures, missing = panel_settings(config)
+    if config.get("referrals_from_panel") and panel is None:
+        # Library callers without a panel (tests, benchmarks): the model's own rates. The workflow
+        # always passes the panel when the option is on (rule input).
+        log.warning("%s: no national panel given: totals not followed (synthetic.referrals_from_panel)", la_code)
+    if config.get("referrals_from_panel") and panel is not None:
+        totals = panel_totals(panel, la_code, years, measures, missing)
+        from_panel = dict(totals)["referrals"]
+        timing = la_totals_timing(cells, la_code, index, decile, effect, len(years), params, targets, period, totals,
+                                  solve=not (params.panel_offsets or {}).get(la_code))
     data = generate_la(la_code, index, cells, decile, len(years), params, targets, effect, int(config["seed"]),
-                       la_number=la_code_old, period=period, referrals_by_year=from_panel)
+                       la_number=la_code_old, period=period, referrals_by_year=from_panel, timing=timing)
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
-    rates, mix = _rates(cells, len(years), params, targets, index, effect, decile, period, from_panel)
+    rates, mix = _rates(cells, len(years), params, targets, index, effect, decile, period, from_panel, timing)
     children = float((cells["population"].to_numpy() * len(years) * rates).sum())
-    referral_year = data.episodes["referral_date"].dt.year + (data.episodes["referral_date"].dt.month >= 4)
+    all_measures = ["referrals", "assessments", "s47", "icpc", "cpp_starts", "lac_starts"]
+    if timing is not None:
+        frame = pd.DataFrame({"decile": cells["imd_decile_least1"].to_numpy(dtype=float),
+                              "w": cells["population"].to_numpy() * len(years) * rates})
+        by_decile = frame.groupby("decile", sort=True)["w"].sum()
+        expected_by_year = expected_events(timing, by_decile.to_numpy() / by_decile.sum(), by_decile.index.to_numpy(float),
+                                           decile, params, targets, index, all_measures)
+        expected_by_year = {m: {int(y): round(float(v), 3) for y, v in zip(timing.years, values, strict=True)}
+                            for m, values in expected_by_year.items()}
+    else:
+        expected_by_year = {"referrals": {y: round(v, 3) for y, v in expected_referrals_by_year(
+            period, mix, params.rereferral_share, children, from_panel).items()}}
+    counted = counts_by_year(data.episodes, all_measures)
     return {
         "episodes": episode_table(data, la_code, reference, key),
         "expected": expected_counts(cells, la_code, index, decile, effect, len(years), params, targets, period,
-                                    from_panel, (rates, mix)),
+                                    from_panel, (rates, mix), timing),
         "summary": {
             "la_code": la_code, "files": files, "children": int(len(data.children)), "episodes": int(len(data.episodes)),
             "expected_class_shares": [float(v) for v in expected_class_shares(cells, index, decile, effect, len(years),
                                                                               params, targets, period, from_panel,
-                                                                              (rates, mix))],
-            "referrals_by_year": {int(y): int(n) for y, n in referral_year.value_counts().sort_index().items()},
-            "expected_referrals_by_year": {y: round(v, 3) for y, v in expected_referrals_by_year(
-                period, mix, params.rereferral_share, children, from_panel).items()},
-            "la_log_scale": (float(np.log(la_scale(cells, len(years), cell_rates(cells, params, effect, decile), period,
-                                                   mix, params.rereferral_share, from_panel)))
-                             if from_panel is not None else 0.0),
+                                                                              (rates, mix), timing)],
+            "referrals_by_year": counted["referrals"],
+            "expected_referrals_by_year": expected_by_year["referrals"],
+            "counts_by_year": counted,
+            "expected_by_year": expected_by_year,
+            "measures_followed": list(dict(totals)) if timing is not None else [],
+            "panel_offsets": offsets_record(timing) if timing is not None else {},
+            "la_log_scale": float(np.log(timing.scale)) if timing is not None else 0.0,
         },
     }
 
@@ -224,7 +304,8 @@ def referrals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> 
 
 def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_dir: str,
                     expected_shares: dict[str, list[float]], la_log_scales: dict[str, float] | None = None,
-                    calibrated: dict[str, Any] | None = None) -> dict[str, Any]:
+                    calibrated: dict[str, Any] | None = None,
+                    panel_offsets: dict[str, dict] | None = None) -> dict[str, Any]:
     """The generator's truth for every strand (aggregate): parameters, LA intercepts, class profiles
     and shares, the gradient's generating rate ratios."""
     params = calibrated_parameters(config, calibrated)
@@ -242,6 +323,10 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
             # synthetic.referrals_from_panel: each LA's rates scaled (log factor) to its published referrals.
             "referrals_from_panel": bool(config.get("referrals_from_panel", False)),
             "la_log_scale_to_panel": {la: float((la_log_scales or {}).get(la, 0.0)) for la in las},
+            # synthetic.panel_measures: per LA x collection year (of the child's first referral) offsets
+            # (log odds) at each pathway step that make the LA's totals follow its published counts.
+            "panel_measures": list(config.get("panel_measures", [])) if config.get("referrals_from_panel") else [],
+            "panel_offsets": {la: {int(y): dict(o) for y, o in (panel_offsets or {}).get(la, {}).items()} for la in las},
             "la_imd_decile_least1": {la: int(la_deciles[la]) for la in las},
             "study_la_of_each_la": {la: f"LA{i % 6}" for i, la in enumerate(las)},
             "lac_with_cpp_share": LAC_CPP_SHARE, "s47_given": S47_GIVEN, "icpc_given": ICPC_GIVEN,
@@ -275,7 +360,8 @@ def generator_truth(config: dict[str, Any], reference: pd.DataFrame, published_d
             "ethnicity_lsoa_decile_rate_ratio": {k: float(np.exp(v)) for k, v in params.ethnicity_lsoa_log_rr.items()},
             "cp_category_lsoa_decile_odds_ratio": {k: float(np.exp(v)) for k, v in params.cp_category_lsoa_log_rr.items()},
             # NB2 dispersion of LSOA counts = the gamma frailty's shape (variance 1/shape); the
-            # expected counts are the frailty's mean (1), so the truth refits are Poisson.
+            # expected counts are the frailty's mean (1), and the truth refits are NB2 on them with
+            # this dispersion held fixed (gradient.truth.truth_family).
             "lsoa_nbinom2_dispersion": float(params.lsoa_frailty_shape) if params.lsoa_frailty_shape else None,
             "lsoa_frailty_variance": float(1.0 / params.lsoa_frailty_shape) if params.lsoa_frailty_shape else 0.0,
             "calibrated": bool(calibrated),
@@ -299,8 +385,10 @@ def generate_all(config: dict[str, Any], reference: pd.DataFrame, population: pd
         shares[la_code] = one["summary"]["expected_class_shares"]
         summaries.append(one["summary"])
     scales = {s["la_code"]: s["la_log_scale"] for s in summaries}
+    offsets = {s["la_code"]: s.get("panel_offsets", {}) for s in summaries}
     return {"episodes": pd.concat(episodes, ignore_index=True), "expected": pd.concat(expected, ignore_index=True),
-            "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated), "manifest": manifest,
+            "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated, offsets),
+            "manifest": manifest,
             "summaries": summaries}
 
 
@@ -308,12 +396,3 @@ def write_truth(truth: dict[str, Any], paths: list[str]) -> None:
     for path in paths:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(yaml.safe_dump(truth, sort_keys=False))
-
-
-def write_outputs(result: dict[str, Any], episodes_path: str, expected_path: str, truth_paths: list[str], manifest_path: str) -> None:
-    Path(episodes_path).parent.mkdir(parents=True, exist_ok=True)
-    result["episodes"].to_parquet(episodes_path, index=False)
-    Path(expected_path).parent.mkdir(parents=True, exist_ok=True)
-    result["expected"].to_parquet(expected_path, index=False)
-    write_truth(result["truth"], truth_paths)
-    Path(manifest_path).write_text(json.dumps(result["manifest"], indent=1, sort_keys=True))

@@ -31,12 +31,20 @@ from csc_inequalities.gradient.scores import score_frame
 from csc_inequalities.synthetic.generator import cell_process, cell_rates, la_class_shares
 from csc_inequalities.synthetic.model import CP_CATEGORIES, GeneratingParameters, PublishedTargets, pathway_base
 from csc_inequalities.synthetic.run import (
-    expected_class_shares, expected_counts, la_random_intercepts, panel_referrals, period_of, population_cells,
+    expected_class_shares, expected_counts, la_random_intercepts, la_totals_timing, panel_settings, period_of,
+    population_cells,
 )
+from csc_inequalities.synthetic.totals import panel_totals
 
 log = logging.getLogger(__name__)
 
 PATHWAY_COLUMNS = ["assessed_not_cin", "cin", "cpp", "lac"]
+# Parameters that the LAs' published totals fix (synthetic.panel_measures): the per LA x year offsets
+# set each LA's level at these steps, so the LA-level part of the escalation is theirs, not solved.
+PANEL_SET = {"escalation_la_log_rr": ("cpp_starts", "lac_starts", "s47", "icpc", "assessments")}
+PANEL_SET_NOTE = ("not solved: each LA's totals at every step follow its published counts (synthetic.panel_measures), "
+                  "which fix the LA-level rates, so the LA decile effect is that of the real LAs' counts; residual "
+                  "log(truth/published) shown")
 
 
 @dataclasses.dataclass
@@ -163,12 +171,28 @@ def poisson_la_intercepts(y: np.ndarray, offset: np.ndarray, groups: np.ndarray,
     return beta[:j], beta[j:]
 
 
+def count_weights(y: np.ndarray, mu: np.ndarray, dispersion: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of a log-link count model: (log-likelihood terms that depend on mu, score d/d eta,
+    observed information -d2/d eta2). Poisson without ``dispersion``; NB2 with the dispersion theta
+    held fixed otherwise (y log mu - (y + theta) log(mu + theta); score (y - mu) theta / (mu + theta);
+    information mu theta (y + theta) / (mu + theta)^2): an LSOA then weighs mu / (1 + mu / theta), as
+    in the NB2 estimates on frailty data, instead of mu."""
+    if dispersion is None:
+        return y * np.log(mu) - mu, y - mu, mu
+    theta = float(dispersion)
+    return (y * np.log(mu) - (y + theta) * np.log(mu + theta), (y - mu) * theta / (mu + theta),
+            mu * theta * (y + theta) / (mu + theta) ** 2)
+
+
 def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarray, x: np.ndarray,
-                             log_sd_bounds: tuple[float, float] = (-12.0, 1.5)) -> tuple[np.ndarray, float]:
+                             log_sd_bounds: tuple[float, float] = (-12.0, 1.5),
+                             dispersion: float | None = None) -> tuple[np.ndarray, float]:
     """Poisson GLMM with a random intercept per group, fitted as glmmTMB does: Laplace-approximate
     marginal likelihood, maximised over the fixed effects (penalised IRLS at each SD) and the SD of
     the random intercept (profiled, bounded 1-D search). ``x`` (n, p) holds the fixed effects
-    including the intercept column. Returns (fixed effects (p,), random-intercept SD)."""
+    including the intercept column. ``dispersion``: NB2 with this dispersion held fixed instead of
+    Poisson (:func:`count_weights`; the truth refits' family). Returns (fixed effects (p,),
+    random-intercept SD)."""
     y = np.asarray(y, float)
     x = np.asarray(x, float).reshape(len(y), -1)
     _, g = np.unique(groups, return_inverse=True)
@@ -185,8 +209,9 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
         theta = state["theta"].copy()
         for _ in range(100):
             mu = np.exp(design @ theta + offset)
-            grad = design.T @ (y - mu) - penalty * theta
-            hess = (design * mu[:, None]).T @ design + np.diag(penalty)
+            _, score, information = count_weights(y, mu, dispersion)
+            grad = design.T @ score - penalty * theta
+            hess = (design * information[:, None]).T @ design + np.diag(penalty)
             step = np.linalg.solve(hess, grad)
             theta = theta + step
             if np.max(np.abs(step)) < 1e-11:
@@ -198,8 +223,9 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
         sd = float(np.exp(log_sd))
         theta, mu = pirls(sd)
         u = theta[p:]
-        h = np.bincount(g, mu, j)
-        return -(float(np.sum(y * np.log(mu) - mu)) - float(np.sum(u ** 2)) / (2 * sd ** 2)
+        loglik, _, information = count_weights(y, mu, dispersion)
+        h = np.bincount(g, information, j)
+        return -(float(np.sum(loglik)) - float(np.sum(u ** 2)) / (2 * sd ** 2)
                  - 0.5 * float(np.sum(np.log1p(sd ** 2 * h))))
 
     best = optimize.minimize_scalar(negative_laplace, bounds=log_sd_bounds, method="bounded", options={"xatol": 1e-6})
@@ -207,25 +233,25 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
     return theta[:p], float(np.exp(best.x))
 
 
-def decile_effects(table: pd.DataFrame) -> dict[str, float]:
+def decile_effects(table: pd.DataFrame, dispersion: float | None = None) -> dict[str, float]:
     """The adjusted decile model's log rate ratios (lsoa_decile, la_decile) on ``table``
-    (count, lsoa_decile_least1, la_decile_least1, population_years, la_code): Poisson with an LA
-    random intercept, as the truth refits."""
+    (count, lsoa_decile_least1, la_decile_least1, population_years, la_code): Poisson (or NB2 with
+    ``dispersion`` fixed) with an LA random intercept, as the truth refits."""
     frame = model_frame(table)
     x = np.column_stack([np.ones(len(frame)), frame["lsoa_decile_c"], frame["la_decile_c"]])
     beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                       frame["la_code"].to_numpy(), x)
+                                       frame["la_code"].to_numpy(), x, dispersion=dispersion)
     return {"lsoa_decile": float(beta[1]), "la_decile": float(beta[2])}
 
 
-def score_effects(table: pd.DataFrame, shift: float = 10.0) -> dict[str, float]:
+def score_effects(table: pd.DataFrame, shift: float = 10.0, dispersion: float | None = None) -> dict[str, float]:
     """The score model's log scores at mean LA deprivation and at +/- ``shift`` points (mean, plus,
     minus) and log(minus/plus), on ``table`` (count, income_rate_approx, population_years, la_code)."""
     frame = score_frame(table)
     x = np.column_stack([np.ones(len(frame)), frame["income10_c"], frame["la_score_c"],
                          frame["income10_c"] * frame["la_score_c"]])
     beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                       frame["la_code"].to_numpy(), x)
+                                       frame["la_code"].to_numpy(), x, dispersion=dispersion)
     b, c = beta[1], beta[3]
     return {"mean": float(b), "plus": float(b + shift * c), "minus": float(b - shift * c), "minus_over_plus": float(-2 * shift * c)}
 
@@ -240,6 +266,7 @@ class LAInput:
     la_effect: float
     cells: pd.DataFrame  # aggregated to LSOA x age group x sex x ethnic group (rates depend on nothing finer)
     referrals_by_year: tuple | None
+    totals: tuple | None = None  # totals.panel_totals: the LA's published counts it follows
 
 
 def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, params: GeneratingParameters,
@@ -253,26 +280,63 @@ def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: p
         cells = (cells.groupby(["lsoa11", "imd_decile_least1", "age_group", "sex", "ethnicity_group"], observed=True, sort=True)
                  ["population"].sum().reset_index())
         decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
-        from_panel = panel_referrals(panel, la_code, years) if config.get("referrals_from_panel") and panel is not None else None
-        out.append(LAInput(la_code, index, decile, effects[la_code], cells, from_panel))
+        totals = None
+        if config.get("referrals_from_panel") and panel is not None:
+            measures, missing = panel_settings(config)
+            totals = panel_totals(panel, la_code, years, measures, missing)
+        from_panel = dict(totals)["referrals"] if totals else None
+        out.append(LAInput(la_code, index, decile, effects[la_code], cells, from_panel, totals))
     return out
 
 
+def _timing(la: LAInput, config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets, solve: bool = False,
+            frozen: dict | None = None):
+    """The LA's totals.LATiming (None if it does not follow its published totals): with the
+    offsets in ``params.panel_offsets`` (``solve``: solved again from them). ``frozen``: timings
+    computed earlier (arrivals and offsets kept; the scale recomputed for ``params``, so that the
+    LA's referrals stay its published counts)."""
+    if la.totals is None:
+        return None
+    years = int(config["last_year"]) - int(config["first_year"]) + 1
+    if frozen and la.la_code in frozen and not solve:
+        base = float((la.cells["population"].to_numpy() * years
+                      * cell_rates(la.cells, params, la.la_effect, la.la_decile)).sum())
+        return dataclasses.replace(frozen[la.la_code], scale=frozen[la.la_code].children / base)
+    return la_totals_timing(la.cells, la.la_code, la.la_index, la.la_decile, la.la_effect, years, params, targets,
+                            period_of(config), la.totals,
+                            solve=solve or not (params.panel_offsets or {}).get(la.la_code))
+
+
+def solve_panel_offsets(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters,
+                        targets: PublishedTargets) -> GeneratingParameters:
+    """Every LA's per-year offsets (totals.solve_la_offsets) for the current parameters, from the
+    previous solution."""
+    from csc_inequalities.synthetic.totals import offsets_record
+
+    if not any(la.totals for la in inputs):
+        return params
+    offsets = {la.la_code: offsets_record(_timing(la, config, params, targets, solve=True)) for la in inputs if la.totals}
+    return dataclasses.replace(params, panel_offsets=offsets)
+
+
 def all_expected(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets,
-                 reference: pd.DataFrame) -> pd.DataFrame:
-    """run.expected_counts of every LA with the reference columns the models use."""
+                 reference: pd.DataFrame, frozen: dict | None = None) -> pd.DataFrame:
+    """run.expected_counts of every LA with the reference columns the models use (``frozen``: the
+    LAs' timings held fixed, inside a least-squares round)."""
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     period = period_of(config)
     frames = [expected_counts(la.cells, la.la_code, la.la_index, la.la_decile, la.la_effect, years, params, targets, period,
-                              la.referrals_by_year) for la in inputs]
+                              la.referrals_by_year, timing=_timing(la, config, params, targets, frozen=frozen))
+              for la in inputs]
     table = pd.concat(frames, ignore_index=True).rename(columns={"expected": "count"})
     ref = reference[["lsoa11", "imd_decile_least1", "la_imd_decile_least1", "income_rate_approx"]].rename(
         columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"})
     return table.merge(ref, on="lsoa11", how="left")
 
 
-def truth_values(table: pd.DataFrame, target_list: list[Target]) -> np.ndarray:
-    """Each target's noise-free value (ratio scale) from the expected counts ``table``."""
+def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: float | None = None) -> np.ndarray:
+    """Each target's noise-free value (ratio scale) from the expected counts ``table`` (``dispersion``:
+    the truth refits' fixed NB2 dispersion, gradient.truth.truth_family; None: Poisson)."""
     cache: dict[tuple, dict[str, float]] = {}
     out = []
     for t in target_list:
@@ -280,7 +344,8 @@ def truth_values(table: pd.DataFrame, target_list: list[Target]) -> np.ndarray:
         if key not in cache:
             rows = table[(table["threshold"] == t.threshold) & (table["stratum_type"] == t.stratum_type)
                          & (table["stratum_level"].str.lower() == t.stratum_level.lower())]
-            cache[key] = decile_effects(rows) if t.kind == "decile" else score_effects(rows)
+            cache[key] = (decile_effects(rows, dispersion=dispersion) if t.kind == "decile"
+                          else score_effects(rows, dispersion=dispersion))
         out.append(float(np.exp(cache[key][t.statistic])))
     return np.array(out)
 
@@ -315,31 +380,50 @@ def with_parameters(params: GeneratingParameters, names: list[str], values: np.n
 
 # --- Tables 11 and 14: proportional fitting of the shares at centred deprivation ---------------------
 
-def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets) -> np.ndarray:
-    """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs."""
+def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets,
+                    config: dict[str, Any] | None = None) -> np.ndarray:
+    """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs (LAs
+    that follow their published totals: each year's offsets, weighted by its first referrals)."""
+    from csc_inequalities.synthetic.totals import with_offsets
+
     total = 0.0
     for la in inputs:
         rate = cell_rates(la.cells, params, la.la_effect, la.la_decile)
         process = cell_process(la.cells["imd_decile_least1"].to_numpy(float), la.la_decile, params, targets, la.la_index)
-        weight = la.cells["population"].to_numpy() * rate * (1 - process.nfa)
-        total = total + np.einsum("n,nk,nkp->kp", weight, process.class_probs, process.path)
+        timing = _timing(la, config, params, targets) if config is not None else None
+        parts = ([(1.0, process)] if timing is None else
+                 [(w * timing.scale, with_offsets(process, timing.offsets.get(y, {})))
+                  for w, y in zip(timing.weights, timing.years, strict=True)])
+        for w, proc in parts:
+            weight = la.cells["population"].to_numpy() * rate * w * (1 - proc.nfa)
+            total = total + np.einsum("n,nk,nkp->kp", weight, proc.class_probs, proc.path)
     return total / total.sum(axis=1, keepdims=True)
 
 
 def la_shares(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets) -> dict[str, np.ndarray]:
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     return {la.la_code: expected_class_shares(la.cells, la.la_index, la.la_decile, la.la_effect, years, params, targets,
-                                              period_of(config), la.referrals_by_year) for la in inputs}
+                                              period_of(config), la.referrals_by_year,
+                                              timing=_timing(la, config, params, targets)) for la in inputs}
 
 
 def fit_shares(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets,
                iterations: int = 20, tol: float = 1e-5) -> GeneratingParameters:
     """Per-class pathway shares and per-study-LA class shares at centred deprivation such that the
     expected (deprivation-tilted) shares are Table 14's (pooled) and Table 11's (per LA)."""
-    target_path = targets.pathways[PATHWAY_COLUMNS].to_numpy()
+    published_path = targets.pathways[PATHWAY_COLUMNS].to_numpy()
+    follow = any(la.totals for la in inputs)
     for _ in range(iterations):
         base = pathway_base(targets, params)
-        current = pooled_pathways(inputs, params, targets)
+        current = pooled_pathways(inputs, params, targets, config)
+        target_path = published_path
+        if follow:
+            # The LAs' published totals set the pooled level of each pathway; Table 14's contrasts
+            # between classes are kept (each pathway's column scaled to the current pooled share).
+            weight = current.sum(axis=1)  # equal class weights: the pooled column share
+            scale = (weight @ current) / (weight @ published_path)
+            target_path = published_path * scale[None, :]
+            target_path = target_path / target_path.sum(axis=1, keepdims=True)
         new_base = base * target_path / current
         new_base /= new_base.sum(axis=1, keepdims=True)
         shares = la_shares(inputs, config, params, targets)
@@ -374,22 +458,38 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
           max_rounds: int = 4, progress: Callable[[str], None] | None = None) -> Solution:
     """Least squares on log(truth / published) over the targets' parameters (one round), then the
     Table 11/14 shares by proportional fitting; repeated until neither moves."""
-    inputs = solver_inputs(config, reference, population, params, panel)
-    names = list(dict.fromkeys(t.parameter for t in target_list))
-    published = np.log([t.published for t in target_list])
-    rounds = []
+    from csc_inequalities.gradient.truth import truth_family
 
-    def residuals(values: np.ndarray, base: GeneratingParameters) -> np.ndarray:
+    inputs = solver_inputs(config, reference, population, params, panel)
+    follow = any(la.totals for la in inputs)
+    measures = panel_settings(config)[0] if follow else []
+    free = [t for t in target_list if not (t.parameter in PANEL_SET and set(PANEL_SET[t.parameter]) & set(measures))]
+    for t in target_list:
+        if t not in free:
+            t.note = "; ".join(n for n in (t.note, PANEL_SET_NOTE) if n)
+    names = list(dict.fromkeys(t.parameter for t in free))
+    published = np.log([t.published for t in free])
+    rounds = []
+    # The truth refits' family: NB2 with the dispersion fixed at the LSOA frailty shape (not solved for).
+    _, dispersion = truth_family(params.lsoa_frailty_shape)
+    params = solve_panel_offsets(inputs, config, params, targets)
+
+    def residuals(values: np.ndarray, base: GeneratingParameters, frozen: dict) -> np.ndarray:
         trial = with_parameters(base, names, values)
-        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference), target_list)) - published
+        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference, frozen), free,
+                                   dispersion)) - published
 
     for round_ in range(max_rounds):
         x0 = np.array([get_parameter(params, n) for n in names])
-        fit = optimize.least_squares(residuals, x0, args=(params,), method="trf", diff_step=1e-4, xtol=1e-10, ftol=1e-10,
+        # Within a round the LAs' arrivals and offsets are held (the next round re-solves them): the
+        # exact truth of the final parameters is computed after the last round.
+        frozen = {la.la_code: _timing(la, config, params, targets) for la in inputs if la.totals}
+        fit = optimize.least_squares(residuals, x0, args=(params, frozen), method="trf", diff_step=1e-4, xtol=1e-10, ftol=1e-10,
                                      gtol=1e-10, max_nfev=60)
         params = with_parameters(params, names, fit.x)
         moved = float(np.max(np.abs(fit.x - x0)))
         params = fit_shares(inputs, config, params, targets)
+        params = solve_panel_offsets(inputs, config, params, targets)
         rounds.append({"round": round_ + 1, "evaluations": int(fit.nfev), "max_parameter_change": moved,
                        "max_abs_log_residual": float(np.max(np.abs(fit.fun)))})
         if progress:
@@ -398,7 +498,10 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
         # about 1e-3 of its published value on the log scale: the alternation has converged.
         if moved < 1e-3 and round_ > 0:
             break
-    truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list)
+    truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list, dispersion)
+    for t, value in zip(target_list, truth, strict=True):
+        if t not in free:
+            t.note += f" (solver: log(truth/published) = {np.log(value / t.published):+.3f})"
     return Solution(params, target_list, truth, rounds)
 
 
@@ -408,10 +511,11 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
     names = list(dict.fromkeys(t.parameter for t in solution.targets))
     p = solution.params
     parameters = {}
-    for name in names + ["pathway_base", "class_share_base"]:
+    for name in names + ["pathway_base", "class_share_base", "panel_offsets"]:
         field = name.partition(".")[0]
         value = getattr(p, field)
-        parameters[field] = ({k: float(v) for k, v in value.items()} if isinstance(value, dict) and field != "class_share_base"
+        parameters[field] = ({k: float(v) for k, v in value.items()}
+                             if isinstance(value, dict) and field not in ("class_share_base", "panel_offsets")
                              else value if not isinstance(value, (float, np.floating)) else float(value))
     return {
         "target_set": target_set,
@@ -419,7 +523,8 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
         "targets": [{**dataclasses.asdict(t), "solver_truth": float(v)} for t, v in zip(solution.targets, solution.truth)],
         "rounds": solution.rounds,
         "method": "least squares on log(truth / published) (scipy trf) over the targets' parameters, then Table 11/14 "
-                  "shares by proportional fitting, repeated; truth = Python Poisson random-intercept fits (Laplace, as glmmTMB) of the report's models on "
+                  "shares by proportional fitting, repeated; truth = Python random-intercept fits (Laplace, as glmmTMB; NB2 with the "
+                  "dispersion fixed at the LSOA frailty shape, Poisson without a frailty) of the report's models on "
                   "run.expected_counts",
     }
 
@@ -443,6 +548,11 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
         record = solution_record(Solution(params, target_list, np.full(len(target_list), np.nan), []), target_set)
         record["parameters"] = {}
         record["method"] = "calibration disabled (synthetic.calibration.enabled: false): the config's parameters"
+        if any(la.totals for la in inputs):
+            # The LAs still follow their published totals: the offsets are solved for the config's parameters.
+            params = solve_panel_offsets(inputs, config, params, targets)
+            record["parameters"] = {"panel_offsets": params.panel_offsets}
+            record["method"] += "; per LA x year offsets solved for the published totals (totals.py)"
     else:
         solution = solve(config, reference, population, targets, target_list, params, panel,
                          max_rounds=int(settings.get("max_rounds", 4)), progress=progress)
@@ -450,7 +560,7 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
         params = solution.params
         inputs = solver_inputs(config, reference, population, params, panel)
     # The noise-free shares Tables 11 and 14 are compared with (truth column of the calibration table).
-    pooled = pooled_pathways(inputs, params, targets)
+    pooled = pooled_pathways(inputs, params, targets, config)
     record["expected_shares"] = {
         "table14_pathways": {int(c): {p: float(v) for p, v in zip(PATHWAY_COLUMNS, row)}
                              for c, row in zip(targets.pathways.index, pooled)},
@@ -459,15 +569,18 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
     return record
 
 
-def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0) -> dict[str, float]:
+def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0,
+                 dispersion: float | None = None) -> dict[str, float]:
     """The score model (gradient.scores) refitted by glmmTMB to the expected counts of ``threshold``
-    (stratum 'all'; count = expected, attach_reference columns), Poisson as the other truth refits."""
+    (stratum 'all'; count = expected, attach_reference columns), in the family of the other truth
+    refits (NB2 with ``dispersion`` fixed; Poisson without)."""
     from csc_inequalities.gradient import r_engine
 
     frame = score_frame(expected[(expected["threshold"] == threshold) & (expected["stratum_type"] == "all")])
     formula = "count ~ income10_c * la_score_c + offset(log(population_years)) + (1 | la_code)"
     fixed = "count ~ income10_c * la_score_c + offset(log(population_years))"
-    fit = r_engine.fit_glmmtmb(frame, formula, fixed, "poisson")
+    fit = r_engine.fit_glmmtmb(frame, formula, fixed, "poisson" if dispersion is None else "nbinom2",
+                               dispersion=dispersion)
     if not fit.get("ok"):
         return {}
     b = dict(zip(fit["term"], fit["estimate"]))

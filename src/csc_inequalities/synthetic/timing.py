@@ -31,6 +31,10 @@ LAGS = {
     "cpp_length": (150, 400),  # after the (unmoved) ICPC date
     "care_length": (150, 480),
     "gap": (14, 180),  # second referral after the first episode's closure
+    # A re-assessment (LAs whose published assessments exceed their episodes: totals.py) on CIN, CPP
+    # and LAC episodes: after the first assessment's authorisation, completed before the episode can close.
+    "reassessment_start": (1, 20),
+    "reassessment_auth": (10, 30),
 }
 FIRST_EPISODE_LIMIT = 540  # days: the first of two episodes closes at the latest this long after its referral
 PATHWAYS = ("assessed_not_cin", "cin", "cpp", "lac")
@@ -90,6 +94,8 @@ def event_lags(lac_cpp_share: float) -> dict[tuple[str, str], tuple[np.ndarray, 
         lags[("cpp", pathway)] = (_sum("s47_start", "icpc"), True)
         lags[("lac", pathway)] = (_sum("assessment_start", "assessment_auth", "decom"), False)
         lags[("completed", pathway)] = (_sum("assessment_start", "assessment_auth"), False)  # factors recorded
+        lags[("reassessed", pathway)] = (_sum("assessment_start", "assessment_auth", "reassessment_start",
+                                              "reassessment_auth"), False)
     lags[("cin", "assessed_not_cin")] = (plan_after, False)  # never reached: any lag
     lags[("cin", "cin")] = (plan_after, False)
     lags[("cin", "cpp")] = (plan_before, False)

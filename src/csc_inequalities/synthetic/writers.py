@@ -59,11 +59,13 @@ class _EpisodeStrings:
     (the header's LEA, which comes from config, is escaped)."""
 
     DATE_COLUMNS = ("referral_date", "close_full", "icpc_date", "assessment_start", "assessment_auth",
+                    "reassessment_start", "reassessment_auth",
                     "plan_start", "plan_end", "s47_start", "cpp_start", "cpp_end")
 
     def __init__(self, ep: pd.DataFrame, children: pd.DataFrame):
-        self.dates = {c: ep[c].to_numpy() for c in self.DATE_COLUMNS}
-        self.text = {c: _iso(ep[c]) for c in self.DATE_COLUMNS}
+        none = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
+        self.dates = {c: (ep[c] if c in ep else none).to_numpy() for c in self.DATE_COLUMNS}
+        self.text = {c: _iso(ep[c] if c in ep else none) for c in self.DATE_COLUMNS}
         self.icpc_target = _iso(next_weekday(ep["s47_start"] + pd.Timedelta(days=15)))
         self.has_icpc = ~np.isnat(self.dates["icpc_date"])
         self.source = ep["referral_source"].astype(str).to_numpy(dtype=object)
@@ -98,10 +100,11 @@ class _EpisodeStrings:
         year_start = np.datetime64(ref_date - pd.DateOffset(years=1) + pd.Timedelta(days=1))
         known = {c: (~np.isnat(d[rows])) & (d[rows] <= ref) for c, d in self.dates.items()}
         before = {c: (~np.isnat(self.dates[c][rows])) & (self.dates[c][rows] < year_start)
-                  for c in ("assessment_auth", "s47_start", "icpc_date", "plan_end", "cpp_end")}
+                  for c in ("assessment_auth", "reassessment_auth", "s47_start", "icpc_date", "plan_end", "cpp_end")}
         t = {c: v[rows] for c, v in self.text.items()}
         authorised = known["assessment_auth"]
         assessed = known["assessment_start"] & ~before["assessment_auth"]
+        reassessed = known["reassessment_start"] & ~before["reassessment_auth"]
         has_icpc = self.has_icpc[rows]
         s47 = known["s47_start"] & (~before["s47_start"] | (has_icpc & ~before["icpc_date"]))
         icpc = known["icpc_date"]
@@ -116,6 +119,11 @@ class _EpisodeStrings:
             *_element("AssessmentAuthorisationDate", t["assessment_auth"], assessed & authorised),
             np.where(assessed & authorised, self.factors[rows], ""),
             np.where(assessed, "</Assessments>", ""),
+            # A re-assessment (LAs following published assessment counts above their episodes): same factors.
+            *_element("AssessmentActualStartDate", t["reassessment_start"], reassessed, "<Assessments>"),
+            *_element("AssessmentAuthorisationDate", t["reassessment_auth"], reassessed & known["reassessment_auth"]),
+            np.where(reassessed & known["reassessment_auth"], self.factors[rows], ""),
+            np.where(reassessed, "</Assessments>", ""),
             *_element("CINPlanStartDate", t["plan_start"], plan, "<CINPlanDates>"),
             *_element("CINPlanEndDate", t["plan_end"], plan & known["plan_end"]),
             np.where(plan, "</CINPlanDates>", ""),

@@ -9,12 +9,22 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from csc_inequalities.gradient.scores import INCOME_STEP_POINTS
+from csc_inequalities.report.summary import strand_calibration
+
 PUBLISHED_SCORES = {
     ("referral", 0.0): "es_social_gradient_referrals_la_at_mean_deprivation",
     ("referral", 10.0): "es_social_gradient_referrals_la_10pc_more_deprived",
     ("referral", -10.0): "es_social_gradient_referrals_la_10pc_less_deprived",
     ("cpp", 0.0): "es_social_gradient_cp_plans",
 }
+
+
+def provenance_params(path: str | None) -> dict[str, Any]:
+    """What the rule actually used (its provenance record's parameters)."""
+    if not path or not Path(path).exists():
+        return {}
+    return json.loads(Path(path).read_text()).get("params", {})
 
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
@@ -51,4 +61,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "forests": [str(p) for p in forests],
         "power_curve": pd.read_csv(inputs["power_curve"]),
         "power": json.loads(Path(inputs["power_summary"]).read_text()),
+        "scores_params": provenance_params(inputs.get("scores_provenance")),
+        "power_params": provenance_params(inputs.get("power_provenance")),
+        "income_step": INCOME_STEP_POINTS,
+        "calibration_rows": strand_calibration(inputs.get("published_vs_reproduced"), "gradient"),
     }

@@ -6,6 +6,8 @@ from typing import Any
 import pandas as pd
 
 from csc_inequalities.report.html import read_json, read_table
+from csc_inequalities.report.sections.gradient import provenance_params
+from csc_inequalities.report.summary import strand_calibration
 
 # Result tables shown in the section (key in inputs -> heading).
 CLASS_TABLES = {
@@ -50,6 +52,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "n_used": int(items["used"].astype(bool).sum()),
         "sample_sizes": read_table(inputs["sample_sizes"]),
         "fit_table": fit[[c for c in fit_cols if c in fit.columns]],
+        # why the configural models are absent (one LA; not requested), from the invariance step
+        "configural_status": str(fit["configural_status"].iloc[0]) if "configural_status" in fit and len(fit) else "",
         "choice": final["choice"],
         "class_names": final["class_names"],
         "profiles_wide": wide,
@@ -67,7 +71,11 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "ratio": read_table(inputs["ratio"]),
         "has_sweep": "sweep" in inputs,
         "has_recovery": "recovery" in inputs,
-        "min_cell": config.get("disclosure", {}).get("min_cell", 10),
+        "min_cell": provenance_params(inputs.get("tables_provenance")).get("min_cell", "the disclosure threshold"),
+        # what the rules used, from their provenance records
+        "items_min_cell": provenance_params(inputs.get("items_provenance")).get("min_cell", "the disclosure threshold"),
+        "calibration_rows": strand_calibration(inputs.get("published_vs_reproduced"), "lca"),
+        "calibration_name": "calibration",
     }
     if context["has_sweep"]:
         context["sweep"] = read_table(inputs["sweep"])

@@ -104,10 +104,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     late_counts = {i: int(((no_route["indicator_a"] == i) | (no_route["indicator_b"] == i)).sum()) for i in late}
     late_indicators = [labels.get(i, i) for i, c in late_counts.items() if c >= max(late_counts.values(), default=0) / 2]
     themes = [
-        {"key": f"theme__{name}", "provenance_key": f"theme__{name}_provenance",
-         "caption": f"{theme['title']}: consistent associations among {len(theme['indicators'])} "
-                    "indicators (solid positive, dashed negative, width by mean |rho| 2015–2017)."}
-        for name, theme in cfg["themes"].items()
+        {"key": f"theme__{name}", "provenance_key": f"theme__{name}_provenance"}  # caption: report/captions
+        for name in cfg["themes"]
     ]
     tolerance = cfg["table6"]["tolerance"]
     largest_diff = _integers(pd.read_csv(inputs["largest_diff"]), ["year_of_max"])

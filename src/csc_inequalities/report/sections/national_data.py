@@ -90,6 +90,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "table6_map": table6.rename(columns={"table6_label": "published Table 6 row"}),
         "coverage": coverage,
         "n_indicators": len(dictionary),
+        "n_las": int(coverage[year_columns].max().max()) if year_columns else 0,  # most LAs with a value
         "first_year": year_columns[0] if year_columns else "",
         "last_year": year_columns[-1] if year_columns else "",
         "rate_source": panel_cfg.get("rate_source", "published"),

@@ -5,6 +5,8 @@ from typing import Any
 
 import pandas as pd
 
+from csc_inequalities.report.sections.gradient import provenance_params
+
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
     cfg = config["national_analysis"]
@@ -19,9 +21,8 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
             key = f"figure__{name}__{view}"
             figures.append({
                 "key": key,
-                "caption": f"{figure['title']}, {first}–{last} (years ending March). Dotted lines: "
-                           "least-squares trend over the years shown; R² in the legend.",
                 "view": view,
+                "title": figure["title"], "first": first, "last": last,
             })
     series = pd.read_csv(inputs["series"])
     computed_as = series.drop_duplicates("indicator").set_index("indicator")["computed_as"]
@@ -37,4 +38,5 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         columns={"min": "fewest_las", "max": "most_las"})
     wide = wide.join(coverage).join(computed_as).reset_index()
     return {"trend_figures": figures, "fit_table": fit_table, "series_table": wide,
-            "population_column": cfg["population_column"]}
+            "population_column": cfg["population_column"],
+            "views": provenance_params(inputs.get("series_provenance")).get("views", cfg["trends"]["views"])}

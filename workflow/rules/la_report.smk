@@ -1,0 +1,81 @@
+# The report about an LA's own extracts (issue 14, build item 5; runs with extracts.source: extracts
+# only): per configured LA, its yearly counts reconciled with DfE's published figures for it, its
+# episodes and rates per threshold and year, the LA against England and its IMD neighbours (national
+# trends, Table 6 scatter), against the study's six LAs (Tables 11 and 13) and a data-quality page per
+# return. Synthetic runs have no such section, and runs on extracts have no synthetic one.
+LA_REPORT = config["la_report"]
+LA_REPORT_RUN = config["extracts"]["source"] == "extracts"
+LA_REPORT_IMD = f"{config['lsoa']['resource_dir']}/la_imd2015_utla13.csv"
+
+if LA_REPORT_RUN:
+    # No generator job and no section about the synthetic data on a run of an LA's own files: the
+    # synthetic strand registers its section unconditionally (workflow/rules/synthetic.smk), and every
+    # generator job is reached only through it.
+    REPORT_SECTIONS.pop("synthetic_truth", None)
+
+    rule la_report_la:
+        input:
+            episodes="results/record_level/episodes.parquet",
+            yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
+            quality="results/childlevel/quality/{la_code}.csv",
+            panel="results/national/panel.parquet",
+            la_imd=LA_REPORT_IMD,
+            table11="results/lca/tables/table11.csv",
+            table13="results/lca/tables/table13.csv",
+            published11=f"{config['lca']['published_dir']}/table11_class_share_by_la.csv",
+            published13=f"{config['lca']['published_dir']}/table13_deprivation_effect_by_class_la.csv",
+            script=script_path("la_report_la.py"),
+            code=package_code("la_report_la.py"),
+        output:
+            summary="results/la_report/{la_code}/summary.json",
+            thresholds="results/la_report/{la_code}/thresholds_by_year.csv",
+            reconciliation="results/la_report/{la_code}/reconciliation.csv",
+            neighbours="results/la_report/{la_code}/imd_neighbours.csv",
+            trends="results/la_report/{la_code}/national_trends.csv",
+            trends_figure="results/la_report/{la_code}/national_trends.png",
+            scatter="results/la_report/{la_code}/table6_scatter.csv",
+            scatter_figure="results/la_report/{la_code}/table6_scatter.png",
+            table11="results/la_report/{la_code}/study_table11.csv",
+            table13="results/la_report/{la_code}/study_table13.csv",
+            returns="results/la_report/{la_code}/returns.csv",
+            provenance="results/la_report/provenance/la_report_la_{la_code}.json",
+        wildcard_constraints:
+            la_code=r"E(06|08|09|10)\d{6}",
+        params:
+            la_code=lambda wildcards: wildcards.la_code,
+            tolerance=LA_REPORT["reconciliation_tolerance"],
+            n_neighbours=LA_REPORT["neighbours"],
+            scatter_year=LA_REPORT["scatter_year"],
+            thresholds=config["gradient"]["thresholds"],
+            min_cell=config["disclosure"]["min_cell"],
+            # the configured returns, listed on the quality page by file name
+            files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
+            dfe_rules=config["validation"]["dfe_rules"],
+        resources:
+            mem_mb=resource_mb("la_report_la"),
+            runtime=resource_minutes("la_report_la"),
+        log:
+            "logs/la_report/la_report_la_{la_code}.log",
+        benchmark:
+            "results/benchmarks/la_report_la/{la_code}.tsv"
+        conda:
+            env_file("national_analysis")
+        script:
+            "../scripts/la_report_la.py"
+
+    # The first page of the report: before "About this run".
+    REPORT_SECTIONS["la_report"] = {
+        "order": -1,
+        "title": "Your local authority: episodes, reconciliation with DfE, comparisons and data quality",
+        "inputs": {
+            **{f"{kind}_{la}": f"results/la_report/{la}/{name}"
+               for la in sorted(CHILDLEVEL_LAS)
+               for kind, name in (("summary", "summary.json"), ("thresholds", "thresholds_by_year.csv"),
+                                  ("reconciliation", "reconciliation.csv"), ("neighbours", "imd_neighbours.csv"),
+                                  ("trends", "national_trends.png"), ("scatter", "table6_scatter.png"),
+                                  ("table11", "study_table11.csv"), ("table13", "study_table13.csv"),
+                                  ("returns", "returns.csv"))},
+            **{f"quality_{la}": f"results/childlevel/quality/{la}.csv" for la in sorted(CHILDLEVEL_LAS)},
+            **{f"provenance_{la}": f"results/la_report/provenance/la_report_la_{la}.json" for la in sorted(CHILDLEVEL_LAS)},
+        },
+    }
