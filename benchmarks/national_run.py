@@ -73,6 +73,10 @@ def main() -> None:
                         help="with --collect: the measured wall times of the two stages")
     parser.add_argument("--resume", action="store_true",
                         help="run in the existing --workdir without copying the repository afresh")
+    parser.add_argument("--stage1-only", action="store_true",
+                        help="run stage 1 only (generation, reading, validation, episodes)")
+    parser.add_argument("--gradient-fits", default=None,
+                        help="JSON of benchmarks/national_gradient_fits.py to include (the per-fit times)")
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
     if args.collect:
@@ -92,8 +96,16 @@ def main() -> None:
         snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
         # --configfile takes several values: targets go before it.
         options = ["--nolock", "--cores", str(args.cores), "--configfile", args.configfile]
+        load_before = os.getloadavg()
         stage1 = run_stage([snakemake, *STAGE_1_TARGETS, *options], work, work / "stage1.log", env)
-        stage2 = run_stage([snakemake, *options], work, work / "stage2.log", env)
+        # The machine may be shared: the load averages (1, 5, 15 min) at the end of the stage say how much.
+        stage1.update(load_before=[round(v, 2) for v in load_before],
+                      load_after=[round(v, 2) for v in os.getloadavg()],
+                      cpu_s=round(sum(cpu_by_rule(work / "results" / "benchmarks").values()), 1))
+        if args.stage1_only:
+            stage2 = {"wall_s": None, "jobs": None, "note": "not run (--stage1-only)"}
+        else:
+            stage2 = run_stage([snakemake, *options], work, work / "stage2.log", env)
     rules = summarise_by_rule(collect_benchmarks(work / "results" / "benchmarks"))
     summary = json.loads((work / "results" / "childlevel" / "summary.json").read_text())
     report = work / "report" / "report.html"
@@ -111,11 +123,18 @@ def main() -> None:
         "per_rule": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}
                      for row in rules.to_dict(orient="records")],
         "report": str(report), "report_bytes": report.stat().st_size if report.exists() else None,
+        "gradient_fits": json.loads(Path(args.gradient_fits).read_text()) if args.gradient_fits else None,
         "machine": {"python": platform.python_version(), "cpus": psutil.cpu_count(),
                     "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_run.json"
+    if out.exists():
+        # The run before this one, kept (one level): a stage-1-only run leaves the last whole run's
+        # per-rule figures (stage 2: latent classes, gradient, report) in the record.
+        previous = json.loads(out.read_text())
+        previous.pop("previous", None)
+        result["previous"] = previous
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "per_rule"}, indent=2))
 

@@ -13,6 +13,7 @@ from csc_inequalities.childlevel.extracts import (
     rule_params,
     workflow_la_files,
 )
+from csc_inequalities.la_batches import batch_outputs, childlevel_la_outputs, la_batches
 
 # An LA's own files must exist before anything runs: a typo must not leave an earlier run's
 # episodes in place (the generator's files are made by the workflow itself).
@@ -25,6 +26,12 @@ LA_NUMBERS = la_numbers(LA_NUMBERS_FILE)
 VALIDATION_DIR = config["validation"]["report_dir"]
 
 
+CHILDLEVEL_BATCHES = (la_batches(list(CHILDLEVEL_LAS), config["extracts"]["las_per_job"])
+                      if config["extracts"]["las_per_job"] > 1 else {})
+
+
+# One job per LA (extracts.las_per_job: 1, the default); with extracts.las_per_job > 1 (the
+# national run) the batched rules below replace it.
 rule childlevel_la_episodes:
     input:
         unpack(lambda wildcards: rule_inputs(CHILDLEVEL_LAS[wildcards.la_code])),
@@ -41,7 +48,8 @@ rule childlevel_la_episodes:
         yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
         quality="results/childlevel/quality/{la_code}.csv",
     wildcard_constraints:
-        la_code=r"E(06|08|09|10)\d{6}",
+        # no per-LA job when batched: every LA's files come from its batch rule
+        la_code=r"E(06|08|09|10)\d{6}" if not CHILDLEVEL_BATCHES else r"(?!)",
     params:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
@@ -63,6 +71,46 @@ rule childlevel_la_episodes:
         env_file("childlevel")
     script:
         "../scripts/childlevel_la_episodes.py"
+
+
+# extracts.las_per_job > 1: one job per batch of LAs (csc_inequalities.la_batches), each LA read,
+# validated and written exactly as childlevel_la_episodes does it, with its own provenance record.
+# A failing LA fails its batch after the batch's other LAs have been read (each failure's findings
+# go beside the outputs, as for one LA). Benchmarks share the folder childlevel_la_episodes_batch,
+# resources the entry childlevel_la_episodes_batch of workflow/resources.yaml.
+for _batch, _las in CHILDLEVEL_BATCHES.items():
+
+    rule:
+        name:
+            f"childlevel_la_episodes_batch_{_batch}"
+        input:
+            **{f"{la}__{name}": path for la in _las for name, path in rule_inputs(CHILDLEVEL_LAS[la]).items()},
+            lsoa_reference="results/lsoa/lsoa_reference.parquet",
+            script=script_path("childlevel_la_episodes_batch.py"),
+            code=package_code("childlevel_la_episodes_batch.py"),
+        output:
+            **batch_outputs({la: childlevel_la_outputs(la, VALIDATION_DIR) for la in _las}),
+        params:
+            members=[{"la_code": la, "files": rule_params(CHILDLEVEL_LAS[la]), "la_number": LA_NUMBERS.get(la),
+                      "last_year": max(CHILDLEVEL_LAS[la].cin_census), "inputs": rule_inputs(CHILDLEVEL_LAS[la]),
+                      **childlevel_la_outputs(la, VALIDATION_DIR)} for la in _las],
+            policy={**config["validation"]["policy"], **config["validation"]["dfe_policy"]},
+            dfe_rules=config["validation"]["dfe_rules"],
+            max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
+            key_file=config["extracts"]["key_file"],
+            min_cell=config["disclosure"]["min_cell"],
+            resources_rule="childlevel_la_episodes_batch",
+        resources:
+            mem_mb=resource_mb("childlevel_la_episodes_batch"),
+            runtime=resource_minutes("childlevel_la_episodes_batch"),
+        log:
+            f"logs/childlevel/childlevel_la_episodes_batch_{_batch}.log",
+        benchmark:
+            f"results/benchmarks/childlevel_la_episodes_batch/{_batch}.tsv"
+        conda:
+            env_file("childlevel")
+        script:
+            "../scripts/childlevel_la_episodes_batch.py"
 
 
 rule childlevel_episodes:

@@ -4,6 +4,7 @@
 
 from csc_inequalities.childlevel.extracts import LA_NUMBERS_FILE as SYNTHETIC_LA_NUMBERS_FILE
 from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numbers
+from csc_inequalities.la_batches import batch_outputs, la_batches, synthetic_la_outputs
 
 SYNTHETIC_LA_NUMBERS = synthetic_la_numbers(SYNTHETIC_LA_NUMBERS_FILE)
 SYNTHETIC_YEARS = list(range(config["synthetic"]["first_year"], config["synthetic"]["last_year"] + 1))
@@ -72,9 +73,17 @@ rule synthetic_calibration:
         "../scripts/synthetic_calibration.py"
 
 
-# One job per LA: each LA draws from its own seeded stream (numpy default_rng([seed, index])),
-# so the jobs are independent, can run in parallel or on a cluster, and the child-level jobs of
-# an LA start as soon as its extracts exist.
+# The LA's real DfE number unless the config names another (the reader checks it), for the batches.
+SYNTHETIC_LEA_CODES = {la: config["synthetic"]["lea_codes"].get(la, SYNTHETIC_LA_NUMBERS.get(la, "999"))
+                       for la in config["synthetic"]["las"]}
+SYNTHETIC_BATCHES = (la_batches(config["synthetic"]["las"], config["synthetic"]["las_per_job"])
+                     if config["synthetic"]["las_per_job"] > 1 else {})
+
+
+# One job per LA (synthetic.las_per_job: 1, the default): each LA draws from its own seeded stream
+# (numpy default_rng([seed, index])), so the jobs are independent, can run in parallel or on a
+# cluster, and the child-level jobs of an LA start as soon as its extracts exist.
+# With synthetic.las_per_job > 1 (the national run) the batched rules below replace it.
 rule synthetic_la:
     input:
         unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
@@ -94,7 +103,8 @@ rule synthetic_la:
         summary="results/synthetic/la/{la_code}_summary.json",
         provenance="results/synthetic/provenance/synthetic_la_{la_code}.json",
     wildcard_constraints:
-        la_code=r"E(06|08|09|10)\d{6}",
+        # no per-LA job when batched: every LA's files come from its batch rule
+        la_code=r"E(06|08|09|10)\d{6}" if not SYNTHETIC_BATCHES else r"(?!)",
     params:
         synthetic=config["synthetic"],
         la_code=lambda wildcards: wildcards.la_code,
@@ -116,6 +126,48 @@ rule synthetic_la:
         env_file("synthetic")
     script:
         "../scripts/synthetic_la.py"
+
+
+# synthetic.las_per_job > 1: one job per batch of LAs (csc_inequalities.la_batches), each LA's
+# files and provenance record exactly as synthetic_la writes them. Benchmarks share the folder
+# synthetic_la_batch, resources the entry synthetic_la_batch of workflow/resources.yaml.
+for _batch, _las in SYNTHETIC_BATCHES.items():
+
+    rule:
+        name:
+            f"synthetic_la_batch_{_batch}"
+        input:
+            unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
+                   if config["synthetic"]["referrals_from_panel"] else {}),
+            reference="results/lsoa/lsoa_reference.parquet",
+            population="results/lsoa/lsoa_population.parquet",
+            published="resources/lca/published/manifest.sha256",
+            calibrated="results/synthetic/calibrated_parameters.yaml",
+            script=script_path("synthetic_la_batch.py"),
+            code=package_code("synthetic_la_batch.py"),
+        output:
+            **batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS) for la in _las}),
+        params:
+            synthetic=config["synthetic"],
+            members=[{"la_code": la, "lea_code": SYNTHETIC_LEA_CODES[la], **synthetic_la_outputs(la, SYNTHETIC_YEARS),
+                      "files": [f for name in ("cin_census", "ssda903", "child_lsoa")
+                                for f in batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS)})[name]]}
+                     for la in _las],
+            key_file=config["extracts"]["key_file"],
+            extracts_dir="local/synthetic/extracts",
+            published_dir=lambda wildcards, input: os.path.dirname(input.published),
+            resources_rule="synthetic_la_batch",
+        resources:
+            mem_mb=resource_mb("synthetic_la_batch"),
+            runtime=resource_minutes("synthetic_la_batch"),
+        log:
+            f"logs/synthetic/synthetic_la_batch_{_batch}.log",
+        benchmark:
+            f"results/benchmarks/synthetic_la_batch/{_batch}.tsv"
+        conda:
+            env_file("synthetic")
+        script:
+            "../scripts/synthetic_la_batch.py"
 
 
 rule synthetic_truth:

@@ -117,13 +117,14 @@ def build_episodes(
     module_id = {"assessments": ["AssessmentActualStartDate"], "assessment_factors": ["AssessmentActualStartDate"],
                  "cin_plan_dates": ["CINPlanStartDate"], "section47": ["S47ActualStartDate"],
                  "child_protection_plans": ["CPPstartDate"]}
-    episode_keys = set(cin["_key"])
+    episode_keys = pd.Index(cin["_key"]).unique()
 
     def sub(name: str) -> pd.DataFrame:
         frame = tables[name]
         frame = frame[frame["child_id"].notna()].copy()
         frame["_key"] = frame["child_id"] + "|" + parse_dates(frame["CINreferralDate"]).dt.strftime("%Y-%m-%d")
-        frame = frame[frame["_key"].isin(episode_keys)]
+        # Index lookup, not isin: pandas' isin on pyarrow strings builds a pyarrow scalar per key.
+        frame = frame[episode_keys.get_indexer(frame["_key"]) >= 0]
         identity = ["_key", *module_id[name]]
         source = "assessments" if name == "assessment_factors" else name
         if source != name:  # factors: those of the version of their assessment that is kept

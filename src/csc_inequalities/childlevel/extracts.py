@@ -146,7 +146,7 @@ def identity_findings(files: LAFiles, returns: list[CensusReturn], child_lsoa: p
                 f"{la_number} (the DfE number of {files.la_code}, the LA it is configured under)", repr(lea)))
     if lsoa_la and child_lsoa is not None and len(child_lsoa) and returns:
         in_returns = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
-        rows = child_lsoa[child_lsoa["LAchildID"].isin(in_returns)]
+        rows = child_lsoa[child_lsoa["LAchildID"].astype(object).isin(in_returns)]  # as Python strings (below)
         la_of = rows["LSOA11CD"].astype(object).map(lsoa_la).dropna()
         if len(la_of):
             outside = la_of[la_of != files.la_code]
@@ -233,7 +233,7 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
     # SSDA903 children absent from the CIN census.
     if returns and ssda903 is not None and "CHILD" in ssda903:
         cin_children = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
-        for row in ssda903.rename(columns={"_line": "line"})[~ssda903["CHILD"].isin(cin_children) & ssda903["CHILD"].notna()].drop_duplicates("CHILD").itertuples(index=False):
+        for row in ssda903.rename(columns={"_line": "line"})[~ssda903["CHILD"].astype(object).isin(cin_children) & ssda903["CHILD"].notna()].drop_duplicates("CHILD").itertuples(index=False):
             findings.append(Finding("lac_without_cin", files.ssda903, int(row.line), row.CHILD, "CHILD",
                                     "a child of the CIN census returns", repr(row.CHILD), record="SSDA903 episode"))
     keys = pd.concat(drop_keys, ignore_index=True) if drop_keys else pd.DataFrame(
