@@ -154,7 +154,8 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
                                 for f in batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS)})[name]]}
                      for la in _las],
             key_file=config["extracts"]["key_file"],
-            extracts_dir="local/synthetic/extracts",
+            # every member's files lie in <extracts_dir>/<la_code>/
+            extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903[0])),
             published_dir=lambda wildcards, input: os.path.dirname(input.published),
             resources_rule="synthetic_la_batch",
         resources:
