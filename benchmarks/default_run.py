@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule  # noqa: E402
+from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule
 
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 DONE = re.compile(r"(\d+) of (\d+) steps \(100%\) done")
@@ -87,7 +87,7 @@ def measure(label: str, revision: str, directory: Path, cores: int, key: Path | 
            "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     cmd = [SNAKEMAKE, "--cores", str(cores)]
     load_start = list(os.getloadavg())
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     wall, cpu, code, log = timed(cmd, directory, env, directory / "benchmark_run.log")
     load_end = list(os.getloadavg())
     done = DONE.findall(log)
@@ -252,9 +252,9 @@ def write(args: argparse.Namespace, pairs: list[dict]) -> dict:
 
     result = {
         "benchmark": "default_run",
-        "what": "snakemake --cores %d on the default config from empty results/, then the no-op rerun; "
-                "before and after measured back to back on the same machine, in %d pair(s), the order "
-                "alternating" % (args.cores, len(pairs)),
+        "what": f"snakemake --cores {args.cores} on the default config from empty results/, then the no-op "
+                f"rerun; before and after measured back to back on the same machine, in {len(pairs)} pair(s), "
+                "the order alternating",
         "before_revision": args.before, "after_revision": args.after,
         "before": summary("before"), "after": summary("after"),
         "wall_ratio_before_over_after": [p["wall_ratio_before_over_after"] for p in pairs],
@@ -263,7 +263,7 @@ def write(args: argparse.Namespace, pairs: list[dict]) -> dict:
         "targets": {"wall_s_at_most": 300, "noop_wall_s_at_most": 3},
         "pairs": pairs,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=1) + "\n")

@@ -80,7 +80,7 @@ def main() -> int:
     result = json.loads(out.read_text()) if out.exists() else {"benchmark": "imports"}
     measured = [v["import_s"] for v in scripts.values() if "import_s" in v]
     result[args.label] = {
-        "root": str(root), "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "root": str(root), "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "load_average": list(os.getloadavg()), "repeat": args.repeat,
         "scripts": scripts, "total_s": round(sum(measured), 3), "median_s": round(statistics.median(measured), 3),
     }

@@ -37,9 +37,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.config import load_schema, validate_config  # noqa: E402
-from csc_inequalities.lca import model as lcm  # noqa: E402
-from csc_inequalities.lca import simulate  # noqa: E402
+from csc_inequalities.config import load_schema, validate_config
+from csc_inequalities.lca import model as lcm
+from csc_inequalities.lca import simulate
 
 LAS = ["E09000001", "E09000002", "E08000003", "E06000004", "E10000005", "E08000006"]
 TARGETS = ["results/lca/recovery.json", "results/lca/configural_sweep.csv",
@@ -148,7 +148,7 @@ def main() -> None:
         result["one_7_class_invariant_fit"] = {
             **time_one_fit(episodes, cfg), "data": "planted mixture, 6 LAs x 6,000 episodes (2,500 sampled per LA)",
             "load_average": list(os.getloadavg()),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
         out.write_text(json.dumps(result, indent=2))
         print(json.dumps(result["one_7_class_invariant_fit"], indent=2))
         return
@@ -175,7 +175,7 @@ def main() -> None:
         "one_7_class_invariant_fit": time_one_fit(episodes, cfg),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "numpy": np.__version__},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     if not args.skip_strand:
         with tempfile.TemporaryDirectory(prefix="lca_bench_") as tmp:

@@ -25,8 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.config import load_schema, validate_config  # noqa: E402
-from csc_inequalities.gradient.spec import model_jobs  # noqa: E402
+from csc_inequalities.config import load_schema, validate_config
+from csc_inequalities.gradient.spec import model_jobs
 
 
 def timed(function, *args, **kwargs):
@@ -100,7 +100,7 @@ def main() -> int:
         "total_cpu_s": round(sum(r["cpu_s"] for r in rows), 1),
         "load_average_before": [round(v, 2) for v in load],
         "load_average_after": [round(v, 2) for v in os.getloadavg()],
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "per_fit": rows,
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -81,7 +81,7 @@ def main() -> None:
         "runs": runs,
         "machine": {"python": platform.python_version(), "platform": platform.platform(),
                     "cpus": psutil.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1)},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_panel.json"
     out.parent.mkdir(parents=True, exist_ok=True)

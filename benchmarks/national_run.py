@@ -30,7 +30,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule  # noqa: E402
+from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule
 
 IGNORE = shutil.ignore_patterns(".venv", "results", "logs", ".snakemake", "local", ".git", "__pycache__", "*.pyc",
                                 ".pytest_cache", "report.html", ".secrets")
@@ -126,7 +126,7 @@ def main() -> None:
         "gradient_fits": json.loads(Path(args.gradient_fits).read_text()) if args.gradient_fits else None,
         "machine": {"python": platform.python_version(), "cpus": psutil.cpu_count(),
                     "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_run.json"
     if out.exists():

@@ -28,7 +28,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.config import load_schema, validate_config  # noqa: E402
+from csc_inequalities.config import load_schema, validate_config
 
 IGNORE = shutil.ignore_patterns(
     ".venv", "results", "logs", ".snakemake", "local", ".git", "__pycache__", "*.pyc",
@@ -109,7 +109,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus": psutil.cpu_count(),
                     "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
                     "platform": platform.platform()},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_strand.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,12 +21,10 @@ import math
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule  # noqa: E402
+from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule
 
 MEMORY_FACTOR, MEMORY_PLUS_MB, TIME_FACTOR, MIN_MINUTES = 1.3, 200, 3.0, 2
 

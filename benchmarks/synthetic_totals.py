@@ -25,18 +25,18 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.config import load_schema, validate_config  # noqa: E402
-from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference  # noqa: E402
-from csc_inequalities.synthetic.generator import calibrated_parameters, cell_rates  # noqa: E402
-from csc_inequalities.synthetic.model import load_published_targets  # noqa: E402
-from csc_inequalities.synthetic.run import (  # noqa: E402
+from csc_inequalities.config import load_schema, validate_config
+from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
+from csc_inequalities.synthetic.generator import calibrated_parameters, cell_rates
+from csc_inequalities.synthetic.model import load_published_targets
+from csc_inequalities.synthetic.run import (
     la_random_intercepts,
     la_totals_timing,
     panel_settings,
     period_of,
     population_cells,
 )
-from csc_inequalities.synthetic.totals import (  # noqa: E402
+from csc_inequalities.synthetic.totals import (
     MEASURES,
     OFFSET_BOUND,
     OFFSET_OF,

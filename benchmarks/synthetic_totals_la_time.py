@@ -22,10 +22,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from csc_inequalities.config import load_schema, validate_config  # noqa: E402
-from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference  # noqa: E402
-from csc_inequalities.synthetic.run import generate_one_la  # noqa: E402
-from csc_inequalities.synthetic.totals import PANEL_SERIES  # noqa: E402
+from csc_inequalities.config import load_schema, validate_config
+from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
+from csc_inequalities.synthetic.run import generate_one_la
+from csc_inequalities.synthetic.totals import PANEL_SERIES
 
 
 def main() -> None:

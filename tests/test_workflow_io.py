@@ -40,6 +40,6 @@ def test_a_stop_is_logged_once_without_a_traceback(tmp_path, capsys):
 def test_an_unexpected_error_keeps_its_traceback(tmp_path):
     with pytest.raises(ZeroDivisionError):
         with script_context(_snakemake(tmp_path)):
-            1 / 0
+            raise ZeroDivisionError("a bug")
     log = (tmp_path / "demo.log").read_text()
     assert "rule demo failed" in log and "Traceback" in log

@@ -12,7 +12,7 @@ over-approximation of what one run executes: a module a script could run is a mo
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE = "csc_inequalities"
@@ -91,7 +91,7 @@ def _with_parents(dotted: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _closure(path: str, package_root: str) -> tuple[str, ...]:
     root = Path(package_root)
     seen: set[Path] = set()

@@ -17,7 +17,7 @@ suppressed: :func:`mask_derived`.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd

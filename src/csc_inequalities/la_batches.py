@@ -12,7 +12,7 @@ county councils at the end of the list are spread over the batches instead of fi
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 
 def la_batches(las: Sequence[str], per_job: int) -> dict[str, list[str]]:

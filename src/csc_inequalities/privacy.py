@@ -18,8 +18,8 @@ The result lists counts per file only; it never repeats an identifier.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 

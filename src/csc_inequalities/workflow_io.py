@@ -6,8 +6,6 @@ figure and table, so nothing in the report is detached from the code and data th
 """
 from __future__ import annotations
 
-from csc_inequalities.errors import StopRun
-
 import contextlib
 import datetime as _dt
 import hashlib
@@ -18,8 +16,11 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
+
+from csc_inequalities.errors import StopRun
 
 REPORTED_PACKAGES = (
     "snakemake", "pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "stepmix", "rpy2",
@@ -115,7 +116,7 @@ def provenance_record(
         "outputs": {k: _jsonable(v) for k, v in outputs.items()},
         "packages": package_versions(),
         "git_commit": git_commit(),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     if seconds is not None:
         record["seconds"] = round(seconds, 3)

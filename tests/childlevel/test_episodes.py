@@ -6,9 +6,8 @@ import pandas as pd
 import pytest
 
 from csc_inequalities.childlevel import codes
-from csc_inequalities.childlevel.episodes import EPISODE_COLUMNS, tertile_in_la, whole_years
+from csc_inequalities.childlevel.episodes import EPISODE_COLUMNS, build_episodes, tertile_in_la, whole_years
 from csc_inequalities.childlevel.extracts import LAFiles, load_la
-from csc_inequalities.childlevel.episodes import build_episodes
 from csc_inequalities.childlevel.pseudonymise import episode_id, pseudonym
 
 from .builders import child, cin_details, cin_return

@@ -64,9 +64,9 @@ def _episodes(draw):
     from datetime import date, timedelta
 
     start = date(2016, 4, 1)
-    day = lambda lo=0, hi=364: start + timedelta(days=draw(st.integers(lo, hi)))  # noqa: E731
+    day = lambda lo=0, hi=364: start + timedelta(days=draw(st.integers(lo, hi)))
     referral = day(0, 300)
-    later = lambda: referral + timedelta(days=draw(st.integers(0, 364 - (referral - start).days)))  # noqa: E731
+    later = lambda: referral + timedelta(days=draw(st.integers(0, 364 - (referral - start).days)))
     return dict(
         referral=referral.isoformat(), source=draw(st.sampled_from(["1A", "2B", "3E", "4", "6", "10"])),
         closure=None, reason=None, nfa=draw(st.sampled_from(["true", "false", "0", "1"])), need="N1",

@@ -15,12 +15,17 @@ import pytest
 import yaml
 
 from csc_inequalities.childlevel.extracts import (
-    ConfigFileError, LAFiles, check_configured_files, configured_file_problems, la_numbers, load_la,
+    ConfigFileError,
+    LAFiles,
+    check_configured_files,
+    configured_file_problems,
+    la_numbers,
+    load_la,
     validate_la,
 )
 from csc_inequalities.childlevel.findings import ExtractError
 
-from .builders import cin_details, cin_return, child
+from .builders import child, cin_details, cin_return
 
 ROOT = Path(__file__).resolve().parents[2]
 CAMDEN, LAMBETH = "E09000007", "E09000022"

@@ -1,14 +1,16 @@
 """Keyed-hash pseudonyms: known HMAC value (computed with openssl), key file handling."""
 from __future__ import annotations
 
-import hashlib
 import stat
 
 import pandas as pd
 import pytest
 
 from csc_inequalities.childlevel.pseudonymise import (
-    episode_id, load_or_create_key, pseudonym, pseudonymise_series,
+    episode_id,
+    load_or_create_key,
+    pseudonym,
+    pseudonymise_series,
 )
 
 KEY = bytes(range(32))

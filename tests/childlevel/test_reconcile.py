@@ -6,7 +6,10 @@ import pandas as pd
 import pytest
 
 from csc_inequalities.childlevel.reconcile import (
-    extract_yearly_counts, imd_neighbours, largest_gap, reconcile,
+    extract_yearly_counts,
+    imd_neighbours,
+    largest_gap,
+    reconcile,
 )
 from csc_inequalities.national.la_counts import MEASURE_NAMES, la_year_counts
 

@@ -24,7 +24,7 @@ import yaml
 
 from csc_inequalities.childlevel.extracts import LAFiles, rule_inputs
 
-from .builders import cin_details, cin_return, child
+from .builders import child, cin_details, cin_return
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]

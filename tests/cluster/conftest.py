@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from slurm_cluster import SlurmCluster, missing_binaries
 
 

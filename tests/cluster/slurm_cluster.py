@@ -198,7 +198,7 @@ class SlurmCluster:
             time.sleep(0.5)
         raise SlurmStartError(f"timed out after {timeout:.0f} s waiting for {what}\n{self.logs_tail()}")
 
-    def start(self, timeout: float = 60) -> "SlurmCluster":
+    def start(self, timeout: float = 60) -> SlurmCluster:
         atexit.register(self.stop)  # in case a fixture's teardown never runs
         began = time.monotonic()
         self._write_config()

@@ -49,7 +49,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from slurm_cluster import SEARCH_PATH, parse_jobcomp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,7 +263,7 @@ def runs(slurm_cluster, tmp_path_factory):
         BENCHMARK.parent.mkdir(parents=True, exist_ok=True)
         BENCHMARK.write_text(json.dumps({
             "test": "tests/cluster/test_slurm.py",
-            "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "slurm_version": slurm_cluster.version(),
             "cluster": {"nodes": 1, "cpus": slurm_cluster.cpus, "real_memory_mb": slurm_cluster.memory_mb,
                         "accounting": "none (no slurmdbd)", "status_command": "squeue"},

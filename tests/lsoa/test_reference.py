@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 from csc_inequalities.lsoa.reference import (
-    MALE_SHARE, build_lsoa_population, build_lsoa_reference, ethnic_shares, la_deciles_least1,
+    MALE_SHARE,
+    build_lsoa_population,
+    build_lsoa_reference,
+    ethnic_shares,
+    la_deciles_least1,
 )
 from csc_inequalities.national.sources import RawFileError
 

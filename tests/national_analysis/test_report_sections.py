@@ -18,8 +18,8 @@ from csc_inequalities.national.correlations import (
     table6,
     table6_match_summary,
 )
-from csc_inequalities.national.table6_choices import EVIDENCE_COLUMNS, explain_cells
 from csc_inequalities.national.correlelogram import draw_correlelogram, theme_graph
+from csc_inequalities.national.table6_choices import EVIDENCE_COLUMNS, explain_cells
 from csc_inequalities.national.trends import all_series, plot_trend_figure, trend_fits
 from csc_inequalities.report.render import render_report
 from csc_inequalities.workflow_io import provenance_record

@@ -5,7 +5,11 @@ import pandas as pd
 import pytest
 
 from csc_inequalities.national.codes import (
-    CodeError, assign_la_codes, harmonise_new_code, is_aggregate_row, normalise_old_code,
+    CodeError,
+    assign_la_codes,
+    harmonise_new_code,
+    is_aggregate_row,
+    normalise_old_code,
 )
 
 REFERENCE = pd.DataFrame({

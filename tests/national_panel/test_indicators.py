@@ -8,7 +8,11 @@ import pandas as pd
 import pytest
 
 from csc_inequalities.national.indicators import (
-    INDICATORS, derive_indicators, percent, rate_per_10k, ratio,
+    INDICATORS,
+    derive_indicators,
+    percent,
+    rate_per_10k,
+    ratio,
 )
 
 

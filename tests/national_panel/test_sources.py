@@ -4,14 +4,17 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from csc_inequalities.national.sources import (
-    RawFileError, parse_number, read_raw_csv, to_numeric, verify_manifest,
+    RawFileError,
+    parse_number,
+    read_raw_csv,
+    to_numeric,
+    verify_manifest,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

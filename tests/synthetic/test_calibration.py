@@ -239,10 +239,10 @@ def test_calibration_rows_put_published_truth_and_estimate_side_by_side():
     assert list(table.columns) == TABLE_COLUMNS
     first, second = table.iloc[0], table.iloc[1]
     assert (first["published"], first["truth"], first["estimate"], first["estimate_low"]) == (1.31, 1.30, 1.28, 1.2)
-    assert first["within_tolerance"] is True or first["within_tolerance"] == True  # noqa: E712
-    assert second["within_tolerance"] == False  # noqa: E712 (|log(0.70/0.78)| = 0.108 > 0.05)
+    assert first["within_tolerance"] is True or first["within_tolerance"] == True
+    assert second["within_tolerance"] == False
     t11 = table[table["target"].str.startswith("Table 11")]
-    assert len(t11) == 7 and (t11["within_tolerance"] == True).all()  # noqa: E712
+    assert len(t11) == 7 and (t11["within_tolerance"] == True).all()
     assert t11["estimate"].sum() == pytest.approx(1.0)
     rereferral = table[table["target"].str.startswith("Table 15")].iloc[0]
     assert rereferral["estimate"] == pytest.approx(0.25) and pd.isna(rereferral["truth"]) and rereferral["within_tolerance"] is None

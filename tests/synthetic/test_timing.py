@@ -10,7 +10,12 @@ import pytest
 
 from csc_inequalities.synthetic.generator import next_weekday
 from csc_inequalities.synthetic.timing import (
-    LAGS, Period, closure_lags, event_lags, first_referral_pmf, observation,
+    LAGS,
+    Period,
+    closure_lags,
+    event_lags,
+    first_referral_pmf,
+    observation,
 )
 
 MIX = {"nfa": 0.08, "assessed_not_cin": 0.3, "cin": 0.3, "cpp": 0.2, "lac": 0.12}
@@ -67,7 +72,10 @@ def test_counted_children_reduce_to_the_closed_form_when_every_event_is_seen():
 
     from csc_inequalities.synthetic.generator import ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN
     from csc_inequalities.synthetic.model import (
-        child_probability, episode_event_probabilities, load_published_targets, observed_child_probabilities,
+        child_probability,
+        episode_event_probabilities,
+        load_published_targets,
+        observed_child_probabilities,
     )
     from csc_inequalities.synthetic.timing import Observation
 

@@ -8,16 +8,16 @@ from csc_inequalities.childlevel.batch import read_batch
 from csc_inequalities.workflow_io import provenance_record, script_context
 
 # One provenance record per LA (script_context writes none for the batch).
-with script_context(snakemake, provenance_output=None) as log:  # noqa: F821
-    params = snakemake.params  # noqa: F821
-    shared = {"lsoa_reference": snakemake.input.lsoa_reference, "script": snakemake.input.script,  # noqa: F821
-              "code": snakemake.input.code}  # noqa: F821
+with script_context(snakemake, provenance_output=None) as log:
+    params = snakemake.params
+    shared = {"lsoa_reference": snakemake.input.lsoa_reference, "script": snakemake.input.script,
+              "code": snakemake.input.code}
     hashes = {}
-    for member, seconds in read_batch(params.members, snakemake.input.lsoa_reference, params.key_file,  # noqa: F821
+    for member, seconds in read_batch(params.members, snakemake.input.lsoa_reference, params.key_file,
                                       params.policy, params.max_outside_share, params.dfe_rules, log=log,
                                       min_cell=params.min_cell):
         record = provenance_record(
-            rule=snakemake.rule, script=str(snakemake.input.script),  # noqa: F821
+            rule=snakemake.rule, script=str(snakemake.input.script),
             inputs={**member["inputs"], **shared},
             params={"la_code": member["la_code"], "files": member["files"], "policy": params.policy,
                     "dfe_rules": params.dfe_rules, "la_number": member["la_number"],

@@ -2,5 +2,5 @@
 from csc_inequalities.childlevel.pipeline import round_trip
 from csc_inequalities.workflow_io import script_context
 
-with script_context(snakemake) as log:  # noqa: F821
-    round_trip(snakemake.input.episodes, snakemake.input.generator, snakemake.output.json, log=log)  # noqa: F821
+with script_context(snakemake) as log:
+    round_trip(snakemake.input.episodes, snakemake.input.generator, snakemake.output.json, log=log)

@@ -7,8 +7,8 @@ import pandas as pd
 
 from csc_inequalities.gradient.models import compare_with_truth
 from csc_inequalities.gradient.plots import figure18, stratum_forest
-from csc_inequalities.published import PublishedFigures
 from csc_inequalities.gradient.summary import convergence_table, gather_summary, published_figure18
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:

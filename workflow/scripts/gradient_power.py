@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from csc_inequalities.published import PublishedFigures
 from csc_inequalities.gradient.plots import power_plot
 from csc_inequalities.gradient.power import between_la_variance, n_for_power, power_curve
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:

@@ -1,5 +1,4 @@
 """Per-LA (configural) models over a range of class numbers, with elbow plots."""
-import pandas as pd
 
 from csc_inequalities.lca import model as lcm
 from csc_inequalities.lca.analysis import configural_sweep

@@ -6,7 +6,7 @@ import pandas as pd
 
 from csc_inequalities.lca import model as lcm
 from csc_inequalities.lca.analysis import cross_validate, label_classes, profiles_frame
-from csc_inequalities.lca.io import estimation_data, choose_final
+from csc_inequalities.lca.io import choose_final, estimation_data
 from csc_inequalities.lca.items import item_label, item_matrix, lca_population
 from csc_inequalities.lca.matching import published_reference
 from csc_inequalities.lca.plots import profile_heatmap

@@ -5,8 +5,14 @@ import json
 import pandas as pd
 
 from csc_inequalities.lca.plots import rate_profile_figure, ratio_figure
-from csc_inequalities.lca.rates import (AGE_GROUPS, EPISODE_COLUMNS, age_group_of, class_rates,
-                                        deprivation_effect, female_male_ratio)
+from csc_inequalities.lca.rates import (
+    AGE_GROUPS,
+    EPISODE_COLUMNS,
+    age_group_of,
+    class_rates,
+    deprivation_effect,
+    female_male_ratio,
+)
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:

@@ -5,8 +5,8 @@ import pandas as pd
 import yaml
 
 from csc_inequalities.lca import model as lcm
-from csc_inequalities.lca.recovery import recovery_against_truth
 from csc_inequalities.lca.plots import recovery_plot
+from csc_inequalities.lca.recovery import recovery_against_truth
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:

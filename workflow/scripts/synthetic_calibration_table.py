@@ -23,5 +23,5 @@ with script_context(snakemake) as log:
                              pd.read_parquet(snakemake.input.episodes, columns=CALIBRATION_COLUMNS),
                              yaml.safe_load(open(snakemake.input.truth)), snakemake.params.published_dir, shift)
     table.to_csv(snakemake.output.calibration, index=False)
-    outside = table[table["within_tolerance"] == False]  # noqa: E712 (None = no truth)
+    outside = table[table["within_tolerance"] == False]
     log.info("%d targets, %d with truth outside the tolerance", len(table), len(outside))

@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import yaml
 
-from csc_inequalities.national.sources import verify_manifest
 from csc_inequalities.columnar import concat_parquet
+from csc_inequalities.national.sources import verify_manifest
 from csc_inequalities.synthetic.run import generator_truth, write_truth
 from csc_inequalities.synthetic.totals import PANEL_SERIES, totals_vs_panel
 from csc_inequalities.workflow_io import script_context

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from csc_inequalities.childlevel.findings import ExtractError
 from csc_inequalities.childlevel.pipeline import run_la

@@ -14,7 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from csc_inequalities.childlevel.findings import Finding
-from csc_inequalities.childlevel.records import CensusReturn, empty_table, table_from_rows, RECORD_TABLES
+from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn, empty_table, table_from_rows
 
 RENAMED = {"Sex": "GenderCurrent"}
 
@@ -87,7 +87,7 @@ class _ChildReader:
     def _unknown(self, parent: str, name: str, element) -> None:
         self.findings.append(Finding(
             "unknown_element", self.file, element.sourceline, self.child_ref, f"{parent}/{name}",
-            f"an element of the 2013-14..2017-18 CIN census specification", f"<{name}>", record=parent,
+            "an element of the 2013-14..2017-18 CIN census specification", f"<{name}>", record=parent,
         ))
 
     def _stray_text(self, element, parent: str) -> None:

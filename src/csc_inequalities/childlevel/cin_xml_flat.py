@@ -27,7 +27,14 @@ import pandas as pd
 from lxml import etree
 
 from csc_inequalities.childlevel.cin_xml import (
-    ASSESSMENT_FIELDS, CIN_FIELDS, CPP_FIELDS, IDENTIFIER_FIELDS, PLAN_FIELDS, RENAMED, S47_FIELDS, _read_header,
+    ASSESSMENT_FIELDS,
+    CIN_FIELDS,
+    CPP_FIELDS,
+    IDENTIFIER_FIELDS,
+    PLAN_FIELDS,
+    RENAMED,
+    S47_FIELDS,
+    _read_header,
 )
 from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn, table_from_columns
 

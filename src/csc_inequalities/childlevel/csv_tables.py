@@ -16,7 +16,10 @@ import pandas as pd
 
 from csc_inequalities.childlevel.findings import Finding
 from csc_inequalities.childlevel.records import (
-    RECORD_TABLES, TABLE_COLUMNS, CensusReturn, empty_table,
+    RECORD_TABLES,
+    TABLE_COLUMNS,
+    CensusReturn,
+    empty_table,
 )
 
 # File name of each record table in a CSV-route census directory.

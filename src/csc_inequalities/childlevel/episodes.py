@@ -62,7 +62,7 @@ def age_group(age: pd.Series) -> pd.Series:
 def tertile_in_la(scores: pd.Series, la_codes: pd.Series) -> pd.Series:
     """Within-LA tertile of IMD score (1 = least deprived third of the LA's episodes)."""
     result = pd.Series(pd.NA, index=scores.index, dtype="Int64")
-    for la_code, group in scores.groupby(la_codes, sort=False):
+    for _, group in scores.groupby(la_codes, sort=False):
         known = group.dropna()
         if known.empty:
             continue

@@ -17,12 +17,20 @@ import pandas as pd
 from csc_inequalities.childlevel.cin_xml import field_lines, read_cin_xml
 from csc_inequalities.childlevel.csv_tables import read_child_lsoa, read_cin_csv, read_ssda903
 from csc_inequalities.childlevel.findings import (
-    ExtractError, Finding, default_policy, findings_frame,
+    ExtractError,
+    Finding,
+    default_policy,
+    findings_frame,
 )
 from csc_inequalities.childlevel.pseudonymise import pseudonymise_series
 from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn
 from csc_inequalities.childlevel.validation import (
-    CHILD_LSOA_SCHEMA, SSDA903_SCHEMA, consistency_findings, dfe_findings, schema_findings, structural_findings,
+    CHILD_LSOA_SCHEMA,
+    SSDA903_SCHEMA,
+    consistency_findings,
+    dfe_findings,
+    schema_findings,
+    structural_findings,
 )
 
 log = logging.getLogger(__name__)

@@ -7,12 +7,12 @@ shared outputs hold counts by rule (:func:`counts_by_rule`).
 """
 from __future__ import annotations
 
-from csc_inequalities.errors import StopRun
-
 import dataclasses
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
+
+from csc_inequalities.errors import StopRun
 
 # Structural rules always stop the run; consistency rules follow validation.policy.
 STRUCTURAL_RULES = {

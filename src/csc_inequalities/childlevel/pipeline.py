@@ -174,10 +174,10 @@ def round_trip(episodes_path: str, generator_path: str, output_path: str, log: l
 
     Writes counts only (episodes on each side, mismatching values per column): no identifiers.
     """
-    from csc_inequalities.childlevel.episodes import compare
-
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    from csc_inequalities.childlevel.episodes import compare
 
     # LA by LA (episodes are matched within an LA): memory stays that of the largest LA.
     las = sorted(set(pc.unique(pq.read_table(episodes_path, columns=["la_code"])["la_code"]).to_pylist())

@@ -47,7 +47,7 @@ def load_or_create_key(path: str | Path) -> bytes:
 
 
 def pseudonym(child_ref: str, la_code: str, key: bytes) -> str:
-    message = f"{la_code}\x1f{child_ref.strip()}".encode("utf-8")
+    message = f"{la_code}\x1f{child_ref.strip()}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_CHARS]
 
 
@@ -56,7 +56,7 @@ def pseudonymise_series(refs: pd.Series, la_code: str, key: bytes) -> pd.Series:
     refs = refs.astype("object")
     distinct = pd.unique(refs.dropna())
     # One keyed HMAC state copied per value: same digests as pseudonym(), without re-keying each time.
-    keyed = hmac.new(key, f"{la_code}\x1f".encode("utf-8"), hashlib.sha256)
+    keyed = hmac.new(key, f"{la_code}\x1f".encode(), hashlib.sha256)
     mapping = {}
     for ref in distinct:
         state = keyed.copy()
@@ -67,4 +67,4 @@ def pseudonymise_series(refs: pd.Series, la_code: str, key: bytes) -> pd.Series:
 
 def episode_id(child_id: str, referral_date: str) -> str:
     """Stable episode ID: hash of the child pseudonym and the referral date (YYYY-MM-DD)."""
-    return hashlib.sha256(f"{child_id}\x1f{referral_date}".encode("utf-8")).hexdigest()[:PSEUDONYM_CHARS]
+    return hashlib.sha256(f"{child_id}\x1f{referral_date}".encode()).hexdigest()[:PSEUDONYM_CHARS]

@@ -62,7 +62,7 @@ def table_from_columns(name: str, columns: dict[str, np.ndarray]) -> pd.DataFram
     data = {}
     for column in TABLE_COLUMNS[name]:
         values = np.asarray(columns[column], dtype=object)
-        missing = values == None  # noqa: E711 (element-wise)
+        missing = values == None
         if missing.any() and not missing.all():
             values = values.copy()
             values[missing] = np.nan

@@ -18,7 +18,11 @@ import pandas as pd
 import yaml
 
 from csc_inequalities.childlevel.extracts import (
-    LA_NUMBERS_FILE, configured_file_problems, la_numbers, validate_la, workflow_la_files,
+    LA_NUMBERS_FILE,
+    configured_file_problems,
+    la_numbers,
+    validate_la,
+    workflow_la_files,
 )
 from csc_inequalities.config import load_schema, validate_config
 

@@ -10,8 +10,7 @@ from ``validation.policy`` (defaults: :data:`findings.DEFAULT_POLICY`).
 """
 from __future__ import annotations
 
-import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -9,9 +9,8 @@ appears, with zero where no child reached the threshold: the zeros carry the soc
 from __future__ import annotations
 
 import logging
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,6 @@ def age_group_of(age: pd.Series, edges: Iterable[int]) -> pd.Series:
 
 
 # level_slug lives in spec.py (which the workflow imports when it reads the rules: without pandas).
-from csc_inequalities.gradient.spec import level_slug  # noqa: E402  (re-exported)
 
 
 STRATUM_TYPES = ("all", "gender", "age_group", "ethnicity_group", "demand_class", "cpp_latest_category")

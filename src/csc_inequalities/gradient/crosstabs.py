@@ -9,7 +9,7 @@ excludes 1. Disclosure control: an odds ratio is withheld when any of its four c
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

@@ -2,14 +2,14 @@
 the x-axis joined by lines, 95% CIs as bars, a reference line at 1."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 TERM_LABELS = {
     ("adjusted", "lsoa_decile"): "LSOA decile (social gradient)",

@@ -11,7 +11,8 @@ rate (lsoa_reference.income_rate_approx), so these scores are approximate too.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd

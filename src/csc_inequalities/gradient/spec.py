@@ -3,7 +3,8 @@ job per (threshold, stratum, level), levels named by file-name-safe slugs."""
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 def level_slug(value: object) -> str:

@@ -1,7 +1,8 @@
 """Helpers for the generator's truth (results/synthetic/truth.yaml, expected_counts.parquet)."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 

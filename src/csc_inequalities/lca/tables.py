@@ -9,7 +9,6 @@ anonymised LA0-LA5, so only their all-LA columns are comparable).
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from csc_inequalities import disclosure
@@ -32,7 +31,7 @@ EPISODE_COLUMNS = ["episode_id", "la_code", "imd_tertile_in_la_least1", "rerefer
 
 def highest_threshold(episodes: pd.DataFrame) -> pd.Series:
     """Highest threshold an assessed episode reached (Table 14's columns)."""
-    flag = lambda name: episodes[name].fillna(False).astype(bool)  # noqa: E731
+    flag = lambda name: episodes[name].fillna(False).astype(bool)
     out = pd.Series("Assessed Not CIN", index=episodes.index, dtype=object)
     out[flag("cin_plan")] = "CIN (no CP)"
     out[flag("cpp")] = "CP Plan"
@@ -155,7 +154,7 @@ def build_tables(assign: pd.DataFrame, class_names: dict[int, str],
                                                min_cell)
     tables["figure17_ethnicity"] = class_crosstab(assign, assign["ethnicity_group"], class_ids,
                                                   "class", min_cell)
-    for name, table in tables.items():
+    for table in tables.values():
         table.insert(1, "class_name", table["class_id"].map(class_names))
     tables["table17"] = cp_category_matched(assign, pub, min_cell)
     return tables
@@ -173,7 +172,7 @@ def cp_category_matched(episodes: pd.DataFrame, pub, min_cell: int) -> pd.DataFr
                      "n_matched": float(matched)})
     frame = pd.DataFrame(rows)
     frame["n_not_matched"] = frame["n_plans"] - frame["n_matched"]
-    small = lambda v: (v < min_cell) & (v > 0)  # noqa: E731
+    small = lambda v: (v < min_cell) & (v > 0)
     frame["suppressed"] = small(frame["n_matched"]) | small(frame["n_not_matched"])
     frame["percent"] = 100.0 * frame["n_matched"] / frame["n_plans"].where(frame["n_plans"] > 0)
     frame = disclosure.mask_derived(frame, ["n_matched", "n_not_matched", "percent"])

@@ -14,7 +14,7 @@ significant, and such an earlier year is not checked (both series must exist in 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd

@@ -10,15 +10,13 @@ release supplies 2017-18 .. 2021-22.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
-from csc_inequalities.national import readers
+from csc_inequalities.national import readers, s251
 from csc_inequalities.national.codes import la_reference
-from csc_inequalities.national import s251
 from csc_inequalities.national.indicators import INDICATORS, add_real_spend, derive_indicators
 from csc_inequalities.national.sources import read_raw_csv
 

@@ -8,8 +8,8 @@ denominators; indicators.py turns them into the panel's rates, ratios and propor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import pandas as pd

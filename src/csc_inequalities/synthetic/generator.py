@@ -15,14 +15,33 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.lsoa.reference import ETHNIC_GROUPS
-from csc_inequalities.synthetic.timing import (
-    FIRST_EPISODE_LIMIT, LAGS, PATHWAYS, Period, by_collection_year, daily_rate, expected_referrals_per_day,
-    first_referral_density, first_referral_pmf, observation,
-)
 from csc_inequalities.synthetic.model import (
-    AGE_GROUPS, CP_CATEGORIES, CP_CODES, REFERRAL_GROUP_CODE, REFERRAL_GROUPS, GeneratingParameters,
-    PublishedTargets, age_group_of, assessed_probability, class_probabilities, escalation, pathway_base,
-    tilted_categories, tilted_pathways,
+    AGE_GROUPS,
+    CP_CATEGORIES,
+    CP_CODES,
+    REFERRAL_GROUP_CODE,
+    REFERRAL_GROUPS,
+    GeneratingParameters,
+    PublishedTargets,
+    age_group_of,
+    assessed_probability,
+    class_probabilities,
+    escalation,
+    pathway_base,
+    tilted_categories,
+    tilted_pathways,
+)
+from csc_inequalities.synthetic.timing import (
+    FIRST_EPISODE_LIMIT,
+    LAGS,
+    PATHWAYS,
+    Period,
+    by_collection_year,
+    daily_rate,
+    expected_referrals_per_day,
+    first_referral_density,
+    first_referral_pmf,
+    observation,
 )
 
 log = logging.getLogger(__name__)
@@ -383,7 +402,7 @@ def generate_la(
             ep[f"factor_{code}"] = factors[:, j]
         # Dates (days after referral).
         r = ep["referral_date"]
-        def days(lag: str) -> pd.TimedeltaIndex:
+        def days(lag: str, m: int = m) -> pd.TimedeltaIndex:
             lo, hi = LAGS[lag]
             return pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
 
@@ -475,7 +494,7 @@ def censor(episodes: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     episodes = episodes[episodes["referral_date"] <= end].reset_index(drop=True)
     for column in DATE_COLUMNS:
         episodes[column] = episodes[column].where(episodes[column] <= end)
-    seen = lambda column: episodes[column].notna().to_numpy()  # noqa: E731
+    seen = lambda column: episodes[column].notna().to_numpy()
     episodes["assessed"] = seen("assessment_start")
     episodes["s47"], episodes["icpc"], episodes["cpp"] = seen("s47_start"), seen("icpc_date"), seen("cpp_start")
     episodes["cin_plan"], episodes["lac"] = seen("plan_start"), seen("decom")

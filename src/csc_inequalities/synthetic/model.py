@@ -150,7 +150,7 @@ class GeneratingParameters:
 PATHWAY_STEP = {"nfa": -1, "assessed_not_cin": 0, "cin": 1, "cpp": 2, "lac": 3}
 
 
-def escalation(params: "GeneratingParameters", d_lsoa: np.ndarray, d_la: float) -> np.ndarray:
+def escalation(params: GeneratingParameters, d_lsoa: np.ndarray, d_la: float) -> np.ndarray:
     """Log odds per pathway step at each row's (centred) LSOA and LA deciles."""
     d_lsoa = np.asarray(d_lsoa, dtype=float)
     return (params.escalation_lsoa_log_rr * d_lsoa + params.escalation_la_log_rr * d_la
@@ -163,7 +163,7 @@ def assessed_probability(nfa_share: float, x: np.ndarray) -> np.ndarray:
     return odds / (1.0 + odds)
 
 
-def pathway_base(targets: "PublishedTargets", params: "GeneratingParameters") -> np.ndarray:
+def pathway_base(targets: PublishedTargets, params: GeneratingParameters) -> np.ndarray:
     """(K, 4) per-class pathway shares at centred deciles: calibrated, or Table 14 as published."""
     if params.pathway_base is not None:
         return np.asarray(params.pathway_base, dtype=float)
@@ -177,7 +177,7 @@ def tilted_pathways(base: np.ndarray, x: np.ndarray) -> np.ndarray:
     return w / w.sum(axis=2, keepdims=True)
 
 
-def tilted_categories(categories: np.ndarray, params: "GeneratingParameters", d_lsoa: np.ndarray) -> np.ndarray:
+def tilted_categories(categories: np.ndarray, params: GeneratingParameters, d_lsoa: np.ndarray) -> np.ndarray:
     """(n, K, 5) P(CP category | class, row): Table 18's shares tilted per LSOA decile by category."""
     eta = np.array([params.cp_category_lsoa_log_rr.get(c, 0.0) for c in CP_CATEGORIES], dtype=float)
     w = categories[None, :, :] * np.exp(np.asarray(d_lsoa, dtype=float)[:, None, None] * eta[None, None, :])

@@ -1,7 +1,6 @@
 """Generate every configured LA: extracts, the generator's episode table, truth and expected counts."""
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,25 @@ import yaml
 from tqdm import tqdm
 
 from csc_inequalities.synthetic.generator import (
-    ICPC_GIVEN, LAC_CPP_SHARE, S47_GIVEN, calibrated_parameters, cell_process, cell_rates, class_log_rr,
-    events_seen, expected_referrals_by_year, generate_la, la_class_shares, la_pathway_mix, la_scale,
+    ICPC_GIVEN,
+    LAC_CPP_SHARE,
+    S47_GIVEN,
+    calibrated_parameters,
+    cell_process,
+    cell_rates,
+    class_log_rr,
+    events_seen,
+    expected_referrals_by_year,
+    generate_la,
+    la_class_shares,
+    la_pathway_mix,
+    la_scale,
 )
 from csc_inequalities.synthetic.model import (
-    CP_CATEGORIES, THRESHOLDS, age_group_of, class_probabilities, load_published_targets,
+    CP_CATEGORIES,
+    THRESHOLDS,
+    age_group_of,
+    load_published_targets,
     observed_child_probabilities,
 )
 from csc_inequalities.synthetic.timing import Period

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,12 @@ from csc_inequalities.gradient.scores import score_frame
 from csc_inequalities.synthetic.generator import cell_process, cell_rates, la_class_shares
 from csc_inequalities.synthetic.model import CP_CATEGORIES, GeneratingParameters, PublishedTargets, pathway_base
 from csc_inequalities.synthetic.run import (
-    expected_class_shares, expected_counts, la_random_intercepts, la_totals_timing, panel_settings, period_of,
+    expected_class_shares,
+    expected_counts,
+    la_random_intercepts,
+    la_totals_timing,
+    panel_settings,
+    period_of,
     population_cells,
 )
 from csc_inequalities.synthetic.totals import panel_totals

@@ -46,7 +46,7 @@ class Period:
     end: pd.Timestamp
 
     @classmethod
-    def of_years(cls, first_year: int, last_year: int) -> "Period":
+    def of_years(cls, first_year: int, last_year: int) -> Period:
         """Collection years ending 31 March: 2014..2018 -> 2013-04-01..2018-03-31."""
         if last_year < first_year:
             raise ValueError(f"last_year {last_year} is before first_year {first_year}")
@@ -85,7 +85,7 @@ def event_lags(lac_cpp_share: float) -> dict[tuple[str, str], tuple[np.ndarray, 
     plan_after = _sum("assessment_start", "assessment_auth", "plan_after_auth")
     plan_before = _uniform("plan_before_cpp")
     n = max(len(plan_after), len(plan_before))
-    pad = lambda p: np.pad(p, (0, n - len(p)))  # noqa: E731
+    pad = lambda p: np.pad(p, (0, n - len(p)))
     lags: dict[tuple[str, str], tuple[np.ndarray, bool]] = {}
     for pathway in PATHWAYS:
         lags[("assessment", pathway)] = (assessment, False)

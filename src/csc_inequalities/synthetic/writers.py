@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.childlevel import codes
-from csc_inequalities.childlevel.episodes import EPISODE_COLUMNS, age_group, tertile_in_la, whole_years, year_ending_march
+from csc_inequalities.childlevel.episodes import (
+    EPISODE_COLUMNS,
+    age_group,
+    tertile_in_la,
+    whole_years,
+    year_ending_march,
+)
 from csc_inequalities.childlevel.pseudonymise import episode_id, pseudonymise_series
 from csc_inequalities.synthetic.generator import LAData, next_weekday
 from csc_inequalities.synthetic.model import CP_CODES

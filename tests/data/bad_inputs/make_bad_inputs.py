@@ -75,7 +75,7 @@ def main() -> None:
     xml("xxe.xml", text=VALID.replace('<?xml version="1.0" encoding="UTF-8"?>\n',
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Message [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')
         .replace("<LAchildID>BADCHILD01</LAchildID>", "<LAchildID>&xxe;</LAchildID>"))
-    laughs = "".join(f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+    laughs = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
     xml("billion_laughs.xml", text='<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY lol0 "lol">' + laughs + ']>\n<Message>&lol9;</Message>\n')
     xml("wrong_root.xml", text=VALID.replace("<Message>", "<CINReturn>").replace("</Message>", "</CINReturn>"))
     xml("wrong_collection.xml", "<Collection>CIN</Collection>", "<Collection>SSDA903</Collection>")

@@ -6,7 +6,14 @@ a return's year on the parsed return. See docs/extracts.md for the list and what
 """
 from csc_inequalities.childlevel.dfe import child, cin_details, modules  # noqa: F401  (registers the rules)
 from csc_inequalities.childlevel.dfe.engine import (
-    REGISTRY, DfeResult, DfeRule, ReturnData, dfe_default_policy, dfe_descriptions, rule_catalogue, rules_for_year,
+    REGISTRY,
+    DfeResult,
+    DfeRule,
+    ReturnData,
+    dfe_default_policy,
+    dfe_descriptions,
+    rule_catalogue,
+    rules_for_year,
     run_rules,
 )
 

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.childlevel.dfe.engine import (
-    Flag, ReturnData, any_in_group, date_text, dfe_rule, flag,
+    Flag,
+    ReturnData,
+    any_in_group,
+    date_text,
+    dfe_rule,
+    flag,
 )
 
 

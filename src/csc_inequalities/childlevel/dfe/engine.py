@@ -16,7 +16,7 @@ registered for its years (``years=(first, last)``, collection year = year ending
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ class DfeRule:
     message: str  # DfE's message to display
     severity: str  # error | query
     years: tuple[int, int | None]  # collection years the version applies to (inclusive; None = open)
-    check: Callable[["ReturnData"], list["Flag"]]
+    check: Callable[[ReturnData], list[Flag]]
 
     @property
     def rule_id(self) -> str:
@@ -67,7 +67,7 @@ def dfe_rule(code: str, message: str, severity: str = "error", years: tuple[int,
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {SEVERITIES}")
 
-    def register(function: Callable[["ReturnData"], list[Flag]]):
+    def register(function: Callable[[ReturnData], list[Flag]]):
         rule = DfeRule(code, message, severity, years, function)
         for other in REGISTRY:
             if other.code == code and _overlap(other.years, years):
@@ -146,7 +146,7 @@ class ReturnData:
     header: dict
 
     @classmethod
-    def from_census(cls, census: CensusReturn) -> "ReturnData":
+    def from_census(cls, census: CensusReturn) -> ReturnData:
         t = {name: frame.reset_index(drop=True).copy() for name, frame in census.tables.items()}
         children = t["children"]
         children["_birth"] = _dates(children["PersonBirthDate"])

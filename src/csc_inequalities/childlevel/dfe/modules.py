@@ -5,7 +5,13 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.childlevel.dfe.engine import (
-    Flag, ReturnData, any_in_group, date_text, dfe_rule, flag, interval_starts_inside,
+    Flag,
+    ReturnData,
+    any_in_group,
+    date_text,
+    dfe_rule,
+    flag,
+    interval_starts_inside,
 )
 
 
