@@ -24,8 +24,8 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         report="report/report.html",
         privacy_check="results/privacy/identifier_check.json",
         values="results/report/values.json",
-    default_target: True

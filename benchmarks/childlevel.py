@@ -12,6 +12,7 @@ default configuration and also checks the round trip; ``--national`` (and ``--wr
 simple built-in writer of DfE-format returns of the stated volume (noted in the JSON as
 "generator": "benchmark writer"), since only the reading side is measured here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,9 +56,17 @@ def write_la(folder: Path, la_index: int, years: list[int], referrals_per_year: 
     referral = first_day + pd.to_timedelta(rng.integers(0, span, n_referrals), unit="D")
     duration = rng.integers(1, 400, n_referrals)
     closure = referral + pd.to_timedelta(duration, unit="D")
-    frame = pd.DataFrame({"child": child_ids[owner], "referral": referral, "closure": closure,
-                          "assessed": rng.random(n_referrals) < 0.8, "s47": rng.random(n_referrals) < 0.25,
-                          "cpp": rng.random(n_referrals) < 0.08, "source": rng.choice(SOURCES, n_referrals)})
+    frame = pd.DataFrame(
+        {
+            "child": child_ids[owner],
+            "referral": referral,
+            "closure": closure,
+            "assessed": rng.random(n_referrals) < 0.8,
+            "s47": rng.random(n_referrals) < 0.25,
+            "cpp": rng.random(n_referrals) < 0.08,
+            "source": rng.choice(SOURCES, n_referrals),
+        }
+    )
     frame = frame.drop_duplicates(["child", "referral"]).sort_values(["child", "referral"])
     birth_years = years[0] - 1 - rng.integers(0, 17, n_children)
     birth = dict(zip(child_ids, [f"{y}-{m:02d}-15" for y, m in zip(birth_years, rng.integers(1, 13, n_children))]))
@@ -72,47 +81,79 @@ def write_la(folder: Path, la_index: int, years: list[int], referrals_per_year: 
         in_year = frame[(frame["referral"] <= end) & (frame["closure"] >= start)]
         path = folder / f"cin_census_{year}.xml"
         with open(path, "w", encoding="utf-8") as out:
-            out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
-                      f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate></CollectionDetails>"
-                      "<Source><SourceLevel>L</SourceLevel><LEA>999</LEA></Source></Header><Children>\n")
+            out.write(
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
+                f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate></CollectionDetails>"
+                "<Source><SourceLevel>L</SourceLevel><LEA>999</LEA></Source></Header><Children>\n"
+            )
             current = None
             for e in in_year.itertuples(index=False):
                 if e.child != current:
                     if current is not None:
                         out.write("</Child>\n")
                     current = e.child
-                    out.write(f"<Child><ChildIdentifiers><LAchildID>{current}</LAchildID><PersonBirthDate>{birth[current]}"
-                              f"</PersonBirthDate><GenderCurrent>{gender[current]}</GenderCurrent></ChildIdentifiers>"
-                              f"<ChildCharacteristics><Ethnicity>{ethnicity[current]}</Ethnicity></ChildCharacteristics>\n")
+                    out.write(
+                        f"<Child><ChildIdentifiers><LAchildID>{current}</LAchildID><PersonBirthDate>{birth[current]}"
+                        f"</PersonBirthDate><GenderCurrent>{gender[current]}</GenderCurrent></ChildIdentifiers>"
+                        f"<ChildCharacteristics><Ethnicity>{ethnicity[current]}</Ethnicity></ChildCharacteristics>\n"
+                    )
                 ref = e.ref_s
                 xml = f"<CINdetails><CINreferralDate>{ref}</CINreferralDate><ReferralSource>{e.source}</ReferralSource>"
                 if e.closure <= end:
                     xml += f"<CINclosureDate>{e.closure_s}</CINclosureDate><ReasonForClosure>RC7</ReasonForClosure>"
                 if e.assessed:
-                    factors = "".join(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in FACTORS[(e.day % 7):(e.day % 7) + 3])
-                    xml += (f"<Assessments><AssessmentActualStartDate>{ref}</AssessmentActualStartDate>"
-                            f"<FactorsIdentifiedAtAssessment>{factors}</FactorsIdentifiedAtAssessment></Assessments>")
+                    factors = "".join(
+                        f"<AssessmentFactors>{f}</AssessmentFactors>" for f in FACTORS[(e.day % 7) : (e.day % 7) + 3]
+                    )
+                    xml += (
+                        f"<Assessments><AssessmentActualStartDate>{ref}</AssessmentActualStartDate>"
+                        f"<FactorsIdentifiedAtAssessment>{factors}</FactorsIdentifiedAtAssessment></Assessments>"
+                    )
                 if e.s47:
                     xml += f"<Section47><S47ActualStartDate>{ref}</S47ActualStartDate><DateOfInitialCPC>{ref}</DateOfInitialCPC><ICPCnotRequired>false</ICPCnotRequired></Section47>"
                 xml += "<ReferralNFA>false</ReferralNFA>"
                 if e.cpp:
                     cat = CATEGORIES[e.day % 5]
-                    xml += (f"<ChildProtectionPlans><CPPstartDate>{ref}</CPPstartDate><InitialCategoryOfAbuse>{cat}"
-                            f"</InitialCategoryOfAbuse><LatestCategoryOfAbuse>{cat}</LatestCategoryOfAbuse>"
-                            "<NumberOfPreviousCPP>0</NumberOfPreviousCPP></ChildProtectionPlans>")
+                    xml += (
+                        f"<ChildProtectionPlans><CPPstartDate>{ref}</CPPstartDate><InitialCategoryOfAbuse>{cat}"
+                        f"</InitialCategoryOfAbuse><LatestCategoryOfAbuse>{cat}</LatestCategoryOfAbuse>"
+                        "<NumberOfPreviousCPP>0</NumberOfPreviousCPP></ChildProtectionPlans>"
+                    )
                 out.write(xml + "</CINdetails>\n")
             if current is not None:
                 out.write("</Child>\n")
             out.write("</Children></Message>\n")
         files[year] = str(path)
     lac = frame[frame["cpp"]].assign(DECOM=lambda f: (f["referral"] + pd.Timedelta(days=20)).dt.strftime("%d/%m/%Y"))
-    ssda = pd.DataFrame({"CHILD": lac["child"], "SEX": 1, "DOB": "", "ETHNIC": "", "UPN": "", "DECOM": lac["DECOM"],
-                         "RNE": "S", "LS": np.where(np.arange(len(lac)) % 2, "V2", "C1")})
-    for column in ("CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"):
+    ssda = pd.DataFrame(
+        {
+            "CHILD": lac["child"],
+            "SEX": 1,
+            "DOB": "",
+            "ETHNIC": "",
+            "UPN": "",
+            "DECOM": lac["DECOM"],
+            "RNE": "S",
+            "LS": np.where(np.arange(len(lac)) % 2, "V2", "C1"),
+        }
+    )
+    for column in (
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ):
         ssda[column] = ""
     ssda.to_csv(folder / "ssda903_episodes.csv", index=False)
     lsoas = [f"E01{(la_index * 200 + i):06d}" for i in range(200)]
-    pd.DataFrame({"LAchildID": child_ids, "LSOA11CD": rng.choice(lsoas, n_children)}).to_csv(folder / "child_lsoa.csv", index=False)
+    pd.DataFrame({"LAchildID": child_ids, "LSOA11CD": rng.choice(lsoas, n_children)}).to_csv(
+        folder / "child_lsoa.csv", index=False
+    )
     return LAFiles(f"E09{la_index:06d}", files, str(folder / "ssda903_episodes.csv"), str(folder / "child_lsoa.csv"))
 
 
@@ -130,7 +171,9 @@ def merge_step(paths: list[str], work: Path) -> dict:
         "print(json.dumps({'seconds': round(time.perf_counter() - t, 1), 'las': len(paths),"
         " 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, json.dumps(paths), str(work)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(paths), str(work)], capture_output=True, text=True, check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -157,22 +200,39 @@ def run_with_generator() -> dict:
         population = build_lsoa_population(ROOT / config["lsoa"]["resource_dir"], reference)
         reference_s = time.perf_counter() - started
         started = time.perf_counter()
-        result = generate_all(synthetic, reference, population, str(ROOT / "resources/lca/published"),
-                              synthetic.get("lea_codes", {}), str(work), key)
+        result = generate_all(
+            synthetic,
+            reference,
+            population,
+            str(ROOT / "resources/lca/published"),
+            synthetic.get("lea_codes", {}),
+            str(work),
+            key,
+        )
         generate_s = time.perf_counter() - started
         lsoa_codes = set(reference["lsoa11"])
         per_la, ours = [], []
         for la_code, files in result["manifest"].items():
-            la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+            la_files = LAFiles(
+                la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"]
+            )
             t0 = time.perf_counter()
             loaded = load_la(la_files, lsoa_codes, key)
             t1 = time.perf_counter()
-            episodes = build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, la_code, max(la_files.cin_census))
+            episodes = build_episodes(
+                loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, la_code, max(la_files.cin_census)
+            )
             t2 = time.perf_counter()
             ours.append(episodes)
-            per_la.append({"validate_s": t1 - t0, "episodes_s": t2 - t1, "episodes": len(episodes),
-                           "findings": len(loaded.findings),
-                           "input_mb": sum(os.path.getsize(p) for p in la_files.all_paths()) / 1e6})
+            per_la.append(
+                {
+                    "validate_s": t1 - t0,
+                    "episodes_s": t2 - t1,
+                    "episodes": len(episodes),
+                    "findings": len(loaded.findings),
+                    "input_mb": sum(os.path.getsize(p) for p in la_files.all_paths()) / 1e6,
+                }
+            )
         mismatches = compare(pd.concat(ours, ignore_index=True), result["episodes"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -182,14 +242,20 @@ def run_with_generator() -> dict:
     return {
         "benchmark": "childlevel generate + validate + episodes",
         "generator": "csc_inequalities.synthetic (the workflow's generator), default configuration",
-        "las": len(frame), "years": list(range(synthetic["first_year"], synthetic["last_year"] + 1)),
-        "episodes": int(frame["episodes"].sum()), "input_mb": round(float(frame["input_mb"].sum()), 1),
-        "seconds": {"lsoa_reference_and_population": round(reference_s, 1), "generate": round(generate_s, 1),
-                    "validate": round(float(frame["validate_s"].sum()), 1),
-                    "episodes": round(float(frame["episodes_s"].sum()), 1),
-                    "validate_plus_episodes_per_la_max": round(float(per_job.max()), 1),
-                    "workflow_wall_2_cores_estimate": round(float(per_job.sum()) / 2, 1)},
-        "round_trip_mismatches": mismatches, "round_trip_agrees": not mismatches,
+        "las": len(frame),
+        "years": list(range(synthetic["first_year"], synthetic["last_year"] + 1)),
+        "episodes": int(frame["episodes"].sum()),
+        "input_mb": round(float(frame["input_mb"].sum()), 1),
+        "seconds": {
+            "lsoa_reference_and_population": round(reference_s, 1),
+            "generate": round(generate_s, 1),
+            "validate": round(float(frame["validate_s"].sum()), 1),
+            "episodes": round(float(frame["episodes_s"].sum()), 1),
+            "validate_plus_episodes_per_la_max": round(float(per_job.max()), 1),
+            "workflow_wall_2_cores_estimate": round(float(per_job.sum()) / 2, 1),
+        },
+        "round_trip_mismatches": mismatches,
+        "round_trip_agrees": not mismatches,
         "findings": int(frame["findings"].sum()),
         "peak_rss_mb": round(peak_rss_mb(), 0),
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
@@ -203,14 +269,19 @@ def main(argv=None) -> int:
     parser.add_argument("--years", type=int, nargs=2, default=[2014, 2018])
     parser.add_argument("--referrals-per-la-year", type=int, default=5000)
     parser.add_argument("--national", action="store_true", help="152 LAs, ~600,000 referrals a year in all")
-    parser.add_argument("--sample-las", type=int, default=None,
-                        help="process only this many of the LAs (at full per-LA size) and extrapolate the totals "
-                             "linearly: the per-LA jobs are independent, so time scales with the number of LAs and "
-                             "peak memory does not")
+    parser.add_argument(
+        "--sample-las",
+        type=int,
+        default=None,
+        help="process only this many of the LAs (at full per-LA size) and extrapolate the totals "
+        "linearly: the per-LA jobs are independent, so time scales with the number of LAs and "
+        "peak memory does not",
+    )
     parser.add_argument("--seed", type=int, default=20200101)
     parser.add_argument("--output", default=str(ROOT / "benchmarks/results/childlevel.json"))
-    parser.add_argument("--writer", action="store_true",
-                        help="use the built-in writer even if the synthetic generator is available")
+    parser.add_argument(
+        "--writer", action="store_true", help="use the built-in writer even if the synthetic generator is available"
+    )
     args = parser.parse_args(argv)
     if not args.national and not args.writer and args.las == 6:
         try:
@@ -229,10 +300,14 @@ def main(argv=None) -> int:
     years = list(range(args.years[0], args.years[1] + 1))
     work = Path(tempfile.mkdtemp(prefix="childlevel_bench_"))
     reference_rows = args.las * 200
-    reference = pd.DataFrame({"lsoa11": [f"E01{i:06d}" for i in range(reference_rows)],
-                              "imd2015_score": np.linspace(1, 80, reference_rows),
-                              "imd_decile_official": 10 - (np.arange(reference_rows) * 10 // reference_rows),
-                              "imd_decile_least1": 1 + (np.arange(reference_rows) * 10 // reference_rows)})
+    reference = pd.DataFrame(
+        {
+            "lsoa11": [f"E01{i:06d}" for i in range(reference_rows)],
+            "imd2015_score": np.linspace(1, 80, reference_rows),
+            "imd_decile_official": 10 - (np.arange(reference_rows) * 10 // reference_rows),
+            "imd_decile_least1": 1 + (np.arange(reference_rows) * 10 // reference_rows),
+        }
+    )
     lsoa_codes = set(reference["lsoa11"])
     key = bytes(32)
     per_la = []
@@ -243,14 +318,22 @@ def main(argv=None) -> int:
             generated = time.perf_counter()
             loaded = load_la(files, lsoa_codes, key)
             validated = time.perf_counter()
-            episodes = build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, files.la_code, years[-1])
+            episodes = build_episodes(
+                loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, files.la_code, years[-1]
+            )
             built = time.perf_counter()
             (work / "episodes").mkdir(exist_ok=True)
             episodes.to_parquet(work / "episodes" / f"{files.la_code}.parquet", index=False)
-            per_la.append({"generate_s": generated - started, "validate_s": validated - generated,
-                           "episodes_s": built - validated, "episodes": len(episodes),
-                           "input_mb": sum(os.path.getsize(p) for p in files.all_paths()) / 1e6,
-                           "findings": len(loaded.findings)})
+            per_la.append(
+                {
+                    "generate_s": generated - started,
+                    "validate_s": validated - generated,
+                    "episodes_s": built - validated,
+                    "episodes": len(episodes),
+                    "input_mb": sum(os.path.getsize(p) for p in files.all_paths()) / 1e6,
+                    "findings": len(loaded.findings),
+                }
+            )
             shutil.rmtree(work / f"la{index}")
             print(f"LA {index + 1}/{args.las}: {per_la[-1]}", file=sys.stderr)
         # The merge rule (all LAs -> episodes.parquet + disclosure-controlled counts), in a child
@@ -267,15 +350,21 @@ def main(argv=None) -> int:
     result = {
         "benchmark": "childlevel generate + validate + episodes",
         "generator": "benchmark writer (DfE-format XML, SSDA903, LSOA; same volume as the synthetic default)",
-        "las": args.las, "years": years, "referrals_per_la_year": args.referrals_per_la_year,
-        "las_processed": len(frame), "extrapolated": bool(scale != 1),
-        "episodes": int(frame["episodes"].sum() * scale), "input_mb": round(float(frame["input_mb"].sum() * scale), 1),
-        "seconds": {"generate": round(float(frame["generate_s"].sum() * scale), 1),
-                    "validate": round(float(frame["validate_s"].sum() * scale), 1),
-                    "episodes": round(float(frame["episodes_s"].sum() * scale), 1),
-                    "validate_plus_episodes_per_la_median": round(float(per_job.median()), 1),
-                    "validate_plus_episodes_per_la_max": round(float(per_job.max()), 1),
-                    "workflow_wall_2_cores_estimate": round(float(per_job.sum() * scale) / 2, 1)},
+        "las": args.las,
+        "years": years,
+        "referrals_per_la_year": args.referrals_per_la_year,
+        "las_processed": len(frame),
+        "extrapolated": bool(scale != 1),
+        "episodes": int(frame["episodes"].sum() * scale),
+        "input_mb": round(float(frame["input_mb"].sum() * scale), 1),
+        "seconds": {
+            "generate": round(float(frame["generate_s"].sum() * scale), 1),
+            "validate": round(float(frame["validate_s"].sum() * scale), 1),
+            "episodes": round(float(frame["episodes_s"].sum() * scale), 1),
+            "validate_plus_episodes_per_la_median": round(float(per_job.median()), 1),
+            "validate_plus_episodes_per_la_max": round(float(per_job.max()), 1),
+            "workflow_wall_2_cores_estimate": round(float(per_job.sum() * scale) / 2, 1),
+        },
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "merge": merge,
         "peak_rss_mb": round(peak_rss_mb(), 0),

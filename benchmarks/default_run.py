@@ -20,6 +20,7 @@ benchmarks/results/default_run.json.
 
     .venv/bin/python benchmarks/default_run.py [--before 76edbbf] [--after HEAD] [--pairs 2] [--cores 2] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,9 @@ DONE = re.compile(r"(\d+) of (\d+) steps \(100%\) done")
 
 def unpack(revision: str, directory: Path) -> str:
     """The revision's tree in ``directory``; returns its full commit id."""
-    commit = subprocess.run(["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", revision], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     directory.mkdir(parents=True)
     archive = subprocess.Popen(["git", "archive", commit], cwd=ROOT, stdout=subprocess.PIPE)
     subprocess.run(["tar", "-x", "-C", str(directory)], stdin=archive.stdout, check=True)
@@ -82,9 +84,14 @@ def measure(label: str, revision: str, directory: Path, cores: int, key: Path | 
     if key is not None and key.is_file():
         (directory / KEY).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(key, directory / KEY)
-    env = {**os.environ, "PYTHONPATH": str(directory / "src"), "OMP_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(directory / "src"),
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
     cmd = [SNAKEMAKE, "--cores", str(cores)]
     load_start = list(os.getloadavg())
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -95,18 +102,31 @@ def measure(label: str, revision: str, directory: Path, cores: int, key: Path | 
     table = summarise_by_rule(collect_benchmarks(directory / "results" / "benchmarks"))
     table = table.sort_values(["wall_s_total", "rule"], ascending=[False, True])
     result = {
-        "label": label, "revision": revision, "commit": commit, "started": started,
-        "returncode": code, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+        "label": label,
+        "revision": revision,
+        "commit": commit,
+        "started": started,
+        "returncode": code,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
         "jobs": int(done[-1][1]) if done else None,
-        "noop_returncode": noop_code, "noop_wall_s": round(noop_wall, 2), "noop_cpu_s": round(noop_cpu, 2),
+        "noop_returncode": noop_code,
+        "noop_wall_s": round(noop_wall, 2),
+        "noop_cpu_s": round(noop_cpu, 2),
         "noop_load_average_end": list(os.getloadavg()),
         "noop_nothing_to_do": "Nothing to be done" in noop_log,
         "benchmark_files_wall_s_sum": round(float(table["wall_s_total"].sum()), 1),
-        "load_average_start": load_start, "load_average_end": load_end,
+        "load_average_start": load_start,
+        "load_average_end": load_end,
         "slowest_rules": [
-            {"rule": row.rule, "jobs": int(row.jobs), "wall_s_total": round(float(row.wall_s_total), 1),
-             "wall_s_max": round(float(row.wall_s_max), 1)}
-            for row in table.head(10).itertuples(index=False)],
+            {
+                "rule": row.rule,
+                "jobs": int(row.jobs),
+                "wall_s_total": round(float(row.wall_s_total), 1),
+                "wall_s_max": round(float(row.wall_s_max), 1),
+            }
+            for row in table.head(10).itertuples(index=False)
+        ],
     }
     if code != 0:
         result["log_tail"] = log.splitlines()[-30:]
@@ -120,8 +140,11 @@ def compare_results(before: Path, after: Path) -> dict:
     import numpy as np
     import pandas as pd
 
-    files = sorted(p.relative_to(before) for p in (before / "results").rglob("*.csv")
-                   if "benchmarks" not in p.parts and (after / p.relative_to(before)).is_file())
+    files = sorted(
+        p.relative_to(before)
+        for p in (before / "results").rglob("*.csv")
+        if "benchmarks" not in p.parts and (after / p.relative_to(before)).is_file()
+    )
     rows = []
     for name in files:
         a, b = before / name, after / name
@@ -130,7 +153,9 @@ def compare_results(before: Path, after: Path) -> dict:
             x, y = pd.read_csv(a), pd.read_csv(b)
             row["same_shape_and_columns"] = x.shape == y.shape and list(x.columns) == list(y.columns)
             if row["same_shape_and_columns"]:
-                numeric = [c for c in x.columns if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])]
+                numeric = [
+                    c for c in x.columns if pd.api.types.is_numeric_dtype(x[c]) and pd.api.types.is_numeric_dtype(y[c])
+                ]
                 other = [c for c in x.columns if c not in numeric]
                 u, v = x[numeric].to_numpy(float), y[numeric].to_numpy(float)
                 both = np.isfinite(u) & np.isfinite(v)
@@ -141,9 +166,12 @@ def compare_results(before: Path, after: Path) -> dict:
                 row["max_rel_diff"] = float((diff / np.where(scale > 0, scale, 1)).max()) if diff.size else 0.0
                 row["other_columns_equal"] = bool(x[other].astype(str).equals(y[other].astype(str)))
         rows.append(row)
-    return {"files": len(rows), "identical_bytes": sum(r["identical_bytes"] for r in rows),
-            "max_rel_diff": max([r.get("max_rel_diff", 0.0) for r in rows] or [0.0]),
-            "differing": [r for r in rows if not r["identical_bytes"]]}
+    return {
+        "files": len(rows),
+        "identical_bytes": sum(r["identical_bytes"] for r in rows),
+        "max_rel_diff": max([r.get("max_rel_diff", 0.0) for r in rows] or [0.0]),
+        "differing": [r for r in rows if not r["identical_bytes"]],
+    }
 
 
 def compare_beyond_pseudonyms(before: Path, after: Path) -> dict:
@@ -157,8 +185,13 @@ def compare_beyond_pseudonyms(before: Path, after: Path) -> dict:
     a = pd.read_parquet(before / "results/record_level/episodes.parquet")
     b = pd.read_parquet(after / "results/record_level/episodes.parquet")
     columns = [c for c in a.columns if c not in ("episode_id", "child_id")]
-    episodes_equal = bool(a[columns].astype(str).sort_values(columns).reset_index(drop=True).equals(
-        b[columns].astype(str).sort_values(columns).reset_index(drop=True)))
+    episodes_equal = bool(
+        a[columns]
+        .astype(str)
+        .sort_values(columns)
+        .reset_index(drop=True)
+        .equals(b[columns].astype(str).sort_values(columns).reset_index(drop=True))
+    )
     keys = ["threshold", "stratum_type", "stratum_level", "model", "term"]
     out = {"episodes_equal_apart_from_pseudonyms_and_order": episodes_equal}
     for name in ("effects", "truth_effects"):
@@ -171,7 +204,9 @@ def compare_beyond_pseudonyms(before: Path, after: Path) -> dict:
             u, v = both[f"{column}_before"].to_numpy(float), both[f"{column}_after"].to_numpy(float)
             ok = np.isfinite(u) & np.isfinite(v)
             row[f"{column}_max_abs_diff"] = float(np.abs(u - v)[ok].max()) if ok.any() else 0.0
-            row[f"{column}_max_rel_diff"] = float((np.abs(u - v)[ok] / np.maximum(np.abs(u[ok]), 1e-300)).max()) if ok.any() else 0.0
+            row[f"{column}_max_rel_diff"] = (
+                float((np.abs(u - v)[ok] / np.maximum(np.abs(u[ok]), 1e-300)).max()) if ok.any() else 0.0
+            )
         if "converged_before" in both:
             row["converged_equal"] = bool((both["converged_before"] == both["converged_after"]).all())
         out[f"gradient_{name}_without_demand_classes"] = row
@@ -193,18 +228,27 @@ def main() -> int:
     parser.add_argument("--before", default="76edbbf", help="revision before the change (main before issue 13)")
     parser.add_argument("--after", default="HEAD", help="revision after the change")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--pairs", type=int, default=2,
-                        help="before/after pairs, back to back, the order alternating (before first in the first)")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=2,
+        help="before/after pairs, back to back, the order alternating (before first in the first)",
+    )
     parser.add_argument("--keep", help="keep the run directories under this folder (default: a temporary one, removed)")
-    parser.add_argument("--recompare", action="store_true",
-                        help="only compare the kept runs (--keep) beyond their pseudonyms; update default_run.json")
+    parser.add_argument(
+        "--recompare",
+        action="store_true",
+        help="only compare the kept runs (--keep) beyond their pseudonyms; update default_run.json",
+    )
     args = parser.parse_args()
     if args.recompare:
         recompare(Path(args.keep))
         return 0
     # Commits, resolved once: a commit made while the benchmark runs does not enter it.
-    args.before, args.after = (subprocess.run(["git", "rev-parse", r], cwd=ROOT, capture_output=True, text=True,
-                                              check=True).stdout.strip() for r in (args.before, args.after))
+    args.before, args.after = (
+        subprocess.run(["git", "rev-parse", r], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        for r in (args.before, args.after)
+    )
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="csc-default-run-"))
     pairs = []
     try:
@@ -220,16 +264,23 @@ def main() -> int:
                 runs[label] = measure(label, revision, directory, args.cores, key)
                 key = key or directory / KEY
             before, after = runs["before"], runs["after"]
-            pairs.append({
-                "pair": number, "order": [label for label, _ in order], "before": before, "after": after,
-                "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2),
-                "cpu_ratio_before_over_after": round(before["cpu_s"] / after["cpu_s"], 2),
-                "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2),
-                "results_compared": {
-                    **compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
-                    "beyond_pseudonyms": compare_beyond_pseudonyms(base / f"pair{number}" / "before",
-                                                                   base / f"pair{number}" / "after")},
-            })
+            pairs.append(
+                {
+                    "pair": number,
+                    "order": [label for label, _ in order],
+                    "before": before,
+                    "after": after,
+                    "wall_ratio_before_over_after": round(before["wall_s"] / after["wall_s"], 2),
+                    "cpu_ratio_before_over_after": round(before["cpu_s"] / after["cpu_s"], 2),
+                    "noop_ratio_before_over_after": round(before["noop_wall_s"] / after["noop_wall_s"], 2),
+                    "results_compared": {
+                        **compare_results(base / f"pair{number}" / "before", base / f"pair{number}" / "after"),
+                        "beyond_pseudonyms": compare_beyond_pseudonyms(
+                            base / f"pair{number}" / "before", base / f"pair{number}" / "after"
+                        ),
+                    },
+                }
+            )
             write(args, pairs)  # after every pair: a pair's figures survive if a later one is stopped
     finally:
         if not args.keep:
@@ -246,17 +297,24 @@ def write(args: argparse.Namespace, pairs: list[dict]) -> dict:
 
     def summary(label: str) -> dict:
         runs = [pair[label] for pair in pairs]
-        return {"wall_s": [r["wall_s"] for r in runs], "cpu_s": [r["cpu_s"] for r in runs],
-                "noop_wall_s": [r["noop_wall_s"] for r in runs], "noop_cpu_s": [r["noop_cpu_s"] for r in runs],
-                "jobs": [r["jobs"] for r in runs], "returncodes": [r["returncode"] for r in runs]}
+        return {
+            "wall_s": [r["wall_s"] for r in runs],
+            "cpu_s": [r["cpu_s"] for r in runs],
+            "noop_wall_s": [r["noop_wall_s"] for r in runs],
+            "noop_cpu_s": [r["noop_cpu_s"] for r in runs],
+            "jobs": [r["jobs"] for r in runs],
+            "returncodes": [r["returncode"] for r in runs],
+        }
 
     result = {
         "benchmark": "default_run",
         "what": f"snakemake --cores {args.cores} on the default config from empty results/, then the no-op "
-                f"rerun; before and after measured back to back on the same machine, in {len(pairs)} pair(s), "
-                "the order alternating",
-        "before_revision": args.before, "after_revision": args.after,
-        "before": summary("before"), "after": summary("after"),
+        f"rerun; before and after measured back to back on the same machine, in {len(pairs)} pair(s), "
+        "the order alternating",
+        "before_revision": args.before,
+        "after_revision": args.after,
+        "before": summary("before"),
+        "after": summary("after"),
         "wall_ratio_before_over_after": [p["wall_ratio_before_over_after"] for p in pairs],
         "cpu_ratio_before_over_after": [p["cpu_ratio_before_over_after"] for p in pairs],
         "noop_ratio_before_over_after": [p["noop_ratio_before_over_after"] for p in pairs],

@@ -4,6 +4,7 @@ provenance records, and peak memory. Writes benchmarks/results/gradient.json.
 
     .venv/bin/python benchmarks/gradient.py [--repeats 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,21 +37,30 @@ def time_fits(params, seed: int, repeats: int) -> dict:
 
 
 def strand_time(results_dir: Path) -> dict:
-    records = [json.loads(p.read_text()) for p in (results_dir / "gradient" / "provenance").rglob("*.json")] \
-        if (results_dir / "gradient" / "provenance").exists() else []
+    records = (
+        [json.loads(p.read_text()) for p in (results_dir / "gradient" / "provenance").rglob("*.json")]
+        if (results_dir / "gradient" / "provenance").exists()
+        else []
+    )
     by_rule: dict[str, float] = {}
     for rec in records:
         by_rule[rec["rule"]] = by_rule.get(rec["rule"], 0.0) + float(rec.get("seconds", 0.0))
-    return {"jobs": len(records), "total_job_seconds": round(sum(by_rule.values()), 1),
-            "seconds_by_rule": {k: round(v, 1) for k, v in sorted(by_rule.items())}}
+    return {
+        "jobs": len(records),
+        "total_job_seconds": round(sum(by_rule.values()), 1),
+        "seconds_by_rule": {k: round(v, 1) for k, v in sorted(by_rule.items())},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "gradient.json"))
-    parser.add_argument("--results-dir", default=str(ROOT / "results"),
-                        help="results/ of a finished run whose provenance records give the strand's total time")
+    parser.add_argument(
+        "--results-dir",
+        default=str(ROOT / "results"),
+        help="results/ of a finished run whose provenance records give the strand's total time",
+    )
     args = parser.parse_args()
 
     from csc_inequalities.gradient import r_engine

@@ -13,6 +13,7 @@ at the first fit).
 --root measures another checkout (e.g. main before a change, from `git archive`): its scripts, its
 package first on the path. Results are merged into benchmarks/results/imports.json under --label.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,9 @@ def import_lines(script: Path) -> str:
 
     def visit(body):
         for node in body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and not (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and not (
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"
+            ):
                 lines.append(ast.unparse(node))
             elif isinstance(node, (ast.With, ast.Try, ast.If)):
                 visit(node.body)
@@ -56,13 +59,15 @@ def measure(code: str, src: Path, repeat: int) -> dict:
         for line in done.stderr.splitlines():
             if not line.startswith("import time:") or "|" not in line or "cumulative" in line:
                 continue
-            _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+            _, cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
             modules.add(name.strip())
             if not line.split("|")[2].startswith("  "):  # a top-level import: its cumulative time
                 total += int(cumulative)
         totals.append(total / 1e6)
-    return {"import_s": round(statistics.median(totals), 3),
-            "heavy": sorted(h for h in HEAVY if h in {m.split(".")[0] for m in modules})}
+    return {
+        "import_s": round(statistics.median(totals), 3),
+        "heavy": sorted(h for h in HEAVY if h in {m.split(".")[0] for m in modules}),
+    }
 
 
 def main() -> int:
@@ -80,9 +85,13 @@ def main() -> int:
     result = json.loads(out.read_text()) if out.exists() else {"benchmark": "imports"}
     measured = [v["import_s"] for v in scripts.values() if "import_s" in v]
     result[args.label] = {
-        "root": str(root), "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "load_average": list(os.getloadavg()), "repeat": args.repeat,
-        "scripts": scripts, "total_s": round(sum(measured), 3), "median_s": round(statistics.median(measured), 3),
+        "root": str(root),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "load_average": list(os.getloadavg()),
+        "repeat": args.repeat,
+        "scripts": scripts,
+        "total_s": round(sum(measured), 3),
+        "median_s": round(statistics.median(measured), 3),
     }
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"written: {out}")

@@ -16,6 +16,7 @@ Writes benchmarks/results/lca.json.
 
     .venv/bin/python benchmarks/lca.py [--cores 2] [--skip-strand | --fit-only]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,14 +43,19 @@ from csc_inequalities.lca import model as lcm
 from csc_inequalities.lca import simulate
 
 LAS = ["E09000001", "E09000002", "E08000003", "E06000004", "E10000005", "E08000006"]
-TARGETS = ["results/lca/recovery.json", "results/lca/configural_sweep.csv",
-           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv",
-           "results/lca/tables/table13.csv"]
+TARGETS = [
+    "results/lca/recovery.json",
+    "results/lca/configural_sweep.csv",
+    "results/lca/tables/table11.csv",
+    "results/lca/assignment_summary.csv",
+    "results/lca/tables/table13.csv",
+]
 
 
 def default_lca_config() -> dict:
-    config = validate_config(yaml.safe_load((ROOT / "config/config.yaml").read_text()),
-                             load_schema(ROOT / "workflow/schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config/config.yaml").read_text()), load_schema(ROOT / "workflow/schemas")
+    )
     return config["lca"]
 
 
@@ -61,14 +67,19 @@ def planted_data(n_per_la: int = 6000):
 
 def time_one_fit(episodes, cfg: dict) -> dict:
     sample = episodes.groupby("la_code", group_keys=False).head(2500)
-    codes = [c[len("factor_"):] for c in sample.columns if c.startswith("factor_")]
+    codes = [c[len("factor_") :] for c in sample.columns if c.startswith("factor_")]
     X = sample[[f"factor_{c}" for c in codes]].to_numpy(float)
     groups = sample["la_code"].to_numpy()
     out = {"rows": int(len(X)), "items": len(codes)}
     for label, starts in (("default_starts", cfg["starts"]), ("one_start", 1)):
-        settings = lcm.FitSettings(seed=cfg["seed"], starts=starts, screen_iter=cfg["screen_iter"],
-                                   refine=cfg["refine"], abs_tol=cfg["abs_tol"],
-                                   max_iter=cfg["max_iter"])
+        settings = lcm.FitSettings(
+            seed=cfg["seed"],
+            starts=starts,
+            screen_iter=cfg["screen_iter"],
+            refine=cfg["refine"],
+            abs_tol=cfg["abs_tol"],
+            max_iter=cfg["max_iter"],
+        )
         started = time.perf_counter()
         fit = lcm.fit_invariant(X, groups, 7, settings, items=codes)
         out[f"{label}_s"] = round(time.perf_counter() - started, 2)
@@ -96,9 +107,8 @@ def make_run_dir(directory: Path, episodes, truth) -> None:
     for name in ("rules", "scripts", "schemas"):
         os.symlink(ROOT / "workflow" / name, directory / "workflow" / name)
     (directory / "Snakefile").write_text(
-        'configfile: "config/config.yaml"\n'
-        'include: "workflow/rules/common.smk"\n'
-        'include: "workflow/rules/lca.smk"\n')
+        'configfile: "config/config.yaml"\ninclude: "workflow/rules/common.smk"\ninclude: "workflow/rules/lca.smk"\n'
+    )
     record = directory / "results" / "record_level"
     record.mkdir(parents=True)
     (directory / "results" / "synthetic").mkdir()
@@ -128,17 +138,23 @@ def run_measured(cmd: list[str], cwd: Path) -> dict:
             pass
         time.sleep(0.05)
     output = proc.stdout.read()
-    return {"wall_s": round(time.perf_counter() - started, 1),
-            "peak_rss_mib": round(peak / 2**20, 1), "returncode": proc.returncode,
-            "tail": output.splitlines()[-5:]}
+    return {
+        "wall_s": round(time.perf_counter() - started, 1),
+        "peak_rss_mib": round(peak / 2**20, 1),
+        "returncode": proc.returncode,
+        "tail": output.splitlines()[-5:],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--skip-strand", action="store_true")
-    parser.add_argument("--fit-only", action="store_true",
-                        help="time only the one 7-class fit (planted data); update that entry of lca.json, keep the rest")
+    parser.add_argument(
+        "--fit-only",
+        action="store_true",
+        help="time only the one 7-class fit (planted data); update that entry of lca.json, keep the rest",
+    )
     args = parser.parse_args()
     cfg = default_lca_config()
     if args.fit_only:
@@ -146,9 +162,11 @@ def main() -> None:
         result = json.loads(out.read_text()) if out.exists() else {"benchmark": "lca"}
         episodes, _ = planted_data()
         result["one_7_class_invariant_fit"] = {
-            **time_one_fit(episodes, cfg), "data": "planted mixture, 6 LAs x 6,000 episodes (2,500 sampled per LA)",
+            **time_one_fit(episodes, cfg),
+            "data": "planted mixture, 6 LAs x 6,000 episodes (2,500 sampled per LA)",
             "load_average": list(os.getloadavg()),
-            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        }
         out.write_text(json.dumps(result, indent=2))
         print(json.dumps(result["one_7_class_invariant_fit"], indent=2))
         return
@@ -170,26 +188,43 @@ def main() -> None:
         "benchmark": "lca",
         "data": data,
         "episodes": int(len(episodes)),
-        "config": {k: cfg[k] for k in ("sample_per_la", "starts", "screen_iter", "refine",
-                                       "abs_tol", "configural_classes", "invariance_classes")},
+        "config": {
+            k: cfg[k]
+            for k in (
+                "sample_per_la",
+                "starts",
+                "screen_iter",
+                "refine",
+                "abs_tol",
+                "configural_classes",
+                "invariance_classes",
+            )
+        },
         "one_7_class_invariant_fit": time_one_fit(episodes, cfg),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "numpy": np.__version__},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "numpy": np.__version__},
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     if not args.skip_strand:
         with tempfile.TemporaryDirectory(prefix="lca_bench_") as tmp:
             directory = Path(tmp)
             make_run_dir(directory, episodes, truth)
-            cmd = [str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", str(args.cores),
-                   *TARGETS]
+            cmd = [str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", str(args.cores), *TARGETS]
             result["whole_strand"] = run_measured(cmd, directory)
             recovery = directory / "results/lca/recovery.json"
             if recovery.exists():
                 summary = json.loads(recovery.read_text())
-                result["recovery"] = {k: summary[k] for k in (
-                    "item_mae", "item_max_error", "share_max_error", "pass_item_mae",
-                    "pass_item_max", "pass_share_max_model", "pass_share_max_corrected")}
+                result["recovery"] = {
+                    k: summary[k]
+                    for k in (
+                        "item_mae",
+                        "item_max_error",
+                        "share_max_error",
+                        "pass_item_mae",
+                        "pass_item_max",
+                        "pass_share_max_model",
+                        "pass_share_max_corrected",
+                    )
+                }
             fit_table = directory / "results/lca/invariance_fit.csv"
             if fit_table.exists():
                 import pandas as pd

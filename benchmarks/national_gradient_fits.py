@@ -9,6 +9,7 @@ benchmarks/national_run.py --gradient-fits folds into benchmarks/results/nationa
     .venv/bin/python benchmarks/national_gradient_fits.py --counts <run>/results/record_level/gradient_counts.parquet \\
         --configfile config/national.yaml --output benchmarks/results/national_gradient_fits.json [--models cpp/age_group/5-9 ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,7 +67,11 @@ def main() -> int:
     rows = []
     cache = {}
     for (threshold, stratum, slug), level in jobs.items():
-        if wanted is not None and (threshold, stratum, slug) not in wanted and (threshold, stratum, str(level)) not in wanted:
+        if (
+            wanted is not None
+            and (threshold, stratum, slug) not in wanted
+            and (threshold, stratum, str(level)) not in wanted
+        ):
             continue
         if threshold not in cache:
             cache.clear()
@@ -77,23 +82,58 @@ def main() -> int:
         for model, terms in MODELS.items():
             fit, wall, cpu = timed(fit_model, frame, terms)
             warnings = fit.get("warnings") or []
-            rows.append({
-                "threshold": threshold, "stratum": stratum, "level": str(level), "model": model,
-                "wall_s": wall, "cpu_s": cpu, "n_lsoas": int(len(frame)), "children": float(frame["count"].sum()),
-                "status": fit.get("status"), "converged": bool(fit.get("converged")),
-                "retried": any("refitted with BFGS" in w for w in warnings), "boundary": fit.get("boundary") or "",
-                "dispersion": fit.get("dispersion"), "re_sd": fit.get("re_sd"), "loglik": fit.get("loglik"),
-                "term": fit.get("term"), "estimate": fit.get("estimate"), "se": fit.get("se"),
-                "warnings": warnings[:5],
-            })
-            print(json.dumps({k: rows[-1][k] for k in ("threshold", "stratum", "level", "model", "wall_s", "cpu_s",
-                                                        "status", "retried", "dispersion", "re_sd")}), flush=True)
+            rows.append(
+                {
+                    "threshold": threshold,
+                    "stratum": stratum,
+                    "level": str(level),
+                    "model": model,
+                    "wall_s": wall,
+                    "cpu_s": cpu,
+                    "n_lsoas": int(len(frame)),
+                    "children": float(frame["count"].sum()),
+                    "status": fit.get("status"),
+                    "converged": bool(fit.get("converged")),
+                    "retried": any("refitted with BFGS" in w for w in warnings),
+                    "boundary": fit.get("boundary") or "",
+                    "dispersion": fit.get("dispersion"),
+                    "re_sd": fit.get("re_sd"),
+                    "loglik": fit.get("loglik"),
+                    "term": fit.get("term"),
+                    "estimate": fit.get("estimate"),
+                    "se": fit.get("se"),
+                    "warnings": warnings[:5],
+                }
+            )
+            print(
+                json.dumps(
+                    {
+                        k: rows[-1][k]
+                        for k in (
+                            "threshold",
+                            "stratum",
+                            "level",
+                            "model",
+                            "wall_s",
+                            "cpu_s",
+                            "status",
+                            "retried",
+                            "dispersion",
+                            "re_sd",
+                        )
+                    }
+                ),
+                flush=True,
+            )
     walls = [r["wall_s"] for r in rows]
     result = {
         "description": "each gradient fit timed alone in one R session (benchmarks/national_gradient_fits.py)",
-        "counts": str(args.counts), "configfile": args.configfile, "note": args.note,
+        "counts": str(args.counts),
+        "configfile": args.configfile,
+        "note": args.note,
         "r_startup": {"wall_s": r_wall, "cpu_s": r_cpu},
-        "fits": len(rows), "max_wall_s": max(walls) if walls else None,
+        "fits": len(rows),
+        "max_wall_s": max(walls) if walls else None,
         "median_wall_s": round(statistics.median(walls), 2) if walls else None,
         "max_cpu_s": max(r["cpu_s"] for r in rows) if rows else None,
         "median_cpu_s": round(statistics.median(r["cpu_s"] for r in rows), 2) if rows else None,

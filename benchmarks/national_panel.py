@@ -9,6 +9,7 @@ Writes benchmarks/results/national_panel.json.
 
     .venv/bin/python benchmarks/national_panel.py [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,14 +56,16 @@ def run_once() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), tmp],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), tmp], capture_output=True, text=True, check=True)
         wall = time.perf_counter() - start
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     stages = json.loads(done.stdout.strip().splitlines()[-1])
     # ru_maxrss of children is the maximum over all children so far: report it only if it grew.
-    return {"wall_s": round(wall, 3), "peak_rss_mib": round(max(peak_kib, before) / 1024, 1),
-            **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in stages.items()}}
+    return {
+        "wall_s": round(wall, 3),
+        "peak_rss_mib": round(max(peak_kib, before) / 1024, 1),
+        **{k: (round(v, 3) if isinstance(v, float) else v) for k, v in stages.items()},
+    }
 
 
 def main() -> None:
@@ -79,8 +82,12 @@ def main() -> None:
         "wall_s_min": min(walls),
         "peak_rss_mib_max": max(r["peak_rss_mib"] for r in runs),
         "runs": runs,
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": psutil.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1)},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": psutil.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        },
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_panel.json"

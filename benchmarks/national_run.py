@@ -12,6 +12,7 @@ directory (its report/report.html is the national report).
 
     .venv/bin/python benchmarks/national_run.py --workdir /tmp/csc-national [--cores 2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,19 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule
 
-IGNORE = shutil.ignore_patterns(".venv", "results", "logs", ".snakemake", "local", ".git", "__pycache__", "*.pyc",
-                                ".pytest_cache", "report.html", ".secrets")
+IGNORE = shutil.ignore_patterns(
+    ".venv",
+    "results",
+    "logs",
+    ".snakemake",
+    "local",
+    ".git",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    "report.html",
+    ".secrets",
+)
 STAGE_1_TARGETS = ["results/record_level/episodes.parquet", "results/childlevel/summary.json"]
 
 
@@ -66,17 +78,30 @@ def main() -> None:
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--configfile", default="config/national.yaml")
-    parser.add_argument("--collect", action="store_true",
-                        help="do not run: collect the figures of a finished run in --workdir (wall times from --note)")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="do not run: collect the figures of a finished run in --workdir (wall times from --note)",
+    )
     parser.add_argument("--note", default="", help="how the run went (with --collect)")
-    parser.add_argument("--stage-walls", type=float, nargs=2, metavar=("STAGE1_S", "STAGE2_S"),
-                        help="with --collect: the measured wall times of the two stages")
-    parser.add_argument("--resume", action="store_true",
-                        help="run in the existing --workdir without copying the repository afresh")
-    parser.add_argument("--stage1-only", action="store_true",
-                        help="run stage 1 only (generation, reading, validation, episodes)")
-    parser.add_argument("--gradient-fits", default=None,
-                        help="JSON of benchmarks/national_gradient_fits.py to include (the per-fit times)")
+    parser.add_argument(
+        "--stage-walls",
+        type=float,
+        nargs=2,
+        metavar=("STAGE1_S", "STAGE2_S"),
+        help="with --collect: the measured wall times of the two stages",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="run in the existing --workdir without copying the repository afresh"
+    )
+    parser.add_argument(
+        "--stage1-only", action="store_true", help="run stage 1 only (generation, reading, validation, episodes)"
+    )
+    parser.add_argument(
+        "--gradient-fits",
+        default=None,
+        help="JSON of benchmarks/national_gradient_fits.py to include (the per-fit times)",
+    )
     args = parser.parse_args()
     work = Path(args.workdir).resolve()
     if args.collect:
@@ -90,8 +115,11 @@ def main() -> None:
             shutil.copytree(ROOT, work, ignore=IGNORE, symlinks=True)
         # The copy's own package first: the virtualenv's editable install points at this
         # checkout, which may change while the run goes on.
-        env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-                   PYTHONPATH=str(work / "src"))
+        env = dict(
+            os.environ,
+            PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            PYTHONPATH=str(work / "src"),
+        )
         env.pop("LD_LIBRARY_PATH", None)
         snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
         # --configfile takes several values: targets go before it.
@@ -99,9 +127,11 @@ def main() -> None:
         load_before = os.getloadavg()
         stage1 = run_stage([snakemake, *STAGE_1_TARGETS, *options], work, work / "stage1.log", env)
         # The machine may be shared: the load averages (1, 5, 15 min) at the end of the stage say how much.
-        stage1.update(load_before=[round(v, 2) for v in load_before],
-                      load_after=[round(v, 2) for v in os.getloadavg()],
-                      cpu_s=round(sum(cpu_by_rule(work / "results" / "benchmarks").values()), 1))
+        stage1.update(
+            load_before=[round(v, 2) for v in load_before],
+            load_after=[round(v, 2) for v in os.getloadavg()],
+            cpu_s=round(sum(cpu_by_rule(work / "results" / "benchmarks").values()), 1),
+        )
         if args.stage1_only:
             stage2 = {"wall_s": None, "jobs": None, "note": "not run (--stage1-only)"}
         else:
@@ -115,17 +145,27 @@ def main() -> None:
         "cores": args.cores,
         "stage1_generation_validation_episodes": stage1,
         "stage2_everything_else": stage2,
-        "total_wall_s": (round(stage1["wall_s"] + stage2["wall_s"], 1)
-                         if stage1["wall_s"] is not None and stage2["wall_s"] is not None else None),
-        "las": summary.get("las"), "episodes": summary.get("episodes"),
+        "total_wall_s": (
+            round(stage1["wall_s"] + stage2["wall_s"], 1)
+            if stage1["wall_s"] is not None and stage2["wall_s"] is not None
+            else None
+        ),
+        "las": summary.get("las"),
+        "episodes": summary.get("episodes"),
         "max_rule_peak_rss_mb": round(float(rules["max_rss_mb"].max()), 1),
         "cpu_s_by_rule": cpu_by_rule(work / "results" / "benchmarks"),
-        "per_rule": [{k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}
-                     for row in rules.to_dict(orient="records")],
-        "report": str(report), "report_bytes": report.stat().st_size if report.exists() else None,
+        "per_rule": [
+            {k: (round(v, 1) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in rules.to_dict(orient="records")
+        ],
+        "report": str(report),
+        "report_bytes": report.stat().st_size if report.exists() else None,
         "gradient_fits": json.loads(Path(args.gradient_fits).read_text()) if args.gradient_fits else None,
-        "machine": {"python": platform.python_version(), "cpus": psutil.cpu_count(),
-                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        },
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_run.json"

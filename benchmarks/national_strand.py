@@ -9,6 +9,7 @@ tree, sampled every 50 ms. Writes benchmarks/results/national_strand.json.
 
     .venv/bin/python benchmarks/national_strand.py [--cores 2] [--keep]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,18 +32,29 @@ sys.path.insert(0, str(ROOT / "src"))
 from csc_inequalities.config import load_schema, validate_config
 
 IGNORE = shutil.ignore_patterns(
-    ".venv", "results", "logs", ".snakemake", "local", ".git", "__pycache__", "*.pyc",
-    ".pytest_cache", "report.html", "benchmarks",
+    ".venv",
+    "results",
+    "logs",
+    ".snakemake",
+    "local",
+    ".git",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    "report.html",
+    "benchmarks",
 )
 
 
 def national_targets(repo: Path) -> list[str]:
-    config = validate_config(yaml.safe_load((repo / "config/config.yaml").read_text()),
-                             load_schema(repo / "workflow/schemas"))
+    config = validate_config(
+        yaml.safe_load((repo / "config/config.yaml").read_text()), load_schema(repo / "workflow/schemas")
+    )
     cfg = config["national_analysis"]
     out = "results/national"
     targets = [
-        f"{out}/panel.parquet", f"{out}/data_dictionary.csv",
+        f"{out}/panel.parquet",
+        f"{out}/data_dictionary.csv",
         f"{out}/table06_imd_correlations.csv",
         f"{out}/correlations/consistent_edges.csv",
         f"{out}/trends/trend_fits.csv",
@@ -73,8 +85,7 @@ def run_measured(cmd: list[str], cwd: Path) -> dict:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-4000:]}")
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak / 2**20, 1),
-            "jobs": output.count("Finished jobid")}
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak / 2**20, 1), "jobs": output.count("Finished jobid")}
 
 
 def main() -> None:
@@ -100,15 +111,18 @@ def main() -> None:
     result = {
         "strand": "national",
         "description": "national panel + national analysis rules (trends, correlations, Table 6, "
-                       "consistency, correlelograms) via snakemake in a fresh copy of the repository",
+        "consistency, correlelograms) via snakemake in a fresh copy of the repository",
         "targets": targets,
         "from_scratch": scratch,
         "no_change_rerun": rerun,
         "no_change_dry_run_has_nothing_to_do": "Nothing to be done" in (dry.stdout + dry.stderr),
         "cores": args.cores,
-        "machine": {"python": platform.python_version(), "cpus": psutil.cpu_count(),
-                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-                    "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "platform": platform.platform(),
+        },
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     out = ROOT / "benchmarks" / "results" / "national_strand.json"

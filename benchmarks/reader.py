@@ -17,6 +17,7 @@ to the element-wise reader and the findings must again be identical.
 
 Writes benchmarks/results/reader.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,9 @@ def worker(args) -> None:
     assert package.is_relative_to(Path(args.src).resolve()), f"{package} is not the version under test ({args.src})"
     reference = build_lsoa_reference(ROOT / "resources/lsoa")
     manifest = json.loads(Path(args.manifest).read_text())
-    files = extracts.LAFiles(args.la, {int(y): p for y, p in manifest["cin_census"].items()},
-                             manifest["ssda903"], manifest["child_lsoa"])
+    files = extracts.LAFiles(
+        args.la, {int(y): p for y, p in manifest["cin_census"].items()}, manifest["ssda903"], manifest["child_lsoa"]
+    )
 
     def cpu() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -71,15 +73,26 @@ def worker(args) -> None:
     started = cpu()
     loaded = extracts.load_la(files, set(reference["lsoa11"]), bytes(32), dfe_rules=True)
     validated = cpu()
-    episodes = build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, args.la, max(files.cin_census))
+    episodes = build_episodes(
+        loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, args.la, max(files.cin_census)
+    )
     built = cpu()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     episodes.to_pickle(out / "episodes.pkl")
     loaded.findings.to_pickle(out / "findings.pkl")
-    print(json.dumps({"read_xml_cpu_s": reading[0], "read_and_validate_cpu_s": validated - started,
-                      "episodes_cpu_s": built - validated, "episodes": len(episodes),
-                      "findings": len(loaded.findings), "pandas": pd.__version__}))
+    print(
+        json.dumps(
+            {
+                "read_xml_cpu_s": reading[0],
+                "read_and_validate_cpu_s": validated - started,
+                "episodes_cpu_s": built - validated,
+                "episodes": len(episodes),
+                "findings": len(loaded.findings),
+                "pandas": pd.__version__,
+            }
+        )
+    )
 
 
 def generate(la_code: str, lea: str, folder: Path) -> dict:
@@ -95,8 +108,15 @@ def generate(la_code: str, lea: str, folder: Path) -> dict:
     config = validate_config({"synthetic": {"las": [la_code], "lea_codes": {la_code: lea}}}, load_schema(schemas))
     reference = build_lsoa_reference(ROOT / config["lsoa"]["resource_dir"])
     population = build_lsoa_population(ROOT / config["lsoa"]["resource_dir"], reference)
-    result = generate_all(config["synthetic"], reference, population, str(ROOT / "resources/lca/published"),
-                          config["synthetic"]["lea_codes"], str(folder / "extracts"), bytes(32))
+    result = generate_all(
+        config["synthetic"],
+        reference,
+        population,
+        str(ROOT / "resources/lca/published"),
+        config["synthetic"]["lea_codes"],
+        str(folder / "extracts"),
+        bytes(32),
+    )
     return result["manifest"][la_code]
 
 
@@ -109,7 +129,9 @@ def make_dirty(manifest: dict, folder: Path, every: int = 500) -> dict:
     text = Path(manifest["cin_census"][last]).read_text(encoding="utf-8")
     pieces = text.split("</ChildIdentifiers>")
     for i in range(1, len(pieces), every):
-        pieces[i] = "stray" + pieces[i].replace("</ChildCharacteristics>", "<Hobby>chess</Hobby></ChildCharacteristics>", 1)
+        pieces[i] = "stray" + pieces[i].replace(
+            "</ChildCharacteristics>", "<Hobby>chess</Hobby></ChildCharacteristics>", 1
+        )
     path = folder / Path(manifest["cin_census"][last]).name
     path.write_text("</ChildIdentifiers>".join(pieces), encoding="utf-8")
     dirty["cin_census"][last] = str(path)
@@ -117,10 +139,26 @@ def make_dirty(manifest: dict, folder: Path, every: int = 500) -> dict:
 
 
 def run_version(src: Path, la_code: str, manifest_path: Path, out: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", "--src", str(src), "--la", la_code,
-               "--manifest", str(manifest_path), "--out", str(out)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(src),
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        "--src",
+        str(src),
+        "--la",
+        la_code,
+        "--manifest",
+        str(manifest_path),
+        "--out",
+        str(out),
+    ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
     if result.returncode:
         raise RuntimeError(f"worker failed ({src}):\n{result.stderr[-4000:]}")
@@ -139,8 +177,9 @@ def same_output(before: Path, after: Path) -> dict:
     return checks
 
 
-def compare_versions(label: str, versions: dict[str, Path], la_code: str, manifest: dict, work: Path,
-                     repeats: int) -> dict:
+def compare_versions(
+    label: str, versions: dict[str, Path], la_code: str, manifest: dict, work: Path, repeats: int
+) -> dict:
     manifest_path = work / f"{label}_manifest.json"
     manifest_path.write_text(json.dumps(manifest))
     runs: dict[str, list[dict]] = {name: [] for name in versions}
@@ -152,16 +191,23 @@ def compare_versions(label: str, versions: dict[str, Path], la_code: str, manife
     episodes = runs["after"][0]["episodes"]
     summary = {"episodes": episodes, "findings": runs["after"][0]["findings"], **checks}
     for name, timings in runs.items():
-        best = {key: min(run[key] for run in timings) for key in ("read_xml_cpu_s", "read_and_validate_cpu_s", "episodes_cpu_s")}
+        best = {
+            key: min(run[key] for run in timings)
+            for key in ("read_xml_cpu_s", "read_and_validate_cpu_s", "episodes_cpu_s")
+        }
         summary[name] = {
             "cpu_s_per_la": {key: round(value, 2) for key, value in best.items()},
             "cpu_s_per_10000_episodes": {key: round(value * 10_000 / episodes, 3) for key, value in best.items()},
             "all_runs_cpu_s": [{key: round(run[key], 2) for key in best} for run in timings],
         }
-    summary["read_xml_speedup"] = round(summary["before"]["cpu_s_per_la"]["read_xml_cpu_s"]
-                                        / summary["after"]["cpu_s_per_la"]["read_xml_cpu_s"], 2)
-    summary["read_and_validate_speedup"] = round(summary["before"]["cpu_s_per_la"]["read_and_validate_cpu_s"]
-                                                 / summary["after"]["cpu_s_per_la"]["read_and_validate_cpu_s"], 2)
+    summary["read_xml_speedup"] = round(
+        summary["before"]["cpu_s_per_la"]["read_xml_cpu_s"] / summary["after"]["cpu_s_per_la"]["read_xml_cpu_s"], 2
+    )
+    summary["read_and_validate_speedup"] = round(
+        summary["before"]["cpu_s_per_la"]["read_and_validate_cpu_s"]
+        / summary["after"]["cpu_s_per_la"]["read_and_validate_cpu_s"],
+        2,
+    )
     return summary
 
 
@@ -188,7 +234,9 @@ def main(argv=None) -> int:
     try:
         before_src = work / "before"
         before_src.mkdir()
-        archive = subprocess.run(["git", "archive", args.before, "src"], cwd=ROOT, capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "archive", args.before, "src"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(before_src)], input=archive, check=True)
         versions = {"before": before_src / "src", "after": ROOT / "src"}
         started = time.perf_counter()
@@ -202,14 +250,19 @@ def main(argv=None) -> int:
     status = git("status", "--porcelain", "src")
     result = {
         "benchmark": "CIN XML reader: read + validate one large synthetic LA, before and after",
-        "la_code": args.la, "years": sorted(int(y) for y in manifest["cin_census"]),
-        "xml_input_mb": round(input_mb, 1), "generate_s": round(generate_s, 1),
+        "la_code": args.la,
+        "years": sorted(int(y) for y in manifest["cin_census"]),
+        "xml_input_mb": round(input_mb, 1),
+        "generate_s": round(generate_s, 1),
         "stage": "extracts.load_la(dfe_rules=True) + episodes.build_episodes, one process per run",
         "before": {"commit": git("rev-parse", args.before)},
         "after": {"commit": git("rev-parse", "HEAD") + (" + uncommitted changes" if status else "")},
         "clean_la": clean,
-        "dirty_la": {"note": "last return with an unknown element and stray text in every 500th child: "
-                             "read element-wise by both versions", **dirty},
+        "dirty_la": {
+            "note": "last return with an unknown element and stray text in every 500th child: "
+            "read element-wise by both versions",
+            **dirty,
+        },
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
     }

@@ -13,6 +13,7 @@ writes benchmarks/results/rule_resources.json.
 
     python benchmarks/rule_resources.py --run default=. --run national=/tmp/csc-national [--write]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,15 @@ MEMORY_FACTOR, MEMORY_PLUS_MB, TIME_FACTOR, MIN_MINUTES = 1.3, 200, 3.0, 2
 
 def measure(run_dir: Path) -> dict[str, dict[str, float]]:
     """Per rule: jobs, peak RSS (MB), longest wall (s), largest input (GB)."""
-    rules = {row.rule: {"jobs": int(row.jobs), "rss_mb": float(row.max_rss_mb), "wall_s": float(row.wall_s_max), "input_gb": 0.0}
-             for row in summarise_by_rule(collect_benchmarks(run_dir / "results" / "benchmarks")).itertuples(index=False)}
+    rules = {
+        row.rule: {
+            "jobs": int(row.jobs),
+            "rss_mb": float(row.max_rss_mb),
+            "wall_s": float(row.wall_s_max),
+            "input_gb": 0.0,
+        }
+        for row in summarise_by_rule(collect_benchmarks(run_dir / "results" / "benchmarks")).itertuples(index=False)
+    }
     for path in (run_dir / "results").rglob("provenance/**/*.json"):
         try:
             record = json.loads(path.read_text())
@@ -43,8 +51,11 @@ def measure(run_dir: Path) -> dict[str, dict[str, float]]:
         rule = record.get("resources_rule", record.get("rule"))
         if rule not in rules:
             continue
-        size = sum((run_dir / i["path"]).stat().st_size for i in record.get("inputs", [])
-                   if isinstance(i, dict) and i.get("path") and (run_dir / i["path"]).is_file())
+        size = sum(
+            (run_dir / i["path"]).stat().st_size
+            for i in record.get("inputs", [])
+            if isinstance(i, dict) and i.get("path") and (run_dir / i["path"]).is_file()
+        )
         rules[rule]["input_gb"] = max(rules[rule]["input_gb"], size / 2**30)
     return rules
 
@@ -75,9 +86,18 @@ def derive(runs: dict[str, dict[str, dict[str, float]]]) -> tuple[list[dict], di
         if wall_slope > 0:
             runtime["per_input_gb"] = round(TIME_FACTOR * wall_slope / 60, 1)
         requested[rule] = {"mem_mb": mem, "runtime": runtime}
-        table.append({"rule": rule, **{f"{label}_{k}": round(v, 3) if isinstance(v, float) else v
-                                        for label in runs if rule in runs[label] for k, v in runs[label][rule].items()},
-                      "requested": requested[rule]})
+        table.append(
+            {
+                "rule": rule,
+                **{
+                    f"{label}_{k}": round(v, 3) if isinstance(v, float) else v
+                    for label in runs
+                    if rule in runs[label]
+                    for k, v in runs[label][rule].items()
+                },
+                "requested": requested[rule],
+            }
+        )
     return table, requested
 
 
@@ -97,7 +117,9 @@ def main() -> int:
     for row in table:
         print(json.dumps(row))
     out = ROOT / "benchmarks" / "results" / "rule_resources.json"
-    out.write_text(json.dumps({"runs": {k: str(v) for k, v in (r.split("=", 1) for r in args.run)}, "rules": table}, indent=1))
+    out.write_text(
+        json.dumps({"runs": {k: str(v) for k, v in (r.split("=", 1) for r in args.run)}, "rules": table}, indent=1)
+    )
     if args.write:
         path = ROOT / "workflow" / "resources.yaml"
         path.write_text(resources_yaml(path.read_text().split("\nrules:")[0], requested))

@@ -6,6 +6,7 @@
 Writes benchmarks/results/synthetic[_<N>las].json: seconds per step, children, episodes, XML size and
 the peak resident memory of this process (one process, LAs one after another, as the rule runs).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--las", type=int, default=None, help="first N LAs in code order instead of the default six")
     args = parser.parse_args()
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     timings = {}
     start = time.perf_counter()
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
@@ -41,8 +44,15 @@ def main() -> None:
         synthetic["las"] = sorted(reference["la_code"].unique())[: args.las]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        result = generate_all(synthetic, reference, population, str(ROOT / "resources" / "lca" / "published"),
-                              synthetic["lea_codes"], tmp, bytes(32))
+        result = generate_all(
+            synthetic,
+            reference,
+            population,
+            str(ROOT / "resources" / "lca" / "published"),
+            synthetic["lea_codes"],
+            tmp,
+            bytes(32),
+        )
         timings["generate_and_write"] = round(time.perf_counter() - start, 1)
         xml_mb = sum(p.stat().st_size for p in Path(tmp).rglob("*.xml")) / 1e6
     out = {

@@ -7,6 +7,7 @@ run's calibrated_parameters.yaml, as the synthetic_la jobs do).
 
 Writes benchmarks/results/synthetic_totals_la_time.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ from csc_inequalities.synthetic.totals import PANEL_SERIES
 
 
 def main() -> None:
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     synthetic = config["synthetic"]
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
@@ -41,15 +44,28 @@ def main() -> None:
             for label, follow in (("not_followed", False), ("followed", True)):
                 cfg = dict(synthetic, referrals_from_panel=follow)
                 start = time.process_time()
-                generate_one_la(cfg, la, reference, population[population["la_code"] == la],
-                                str(ROOT / "resources" / "lca" / "published"), synthetic["lea_codes"].get(la, "999"),
-                                tmp, b"k" * 32, panel if follow else None, calibrated)
+                generate_one_la(
+                    cfg,
+                    la,
+                    reference,
+                    population[population["la_code"] == la],
+                    str(ROOT / "resources" / "lca" / "published"),
+                    synthetic["lea_codes"].get(la, "999"),
+                    tmp,
+                    b"k" * 32,
+                    panel if follow else None,
+                    calibrated,
+                )
                 out[label][la] = round(time.process_time() - start, 2)
-    out["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    out["commit"] = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     out["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    out["note"] = ("CPU seconds of generate_one_la (extracts, episode table, expected counts), one process, LAs one after "
-                   "another, on a 2-core machine shared with other jobs; not_followed = the former default (the model's "
-                   "constant rate), followed = the LAs' published totals with the calibration's offsets")
+    out["note"] = (
+        "CPU seconds of generate_one_la (extracts, episode table, expected counts), one process, LAs one after "
+        "another, on a 2-core machine shared with other jobs; not_followed = the former default (the model's "
+        "constant rate), followed = the LAs' published totals with the calibration's offsets"
+    )
     (ROOT / "benchmarks" / "results" / "synthetic_totals_la_time.json").write_text(json.dumps(out, indent=1))
     print(json.dumps(out, indent=1))
 

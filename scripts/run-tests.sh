@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command: install everything, lint the workflow, run the test suite.
+# One command: install everything, lint and format-check the code and the workflow, run the test suite.
 # Extra arguments go to pytest, e.g. `bash scripts/run-tests.sh -k national`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export PATH="$(pwd)/.venv/bin:$PATH"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-echo "[tests] snakemake --lint"
+echo "[tests] ruff check, ruff format --check, snakefmt --check, snakemake --lint"
+ruff check .
+ruff format --check .
+snakefmt --check Snakefile workflow/rules/
 snakemake --lint
 python -m pytest "$@"

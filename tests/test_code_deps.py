@@ -1,4 +1,5 @@
 """package_sources: the package modules a workflow script reaches through its imports."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,10 +29,22 @@ def test_absolute_relative_lazy_and_dynamic_imports(tmp_path):
     _write(pkg, "sections/b.py")
     _write(pkg, "render.py", "import importlib\nm = importlib.import_module(f'csc_inequalities.sections.{x}')\n")
     script = tmp_path / "script.py"
-    script.write_text("import pandas\nfrom csc_inequalities.stats.model import fit\nfrom csc_inequalities import render\n")
+    script.write_text(
+        "import pandas\nfrom csc_inequalities.stats.model import fit\nfrom csc_inequalities import render\n"
+    )
     found = {Path(p).relative_to(pkg).as_posix() for p in package_sources(script, pkg)}
-    assert found == {"__init__.py", "util.py", "stats/__init__.py", "stats/model.py", "stats/helpers.py",
-                     "stats/lazy.py", "render.py", "sections/__init__.py", "sections/a.py", "sections/b.py"}
+    assert found == {
+        "__init__.py",
+        "util.py",
+        "stats/__init__.py",
+        "stats/model.py",
+        "stats/helpers.py",
+        "stats/lazy.py",
+        "render.py",
+        "sections/__init__.py",
+        "sections/a.py",
+        "sections/b.py",
+    }
 
 
 def test_a_script_reaches_its_strand_and_not_others():

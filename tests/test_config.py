@@ -1,4 +1,5 @@
 """Config validation: defaults are filled in, and a wrong key or type names the key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +28,9 @@ def test_unknown_top_level_key_is_named():
     config = default_config() | {"nationl_panel": {}}
     with pytest.raises(ConfigError) as error:
         validate_config(config, SCHEMA)
-    assert "config key (top level): Additional properties are not allowed ('nationl_panel' was unexpected)" in str(error.value)
+    assert "config key (top level): Additional properties are not allowed ('nationl_panel' was unexpected)" in str(
+        error.value
+    )
 
 
 def test_wrong_type_is_named():
@@ -47,6 +50,7 @@ def test_every_schema_property_is_described():
             for key in ("items", "additionalProperties"):
                 if isinstance(node.get(key), dict):
                     walk(node[key], f"{path}[{key}]")
+
     walk(SCHEMA, "config")
 
 

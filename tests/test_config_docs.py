@@ -1,4 +1,5 @@
 """docs/configuration.md is a render of the schemas, and defaults live at one level only."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,11 +37,7 @@ def _objects_with_properties(node, path=""):
 def test_object_defaults_do_not_repeat_nested_defaults():
     # A non-empty default on an object with properties shadows its children's defaults: an edit to a
     # nested default would then be silently ignored whenever the object is absent from the config.
-    offenders = [
-        path
-        for path, node in _objects_with_properties(SCHEMA)
-        if node.get("default") not in (None, {})
-    ]
+    offenders = [path for path, node in _objects_with_properties(SCHEMA) if node.get("default") not in (None, {})]
     assert offenders == []
 
 

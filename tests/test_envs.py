@@ -1,4 +1,5 @@
 """The per-rule conda environments must name the same versions as the pip pins."""
+
 from __future__ import annotations
 
 import re

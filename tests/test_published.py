@@ -1,4 +1,5 @@
 """One loader of the published headline figures: values by key, and errors that name what is missing."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,7 +20,9 @@ def test_values_read_from_the_shipped_file():
 
 def test_a_renamed_key_is_an_error_naming_file_and_key():
     published = PublishedFigures({"fr_fig18_cp_plan_odds_per_decile_la_level_deprivation": {"value": 0.78}}, "h.yaml")
-    with pytest.raises(KeyError, match="h.yaml: no published figure 'fr_fig18_cp_plan_odds_per_decile_child_level_deprivation'"):
+    with pytest.raises(
+        KeyError, match="h.yaml: no published figure 'fr_fig18_cp_plan_odds_per_decile_child_level_deprivation'"
+    ):
         published_figure18(published)
 
 

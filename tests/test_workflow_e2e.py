@@ -1,6 +1,7 @@
 """The whole workflow, end to end, on the tiny CI configuration in a fresh copy of the project:
 every rule runs, the report has every section, the privacy check passes, and a second dry run
 has nothing to do."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def project_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout.split("\n")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     return [f for f in listed if f and (ROOT / f).exists() or (f and (ROOT / f).is_symlink())]
 
 
@@ -35,8 +37,14 @@ def finished_run(tmp_path_factory):
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     # An R session earlier in this test process may have set it; jobs must use their own libpython.
     env.pop("LD_LIBRARY_PATH", None)
-    run = subprocess.run(SNAKEMAKE + ["--cores", "2", "--configfile", "config/ci-tiny.yaml"], cwd=work,
-                         capture_output=True, text=True, env=env, timeout=1500)
+    run = subprocess.run(
+        SNAKEMAKE + ["--cores", "2", "--configfile", "config/ci-tiny.yaml"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1500,
+    )
     if run.returncode != 0:
         pytest.fail("workflow failed:\n" + run.stdout[-4000:] + run.stderr[-8000:])
     return work, env
@@ -46,8 +54,18 @@ def finished_run(tmp_path_factory):
 def test_report_has_every_section_and_says_synthetic(finished_run):
     work, _ = finished_run
     html = (work / "report" / "report.html").read_text()
-    for section in ("summary", "overview", "synthetic_truth", "national_data", "national_trends", "national_correlations",
-                    "childlevel_data", "lca", "crosstabs", "gradient"):
+    for section in (
+        "summary",
+        "overview",
+        "synthetic_truth",
+        "national_data",
+        "national_trends",
+        "national_correlations",
+        "childlevel_data",
+        "lca",
+        "crosstabs",
+        "gradient",
+    ):
         assert f'id="{section}"' in html, section
     assert "SYNTHETIC DATA" in html
     assert "data:image/png;base64," in html
@@ -83,21 +101,33 @@ def test_privacy_check_passed(finished_run):
 @pytest.mark.slow
 def test_second_dry_run_has_nothing_to_do(finished_run):
     work, env = finished_run
-    dry = subprocess.run(SNAKEMAKE + ["-n", "--configfile", "config/ci-tiny.yaml"], cwd=work, capture_output=True,
-                         text=True, env=env, timeout=300)
+    dry = subprocess.run(
+        SNAKEMAKE + ["-n", "--configfile", "config/ci-tiny.yaml"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert dry.returncode == 0
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
 
 
 def _rules_to_run(work: Path, env: dict, extra: list[str]) -> set[str]:
     """Rule names of the jobs a dry run would run (Snakemake's "Job stats" table)."""
-    dry = subprocess.run(SNAKEMAKE + ["-n", *extra, "--configfile", "config/ci-tiny.yaml"], cwd=work,
-                         capture_output=True, text=True, env=env, timeout=300)
+    dry = subprocess.run(
+        SNAKEMAKE + ["-n", *extra, "--configfile", "config/ci-tiny.yaml"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert dry.returncode == 0, dry.stderr[-3000:]
     text = dry.stdout + dry.stderr
     if "Nothing to be done" in text:
         return set()
-    table = text[text.index("Job stats:"):].split("\n")[3:]
+    table = text[text.index("Job stats:") :].split("\n")[3:]
     rules = set()
     for line in table:
         parts = line.split()

@@ -1,4 +1,5 @@
 """script_context: a user-facing stop is logged once without a traceback; a bug keeps its traceback."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -19,8 +20,9 @@ class _Named(list):
 
 
 def _snakemake(tmp_path):
-    return SimpleNamespace(rule="demo", log=[str(tmp_path / "demo.log")], input=_Named(), output=_Named(),
-                           params=_Named())
+    return SimpleNamespace(
+        rule="demo", log=[str(tmp_path / "demo.log")], input=_Named(), output=_Named(), params=_Named()
+    )
 
 
 def test_a_stop_is_logged_once_without_a_traceback(tmp_path, capsys):

@@ -16,6 +16,7 @@ generator: gradient_coverage_generator*, plus --tag) and a figure of coverage an
         --calibrated benchmarks/results/calibrated_parameters_default.yaml --seeds 20 \
         --out-dir benchmarks/results --tag calibrated
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,23 +48,41 @@ def generator_inputs(seed: int, n_las: int, calibrated: dict | None = None) -> d
         reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
         _GENERATOR_CACHE["reference"] = reference
         _GENERATOR_CACHE["population"] = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
-        _GENERATOR_CACHE["config"] = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()),
-                                                     load_schema(ROOT / "workflow" / "schemas"))
+        _GENERATOR_CACHE["config"] = validate_config(
+            yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+        )
     synthetic = dict(_GENERATOR_CACHE["config"]["synthetic"], seed=seed)
     synthetic["las"] = synthetic["las"][:n_las]
     reference, population = _GENERATOR_CACHE["reference"], _GENERATOR_CACHE["population"]
     with tempfile.TemporaryDirectory() as tmp:
-        result = generate_all(synthetic, reference, population, str(ROOT / "resources" / "lca" / "published"),
-                              synthetic["lea_codes"], tmp, bytes(32), calibrated=calibrated)
+        result = generate_all(
+            synthetic,
+            reference,
+            population,
+            str(ROOT / "resources" / "lca" / "published"),
+            synthetic["lea_codes"],
+            tmp,
+            bytes(32),
+            calibrated=calibrated,
+        )
     covered = reference[reference["la_code"].isin(synthetic["las"])]
-    return {"episodes": result["episodes"], "lsoa_reference": covered,
-            "lsoa_population": population[population["la_code"].isin(synthetic["las"])],
-            "expected_counts": result["expected"][result["expected"]["stratum_type"] == "all"],
-            "dispersion": result["truth"]["gradient"].get("lsoa_nbinom2_dispersion")}
+    return {
+        "episodes": result["episodes"],
+        "lsoa_reference": covered,
+        "lsoa_population": population[population["la_code"].isin(synthetic["las"])],
+        "expected_counts": result["expected"][result["expected"]["stratum_type"] == "all"],
+        "dispersion": result["truth"]["gradient"].get("lsoa_nbinom2_dispersion"),
+    }
 
 
-def one_seed(seed: int, thresholds: list[str], source: str = "simulate", n_las: int = 6,
-             calibrated: dict | None = None, poisson_truth: bool = False) -> pd.DataFrame:
+def one_seed(
+    seed: int,
+    thresholds: list[str],
+    source: str = "simulate",
+    n_las: int = 6,
+    calibrated: dict | None = None,
+    poisson_truth: bool = False,
+) -> pd.DataFrame:
     from csc_inequalities.gradient.counts import DEFAULT_THRESHOLDS, attach_reference, build_count_table
     from csc_inequalities.gradient.models import compare_with_truth, effects_frame, fit_gradient
     from csc_inequalities.gradient.simulate import SimulationParameters, simulate_episode_inputs
@@ -75,14 +94,19 @@ def one_seed(seed: int, thresholds: list[str], source: str = "simulate", n_las: 
         params = SimulationParameters()
         data = {**simulate_episode_inputs(params, seed), "dispersion": params.theta}
     counts = build_count_table(
-        data["episodes"], data["lsoa_reference"], data["lsoa_population"], {"all": ["all"]},
-        thresholds={t: DEFAULT_THRESHOLDS[t] for t in thresholds}, years_per_la={la: 5 for la in data["lsoa_reference"]["la_code"].unique()},
+        data["episodes"],
+        data["lsoa_reference"],
+        data["lsoa_population"],
+        {"all": ["all"]},
+        thresholds={t: DEFAULT_THRESHOLDS[t] for t in thresholds},
+        years_per_la={la: 5 for la in data["lsoa_reference"]["la_code"].unique()},
     )
     expected = attach_reference(data["expected_counts"], data["lsoa_reference"])
     estimates = effects_frame([fit_gradient(counts, t, "all", "all") for t in thresholds])
     family, dispersion = truth_family(None if poisson_truth else data.get("dispersion"))
-    truth = effects_frame([fit_gradient(expected, t, "all", "all", family=family, dispersion=dispersion)
-                           for t in thresholds])
+    truth = effects_frame(
+        [fit_gradient(expected, t, "all", "all", family=family, dispersion=dispersion) for t in thresholds]
+    )
     out = compare_with_truth(estimates, truth)
     out["seed"] = seed
     out["truth_family"] = family if dispersion is None else f"{family} (dispersion fixed at {dispersion:g})"
@@ -122,18 +146,32 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=1000)
     parser.add_argument("--thresholds", nargs="+", default=["referral", "assessment", "cpp", "lac"])
     parser.add_argument("--out-dir", default=str(ROOT / "validation" / "results"))
-    parser.add_argument("--source", choices=["simulate", "generator"], default="simulate",
-                        help="simulate: the strand's own stand-in simulator; generator: the workflow's synthetic generator")
+    parser.add_argument(
+        "--source",
+        choices=["simulate", "generator"],
+        default="simulate",
+        help="simulate: the strand's own stand-in simulator; generator: the workflow's synthetic generator",
+    )
     parser.add_argument("--las", type=int, default=6, help="with --source generator: the first N default LAs")
-    parser.add_argument("--calibrated", default=None,
-                        help="with --source generator: calibrated_parameters.yaml (the default run's solved parameters)")
-    parser.add_argument("--poisson-truth", action="store_true",
-                        help="the former truth: Poisson refits of the expected counts (the NB2 estimates' offset)")
+    parser.add_argument(
+        "--calibrated",
+        default=None,
+        help="with --source generator: calibrated_parameters.yaml (the default run's solved parameters)",
+    )
+    parser.add_argument(
+        "--poisson-truth",
+        action="store_true",
+        help="the former truth: Poisson refits of the expected counts (the NB2 estimates' offset)",
+    )
     parser.add_argument("--tag", default="", help="appended to the output file names (e.g. calibrated)")
-    parser.add_argument("--seeds-per-process", type=int, default=0,
-                        help="fit at most this many seeds in one process (fresh Python and R for each group; "
-                             "0 = all in this one). A long-lived R session slowed to a crawl in R's garbage "
-                             "collector after about ten generator seeds")
+    parser.add_argument(
+        "--seeds-per-process",
+        type=int,
+        default=0,
+        help="fit at most this many seeds in one process (fresh Python and R for each group; "
+        "0 = all in this one). A long-lived R session slowed to a crawl in R's garbage "
+        "collector after about ten generator seeds",
+    )
     parser.add_argument("--runs-csv", default=None, help=argparse.SUPPRESS)  # one group's rows (internal)
     args = parser.parse_args()
     calibrated = None
@@ -151,13 +189,27 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(0, len(seeds), args.seeds_per_process):
-                group = seeds[i: i + args.seeds_per_process]
+                group = seeds[i : i + args.seeds_per_process]
                 part = Path(tmp) / f"runs_{group[0]}.csv"
-                command = [sys.executable, __file__, "--seeds", str(len(group)), "--first-seed", str(group[0]),
-                           "--thresholds", *args.thresholds, "--source", args.source, "--las", str(args.las),
-                           "--runs-csv", str(part)]
+                command = [
+                    sys.executable,
+                    __file__,
+                    "--seeds",
+                    str(len(group)),
+                    "--first-seed",
+                    str(group[0]),
+                    "--thresholds",
+                    *args.thresholds,
+                    "--source",
+                    args.source,
+                    "--las",
+                    str(args.las),
+                    "--runs-csv",
+                    str(part),
+                ]
                 command += (["--calibrated", args.calibrated] if args.calibrated else []) + (
-                    ["--poisson-truth"] if args.poisson_truth else [])
+                    ["--poisson-truth"] if args.poisson_truth else []
+                )
                 subprocess.run(command, check=True)
                 frames.append(pd.read_csv(part))
                 print(f"seeds {group[0]}-{group[-1]} done ({time.time() - start:.0f} s)", flush=True)
@@ -173,15 +225,28 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     suffix = ("" if args.source == "simulate" else "_generator") + (f"_{args.tag}" if args.tag else "")
     results.to_csv(out_dir / f"gradient_coverage{suffix}_runs.csv", index=False)
-    summary = results.groupby(["threshold", "model", "term"]).agg(
-        seeds=("seed", "nunique"), coverage=("ci_covers_truth", "mean"), within_2_5_se=("within_max_z", "mean"),
-        mean_z=("z", "mean"), sd_z=("z", "std"), converged=("converged", "mean"),
-    ).reset_index()
+    summary = (
+        results.groupby(["threshold", "model", "term"])
+        .agg(
+            seeds=("seed", "nunique"),
+            coverage=("ci_covers_truth", "mean"),
+            within_2_5_se=("within_max_z", "mean"),
+            mean_z=("z", "mean"),
+            sd_z=("z", "std"),
+            converged=("converged", "mean"),
+        )
+        .reset_index()
+    )
     summary.to_csv(out_dir / f"gradient_coverage{suffix}.csv", index=False)
     overall = {
-        "seeds": args.seeds, "first_seed": args.first_seed, "thresholds": args.thresholds,
-        "truth_family": str(results["truth_family"].iloc[0]), "calibrated": args.calibrated,
-        "mean_z_by_cell": {f"{r.threshold} {r.model} {r.term}": round(float(r.mean_z), 3) for r in summary.itertuples()},
+        "seeds": args.seeds,
+        "first_seed": args.first_seed,
+        "thresholds": args.thresholds,
+        "truth_family": str(results["truth_family"].iloc[0]),
+        "calibrated": args.calibrated,
+        "mean_z_by_cell": {
+            f"{r.threshold} {r.model} {r.term}": round(float(r.mean_z), 3) for r in summary.itertuples()
+        },
         "within_2_5_se_unstratified_min_cell": float(summary["within_2_5_se"].min()),
         "coverage_overall": float(results["ci_covers_truth"].mean()),
         "coverage_min_cell": float(summary["coverage"].min()),
@@ -196,8 +261,11 @@ def main() -> None:
     }
     overall["source"] = args.source
     (out_dir / f"gradient_coverage{suffix}.json").write_text(json.dumps(overall, indent=1))
-    coverage_figure(summary, out_dir / f"gradient_coverage{suffix}.png",
-                    f"{args.source}, {args.seeds} seeds, truth: {overall['truth_family']}")
+    coverage_figure(
+        summary,
+        out_dir / f"gradient_coverage{suffix}.png",
+        f"{args.source}, {args.seeds} seeds, truth: {overall['truth_family']}",
+    )
     print(summary.to_string(index=False))
     print(json.dumps(overall, indent=1))
 

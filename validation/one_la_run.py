@@ -10,6 +10,7 @@ reconciliation with DfE's published figures. Writes validation/results/one_la_ru
 
     .venv/bin/python validation/one_la_run.py --la E06000018
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,18 +34,25 @@ def main(argv: list[str] | None = None) -> dict:
     estimates = pd.read_csv(ROOT / "results/gradient/effects.csv")
     estimates = estimates[(estimates["stratum_type"] == "all") & (estimates["term"] == "lsoa_decile")]
     models = [{"threshold": t, "stratum": "all", "level": "all", "slug": "all"} for t in estimates["threshold"]]
-    inputs = {"expected": str(ROOT / f"results/synthetic/la/{args.la}_expected_counts.parquet"),
-              "lsoa_reference": str(ROOT / "results/lsoa/lsoa_reference.parquet")}
+    inputs = {
+        "expected": str(ROOT / f"results/synthetic/la/{args.la}_expected_counts.parquet"),
+        "lsoa_reference": str(ROOT / "results/lsoa/lsoa_reference.parquet"),
+    }
     truth = effects_frame([r for _, r, _ in fit_models("truth", models, inputs, engine="glmmTMB", family="poisson")])
     both = estimates.merge(truth[KEYS + ["estimate", "rr"]], on=KEYS, suffixes=("", "_truth"))
     both["z"] = (both["estimate"] - both["estimate_truth"]) / both["se"]
     both["ci_covers_truth"] = (both["rr_low"] <= both["rr_truth"]) & (both["rr_truth"] <= both["rr_high"])
     summary = json.loads((ROOT / f"results/la_report/{args.la}/summary.json").read_text())
     result = {
-        "la_code": args.la, "la_name": summary["la_name"],
-        "within_la_gradient": both[["threshold", "rr", "rr_low", "rr_high", "rr_truth", "z", "ci_covers_truth",
-                                    "status"]].round(4).to_dict("records"),
-        "ci_covering_truth": int(both["ci_covers_truth"].sum()), "compared": int(len(both)),
+        "la_code": args.la,
+        "la_name": summary["la_name"],
+        "within_la_gradient": both[
+            ["threshold", "rr", "rr_low", "rr_high", "rr_truth", "z", "ci_covers_truth", "status"]
+        ]
+        .round(4)
+        .to_dict("records"),
+        "ci_covering_truth": int(both["ci_covers_truth"].sum()),
+        "compared": int(len(both)),
         "max_abs_z": round(float(both["z"].abs().max()), 3),
         "reconciliation": {k: summary[k] for k in ("tolerance", "compared", "flagged", "largest_gap")},
     }

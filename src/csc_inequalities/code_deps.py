@@ -9,6 +9,7 @@ and what depends on their outputs, and nothing else.
 Imports inside functions count too (the package imports heavy modules lazily), so the set is an
 over-approximation of what one run executes: a module a script could run is a module it depends on.
 """
+
 from __future__ import annotations
 
 import ast
@@ -69,15 +70,20 @@ def _imported_names(path: Path, package_root: Path) -> set[str]:
 
 def _is_import_module(func: ast.expr) -> bool:
     return (isinstance(func, ast.Attribute) and func.attr == "import_module") or (
-        isinstance(func, ast.Name) and func.id == "import_module")
+        isinstance(func, ast.Name) and func.id == "import_module"
+    )
 
 
 def _dynamic_targets(argument: ast.expr, package_root: Path) -> set[str]:
     """importlib.import_module("pkg.mod") names one module; f"pkg.sub.{name}" any module of pkg.sub."""
     if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
         return {argument.value}
-    if (isinstance(argument, ast.JoinedStr) and argument.values
-            and isinstance(argument.values[0], ast.Constant) and str(argument.values[0].value).endswith(".")):
+    if (
+        isinstance(argument, ast.JoinedStr)
+        and argument.values
+        and isinstance(argument.values[0], ast.Constant)
+        and str(argument.values[0].value).endswith(".")
+    ):
         prefix = str(argument.values[0].value).rstrip(".")
         folder = _module_file(package_root, prefix)
         if folder is not None and folder.name == "__init__.py":

@@ -1,4 +1,5 @@
 """Columnar helpers for national-scale tables: row-binding parquet files without a pandas copy."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ The schema is ``workflow/schemas/config.schema.yaml`` (top level) plus one file 
 makes sense, a default. Unknown keys are refused (``additionalProperties: false``) so that a typo
 stops the run at start with a message naming the key.
 """
+
 from __future__ import annotations
 
 import copy
@@ -61,9 +62,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any]) -> dict[str,
         for error in errors:
             if error.validator == "additionalProperties":
                 allowed = sorted(error.schema.get("properties", {}))
-                lines.append(
-                    f"config key {_path_of(error)}: {error.message}; allowed keys: {', '.join(allowed)}"
-                )
+                lines.append(f"config key {_path_of(error)}: {error.message}; allowed keys: {', '.join(allowed)}")
             else:
                 lines.append(f"config key {_path_of(error)}: {error.message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))

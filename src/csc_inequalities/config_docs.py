@@ -7,6 +7,7 @@ fails when the committed file differs from a fresh render.
     python -m csc_inequalities.config_docs            # rewrite docs/configuration.md
     python -m csc_inequalities.config_docs --check    # exit 1 if it is stale
 """
+
 from __future__ import annotations
 
 import argparse

@@ -15,6 +15,7 @@ differencing within one table, not against linking across tables.
 Derived values (rates, percentages, odds ratios) must be masked where any count they use is
 suppressed: :func:`mask_derived`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -65,8 +66,11 @@ def secondary_mask(counts: np.ndarray, mask: np.ndarray, rows: bool = True, colu
 
 
 def suppress_table(
-    counts: pd.DataFrame, min_cell: int = DEFAULT_MIN_CELL, row_totals: bool = True,
-    column_totals: bool = True, suppress_zeros: bool = False,
+    counts: pd.DataFrame,
+    min_cell: int = DEFAULT_MIN_CELL,
+    row_totals: bool = True,
+    column_totals: bool = True,
+    suppress_zeros: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Suppress a wide table of counts; returns (counts with NaN where suppressed, mask)."""
     values = counts.to_numpy(dtype=float)
@@ -77,8 +81,13 @@ def suppress_table(
 
 
 def suppress_long(
-    frame: pd.DataFrame, count: str, row_keys: Sequence[str], column_key: str | None = None,
-    min_cell: int = DEFAULT_MIN_CELL, suppress_zeros: bool = False, secondary: bool = True,
+    frame: pd.DataFrame,
+    count: str,
+    row_keys: Sequence[str],
+    column_key: str | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+    suppress_zeros: bool = False,
+    secondary: bool = True,
     group_keys: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Suppress a long table of counts: within each ``group_keys`` group, the cells form a table
@@ -102,13 +111,19 @@ def suppress_long(
                 mask = secondary_mask(values, mask)
             out.loc[index, "suppressed"] = mask
             continue
-        wide = part.pivot_table(index=list(row_keys), columns=column_key, values=count, aggfunc="sum",
-                                dropna=False, observed=True)
-        _, wide_mask = suppress_table(wide, min_cell, row_totals=secondary, column_totals=secondary,
-                                      suppress_zeros=suppress_zeros)
+        wide = part.pivot_table(
+            index=list(row_keys), columns=column_key, values=count, aggfunc="sum", dropna=False, observed=True
+        )
+        _, wide_mask = suppress_table(
+            wide, min_cell, row_totals=secondary, column_totals=secondary, suppress_zeros=suppress_zeros
+        )
         long_mask = wide_mask.stack(future_stack=True).rename("_mask").reset_index()
-        merged = part[list(row_keys) + [column_key]].reset_index().merge(
-            long_mask, on=list(row_keys) + [column_key], how="left").set_index("index")
+        merged = (
+            part[list(row_keys) + [column_key]]
+            .reset_index()
+            .merge(long_mask, on=list(row_keys) + [column_key], how="left")
+            .set_index("index")
+        )
         out.loc[merged.index, "suppressed"] = merged["_mask"].fillna(False).astype(bool)
     out["suppressed"] = out["suppressed"].astype(bool)
     out[count] = out[count].astype(float).where(~out["suppressed"])
@@ -123,8 +138,9 @@ def mask_derived(frame: pd.DataFrame, derived: Iterable[str], suppressed: str = 
     return out
 
 
-def assert_no_small_cells(frame: pd.DataFrame, counts: Iterable[str], min_cell: int = DEFAULT_MIN_CELL,
-                          suppress_zeros: bool = False) -> None:
+def assert_no_small_cells(
+    frame: pd.DataFrame, counts: Iterable[str], min_cell: int = DEFAULT_MIN_CELL, suppress_zeros: bool = False
+) -> None:
     """Raise if a published table still holds a count below ``min_cell`` (a guard for writers)."""
     for column in counts:
         values = frame[column].to_numpy(dtype=float)

@@ -1,4 +1,5 @@
 """Errors whose message says everything a user needs (bad input data or configuration, not a bug)."""
+
 from __future__ import annotations
 
 

@@ -9,6 +9,7 @@ random streams: LA *i* of ``synthetic.las`` always draws from ``default_rng([see
 LAs are dealt round-robin (batch j holds LAs j, j + B, j + 2B, ... of B batches), so the large
 county councils at the end of the list are spread over the batches instead of filling the last ones.
 """
+
 from __future__ import annotations
 
 import math

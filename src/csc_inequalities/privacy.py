@@ -15,6 +15,7 @@ parquet files by their string values and column names, everything else as text.
   boundaries, present in many aggregate outputs) are not counted.
 The result lists counts per file only; it never repeats an identifier.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,8 @@ DATE_TOKEN = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4})\b")
 
 
 def collect_identifiers(
-    census_tables: Iterable[dict[str, pd.DataFrame]], ssda903: Iterable[pd.DataFrame | None],
+    census_tables: Iterable[dict[str, pd.DataFrame]],
+    ssda903: Iterable[pd.DataFrame | None],
     child_lsoa: Iterable[pd.DataFrame | None],
 ) -> tuple[set[str], set[str]]:
     """(identifiers, birth dates as YYYY-MM-DD) from raw record tables."""
@@ -87,15 +89,22 @@ def _file_text(path: Path) -> str:
 
 
 def scan_files(
-    paths: Iterable[str | Path], identifiers: set[str], birth_dates: set[str],
-    min_identifier_length: int = 6, birth_date_threshold: int = 10,
+    paths: Iterable[str | Path],
+    identifiers: set[str],
+    birth_dates: set[str],
+    min_identifier_length: int = 6,
+    birth_date_threshold: int = 10,
 ) -> dict:
     """Scan files; returns {'files_scanned', 'identifier_hits', 'birth_date_hits', 'failed_files', 'passed'}."""
     identifiers = {i for i in identifiers if len(i) >= min_identifier_length}
     simple = {i for i in identifiers if TOKEN.fullmatch(i)}
     complex_ids = identifiers - simple
-    result = {"files_scanned": 0, "identifiers_checked": len(identifiers), "birth_dates_checked": len(birth_dates),
-              "files": []}
+    result = {
+        "files_scanned": 0,
+        "identifiers_checked": len(identifiers),
+        "birth_dates_checked": len(birth_dates),
+        "files": [],
+    }
     for path in paths:
         path = Path(path)
         text = _file_text(path)
@@ -106,15 +115,24 @@ def scan_files(
         date_hits = len({d for d in dates & birth_dates if not d.endswith(PERIOD_BOUNDARIES)})
         failed = id_hits > 0 or date_hits >= birth_date_threshold
         if failed or id_hits or date_hits:
-            result["files"].append({"file": str(path), "identifiers_found": id_hits,
-                                    "distinct_birth_dates_found": date_hits, "failed": failed})
+            result["files"].append(
+                {
+                    "file": str(path),
+                    "identifiers_found": id_hits,
+                    "distinct_birth_dates_found": date_hits,
+                    "failed": failed,
+                }
+            )
     result["failed_files"] = [f["file"] for f in result["files"] if f["failed"]]
     result["passed"] = not result["failed_files"]
     return result
 
 
-def files_to_scan(results_dir: str | Path = "results", report_dir: str | Path = "report",
-                  exclude: Iterable[str | Path] = ("results/record_level", "results/privacy")) -> list[Path]:
+def files_to_scan(
+    results_dir: str | Path = "results",
+    report_dir: str | Path = "report",
+    exclude: Iterable[str | Path] = ("results/record_level", "results/privacy"),
+) -> list[Path]:
     excluded = [Path(e).resolve() for e in exclude]
     paths = []
     for root in (Path(results_dir), Path(report_dir)):
@@ -131,9 +149,15 @@ class PrivacyCheckFailed(RuntimeError):
 
 
 def run_privacy_check(
-    identifier_files: Iterable[str | Path], results_dir: str | Path, report_dir: str | Path,
-    exclude: Iterable[str | Path], output_path: str | Path, details_path: str | Path | None = None,
-    min_identifier_length: int = 6, birth_date_threshold: int = 10, log=None,
+    identifier_files: Iterable[str | Path],
+    results_dir: str | Path,
+    report_dir: str | Path,
+    exclude: Iterable[str | Path],
+    output_path: str | Path,
+    details_path: str | Path | None = None,
+    min_identifier_length: int = 6,
+    birth_date_threshold: int = 10,
+    log=None,
 ) -> dict:
     """Scan the shared outputs against the identifier lists the LA rules wrote (local only).
 
@@ -149,7 +173,9 @@ def run_privacy_check(
         record = json.loads(Path(path).read_text())
         identifiers.update(record["identifiers"])
         birth_dates.update(record["birth_dates"])
-    paths = [p for p in files_to_scan(results_dir, report_dir, exclude) if Path(p).resolve() != Path(output_path).resolve()]
+    paths = [
+        p for p in files_to_scan(results_dir, report_dir, exclude) if Path(p).resolve() != Path(output_path).resolve()
+    ]
     result = scan_files(paths, identifiers, birth_dates, min_identifier_length, birth_date_threshold)
     summary = {
         "passed": result["passed"],

@@ -1,6 +1,7 @@
 """The study's published headline figures (``resources/gradient/published/headline.yaml``), read in
 one place. A figure that is asked for and missing is an error naming the file and the key: a renamed
 key must stop the run, not turn into a dash in the report."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

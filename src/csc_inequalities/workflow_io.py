@@ -4,6 +4,7 @@ Every rule writes a small provenance JSON next to its outputs (rule, script, inp
 parameters, package versions, git commit); the report reads these and prints them beside each
 figure and table, so nothing in the report is detached from the code and data that made it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +24,21 @@ from typing import Any
 from csc_inequalities.errors import StopRun
 
 REPORTED_PACKAGES = (
-    "snakemake", "pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "stepmix", "rpy2",
-    "matplotlib", "seaborn", "jinja2", "pyarrow", "networkx", "pandera", "lxml",
+    "snakemake",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "stepmix",
+    "rpy2",
+    "matplotlib",
+    "seaborn",
+    "jinja2",
+    "pyarrow",
+    "networkx",
+    "pandera",
+    "lxml",
 )
 
 
@@ -53,7 +67,10 @@ def git_commit(repo_dir: str | Path = ".") -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=repo_dir, capture_output=True, text=True, check=True,
+            cwd=repo_dir,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         return commit + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):

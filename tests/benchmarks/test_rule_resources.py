@@ -1,4 +1,5 @@
 """benchmarks/rule_resources.py: the per-rule requests derived from two measured runs, by hand."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -32,24 +33,37 @@ def make_run(root: Path, jobs: dict[str, list[tuple[float, float, int]]]) -> Pat
                 handle.truncate(size)
             record = root / "results" / rule / "provenance" / f"job{i}.json"
             record.parent.mkdir(parents=True, exist_ok=True)
-            record.write_text(json.dumps({"rule": rule, "inputs": [
-                {"name": "data", "path": f"data/{rule}_{i}.bin"},
-                {"name": "gone", "path": "data/not_there.bin"},  # a temporary input: ignored
-            ]}))
+            record.write_text(
+                json.dumps(
+                    {
+                        "rule": rule,
+                        "inputs": [
+                            {"name": "data", "path": f"data/{rule}_{i}.bin"},
+                            {"name": "gone", "path": "data/not_there.bin"},  # a temporary input: ignored
+                        ],
+                    }
+                )
+            )
     return root
 
 
 @pytest.fixture
 def runs(tmp_path):
-    small = make_run(tmp_path / "small", {
-        "scales": [(60, 1000, GIB), (20, 400, GIB // 4)],   # the largest job counts
-        "only_small": [(500, 250, GIB // 10)],
-        "shrinks": [(30, 800, GIB)],
-    })
-    large = make_run(tmp_path / "large", {
-        "scales": [(240, 3000, 3 * GIB)],
-        "shrinks": [(30, 600, 3 * GIB)],
-    })
+    small = make_run(
+        tmp_path / "small",
+        {
+            "scales": [(60, 1000, GIB), (20, 400, GIB // 4)],  # the largest job counts
+            "only_small": [(500, 250, GIB // 10)],
+            "shrinks": [(30, 800, GIB)],
+        },
+    )
+    large = make_run(
+        tmp_path / "large",
+        {
+            "scales": [(240, 3000, 3 * GIB)],
+            "shrinks": [(30, 600, 3 * GIB)],
+        },
+    )
     return {"small": rule_resources.measure(small), "large": rule_resources.measure(large)}
 
 
@@ -64,8 +78,10 @@ def test_requests_by_hand(runs):
     # Memory 1000 MB at 1 GB and 3000 at 3 GB: slope 1000 MB/GB, base 0 ->
     # base ceil((1.3 * 0 + 200) / 100) * 100 = 200, per GB ceil(1.3 * 1000 / 10) * 10 = 1300.
     # Wall 60 s and 240 s: slope 90 s/GB, base -30 -> 0 -> at least 2 min; per GB 3 * 90 / 60 = 4.5.
-    assert requested["scales"] == {"mem_mb": {"base": 200, "per_input_gb": 1300},
-                                   "runtime": {"base": 2, "per_input_gb": 4.5}}
+    assert requested["scales"] == {
+        "mem_mb": {"base": 200, "per_input_gb": 1300},
+        "runtime": {"base": 2, "per_input_gb": 4.5},
+    }
     # One run only: 1.3 * 250 + 200 = 525 -> 600 MB; 3 * 500 s = 25 min.
     assert requested["only_small"] == {"mem_mb": {"base": 600}, "runtime": {"base": 25}}
     # Memory falls with size: no slope, the larger peak: 1.3 * 800 + 200 = 1240 -> 1300 MB.

@@ -1,4 +1,5 @@
 """Every bad input under tests/data/bad_inputs/ gives exactly its expected findings (expected.yaml)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,5 +56,6 @@ def test_without_an_lsoa_table_every_child_is_an_unknown_lsoa_warning(monkeypatc
     _, _, _, findings, _ = validate_la(LAFiles("E09000001", {2017: "valid_2017.xml"}), LSOA_CODES)
     assert findings["message"].tolist() == [
         "[unknown_lsoa] valid_2017.xml, child BADCHILD01, child LSOA, field LSOA11CD: expected an English LSOA 2011 "
-        "code in the LSOA reference, found no row for this child"]
+        "code in the LSOA reference, found no row for this child"
+    ]
     assert findings["action"].tolist() == ["warn"]

@@ -1,4 +1,5 @@
 """Config sections of the child-level strand and the stand-alone validation command."""
+
 from __future__ import annotations
 
 import shutil
@@ -47,9 +48,17 @@ def test_schema_refuses_unknown_rules_and_bad_la_codes(schema_dir):
 
 
 def test_a_new_la_is_only_a_config_block(schema_dir):
-    extracts = {"source": "extracts", "directory": "local/extracts", "las": {
-        "E09000003": {"cin_census": {"2016": "barnet/cin_2016.xml", "2017": "barnet/csv_2017"},
-                      "ssda903": "barnet/903.csv", "child_lsoa": "barnet/lsoa.csv"}}}
+    extracts = {
+        "source": "extracts",
+        "directory": "local/extracts",
+        "las": {
+            "E09000003": {
+                "cin_census": {"2016": "barnet/cin_2016.xml", "2017": "barnet/csv_2017"},
+                "ssda903": "barnet/903.csv",
+                "child_lsoa": "barnet/lsoa.csv",
+            }
+        },
+    }
     config = validate_config({"extracts": extracts}, load_schema(schema_dir))
     files = la_files_from_config(config["extracts"])["E09000003"]
     assert files.cin_census == {2016: "local/extracts/barnet/cin_2016.xml", 2017: "local/extracts/barnet/csv_2017"}
@@ -57,9 +66,14 @@ def test_a_new_la_is_only_a_config_block(schema_dir):
 
 
 def _config(tmp_path, cin_file, report_dir):
-    config = {"extracts": {"source": "extracts", "directory": str(BAD), "las": {
-        "E09000007": {"cin_census": {"2017": cin_file}, "child_lsoa": "child_lsoa_unknown.csv"}}},
-        "validation": {"report_dir": str(report_dir)}}
+    config = {
+        "extracts": {
+            "source": "extracts",
+            "directory": str(BAD),
+            "las": {"E09000007": {"cin_census": {"2017": cin_file}, "child_lsoa": "child_lsoa_unknown.csv"}},
+        },
+        "validation": {"report_dir": str(report_dir)},
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -67,8 +81,16 @@ def _config(tmp_path, cin_file, report_dir):
 
 def test_cli_passes_a_valid_return_and_writes_the_local_report(tmp_path, schema_dir, capsys):
     report = tmp_path / "local" / "validation"
-    code = main(["--config", str(_config(tmp_path, "valid_2017.xml", report)), "--schemas", str(schema_dir),
-                 "--lsoa-reference", str(tmp_path / "absent.parquet")])
+    code = main(
+        [
+            "--config",
+            str(_config(tmp_path, "valid_2017.xml", report)),
+            "--schemas",
+            str(schema_dir),
+            "--lsoa-reference",
+            str(tmp_path / "absent.parquet"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "validation passed" in out
@@ -77,8 +99,16 @@ def test_cli_passes_a_valid_return_and_writes_the_local_report(tmp_path, schema_
 
 def test_cli_fails_on_structural_findings_and_prints_them(tmp_path, schema_dir, capsys):
     report = tmp_path / "local" / "validation"
-    code = main(["--config", str(_config(tmp_path, "bad_gender.xml", report)), "--schemas", str(schema_dir),
-                 "--lsoa-reference", str(tmp_path / "absent.parquet")])
+    code = main(
+        [
+            "--config",
+            str(_config(tmp_path, "bad_gender.xml", report)),
+            "--schemas",
+            str(schema_dir),
+            "--lsoa-reference",
+            str(tmp_path / "absent.parquet"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "ERROR [invalid_code]" in out and "field GenderCurrent" in out and "found '3'" in out

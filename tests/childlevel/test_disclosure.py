@@ -1,4 +1,5 @@
 """Disclosure control: primary and secondary suppression worked by hand."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,10 +41,14 @@ def test_zeros_do_not_count_as_protection():
 
 
 def test_suppress_long_with_groups_and_derived_values():
-    frame = pd.DataFrame({
-        "la_code": ["A"] * 4 + ["B"] * 4, "year": [2016, 2016, 2017, 2017] * 2,
-        "sex": ["m", "f"] * 4, "n": [12, 5, 30, 40, 100, 200, 300, 400],
-    })
+    frame = pd.DataFrame(
+        {
+            "la_code": ["A"] * 4 + ["B"] * 4,
+            "year": [2016, 2016, 2017, 2017] * 2,
+            "sex": ["m", "f"] * 4,
+            "n": [12, 5, 30, 40, 100, 200, 300, 400],
+        }
+    )
     out = disclosure.suppress_long(frame, "n", row_keys=["year"], column_key="sex", group_keys=["la_code"])
     # LA A is a 2x2 table with one small cell (5): its row needs 12, its column 40, and then
     # the other column needs 30 -- a 2x2 table with one small cell is suppressed entirely.

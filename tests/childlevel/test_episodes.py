@@ -1,4 +1,5 @@
 """Episode builder: a hand-made LA with every flag worked out by hand (docs/data-model.md)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,43 +15,81 @@ from .builders import child, cin_details, cin_return
 
 KEY = bytes(range(32))
 LA = "E09000001"
-REFERENCE = pd.DataFrame({
-    "lsoa11": ["E01000001", "E01000002", "E01000003"],
-    "imd2015_score": [10.0, 40.0, 25.0],
-    "imd_decile_official": [8, 2, 5],
-    "imd_decile_least1": [3, 9, 6],
-})
-HEADER_903 = "CHILD,SEX,DOB,ETHNIC,UPN,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+REFERENCE = pd.DataFrame(
+    {
+        "lsoa11": ["E01000001", "E01000002", "E01000003"],
+        "imd2015_score": [10.0, 40.0, 25.0],
+        "imd_decile_official": [8, 2, 5],
+        "imd_decile_least1": [3, 9, 6],
+    }
+)
+HEADER_903 = (
+    "CHILD,SEX,DOB,ETHNIC,UPN,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
+)
 
 
 @pytest.fixture(scope="module")
 def episodes(tmp_path_factory):
     root = tmp_path_factory.mktemp("la")
-    a_2016 = child("CHILDAAA1", "2010-05-01", "1", "WBRI", upn="A123456789012", episodes=[
-        cin_details("2015-06-01", "1A", "2015-09-01", "RC8", assessments=[("2015-06-10", ["1B", "22B"])]),
-        cin_details("2016-03-01", "2A", assessments=[("2016-03-05", ["2A"])]),
-    ])
-    a_2017 = child("CHILDAAA1", "2010-05-01", "1", "WBRI", upn="A123456789012", episodes=[
-        cin_details("2016-03-01", "2A", "2016-08-01", "RC7", assessments=[("2016-03-05", ["3A"])],
-                    s47=[("2016-03-10", "2016-03-20")],
-                    cpps=[("2016-06-01", "2016-07-30", "PHY", "EMO"), ("2016-04-01", "2016-05-30", "NEG", "NEG")]),
-        cin_details("2017-02-01", "1C", cpps=[("2017-02-10", None, "MUL", "MUL")], s47=[("2017-02-02", None)]),
-    ])
-    b = child("CHILDBBB2", "2016-07-10", "2", "BAFR", episodes=[
-        cin_details("2016-06-01", "3B", "2016-06-05", "RC7", nfa="true"),
-        cin_details("2017-01-05", "6"),
-    ])
+    a_2016 = child(
+        "CHILDAAA1",
+        "2010-05-01",
+        "1",
+        "WBRI",
+        upn="A123456789012",
+        episodes=[
+            cin_details("2015-06-01", "1A", "2015-09-01", "RC8", assessments=[("2015-06-10", ["1B", "22B"])]),
+            cin_details("2016-03-01", "2A", assessments=[("2016-03-05", ["2A"])]),
+        ],
+    )
+    a_2017 = child(
+        "CHILDAAA1",
+        "2010-05-01",
+        "1",
+        "WBRI",
+        upn="A123456789012",
+        episodes=[
+            cin_details(
+                "2016-03-01",
+                "2A",
+                "2016-08-01",
+                "RC7",
+                assessments=[("2016-03-05", ["3A"])],
+                s47=[("2016-03-10", "2016-03-20")],
+                cpps=[("2016-06-01", "2016-07-30", "PHY", "EMO"), ("2016-04-01", "2016-05-30", "NEG", "NEG")],
+            ),
+            cin_details("2017-02-01", "1C", cpps=[("2017-02-10", None, "MUL", "MUL")], s47=[("2017-02-02", None)]),
+        ],
+    )
+    b = child(
+        "CHILDBBB2",
+        "2016-07-10",
+        "2",
+        "BAFR",
+        episodes=[
+            cin_details("2016-06-01", "3B", "2016-06-05", "RC7", nfa="true"),
+            cin_details("2017-01-05", "6"),
+        ],
+    )
     c = child("CHILDCCC3", "2000-03-31", "2", "NOBT", episodes=[cin_details("2016-04-10", "6", "2016-05-01", "RC7")])
     d = child("CHILDDDD4", "2005-01-15", "9", "AIND", episodes=[cin_details("2016-12-01", "3A", plans=["2016-12-20"])])
     (root / "cin_2016.xml").write_text(cin_return([a_2016], 2016))
     (root / "cin_2017.xml").write_text(cin_return([a_2017, b, c, d], 2017))
-    (root / "ssda903.csv").write_text(HEADER_903
+    (root / "ssda903.csv").write_text(
+        HEADER_903
         + "CHILDBBB2,2,10/07/2016,BAFR,,20/01/2017,S,C1,N1,U1,PR1,,,,,,\n"
         + "CHILDBBB2,2,10/07/2016,BAFR,,2017-03-01,L,V2,N1,U1,PR1,,,,,,\n"
-        + "CHILDCCC3,2,31/03/2000,NOBT,,05/04/2016,S,V2,N1,U1,PR1,,,,,,\n")
-    (root / "child_lsoa.csv").write_text("LAchildID,LSOA11CD\nCHILDAAA1,E01000001\nCHILDBBB2,E01000002\nCHILDDDD4,E01000003\n")
-    files = LAFiles(LA, {2016: str(root / "cin_2016.xml"), 2017: str(root / "cin_2017.xml")},
-                    str(root / "ssda903.csv"), str(root / "child_lsoa.csv"))
+        + "CHILDCCC3,2,31/03/2000,NOBT,,05/04/2016,S,V2,N1,U1,PR1,,,,,,\n"
+    )
+    (root / "child_lsoa.csv").write_text(
+        "LAchildID,LSOA11CD\nCHILDAAA1,E01000001\nCHILDBBB2,E01000002\nCHILDDDD4,E01000003\n"
+    )
+    files = LAFiles(
+        LA,
+        {2016: str(root / "cin_2016.xml"), 2017: str(root / "cin_2017.xml")},
+        str(root / "ssda903.csv"),
+        str(root / "child_lsoa.csv"),
+    )
     loaded = load_la(files, set(REFERENCE["lsoa11"]), KEY)
     assert loaded.findings["rule"].tolist() == ["unknown_lsoa"]  # child C has no LSOA row (warn)
     return build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, REFERENCE, LA, 2017), loaded
@@ -60,7 +99,14 @@ def test_columns_and_one_row_per_child_and_referral(episodes):
     frame, _ = episodes
     assert tuple(frame.columns) == EPISODE_COLUMNS
     assert frame["referral_date"].dt.strftime("%Y-%m-%d").tolist() == [
-        "2015-06-01", "2016-03-01", "2016-04-10", "2016-06-01", "2016-12-01", "2017-01-05", "2017-02-01"]
+        "2015-06-01",
+        "2016-03-01",
+        "2016-04-10",
+        "2016-06-01",
+        "2016-12-01",
+        "2017-01-05",
+        "2017-02-01",
+    ]
     assert frame["referral_year"].tolist() == [2016, 2016, 2017, 2017, 2017, 2017, 2017]
 
 
@@ -75,7 +121,13 @@ def test_pseudonyms_and_no_raw_identifiers(episodes):
     for table in loaded.tables.values():
         assert "LAchildID" not in table.columns and "UPN" not in table.columns
     assert "CHILD" not in loaded.ssda903.columns and "DOB" not in loaded.ssda903.columns
-    assert sorted(loaded.identifiers["identifiers"]) == ["A123456789012", "CHILDAAA1", "CHILDBBB2", "CHILDCCC3", "CHILDDDD4"]
+    assert sorted(loaded.identifiers["identifiers"]) == [
+        "A123456789012",
+        "CHILDAAA1",
+        "CHILDBBB2",
+        "CHILDCCC3",
+        "CHILDDDD4",
+    ]
 
 
 def test_latest_return_wins(episodes):
@@ -178,32 +230,53 @@ def test_compare_finds_exactly_the_changed_cells(episodes):
     changed.loc[4, "imd2015_score"] = 99.0
     changed.loc[0, "cpp_latest_category"] = "Neglect"
     assert compare(frame, changed) == {"lac": 1, "imd2015_score": 1, "cpp_latest_category": 1}
-    assert compare(frame, changed.iloc[:-1]) == {"_missing_right": 1, "lac": 1, "imd2015_score": 1,
-                                                  "cpp_latest_category": 1}
+    assert compare(frame, changed.iloc[:-1]) == {
+        "_missing_right": 1,
+        "lac": 1,
+        "imd2015_score": 1,
+        "cpp_latest_category": 1,
+    }
 
 
 def test_csv_route_gives_the_same_episodes_as_xml(tmp_path):
     from csc_inequalities.childlevel.cin_xml import read_cin_xml
     from csc_inequalities.childlevel.episodes import compare
 
-    kids = [child(f"KID{i:03d}", f"20{i % 9 + 5:02d}-03-0{i % 9 + 1}", str(1 + i % 2), ["WBRI", "MWBA", "APKN"][i % 3],
-                  episodes=[cin_details("2016-05-02", ["1A", "3A", "6"][i % 3], "2016-08-01" if i % 2 else None,
-                                        "RC8" if i % 2 else None,
-                                        assessments=[("2016-05-03", ["2B", "18A"][: 1 + i % 2])],
-                                        s47=[("2016-05-10", "2016-05-20" if i % 3 else None)],
-                                        cpps=[("2016-06-01", None, "EMO", "NEG")] if i % 4 == 0 else [])])
-            for i in range(12)]
+    kids = [
+        child(
+            f"KID{i:03d}",
+            f"20{i % 9 + 5:02d}-03-0{i % 9 + 1}",
+            str(1 + i % 2),
+            ["WBRI", "MWBA", "APKN"][i % 3],
+            episodes=[
+                cin_details(
+                    "2016-05-02",
+                    ["1A", "3A", "6"][i % 3],
+                    "2016-08-01" if i % 2 else None,
+                    "RC8" if i % 2 else None,
+                    assessments=[("2016-05-03", ["2B", "18A"][: 1 + i % 2])],
+                    s47=[("2016-05-10", "2016-05-20" if i % 3 else None)],
+                    cpps=[("2016-06-01", None, "EMO", "NEG")] if i % 4 == 0 else [],
+                )
+            ],
+        )
+        for i in range(12)
+    ]
     (tmp_path / "cin.xml").write_text(cin_return(kids, 2017))
     census, _ = read_cin_xml(tmp_path / "cin.xml", 2017)
     csv_dir = tmp_path / "csv"
     csv_dir.mkdir()
     for name in ("children", "cin_details", "cin_plan_dates", "section47", "child_protection_plans"):
         census.tables[name].drop(columns="_line").to_csv(csv_dir / f"{name}.csv", index=False)
-    factors = census.tables["assessment_factors"].groupby(["LAchildID", "CINreferralDate", "AssessmentActualStartDate"])[
-        "AssessmentFactors"].agg(";".join).reset_index()
+    factors = (
+        census.tables["assessment_factors"]
+        .groupby(["LAchildID", "CINreferralDate", "AssessmentActualStartDate"])["AssessmentFactors"]
+        .agg(";".join)
+        .reset_index()
+    )
     census.tables["assessments"].drop(columns="_line").merge(
-        factors, on=["LAchildID", "CINreferralDate", "AssessmentActualStartDate"], how="left").to_csv(
-        csv_dir / "assessments.csv", index=False)
+        factors, on=["LAchildID", "CINreferralDate", "AssessmentActualStartDate"], how="left"
+    ).to_csv(csv_dir / "assessments.csv", index=False)
     results = []
     for source in (str(tmp_path / "cin.xml"), str(csv_dir)):
         loaded = load_la(LAFiles(LA, {2017: source}), None, KEY)

@@ -1,4 +1,5 @@
 """Property test: mutating a valid return never ends in an unhandled exception."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,13 +12,36 @@ from csc_inequalities.childlevel.extracts import LAFiles, validate_la
 from csc_inequalities.childlevel.findings import ExtractError
 
 VALID = (Path(__file__).resolve().parents[1] / "data" / "bad_inputs" / "valid_2017.xml").read_bytes()
-FRAGMENTS = [b"<", b">", b"</CINdetails>", b"<CINdetails>", b"&", b"&amp;", b"<!DOCTYPE x>", b"\xff\xfe", b"\x00",
-             b"2016-13-45", b"<Child>", b"<Message>", b"]]>", b"<![CDATA[x]]>", b"\xc3", b"<?xml?>", b"-->"]
+FRAGMENTS = [
+    b"<",
+    b">",
+    b"</CINdetails>",
+    b"<CINdetails>",
+    b"&",
+    b"&amp;",
+    b"<!DOCTYPE x>",
+    b"\xff\xfe",
+    b"\x00",
+    b"2016-13-45",
+    b"<Child>",
+    b"<Message>",
+    b"]]>",
+    b"<![CDATA[x]]>",
+    b"\xc3",
+    b"<?xml?>",
+    b"-->",
+]
 
 mutation = st.one_of(
     st.tuples(st.just("delete"), st.integers(0, len(VALID)), st.integers(1, 200)),
-    st.tuples(st.just("insert"), st.integers(0, len(VALID)), st.one_of(st.sampled_from(FRAGMENTS), st.binary(max_size=20))),
-    st.tuples(st.just("replace"), st.integers(0, len(VALID)), st.one_of(st.sampled_from(FRAGMENTS), st.binary(min_size=1, max_size=8))),
+    st.tuples(
+        st.just("insert"), st.integers(0, len(VALID)), st.one_of(st.sampled_from(FRAGMENTS), st.binary(max_size=20))
+    ),
+    st.tuples(
+        st.just("replace"),
+        st.integers(0, len(VALID)),
+        st.one_of(st.sampled_from(FRAGMENTS), st.binary(min_size=1, max_size=8)),
+    ),
 )
 
 
@@ -25,11 +49,11 @@ def _apply(data: bytes, mutations) -> bytes:
     for kind, position, arg in mutations:
         position = min(position, len(data))
         if kind == "delete":
-            data = data[:position] + data[position + arg:]
+            data = data[:position] + data[position + arg :]
         elif kind == "insert":
             data = data[:position] + arg + data[position:]
         else:
-            data = data[:position] + arg + data[position + len(arg):]
+            data = data[:position] + arg + data[position + len(arg) :]
     return data
 
 
@@ -44,9 +68,23 @@ def test_mutated_xml_gives_findings_not_exceptions(tmp_path, mutations):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
-       st.sampled_from(["LAchildID", "CINreferralDate", "ReferralSource", "GenderCurrent", "Ethnicity",
-                        "ReferralNFA", "AssessmentFactors", "CPPstartDate", "InitialCategoryOfAbuse", "Year"]))
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.sampled_from(
+        [
+            "LAchildID",
+            "CINreferralDate",
+            "ReferralSource",
+            "GenderCurrent",
+            "Ethnicity",
+            "ReferralNFA",
+            "AssessmentFactors",
+            "CPPstartDate",
+            "InitialCategoryOfAbuse",
+            "Year",
+        ]
+    ),
+)
 def test_any_field_value_gives_findings_not_exceptions(tmp_path, value, field):
     from xml.sax.saxutils import escape
 
@@ -68,14 +106,24 @@ def _episodes(draw):
     referral = day(0, 300)
     later = lambda: referral + timedelta(days=draw(st.integers(0, 364 - (referral - start).days)))
     return dict(
-        referral=referral.isoformat(), source=draw(st.sampled_from(["1A", "2B", "3E", "4", "6", "10"])),
-        closure=None, reason=None, nfa=draw(st.sampled_from(["true", "false", "0", "1"])), need="N1",
-        assessments=[(later().isoformat(), draw(st.lists(st.sampled_from(["1A", "22B", "23A", "16A", "21"]), max_size=3)))
-                     for _ in range(draw(st.integers(0, 2)))],
+        referral=referral.isoformat(),
+        source=draw(st.sampled_from(["1A", "2B", "3E", "4", "6", "10"])),
+        closure=None,
+        reason=None,
+        nfa=draw(st.sampled_from(["true", "false", "0", "1"])),
+        need="N1",
+        assessments=[
+            (later().isoformat(), draw(st.lists(st.sampled_from(["1A", "22B", "23A", "16A", "21"]), max_size=3)))
+            for _ in range(draw(st.integers(0, 2)))
+        ],
         plans=[later().isoformat() for _ in range(draw(st.integers(0, 1)))],
-        s47=[(d, draw(st.sampled_from([None, d]))) for d in (later().isoformat() for _ in range(draw(st.integers(0, 2))))],
-        cpps=[(later().isoformat(), None, draw(st.sampled_from(["NEG", "EMO", "PHY", "SAB", "MUL"])), "NEG")
-              for _ in range(draw(st.integers(0, 2)))],
+        s47=[
+            (d, draw(st.sampled_from([None, d]))) for d in (later().isoformat() for _ in range(draw(st.integers(0, 2))))
+        ],
+        cpps=[
+            (later().isoformat(), None, draw(st.sampled_from(["NEG", "EMO", "PHY", "SAB", "MUL"])), "NEG")
+            for _ in range(draw(st.integers(0, 2)))
+        ],
     )
 
 

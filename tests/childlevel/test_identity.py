@@ -3,6 +3,7 @@ twice stop the workflow before anything runs, naming the config key; a return of
 LEA, children's LSOAs) or of another year stops the LA with a message naming file, field, expected
 and found; an LA with no usable episode stops with one message; the stand-alone validator works on
 the default config and never writes a file the workflow owns."""
+
 from __future__ import annotations
 
 import os
@@ -47,47 +48,64 @@ def _extracts(tmp_path, las):
 
 
 def test_a_path_typo_names_the_config_key(tmp_path):
-    extracts = _extracts(tmp_path, {"E06000018": {"cin_census": {2016: "cin_892_2016.xml",
-                                                                 2017: "missing_cin_982_2017.xml"}}})
+    extracts = _extracts(
+        tmp_path, {"E06000018": {"cin_census": {2016: "cin_892_2016.xml", 2017: "missing_cin_982_2017.xml"}}}
+    )
     problems = configured_file_problems(extracts)
-    assert problems == [f'config key extracts.las.E06000018.cin_census."2017": '
-                        f'{tmp_path / "ex" / "missing_cin_982_2017.xml"} does not exist']
+    assert problems == [
+        f'config key extracts.las.E06000018.cin_census."2017": '
+        f"{tmp_path / 'ex' / 'missing_cin_982_2017.xml'} does not exist"
+    ]
     with pytest.raises(ConfigFileError, match="the extracts configuration names files that cannot be used"):
         check_configured_files(extracts)
 
 
 def test_one_file_configured_for_two_years_or_las(tmp_path):
-    extracts = _extracts(tmp_path, {
-        "E06000018": {"cin_census": {2016: "cin.xml", 2017: "cin.xml"}},
-        LAMBETH: {"cin_census": {2017: "other.xml"}, "child_lsoa": "cin.xml"}})
+    extracts = _extracts(
+        tmp_path,
+        {
+            "E06000018": {"cin_census": {2016: "cin.xml", 2017: "cin.xml"}},
+            LAMBETH: {"cin_census": {2017: "other.xml"}, "child_lsoa": "cin.xml"},
+        },
+    )
     assert configured_file_problems(extracts) == [
         f'config key extracts.las.E06000018.cin_census."2017": {tmp_path / "ex" / "cin.xml"} is also configured '
         'as extracts.las.E06000018.cin_census."2016"; each return and table belongs to one LA and year',
-        f'config key extracts.las.{LAMBETH}.child_lsoa: {tmp_path / "ex" / "cin.xml"} is also configured '
+        f"config key extracts.las.{LAMBETH}.child_lsoa: {tmp_path / 'ex' / 'cin.xml'} is also configured "
         'as extracts.las.E06000018.cin_census."2016"; each return and table belongs to one LA and year',
     ]
 
 
 def test_the_workflow_stops_on_a_typo_before_any_job(tmp_path):
     """snakemake itself (a dry run, so nothing runs either way) refuses the config."""
-    config = {"extracts": {"source": "extracts", "directory": str(tmp_path), "las": {
-        "E06000018": {"cin_census": {"2017": "cin_982_2017.xml"}}}}}
+    config = {
+        "extracts": {
+            "source": "extracts",
+            "directory": str(tmp_path),
+            "las": {"E06000018": {"cin_census": {"2017": "cin_982_2017.xml"}}},
+        }
+    }
     path = tmp_path / "my.yaml"
     path.write_text(yaml.safe_dump(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run(["snakemake", "-n", "--configfile", str(path)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["snakemake", "-n", "--configfile", str(path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode != 0
-    assert (f'config key extracts.las.E06000018.cin_census."2017": {tmp_path / "cin_982_2017.xml"} '
-            "does not exist") in result.stdout + result.stderr
+    assert (
+        f'config key extracts.las.E06000018.cin_census."2017": {tmp_path / "cin_982_2017.xml"} does not exist'
+    ) in result.stdout + result.stderr
 
 
 def _return(tmp_path, name, year, lea, lsoas):
-    children = [child(f"K{i:03d}", episodes=[cin_details(f"{year - 1}-06-01", assessments=[(f"{year - 1}-06-02", ["16A"])])])
-                for i in range(len(lsoas))]
+    children = [
+        child(f"K{i:03d}", episodes=[cin_details(f"{year - 1}-06-01", assessments=[(f"{year - 1}-06-02", ["16A"])])])
+        for i in range(len(lsoas))
+    ]
     (tmp_path / name).write_text(cin_return(children, year, lea=lea))
     (tmp_path / f"{name}.lsoa.csv").write_text(
-        "LAchildID,LSOA11CD\n" + "".join(f"K{i:03d},{lsoa}\n" for i, lsoa in enumerate(lsoas)))
+        "LAchildID,LSOA11CD\n" + "".join(f"K{i:03d},{lsoa}\n" for i, lsoa in enumerate(lsoas))
+    )
     return str(tmp_path / name), str(tmp_path / f"{name}.lsoa.csv")
 
 
@@ -111,8 +129,7 @@ def test_files_of_another_la_stop_with_file_field_expected_found(tmp_path):
         load_la(files, set(LSOA_LA), bytes(32), lsoa_la=LSOA_LA, la_number="208")
     # The same files under their own code pass; a few children over the border are normal.
     own = LAFiles(CAMDEN, {2017: cin}, child_lsoa=lsoa)
-    _, _, _, findings, _ = validate_la(own, set(LSOA_LA), None, lsoa_la=LSOA_LA, la_number="202",
-                                       max_outside_share=0.1)
+    _, _, _, findings, _ = validate_la(own, set(LSOA_LA), None, lsoa_la=LSOA_LA, la_number="202", max_outside_share=0.1)
     assert not (findings["action"] == "error").any(), findings["message"].tolist()
 
 
@@ -150,8 +167,9 @@ def test_standalone_validator_on_the_default_config_writes_only_its_own_folder(t
     config["validation"] = {"report_dir": str(tmp_path / "validation")}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(config))
-    code = main(["--config", str(path), "--la", "E06000018", "--quiet",
-                 "--lsoa-reference", str(tmp_path / "absent.parquet")])
+    code = main(
+        ["--config", str(path), "--la", "E06000018", "--quiet", "--lsoa-reference", str(tmp_path / "absent.parquet")]
+    )
     written = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "validation").rglob("*") if p.is_file())
     assert written == ["validation/standalone/E06000018_findings.csv"]
     findings = pd.read_csv(tmp_path / "validation/standalone/E06000018_findings.csv")
@@ -165,8 +183,9 @@ def test_standalone_validator_on_the_default_config_writes_only_its_own_folder(t
 def test_the_example_la_config_is_valid_and_names_its_files():
     from csc_inequalities.config import load_schema, validate_config
 
-    config = validate_config(yaml.safe_load((ROOT / "config/example-la.yaml").read_text()),
-                             load_schema(ROOT / "workflow/schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config/example-la.yaml").read_text()), load_schema(ROOT / "workflow/schemas")
+    )
     assert list(config["extracts"]["las"]) == ["E06000018"]
     problems = configured_file_problems(config["extracts"], base_dir=ROOT / "absent")
     assert len(problems) == 7  # five returns, SSDA903, child LSOA: all to be supplied

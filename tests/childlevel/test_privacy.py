@@ -1,4 +1,5 @@
 """The identifier check finds planted identifiers/birth dates and passes clean outputs."""
+
 from __future__ import annotations
 
 import json
@@ -17,15 +18,27 @@ def _tree(tmp_path):
     (tmp_path / "results" / "record_level" / "episodes.csv").write_text("child,CHILDAAA1\n")  # excluded
     (tmp_path / "report" / "report.html").write_text("<p>created 2026-11-24</p>")
     ids = tmp_path / "ids.json"
-    ids.write_text(json.dumps({"identifiers": ["CHILDAAA1", "A123456789012", "77"],
-                               "birth_dates": ["2010-05-01", "2011-01-02", "2012-03-04"]}))
+    ids.write_text(
+        json.dumps(
+            {
+                "identifiers": ["CHILDAAA1", "A123456789012", "77"],
+                "birth_dates": ["2010-05-01", "2011-01-02", "2012-03-04"],
+            }
+        )
+    )
     return ids
 
 
 def test_clean_outputs_pass_and_record_level_is_excluded(tmp_path):
     ids = _tree(tmp_path)
-    summary = run_privacy_check([ids], tmp_path / "results", tmp_path / "report",
-                                [tmp_path / "results" / "record_level"], tmp_path / "check.json", birth_date_threshold=2)
+    summary = run_privacy_check(
+        [ids],
+        tmp_path / "results",
+        tmp_path / "report",
+        [tmp_path / "results" / "record_level"],
+        tmp_path / "check.json",
+        birth_date_threshold=2,
+    )
     assert summary["passed"] and summary["files_scanned"] == 2
     assert summary["identifiers_checked"] == 2  # "77" is shorter than 6 characters
 
@@ -35,8 +48,14 @@ def test_planted_identifier_or_birth_dates_fail(tmp_path, leak):
     ids = _tree(tmp_path)
     (tmp_path / "report" / "report.html").write_text(f"<p>{leak}</p>")
     with pytest.raises(PrivacyCheckFailed, match="report.html"):
-        run_privacy_check([ids], tmp_path / "results", tmp_path / "report", [tmp_path / "results" / "record_level"],
-                          tmp_path / "check.json", birth_date_threshold=2)
+        run_privacy_check(
+            [ids],
+            tmp_path / "results",
+            tmp_path / "report",
+            [tmp_path / "results" / "record_level"],
+            tmp_path / "check.json",
+            birth_date_threshold=2,
+        )
     written = json.loads((tmp_path / "check.json").read_text())
     assert written["passed"] is False
     assert "CHILDAAA1" not in (tmp_path / "check.json").read_text()  # the check never repeats an identifier
@@ -52,7 +71,10 @@ def test_parquet_string_values_are_scanned(tmp_path):
 
 def test_files_to_scan_excludes_folders(tmp_path):
     _tree(tmp_path)
-    names = [p.name for p in files_to_scan(tmp_path / "results", tmp_path / "report", [tmp_path / "results" / "record_level"])]
+    names = [
+        p.name
+        for p in files_to_scan(tmp_path / "results", tmp_path / "report", [tmp_path / "results" / "record_level"])
+    ]
     assert names == ["fit.csv", "report.html"]
 
 

@@ -1,4 +1,5 @@
 """An identifier inside a categorical (dictionary-encoded) parquet column is still found."""
+
 import pandas as pd
 
 from csc_inequalities.privacy import scan_files

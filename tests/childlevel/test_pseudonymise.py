@@ -1,4 +1,5 @@
 """Keyed-hash pseudonyms: known HMAC value (computed with openssl), key file handling."""
+
 from __future__ import annotations
 
 import stat
@@ -18,7 +19,10 @@ KEY = bytes(range(32))
 
 def test_pseudonym_is_hmac_sha256_of_la_and_reference():
     # printf 'E09000001\x1fCHILD0001' | openssl dgst -sha256 -mac HMAC -macopt hexkey:000102...1f
-    assert pseudonym("CHILD0001", "E09000001", KEY) == "c2f9e280130007ef9d456c21ff4d4fc220c94990e29a5257f83b68f386265d6b"[:24]
+    assert (
+        pseudonym("CHILD0001", "E09000001", KEY)
+        == "c2f9e280130007ef9d456c21ff4d4fc220c94990e29a5257f83b68f386265d6b"[:24]
+    )
     assert pseudonym("CHILD0001", "E09000002", KEY) != pseudonym("CHILD0001", "E09000001", KEY)
     assert pseudonym("CHILD0001", "E09000001", bytes(32)) != pseudonym("CHILD0001", "E09000001", KEY)
 

@@ -1,6 +1,7 @@
 """The libxslt fast path of the CIN XML reader gives exactly what the element-wise reader gives:
 the same tables (cell by cell, None/NaN alike), header and findings; anything it does not mirror
 goes to the element-wise reader."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,17 +39,26 @@ def _full_return(n_children: int) -> str:
     """Every record type, list fields with several items, missing fields, renamed Sex."""
     children = []
     for i in range(n_children):
-        episodes = [cin_details(
-            "2016-06-01", closure="2016-09-01" if i % 3 else None, reason="RC1" if i % 3 else None,
-            assessments=[("2016-06-05", ["1A", "22B"][: i % 3])], plans=[("2016-07-01", None)][: i % 2],
-            s47=[("2016-06-03", "2016-06-20")][: (i + 1) % 2],
-            cpps=[("2016-06-21", None, "NEG", "EMO")][: i % 2])]
+        episodes = [
+            cin_details(
+                "2016-06-01",
+                closure="2016-09-01" if i % 3 else None,
+                reason="RC1" if i % 3 else None,
+                assessments=[("2016-06-05", ["1A", "22B"][: i % 3])],
+                plans=[("2016-07-01", None)][: i % 2],
+                s47=[("2016-06-03", "2016-06-20")][: (i + 1) % 2],
+                cpps=[("2016-06-21", None, "NEG", "EMO")][: i % 2],
+            )
+        ]
         children.append(child(f"C{i:04d}", episodes=episodes, upn=f"A{i:012d}" if i % 2 else None))
     xml = cin_return(children, 2017)
-    xml = xml.replace("<Ethnicity>WBRI</Ethnicity>",
-                      "<Ethnicity>WBRI</Ethnicity><Disabilities><Disability>HAND</Disability>"
-                      "<Disability> </Disability></Disabilities><Disabilities><Disability>HEAR</Disability>"
-                      "</Disabilities>", 2)
+    xml = xml.replace(
+        "<Ethnicity>WBRI</Ethnicity>",
+        "<Ethnicity>WBRI</Ethnicity><Disabilities><Disability>HAND</Disability>"
+        "<Disability> </Disability></Disabilities><Disabilities><Disability>HEAR</Disability>"
+        "</Disabilities>",
+        2,
+    )
     return xml.replace("<GenderCurrent>1</GenderCurrent>", "<Sex>1</Sex>", 3)
 
 
@@ -105,7 +115,10 @@ UNUSUAL = {
     "field twice": ("<ReferralSource>", "<ReferralSource>1A</ReferralSource><ReferralSource>"),
     "element inside a field": ("<ReferralSource>", "<ReferralSource><b/>"),
     "namespaced field": ("<ReferralSource>", '<ReferralSource xmlns="urn:x">'),
-    "two ChildIdentifiers": ("<ChildCharacteristics>", "<ChildIdentifiers><UPN>X</UPN></ChildIdentifiers><ChildCharacteristics>"),
+    "two ChildIdentifiers": (
+        "<ChildCharacteristics>",
+        "<ChildIdentifiers><UPN>X</UPN></ChildIdentifiers><ChildCharacteristics>",
+    ),
     "token separator in a value": ("<ReferralSource>", "<ReferralSource>\x7f"),
     "reference to the separator": ("<ReferralSource>", "<ReferralSource>&#x7F;"),
     "empty CDATA section": ("<ReferralSource>", "<ReferralSource><![CDATA[]]>"),
@@ -145,8 +158,11 @@ def test_other_encodings_are_read_element_wise(tmp_path):
 
 
 def test_whitespace_and_references_in_values_are_stripped_as_the_element_wise_reader_does(tmp_path):
-    xml = (VALID.replace("<ReferralSource>", "<ReferralSource> \u00a0", 1)
-           .replace("</LAchildID>", "\n\t</LAchildID>", 1).replace("<ReasonForClosure>", "<ReasonForClosure>&#32;", 1))
+    xml = (
+        VALID.replace("<ReferralSource>", "<ReferralSource> \u00a0", 1)
+        .replace("</LAchildID>", "\n\t</LAchildID>", 1)
+        .replace("<ReasonForClosure>", "<ReasonForClosure>&#32;", 1)
+    )
     path = tmp_path / "spaces.xml"
     path.write_text(xml, encoding="utf-8")
     census = read_clean_cin_xml(path, 2017)
@@ -164,8 +180,10 @@ def test_every_xml_file_of_the_test_data_reads_identically():
 def test_table_from_columns_is_table_from_rows():
     rows = [("a", None, "x", None, 3), ("b", None, None, None, 4), ("c", None, "y", None, 9)]
     by_rows = table_from_rows("cin_plan_dates", rows)
-    columns = {name: np.array([row[i] for row in rows], dtype=object)
-               for i, name in enumerate((*TABLE_COLUMNS["cin_plan_dates"], "_line"))}
+    columns = {
+        name: np.array([row[i] for row in rows], dtype=object)
+        for i, name in enumerate((*TABLE_COLUMNS["cin_plan_dates"], "_line"))
+    }
     by_columns = table_from_columns("cin_plan_dates", columns)
     pd.testing.assert_frame_equal(by_columns, by_rows)
     assert by_columns.map(repr).equals(by_rows.map(repr))
@@ -174,8 +192,26 @@ def test_table_from_columns_is_table_from_rows():
     pd.testing.assert_frame_equal(empty, table_from_rows("cin_plan_dates", []))
 
 
-FRAGMENTS = ["<", ">", "</CINdetails>", "<CINdetails>", "&", "&amp;", "\x7f", " ", "\n", "<x/>", "text",
-             "</Child>", "<Child>", "<Sex>2</Sex>", "<![CDATA[]]>", "<![CDATA[a]]>", "<!--c-->", "&#127;"]
+FRAGMENTS = [
+    "<",
+    ">",
+    "</CINdetails>",
+    "<CINdetails>",
+    "&",
+    "&amp;",
+    "\x7f",
+    " ",
+    "\n",
+    "<x/>",
+    "text",
+    "</Child>",
+    "<Child>",
+    "<Sex>2</Sex>",
+    "<![CDATA[]]>",
+    "<![CDATA[a]]>",
+    "<!--c-->",
+    "&#127;",
+]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -191,8 +227,13 @@ def test_mutated_returns_read_identically(tmp_path, insertions):
 
 _LEAVES = [(m.start(2), m.end(2)) for m in __import__("re").finditer(r"<(\w+)>([^<]*)</\1>", VALID)]
 # XML-legal text, whitespace of every kind str.strip() knows (\x85, \xa0, \u3000, ...) included; not DEL.
-_TEXT = st.text(st.one_of(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
-                          st.sampled_from("\t\n\r \x85\xa0\u2003\u3000")), max_size=12)
+_TEXT = st.text(
+    st.one_of(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+        st.sampled_from("\t\n\r \x85\xa0\u2003\u3000"),
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

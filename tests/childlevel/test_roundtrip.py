@@ -2,6 +2,7 @@
 generator's own episode table (docs/data-model.md), on a tiny generated data set.
 
 The workflow runs the same comparison on every synthetic run (rule childlevel_roundtrip)."""
+
 from __future__ import annotations
 
 import shutil
@@ -26,16 +27,41 @@ def _tiny_area():
         for i in range(10):
             decile = 1 + (i + 3 * la_index) % 10
             lsoa = f"E01{la_index:03d}{i:03d}"
-            rows.append({"lsoa11": lsoa, "lad13": la_code, "la_code": la_code, "la_name": la_code,
-                         "imd2015_score": 4.0 + 6.0 * decile + 0.1 * i, "imd2015_rank": 30000 - 3000 * decile,
-                         "imd_decile_official": 11 - decile, "imd_decile_least1": decile, "income_rate_approx": 0.02 * decile,
-                         "la_imd2015_avg_score": 25.0 + la_index, "la_imd2015_rank_avg_score": 50 + la_index,
-                         "la_imd_decile_least1": 4 + 3 * la_index})
+            rows.append(
+                {
+                    "lsoa11": lsoa,
+                    "lad13": la_code,
+                    "la_code": la_code,
+                    "la_name": la_code,
+                    "imd2015_score": 4.0 + 6.0 * decile + 0.1 * i,
+                    "imd2015_rank": 30000 - 3000 * decile,
+                    "imd_decile_official": 11 - decile,
+                    "imd_decile_least1": decile,
+                    "income_rate_approx": 0.02 * decile,
+                    "la_imd2015_avg_score": 25.0 + la_index,
+                    "la_imd2015_rank_avg_score": 50 + la_index,
+                    "la_imd_decile_least1": 4 + 3 * la_index,
+                }
+            )
             for age in range(18):
                 for sex in ("male", "female"):
-                    for group, share in (("White", 0.7), ("Mixed", 0.05), ("Asian", 0.12), ("Black", 0.1), ("Other", 0.03)):
-                        population.append({"lsoa11": lsoa, "la_code": la_code, "age": age, "sex": sex,
-                                           "ethnicity_group": group, "population": 6.0 * share})
+                    for group, share in (
+                        ("White", 0.7),
+                        ("Mixed", 0.05),
+                        ("Asian", 0.12),
+                        ("Black", 0.1),
+                        ("Other", 0.03),
+                    ):
+                        population.append(
+                            {
+                                "lsoa11": lsoa,
+                                "la_code": la_code,
+                                "age": age,
+                                "sex": sex,
+                                "ethnicity_group": group,
+                                "population": 6.0 * share,
+                            }
+                        )
     return pd.DataFrame(rows), pd.DataFrame(population)
 
 
@@ -49,8 +75,15 @@ def generated(tmp_path_factory):
     config = validate_config({"synthetic": {"las": LAS}}, load_schema(schemas))["synthetic"]
     reference, population = _tiny_area()
     out = tmp_path_factory.mktemp("extracts")
-    result = run.generate_all(config, reference, population, str(ROOT / "resources/lca/published"),
-                              {"E06000038": "870", "E09000021": "314"}, str(out), KEY)
+    result = run.generate_all(
+        config,
+        reference,
+        population,
+        str(ROOT / "resources/lca/published"),
+        {"E06000038": "870", "E09000021": "314"},
+        str(out),
+        KEY,
+    )
     return result, reference
 
 
@@ -60,11 +93,16 @@ def test_generator_files_read_back_into_the_generators_episode_table(generated):
     assert len(theirs) > 200  # enough episodes for every flag to occur
     ours = []
     for la_code, files in result["manifest"].items():
-        la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+        la_files = LAFiles(
+            la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"]
+        )
         loaded = load_la(la_files, set(reference["lsoa11"]), KEY)
         assert loaded.findings.empty, loaded.findings["message"].head().tolist()
-        ours.append(build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, la_code,
-                                   max(la_files.cin_census)))
+        ours.append(
+            build_episodes(
+                loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, la_code, max(la_files.cin_census)
+            )
+        )
     ours = pd.concat(ours, ignore_index=True)
     assert compare(ours, theirs) == {}
     # the comparison is not vacuous: the flags vary across episodes

@@ -4,6 +4,7 @@ Skipped, with the reason, when SLURM is not installed (`bash scripts/install-slu
 it; scripts/run-tests.sh does so before pytest) or the tests do not run as root (slurmd must).
 A cluster that is installed but fails to start is an error, with the daemons' logs, not a skip.
 """
+
 from __future__ import annotations
 
 import os

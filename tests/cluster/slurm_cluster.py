@@ -22,6 +22,7 @@ What does not work without slurmdbd, as seen on this cluster (22.05.8):
   * `scancel --clusters=all ...` exits 1 ("Problem talking to database");
   * plain `scancel <ids>`, `sbatch`, `srun`, `squeue`, `sinfo`, `scontrol` all work.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -179,8 +180,13 @@ class SlurmCluster:
         self._logs.append(log)
         binary = shutil.which(args[0], path=SEARCH_PATH)
         self.processes[name] = subprocess.Popen(
-            [binary, *args[1:]], env=self.env, cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            [binary, *args[1:]],
+            env=self.env,
+            cwd=self.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         (self.root / "run" / f"{name}.harness-pid").write_text(str(self.processes[name].pid))
 
@@ -206,9 +212,19 @@ class SlurmCluster:
         try:
             # munged refuses a socket folder that is not world-executable up the whole path;
             # --force turns that into a warning (everything here runs as the same user).
-            self._spawn("munged", ["munged", "-F", "--force", f"--key-file={self.munge_dir}/munge.key",
-                                   f"--socket={self.munge_socket}", f"--pid-file={self.munge_dir}/munged.pid",
-                                   f"--log-file={self.log_dir}/munged.log", f"--seed-file={self.munge_dir}/munged.seed"])
+            self._spawn(
+                "munged",
+                [
+                    "munged",
+                    "-F",
+                    "--force",
+                    f"--key-file={self.munge_dir}/munge.key",
+                    f"--socket={self.munge_socket}",
+                    f"--pid-file={self.munge_dir}/munged.pid",
+                    f"--log-file={self.log_dir}/munged.log",
+                    f"--seed-file={self.munge_dir}/munged.seed",
+                ],
+            )
             self._wait("the munge socket", self.munge_socket.exists, 15)
             self._spawn("slurmctld", ["slurmctld", "-D", "-f", str(self.conf)])
             self._spawn("slurmd", ["slurmd", "-D", "-f", str(self.conf), "-N", self.node])
@@ -227,8 +243,15 @@ class SlurmCluster:
         self.run("scancel", "--user", str(os.getuid()), check=False)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            out = self.run("squeue", "-h", "-o", "%i", "--states=PENDING,RUNNING,COMPLETING,CONFIGURING,SUSPENDED",
-                           check=False, timeout=10)
+            out = self.run(
+                "squeue",
+                "-h",
+                "-o",
+                "%i",
+                "--states=PENDING,RUNNING,COMPLETING,CONFIGURING,SUSPENDED",
+                check=False,
+                timeout=10,
+            )
             if out.returncode != 0 or not out.stdout.strip():
                 return
             time.sleep(1)

@@ -32,6 +32,7 @@ source of snakemake-executor-plugin-slurm 2.8.0:
     (the SLURM executor ignores SIGTERM while jobs run), which cancels nothing, so the harness
     cancels every job of the cluster itself after a failed run and before stopping the daemons.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,16 +73,22 @@ SLURM_TIMEOUT = 480
 # cluster's partition, memory that lets both cores work, a short first status check, and
 # no retries so that a failing job fails the test.
 SLURM_OVERRIDES = [
-    "--jobs", "4",
-    "--retries", "0",
-    "--slurm-init-seconds-before-status-checks", "5",
+    "--jobs",
+    "4",
+    "--retries",
+    "0",
+    "--slurm-init-seconds-before-status-checks",
+    "5",
     "--slurm-keep-successful-logs",
-    "--default-resources", "slurm_account=ci", "slurm_partition=ci", "mem_mb=1500", "runtime=30",
+    "--default-resources",
+    "slurm_account=ci",
+    "slurm_partition=ci",
+    "mem_mb=1500",
+    "runtime=30",
 ]
 
 # Not copied from the checkout: environments, VCS data, outputs, local data and secrets.
-IGNORED_TOP = {".venv", ".git", "results", "logs", "local", ".snakemake", ".secrets", ".pytest_cache",
-               ".hypothesis"}
+IGNORED_TOP = {".venv", ".git", "results", "logs", "local", ".snakemake", ".secrets", ".pytest_cache", ".hypothesis"}
 IGNORED_ANYWHERE = {"__pycache__", ".snakemake"}
 # Keys whose values differ between two runs of the same job.
 VOLATILE_KEYS = {"created", "timestamp", "date", "elapsed_seconds", "seconds"}
@@ -89,6 +96,7 @@ VOLATILE_KEYS = {"created", "timestamp", "date", "elapsed_seconds", "seconds"}
 
 def snapshot_repo(dest: Path) -> Path:
     """The checkout's files without its environment, VCS data, outputs, local data and secrets."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).resolve().relative_to(ROOT)
         skipped = {n for n in names if n in IGNORED_ANYWHERE or n.endswith(".egg-info")}
@@ -109,7 +117,9 @@ def share_pseudonymisation_key(work: Path) -> None:
     schema = yaml.safe_load((work / "workflow/schemas/sections/extracts.schema.yaml").read_text())
     key_file = schema["properties"]["key_file"]["default"]
     for name in ("config.yaml", "ci-tiny.yaml"):  # the config files the runs use, in order
-        key_file = (yaml.safe_load((work / "config" / name).read_text()) or {}).get("extracts", {}).get("key_file", key_file)
+        key_file = (
+            (yaml.safe_load((work / "config" / name).read_text()) or {}).get("extracts", {}).get("key_file", key_file)
+        )
     path = work / key_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(secrets.token_hex(32) + "\n")
@@ -132,8 +142,9 @@ def run_snakemake(args: list[str], cwd: Path, env: dict[str, str], timeout: int)
     env = dict(env, PYTHONPATH=str(cwd / "src"))
     began = time.monotonic()
     # SIGKILL: the SLURM executor does not stop on SIGTERM while it waits for jobs.
-    proc = subprocess.run(["timeout", "-s", "KILL", str(timeout), *SNAKEMAKE, *args], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["timeout", "-s", "KILL", str(timeout), *SNAKEMAKE, *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
     seconds = time.monotonic() - began
     (cwd / "snakemake.out").write_text(proc.stdout + proc.stderr)
     return {"returncode": proc.returncode, "seconds": seconds, "log": proc.stdout + proc.stderr, "cwd": cwd}
@@ -160,7 +171,9 @@ def snakemake_jobs_in(slurm_log: Path) -> int:
     members' own `1 of 1` lines too, hence the largest)."""
     if not slurm_log.exists():
         return 0
-    done = [int(n) for n, total in re.findall(r"(\d+) of (\d+) steps \(100%\) done", slurm_log.read_text()) if n == total]
+    done = [
+        int(n) for n, total in re.findall(r"(\d+) of (\d+) steps \(100%\) done", slurm_log.read_text()) if n == total
+    ]
     return max(done, default=0)
 
 
@@ -184,8 +197,10 @@ def same_json(a, b, path: str = "") -> list[str]:
             return [f"{path}: length {len(a)} != {len(b)}"]
         return [d for i, (x, y) in enumerate(zip(a, b)) for d in same_json(x, y, f"{path}[{i}]")]
     if isinstance(a, float) or isinstance(b, float):
-        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and (
-            math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+        if (
+            isinstance(a, (int, float))
+            and isinstance(b, (int, float))
+            and (math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b)))
         ):
             return []
         return [f"{path}: {a!r} != {b!r}"]
@@ -234,12 +249,20 @@ def runs(slurm_cluster, tmp_path_factory):
     snapshot = snapshot_repo(tmp_path_factory.mktemp("snapshot") / "repo")
     share_pseudonymisation_key(snapshot)
     jobs_before = len(slurm_cluster.jobs())
-    local = run_snakemake([*TARGETS, "--nolock", "--cores", "2", *CONFIG],
-                          shutil.copytree(snapshot, tmp_path_factory.mktemp("local") / "repo", symlinks=True), local_env, LOCAL_TIMEOUT)
+    local = run_snakemake(
+        [*TARGETS, "--nolock", "--cores", "2", *CONFIG],
+        shutil.copytree(snapshot, tmp_path_factory.mktemp("local") / "repo", symlinks=True),
+        local_env,
+        LOCAL_TIMEOUT,
+    )
     local["slurm_jobs_during_run"] = len(slurm_cluster.jobs()) - jobs_before
 
-    slurm = run_snakemake([*TARGETS, "--nolock", "--workflow-profile", "profiles/slurm", *SLURM_OVERRIDES, *CONFIG],
-                          shutil.copytree(snapshot, tmp_path_factory.mktemp("slurm") / "repo", symlinks=True), env, SLURM_TIMEOUT)
+    slurm = run_snakemake(
+        [*TARGETS, "--nolock", "--workflow-profile", "profiles/slurm", *SLURM_OVERRIDES, *CONFIG],
+        shutil.copytree(snapshot, tmp_path_factory.mktemp("slurm") / "repo", symlinks=True),
+        env,
+        SLURM_TIMEOUT,
+    )
     if slurm["returncode"] != 0:
         slurm_cluster.cancel_all()  # a killed Snakemake leaves its jobs queued
     run_id = re.search(r"SLURM run ID: (\S+)", slurm["log"])
@@ -247,7 +270,9 @@ def runs(slurm_cluster, tmp_path_factory):
     slurm["submitted"] = submissions(slurm["log"])
     slurm["jobcomp"] = [r for r in parse_jobcomp(slurm_cluster.jobcomp) if r.get("Name") == slurm["run_id"]]
     slurm["steps"] = steps_done(slurm["log"])
-    slurm["slurm_logs"] = sorted(str(p.relative_to(slurm["cwd"])) for p in (slurm["cwd"] / ".snakemake" / "slurm_logs").rglob("*.log"))
+    slurm["slurm_logs"] = sorted(
+        str(p.relative_to(slurm["cwd"])) for p in (slurm["cwd"] / ".snakemake" / "slurm_logs").rglob("*.log")
+    )
     for info in slurm["submitted"].values():
         info["snakemake_jobs"] = snakemake_jobs_in(Path(info["log"]))
 
@@ -261,41 +286,64 @@ def runs(slurm_cluster, tmp_path_factory):
             "files": [compare(rel, local["cwd"], slurm["cwd"]) for rel in sorted(local_files & slurm_files)],
         }
         BENCHMARK.parent.mkdir(parents=True, exist_ok=True)
-        BENCHMARK.write_text(json.dumps({
-            "test": "tests/cluster/test_slurm.py",
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "slurm_version": slurm_cluster.version(),
-            "cluster": {"nodes": 1, "cpus": slurm_cluster.cpus, "real_memory_mb": slurm_cluster.memory_mb,
-                        "accounting": "none (no slurmdbd)", "status_command": "squeue"},
-            "daemon_start_seconds": round(slurm_cluster.start_seconds, 2),
-            "local_run_seconds": round(local["seconds"], 2),
-            "slurm_run_seconds": round(slurm["seconds"], 2),
-            "local_command": "snakemake --nolock --cores 2 --configfile config/ci-tiny.yaml <targets>",
-            "slurm_command": "snakemake --nolock --workflow-profile profiles/slurm " + " ".join(SLURM_OVERRIDES)
-                             + " --configfile config/ci-tiny.yaml <targets>",
-            "targets": TARGETS,
-            "n_jobs": slurm["steps"],
-            "n_slurm_jobs": len(slurm["jobcomp"]),
-            "slurm_run_id": slurm["run_id"],
-            "slurm_jobs": [
-                {"job_id": r["JobId"], "job_name": r["Name"],
-                 "submitted_as": slurm["submitted"].get(r["JobId"], {}).get("kind", "?"),
-                 "snakemake_jobs": slurm["submitted"].get(r["JobId"], {}).get("snakemake_jobs"),
-                 "state": r["JobState"], "cpus": r.get("ProcCnt"), "tres": r.get("Tres"),
-                 "time_limit_minutes": r.get("TimeLimit"), "account": r.get("Account"),
-                 "partition": r.get("Partition"), "start": r.get("StartTime"), "end": r.get("EndTime")}
-                for r in slurm["jobcomp"]
-            ],
-            "outputs_compared": [{k: v for k, v in f.items() if k != "difference"} for f in comparisons["files"]],
-            "outputs_equal": all(f["equal"] for f in comparisons["files"]),
-            "outputs_identical_bytes": sum(f["identical_bytes"] for f in comparisons["files"]),
-        }, indent=1) + "\n")
+        BENCHMARK.write_text(
+            json.dumps(
+                {
+                    "test": "tests/cluster/test_slurm.py",
+                    "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "slurm_version": slurm_cluster.version(),
+                    "cluster": {
+                        "nodes": 1,
+                        "cpus": slurm_cluster.cpus,
+                        "real_memory_mb": slurm_cluster.memory_mb,
+                        "accounting": "none (no slurmdbd)",
+                        "status_command": "squeue",
+                    },
+                    "daemon_start_seconds": round(slurm_cluster.start_seconds, 2),
+                    "local_run_seconds": round(local["seconds"], 2),
+                    "slurm_run_seconds": round(slurm["seconds"], 2),
+                    "local_command": "snakemake --nolock --cores 2 --configfile config/ci-tiny.yaml <targets>",
+                    "slurm_command": "snakemake --nolock --workflow-profile profiles/slurm "
+                    + " ".join(SLURM_OVERRIDES)
+                    + " --configfile config/ci-tiny.yaml <targets>",
+                    "targets": TARGETS,
+                    "n_jobs": slurm["steps"],
+                    "n_slurm_jobs": len(slurm["jobcomp"]),
+                    "slurm_run_id": slurm["run_id"],
+                    "slurm_jobs": [
+                        {
+                            "job_id": r["JobId"],
+                            "job_name": r["Name"],
+                            "submitted_as": slurm["submitted"].get(r["JobId"], {}).get("kind", "?"),
+                            "snakemake_jobs": slurm["submitted"].get(r["JobId"], {}).get("snakemake_jobs"),
+                            "state": r["JobState"],
+                            "cpus": r.get("ProcCnt"),
+                            "tres": r.get("Tres"),
+                            "time_limit_minutes": r.get("TimeLimit"),
+                            "account": r.get("Account"),
+                            "partition": r.get("Partition"),
+                            "start": r.get("StartTime"),
+                            "end": r.get("EndTime"),
+                        }
+                        for r in slurm["jobcomp"]
+                    ],
+                    "outputs_compared": [
+                        {k: v for k, v in f.items() if k != "difference"} for f in comparisons["files"]
+                    ],
+                    "outputs_equal": all(f["equal"] for f in comparisons["files"]),
+                    "outputs_identical_bytes": sum(f["identical_bytes"] for f in comparisons["files"]),
+                },
+                indent=1,
+            )
+            + "\n"
+        )
     return {"local": local, "slurm": slurm, "comparisons": comparisons, "cluster": slurm_cluster}
 
 
 def _failure(run: dict, cluster) -> str:
-    logs = "\n".join(f"--- {p}\n" + (run["cwd"] / p).read_text(errors="replace")[-2000:]
-                     for p in run.get("slurm_logs", [])[-3:])
+    logs = "\n".join(
+        f"--- {p}\n" + (run["cwd"] / p).read_text(errors="replace")[-2000:] for p in run.get("slurm_logs", [])[-3:]
+    )
     return f"exit {run['returncode']} after {run['seconds']:.0f} s\n{run['log'][-6000:]}\n{logs}\n{cluster.logs_tail(1500)}"
 
 

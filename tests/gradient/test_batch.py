@@ -4,6 +4,7 @@ The batch is what a gradient_models_<threshold> job runs (csc_inequalities.gradi
 each lone fit runs in its own Python and R process through the documented command line
 (python -m csc_inequalities.gradient.batch), reading only its own rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,39 +34,76 @@ def tables(simulated, tmp_path_factory):
     cpp = rng.binomial(frame["count"].to_numpy(), 0.1)
     parts = []
     for threshold, stratum, level, count, share in (
-            ("referral", "all", "all", frame["count"], 1.0),
-            ("referral", "gender", "female", female, 0.48),
-            ("referral", "gender", "male", frame["count"] - female, 0.52),
-            ("cpp", "all", "all", cpp, 0.1)):
-        parts.append(frame.assign(threshold=threshold, stratum_type=stratum, stratum_level=level, count=count,
-                                  expected=frame["expected"] * share,
-                                  population_years=frame["population_years"] * (1.0 if stratum == "all" else share)))
+        ("referral", "all", "all", frame["count"], 1.0),
+        ("referral", "gender", "female", female, 0.48),
+        ("referral", "gender", "male", frame["count"] - female, 0.52),
+        ("cpp", "all", "all", cpp, 0.1),
+    ):
+        parts.append(
+            frame.assign(
+                threshold=threshold,
+                stratum_type=stratum,
+                stratum_level=level,
+                count=count,
+                expected=frame["expected"] * share,
+                population_years=frame["population_years"] * (1.0 if stratum == "all" else share),
+            )
+        )
     table = pd.concat(parts, ignore_index=True)
     folder = tmp_path_factory.mktemp("batch")
-    paths = {"counts": folder / "counts.parquet", "expected": folder / "expected.parquet",
-             "lsoa_reference": folder / "lsoa_reference.parquet"}
+    paths = {
+        "counts": folder / "counts.parquet",
+        "expected": folder / "expected.parquet",
+        "lsoa_reference": folder / "lsoa_reference.parquet",
+    }
     table.drop(columns=["expected"]).to_parquet(paths["counts"])
-    table[["la_code", "lsoa11", "stratum_type", "stratum_level", "threshold", "expected", "population_years"]].to_parquet(
-        paths["expected"])
-    table.drop_duplicates("lsoa11").rename(columns={"lsoa_decile_least1": "imd_decile_least1",
-                                                    "la_decile_least1": "la_imd_decile_least1"})[
-        ["lsoa11", "la_code", "imd_decile_least1", "la_imd_decile_least1", "income_rate_approx",
-         "la_imd2015_avg_score"]].to_parquet(paths["lsoa_reference"])
+    table[
+        ["la_code", "lsoa11", "stratum_type", "stratum_level", "threshold", "expected", "population_years"]
+    ].to_parquet(paths["expected"])
+    table.drop_duplicates("lsoa11").rename(
+        columns={"lsoa_decile_least1": "imd_decile_least1", "la_decile_least1": "la_imd_decile_least1"}
+    )[
+        ["lsoa11", "la_code", "imd_decile_least1", "la_imd_decile_least1", "income_rate_approx", "la_imd2015_avg_score"]
+    ].to_parquet(paths["lsoa_reference"])
     return {k: str(v) for k, v in paths.items()}, folder
 
 
-MODELS = [{"threshold": t, "stratum": s, "level": l}
-          for t, s, l in (("referral", "all", "all"), ("referral", "gender", "female"), ("referral", "gender", "male"),
-                          ("cpp", "all", "all"))]
+MODELS = [
+    {"threshold": t, "stratum": s, "level": l}
+    for t, s, l in (
+        ("referral", "all", "all"),
+        ("referral", "gender", "female"),
+        ("referral", "gender", "male"),
+        ("cpp", "all", "all"),
+    )
+]
 
 
-def lone_fit(kind: str, model: dict, inputs: dict, output: Path, level: str | None = None,
-             extra: tuple[str, ...] = ()) -> dict:
+def lone_fit(
+    kind: str, model: dict, inputs: dict, output: Path, level: str | None = None, extra: tuple[str, ...] = ()
+) -> dict:
     """One model in its own process, through the documented command line."""
-    command = [sys.executable, "-m", "csc_inequalities.gradient.batch", kind, "--threshold", model["threshold"],
-               "--stratum", model["stratum"], "--level", level or model["level"], "--output", str(output),
-               "--counts", inputs["counts"], "--expected", inputs["expected"],
-               "--lsoa-reference", inputs["lsoa_reference"], *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "csc_inequalities.gradient.batch",
+        kind,
+        "--threshold",
+        model["threshold"],
+        "--stratum",
+        model["stratum"],
+        "--level",
+        level or model["level"],
+        "--output",
+        str(output),
+        "--counts",
+        inputs["counts"],
+        "--expected",
+        inputs["expected"],
+        "--lsoa-reference",
+        inputs["lsoa_reference"],
+        *extra,
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(output.read_text())
@@ -79,19 +117,32 @@ def assert_same_fits(batched: dict, alone: dict) -> None:
         np.testing.assert_allclose(fit["estimate"], other["estimate"], **SAME)
         np.testing.assert_allclose(fit["se"], other["se"], **SAME)
         assert (fit["converged"], fit["status"], fit["convergence"], fit["pd_hessian"]) == (
-            other["converged"], other["status"], other["convergence"], other["pd_hessian"])
+            other["converged"],
+            other["status"],
+            other["convergence"],
+            other["pd_hessian"],
+        )
     assert batched["converged"] == alone["converged"]
-    assert (batched["n_lsoas"], batched["n_las"], batched["children"]) == (alone["n_lsoas"], alone["n_las"], alone["children"])
+    assert (batched["n_lsoas"], batched["n_las"], batched["children"]) == (
+        alone["n_lsoas"],
+        alone["n_las"],
+        alone["children"],
+    )
     eff_b, eff_a = pd.DataFrame(batched["effects"]), pd.DataFrame(alone["effects"])
     assert len(eff_b) == 3
-    np.testing.assert_allclose(eff_b[["estimate", "se", "rr", "rr_low", "rr_high"]].to_numpy(float),
-                               eff_a[["estimate", "se", "rr", "rr_low", "rr_high"]].to_numpy(float), **SAME)
+    np.testing.assert_allclose(
+        eff_b[["estimate", "se", "rr", "rr_low", "rr_high"]].to_numpy(float),
+        eff_a[["estimate", "se", "rr", "rr_low", "rr_high"]].to_numpy(float),
+        **SAME,
+    )
 
 
 def test_batched_estimates_equal_one_model_per_process(tables, tmp_path):
     inputs, _ = tables
-    batched = {(m["threshold"], m["stratum"], m["level"]): result
-               for m, result, _ in batch.fit_models("estimates", MODELS, inputs, engine="glmmTMB")}
+    batched = {
+        (m["threshold"], m["stratum"], m["level"]): result
+        for m, result, _ in batch.fit_models("estimates", MODELS, inputs, engine="glmmTMB")
+    }
     assert len(batched) == 4 and all(r["converged"] for r in batched.values())
     # The batch's models are different fits (not one result copied): female and male differ.
     female = batched[("referral", "gender", "female")]["fits"]["adjusted"]["estimate"]
@@ -106,14 +157,23 @@ def test_batched_truth_equals_one_model_per_process(tables, tmp_path):
     inputs, _ = tables
     models = MODELS[:3]
     # As the workflow's truth rules: NB2 with the dispersion fixed at the generator's frailty shape.
-    batched = {(m["threshold"], m["stratum"], m["level"]): result
-               for m, result, _ in batch.fit_models("truth", models, inputs, engine="glmmTMB", family="nbinom2",
-                                                    dispersion=10.0)}
+    batched = {
+        (m["threshold"], m["stratum"], m["level"]): result
+        for m, result, _ in batch.fit_models(
+            "truth", models, inputs, engine="glmmTMB", family="nbinom2", dispersion=10.0
+        )
+    }
     assert all(r["fits"]["adjusted"]["family"] == "nbinom2" for r in batched.values())
     assert all(r["fits"]["adjusted"]["dispersion"] == pytest.approx(10.0) for r in batched.values())
     # The level by its slug as well as by its spelling in the data.
-    alone = lone_fit("truth", MODELS[2], inputs, tmp_path / "alone.json", level="Male",
-                     extra=("--family", "nbinom2", "--dispersion", "10"))
+    alone = lone_fit(
+        "truth",
+        MODELS[2],
+        inputs,
+        tmp_path / "alone.json",
+        level="Male",
+        extra=("--family", "nbinom2", "--dispersion", "10"),
+    )
     assert_same_fits(batched[("referral", "gender", "male")], alone)
     poisson = next(batch.fit_models("truth", MODELS[2:3], inputs, engine="glmmTMB", family="poisson"))[1]
     assert poisson["fits"]["adjusted"]["family"] == "poisson" and poisson["fits"]["adjusted"]["dispersion"] is None
@@ -121,7 +181,7 @@ def test_batched_truth_equals_one_model_per_process(tables, tmp_path):
 
 def test_truth_without_expected_counts_is_empty(tables):
     inputs, _ = tables
-    (model, result, _), = batch.fit_models("truth", [{"threshold": "lac", "stratum": "all", "level": "all"}], inputs)
+    ((model, result, _),) = batch.fit_models("truth", [{"threshold": "lac", "stratum": "all", "level": "all"}], inputs)
     assert result == {"threshold": "lac", "stratum_type": "all", "stratum_level": "all", "effects": [], "fits": {}}
 
 
@@ -134,17 +194,23 @@ def test_resolve_level_by_spelling_or_slug():
 
 
 def test_one_batch_per_threshold_with_every_model_in_it():
-    gradient = {"model_spec": {"referral": ["all", "gender"], "cpp": ["all", "cpp_latest_category"]},
-                "strata": {"gender": ["female", "male"], "cpp_latest_category": ["Neglect", "Emotional abuse"]}}
+    gradient = {
+        "model_spec": {"referral": ["all", "gender"], "cpp": ["all", "cpp_latest_category"]},
+        "strata": {"gender": ["female", "male"], "cpp_latest_category": ["Neglect", "Emotional abuse"]},
+    }
     jobs = model_jobs(gradient)
     batches = model_batches(jobs)
     assert list(batches) == ["referral", "cpp"]
     assert [(m["stratum"], m["slug"], m["level"]) for m in batches["cpp"]] == [
-        ("all", "all", "all"), ("cpp_latest_category", "neglect", "Neglect"),
-        ("cpp_latest_category", "emotional_abuse", "Emotional abuse")]
+        ("all", "all", "all"),
+        ("cpp_latest_category", "neglect", "Neglect"),
+        ("cpp_latest_category", "emotional_abuse", "Emotional abuse"),
+    ]
     assert batches["cpp"][2]["output"] == "results/gradient/models/cpp/cpp_latest_category/emotional_abuse.json"
-    assert model_batches(jobs, folder="truth")["referral"][1]["provenance"] == \
-        "results/gradient/provenance/truth/referral/gender/female.json"
+    assert (
+        model_batches(jobs, folder="truth")["referral"][1]["provenance"]
+        == "results/gradient/provenance/truth/referral/gender/female.json"
+    )
     assert sum(len(b) for b in batches.values()) == len(jobs) == 6
 
 
@@ -155,15 +221,31 @@ def test_workflow_fits_each_threshold_in_one_job():
 
     gradient = validate_config({}, load_schema(ROOT / "workflow" / "schemas"))["gradient"]
     batches = model_batches(model_jobs(gradient))
-    done = subprocess.run([sys.executable, "-m", "snakemake", "results/gradient/summary.json", "-n", "--forceall",
-                           "--nolock", "--cores", "1", "--configfile", "config/config.yaml"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "results/gradient/summary.json",
+            "-n",
+            "--forceall",
+            "--nolock",
+            "--cores",
+            "1",
+            "--configfile",
+            "config/config.yaml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     counts = dict(re.findall(r"^(gradient_(?:truth_)?models_\w+)\s+(\d+)$", done.stdout, flags=re.M))
     assert counts == {f"gradient_{kind}models_{t}": "1" for t in batches for kind in ("", "truth_")}
     assert len(counts) == 14 and sum(len(b) for b in batches.values()) == 80
-    cpp_job = done.stdout[done.stdout.index("rule gradient_models_cpp:"):]
-    outputs = cpp_job[cpp_job.index("output:"):cpp_job.index("\n", cpp_job.index("output:"))]
+    cpp_job = done.stdout[done.stdout.index("rule gradient_models_cpp:") :]
+    outputs = cpp_job[cpp_job.index("output:") : cpp_job.index("\n", cpp_job.index("output:"))]
     assert all(m["output"] in outputs and m["provenance"] in outputs for m in batches["cpp"])
 
 
@@ -173,5 +255,7 @@ def test_truth_family_follows_the_generator_s_frailty():
 
     assert truth_family(10) == ("nbinom2", 10.0)
     assert truth_family(0.0) == ("poisson", None) and truth_family(None) == ("poisson", None)
-    with pytest.raises(ValueError, match="a fixed dispersion needs family 'nbinom2' and a positive value, not 'poisson'"):
+    with pytest.raises(
+        ValueError, match="a fixed dispersion needs family 'nbinom2' and a positive value, not 'poisson'"
+    ):
         r_engine.fit_glmmtmb(pd.DataFrame({"count": [1.0]}), "count ~ 1", "count ~ 1", "poisson", dispersion=10.0)

@@ -18,9 +18,19 @@ def _episodes(n_female_cpp, n_female, n_male_cpp, n_male):
     rows = []
     for gender, n_cpp, n in (("female", n_female_cpp, n_female), ("male", n_male_cpp, n_male)):
         for i in range(n):
-            rows.append({"la_code": "A", "gender": gender, "cpp": i < n_cpp, "age_at_referral": 3 if i % 2 else 14,
-                         "ethnicity_group": "White", "white_british": True, "imd_tertile_in_la_least1": 1 + i % 3,
-                         "referral_source_group": "Police", "cpp_latest_category": "Neglect" if i < n_cpp else None})
+            rows.append(
+                {
+                    "la_code": "A",
+                    "gender": gender,
+                    "cpp": i < n_cpp,
+                    "age_at_referral": 3 if i % 2 else 14,
+                    "ethnicity_group": "White",
+                    "white_british": True,
+                    "imd_tertile_in_la_least1": 1 + i % 3,
+                    "referral_source_group": "Police",
+                    "cpp_latest_category": "Neglect" if i < n_cpp else None,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -42,9 +52,18 @@ def test_summary_and_published_beside():
     summary = significance_summary(ors)
     cpp = summary[(summary.comparison == "female_vs_male") & (summary.item_id == "threshold:cpp")].iloc[0]
     assert (cpp["n_las_tested"], cpp["n_las_sig_higher"], cpp["n_las_sig_lower"]) == (1, 1, 0)
-    published = pd.DataFrame({"comparison": ["GENDER (male and female)"] * 2, "section": ["Thresholds"] * 2,
-                              "item": ["CP Plans"] * 2, "la": ["LA0", "LA1"], "or": [1.5, 0.9],
-                              "ci_low": [1.2, 0.7], "ci_high": [1.9, 1.1], "note": ["", ""]})
+    published = pd.DataFrame(
+        {
+            "comparison": ["GENDER (male and female)"] * 2,
+            "section": ["Thresholds"] * 2,
+            "item": ["CP Plans"] * 2,
+            "la": ["LA0", "LA1"],
+            "or": [1.5, 0.9],
+            "ci_low": [1.2, 0.7],
+            "ci_high": [1.9, 1.1],
+            "note": ["", ""],
+        }
+    )
     beside = published_beside(summary, published).iloc[0]
     assert beside["published_sig_higher"] == 1 and beside["published_sig_lower"] == 0
     assert beside["n_las_sig_higher"] == 1

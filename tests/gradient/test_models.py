@@ -1,4 +1,5 @@
 """Model recovery and agreement between two implementations (glmmTMB vs lme4::glmer.nb)."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,7 +57,6 @@ def test_no_events_and_single_la_are_flagged(simulated):
     assert result["fits"]["adjusted"]["status"] == "no children reached the threshold"
 
 
-
 def test_one_la_gives_the_within_la_gradient_and_says_what_needs_two(simulated):
     """One LA: the LSOA gradient is fitted without an LA random intercept and recovers the truth;
     the LA-deprivation effect is 'not fitted', which is not a failure to converge."""
@@ -93,8 +93,15 @@ def test_is_converged_requires_positive_definite_hessian():
 
 
 def test_model_frame_centres_deciles():
-    table = pd.DataFrame({"count": [1, 2], "population_years": [10.0, 0.0], "la_code": ["A", "B"],
-                          "lsoa_decile_least1": [1, 10], "la_decile_least1": [10, 1]})
+    table = pd.DataFrame(
+        {
+            "count": [1, 2],
+            "population_years": [10.0, 0.0],
+            "la_code": ["A", "B"],
+            "lsoa_decile_least1": [1, 10],
+            "la_decile_least1": [10, 1],
+        }
+    )
     frame = model_frame(table)
     assert len(frame) == 1  # the zero-offset row cannot enter a log offset
     assert frame.loc[0, "lsoa_decile_c"] == -4.5 and frame.loc[0, "la_decile_c"] == 4.5
@@ -120,14 +127,23 @@ def test_a_fit_on_both_boundaries_is_refitted_as_the_limit_model():
     from csc_inequalities.gradient.simulate import SimulationParameters, simulate_counts
 
     frame, truth = simulate_counts(SimulationParameters(la_sd=0.0, theta=1e7, lsoas_per_la=100), seed=4)
-    first = {"ok": True, "converged": False, "dispersion": 2.5e7, "re_sd": 4e-5, "convergence": 1,
-             "pd_hessian": False, "dropped_terms": []}
+    first = {
+        "ok": True,
+        "converged": False,
+        "dispersion": 2.5e7,
+        "re_sd": 4e-5,
+        "convergence": 1,
+        "pd_hessian": False,
+        "dropped_terms": [],
+    }
     refit = _boundary_refit(model_frame(frame), ["lsoa_decile_c", "la_decile_c"], first, "nbinom2")
     assert refit["family"] == "poisson"
     assert "|" not in refit["formula"]  # no (1 | la_code) term
     assert refit["re_sd"] == 0.0
     assert refit["converged"]
-    assert refit["boundary"] == ("NB dispersion 2.5e+07 (no overdispersion): Poisson limit reported; "
-                                 "LA random-intercept SD 4e-05 (zero): fitted without it")
+    assert refit["boundary"] == (
+        "NB dispersion 2.5e+07 (no overdispersion): Poisson limit reported; "
+        "LA random-intercept SD 4e-05 (zero): fitted without it"
+    )
     lsoa = refit["estimate"][refit["term"].index("lsoa_decile_c")]
     assert abs(lsoa - truth["log_rr_lsoa"]) < 0.02

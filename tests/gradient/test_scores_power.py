@@ -14,8 +14,14 @@ def test_score_recovers_interaction():
     la_mean = rng.uniform(0.05, 0.30, n_las)
     income = np.clip(la_mean[la] + rng.normal(0, 0.08, la.size), 0.001, 0.9)
     pop_years = np.full(la.size, 1500.0)
-    frame = pd.DataFrame({"la_code": [f"LA{i}" for i in la], "lsoa11": np.arange(la.size).astype(str),
-                          "income_rate_approx": income, "population_years": pop_years})
+    frame = pd.DataFrame(
+        {
+            "la_code": [f"LA{i}" for i in la],
+            "lsoa11": np.arange(la.size).astype(str),
+            "income_rate_approx": income,
+            "population_years": pop_years,
+        }
+    )
     # LA income share (pp) exactly as score_frame computes it (equal weights here).
     la_pct = 100 * pd.Series(income).groupby(la).mean().to_numpy()
     inc10_c = (100 * income - 100 * income.mean()) / 10
@@ -37,8 +43,14 @@ def test_one_la_score_is_its_own_gradient():
 
     rng = np.random.default_rng(4)
     income = rng.uniform(0.02, 0.5, 600)
-    frame = pd.DataFrame({"la_code": "LA0", "lsoa11": np.arange(600).astype(str), "income_rate_approx": income,
-                          "population_years": 1500.0})
+    frame = pd.DataFrame(
+        {
+            "la_code": "LA0",
+            "lsoa11": np.arange(600).astype(str),
+            "income_rate_approx": income,
+            "population_years": 1500.0,
+        }
+    )
     b_inc = np.log(1.7)
     inc10_c = (100 * income - 100 * income.mean()) / 10
     mu = 1500.0 * 0.004 * np.exp(b_inc * inc10_c)
@@ -52,9 +64,15 @@ def test_one_la_score_is_its_own_gradient():
 
 
 def test_rates_by_income_band_with_disclosure_control():
-    table = pd.DataFrame({"threshold": "referral", "lsoa11": ["a", "b", "c", "d"],
-                          "income_rate_approx": [0.01, 0.02, 0.3, 0.6], "count": [10, 20, 50, 5],
-                          "population_years": [1000.0, 2000.0, 500.0, 100.0]})
+    table = pd.DataFrame(
+        {
+            "threshold": "referral",
+            "lsoa11": ["a", "b", "c", "d"],
+            "income_rate_approx": [0.01, 0.02, 0.3, 0.6],
+            "count": [10, 20, 50, 5],
+            "population_years": [1000.0, 2000.0, 500.0, 100.0],
+        }
+    )
     bands = rates_by_income_band(table, [0.0, 0.05, 0.5, 1.0], min_cell=10).set_index("income_band")
     assert bands.loc["5-50%", "rate_per_10000"] == pytest.approx(1e4 * 50 / 500)
     # 5 children: primary suppression; 30 (the smallest other band) would reveal it from the total.

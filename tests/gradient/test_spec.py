@@ -20,7 +20,13 @@ def test_default_job_spec(gradient_defaults):
     assert jobs[("cpp", "cpp_latest_category", "emotional_abuse")] == "Emotional abuse"
     assert jobs[("referral", "age_group", "10-15")] == "10-15"
     assert "results/gradient/models/cpp/all/all.json" in model_files(jobs)
-    assert strata_in_spec(gradient_defaults) == ["age_group", "cpp_latest_category", "demand_class", "ethnicity_group", "gender"]
+    assert strata_in_spec(gradient_defaults) == [
+        "age_group",
+        "cpp_latest_category",
+        "demand_class",
+        "ethnicity_group",
+        "gender",
+    ]
     assert gradient_defaults["power"]["iterations"] == 100 and gradient_defaults["truth_max_z"] == 2.5
 
 

@@ -1,4 +1,5 @@
 """Tests of the latent class strand: items, samples, models, matching, correction, tables."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,8 +49,7 @@ def test_invariant_model_recovers_planted_mixture(small_data, invariant_fit):
     _, X, groups, codes = small_data
     truth = matching.truth_profiles(SMALL_TRUTH["item_probabilities"])
     estimated = analysis.profiles_frame(invariant_fit)
-    est_shares = pd.DataFrame(invariant_fit.class_shares, index=invariant_fit.groups,
-                              columns=[1, 2, 3])
+    est_shares = pd.DataFrame(invariant_fit.class_shares, index=invariant_fit.groups, columns=[1, 2, 3])
     truth_shares = pd.DataFrame(SMALL_TRUTH["class_shares"]).T
     result = matching.recovery(estimated, truth, est_shares, truth_shares)
     # 4,500 rows, well-separated classes: SE of an item probability is about 0.01-0.015.
@@ -69,9 +69,9 @@ def test_log_likelihood_matches_independent_numpy_computation(small_data, invari
     for k in range(p.shape[0]):
         like += shares[:, k] * np.prod(np.where(X == 1, p[k], 1 - p[k]), axis=1)
     assert invariant_fit.log_likelihood == pytest.approx(np.log(like).sum(), abs=1e-6)
-    assert lcm.log_likelihood(X, index, invariant_fit.item_probabilities,
-                              invariant_fit.class_shares) == pytest.approx(np.log(like).sum(),
-                                                                           abs=1e-6)
+    assert lcm.log_likelihood(X, index, invariant_fit.item_probabilities, invariant_fit.class_shares) == pytest.approx(
+        np.log(like).sum(), abs=1e-6
+    )
 
 
 def test_one_class_one_item_log_likelihood_by_hand():
@@ -111,7 +111,8 @@ def test_invariant_fit_is_a_fixed_point_of_the_conditional_em(small_data, invari
     p = invariant_fit.shared_item_probabilities()
     shares = invariant_fit.class_shares
     like = shares[index] * np.stack(
-        [np.prod(np.where(X == 1, p[k], 1 - p[k]), axis=1) for k in range(p.shape[0])], axis=1)
+        [np.prod(np.where(X == 1, p[k], 1 - p[k]), axis=1) for k in range(p.shape[0])], axis=1
+    )
     post = like / like.sum(axis=1, keepdims=True)
     new_p = (post.T @ X) / post.sum(axis=0)[:, None]
     new_shares = np.stack([post[index == g].mean(axis=0) for g in range(len(shares))])
@@ -122,15 +123,18 @@ def test_invariant_fit_is_a_fixed_point_of_the_conditional_em(small_data, invari
     model, joint = lcm._run(X, index.reshape(-1, 1), 3, FAST, seed=1)
     params = model.get_parameters()
     conditional = lcm.log_likelihood(
-        X, index, params["measurement"]["pis"][None],
-        lcm.shares_from_joint(params["weights"], params["structural"]["pis"]))
+        X,
+        index,
+        params["measurement"]["pis"][None],
+        lcm.shares_from_joint(params["weights"], params["structural"]["pis"]),
+    )
     assert joint - lcm.group_log_likelihood(index) == pytest.approx(conditional, abs=1e-6)
 
 
 def test_label_matching_invariant_to_class_permutation():
     reference, names = matching.published_reference(
-        pd.read_csv(PUBLISHED / "lca_class_profiles.csv"),
-        pd.read_csv(PUBLISHED / "profile_factor_codes.csv"))
+        pd.read_csv(PUBLISHED / "lca_class_profiles.csv"), pd.read_csv(PUBLISHED / "profile_factor_codes.csv")
+    )
     truth = matching.truth_profiles(simulate.default_truth()["item_probabilities"])
     base = matching.match_classes(truth, reference).set_index("estimated_class")["reference_class"]
     # The planted profiles follow the published ones: each class maps to its own published id.
@@ -145,13 +149,15 @@ def test_label_matching_invariant_to_class_permutation():
 
 
 def test_exclusion_rule_on_constructed_counts():
-    frame = pd.DataFrame({
-        "factor_16A": [True] * 12 + [False] * 3,   # 12: kept
-        "factor_5A": [True] * 9 + [False] * 6,     # 9 < 10: dropped for count
-        "factor_3C": [True] * 15,                  # household member: dropped
-        "factor_21": [True] * 11 + [False] * 4,    # no factors: dropped
-        "factor_13A": [True] * 10 + [None] * 5,    # exactly 10 (missing = not recorded): kept
-    })
+    frame = pd.DataFrame(
+        {
+            "factor_16A": [True] * 12 + [False] * 3,  # 12: kept
+            "factor_5A": [True] * 9 + [False] * 6,  # 9 < 10: dropped for count
+            "factor_3C": [True] * 15,  # household member: dropped
+            "factor_21": [True] * 11 + [False] * 4,  # no factors: dropped
+            "factor_13A": [True] * 10 + [None] * 5,  # exactly 10 (missing = not recorded): kept
+        }
+    )
     table = items.select_items(frame, items.DEFAULT_EXCLUDED, min_count=10).set_index("factor_code")
     assert table.loc["16A"].tolist() == [12, True, ""]
     assert table.loc["5A"].tolist() == [9, False, "count 9 < 10"]
@@ -161,8 +167,7 @@ def test_exclusion_rule_on_constructed_counts():
 
 
 def test_samples_are_balanced_disjoint_and_seeded():
-    frame = pd.DataFrame({"episode_id": [f"e{i}" for i in range(130)],
-                          "la_code": ["A"] * 100 + ["B"] * 30})
+    frame = pd.DataFrame({"episode_id": [f"e{i}" for i in range(130)], "la_code": ["A"] * 100 + ["B"] * 30})
     s = sampling.draw_samples(frame, 40, seed=9)
     sizes = sampling.sample_sizes(s).set_index("la_code")
     assert sizes.loc["A"].tolist() == [40, 40]
@@ -186,16 +191,18 @@ def test_ml_correction_recovers_joint_from_expected_counts():
 def test_ml_correction_beats_naive_on_fitted_model(small_data, invariant_fit):
     frame, X, groups, _ = small_data
     ids = [1, 2, 3]
-    order = matching.match_classes(analysis.profiles_frame(invariant_fit),
-                                   matching.truth_profiles(SMALL_TRUTH["item_probabilities"]))
+    order = matching.match_classes(
+        analysis.profiles_frame(invariant_fit), matching.truth_profiles(SMALL_TRUTH["item_probabilities"])
+    )
     to_true = dict(zip(order["estimated_class"], order["reference_class"]))
     post = lcm.posterior_probabilities(X, lcm.group_index_for(invariant_fit, groups), invariant_fit)
     modal = np.array([to_true[k + 1] for k in post.argmax(axis=1)])
     inverse = [ids.index(to_true[k]) for k in ids]
     post_true = np.empty_like(post)
     post_true[:, inverse] = post  # columns in true-class order
-    table = correction.crosstab_naive_and_corrected(modal, frame["la_code"], post_true, ids,
-                                                    strata=frame["la_code"].to_numpy())
+    table = correction.crosstab_naive_and_corrected(
+        modal, frame["la_code"], post_true, ids, strata=frame["la_code"].to_numpy()
+    )
     table["share_naive"] = table["n_naive"] / table.groupby("category")["n_naive"].transform("sum")
     table["share_corr"] = table["n_corrected"] / table.groupby("category")["n_corrected"].transform("sum")
     table["truth"] = [SMALL_TRUTH["class_shares"][c][k] for k, c in zip(table["class_id"], table["category"])]
@@ -209,16 +216,13 @@ def test_assign_episodes_covers_every_episode(small_data, invariant_fit):
     frame, _, _, codes = small_data
     episodes = frame.copy()
     episodes.loc[episodes.index[:5], "assessed"] = False
-    eligible = items.lca_population(episodes, assessed_only=True, require_any_factor=False,
-                                    codes=codes)
-    out = analysis.assign_episodes(invariant_fit, [1, 2, 3], {1: "a", 2: "b", 3: "c"},
-                                   episodes, eligible)
+    eligible = items.lca_population(episodes, assessed_only=True, require_any_factor=False, codes=codes)
+    out = analysis.assign_episodes(invariant_fit, [1, 2, 3], {1: "a", 2: "b", 3: "c"}, episodes, eligible)
     assert len(out) == len(episodes)
     assert out["class_id"].isna().sum() == 5
     probs = out.filter(like="posterior_class_").to_numpy()
     np.testing.assert_allclose(probs[5:].sum(axis=1), 1.0)
-    assert (out["class_id"].dropna().astype(int).to_numpy()
-            == probs[5:].argmax(axis=1) + 1).all()
+    assert (out["class_id"].dropna().astype(int).to_numpy() == probs[5:].argmax(axis=1) + 1).all()
 
 
 def _assigned_frame(n_per_la=400, seed=21):
@@ -267,28 +271,33 @@ def test_class_tables_and_rates_read_only_their_episode_columns():
     assigned, truth = _assigned_frame(n_per_la=300)
     class_columns = ["class_id"] + [f"posterior_class_{k}" for k in range(1, 8)]
     full = tables.build_tables(assigned, truth["class_names"], str(PUBLISHED), min_cell=10)
-    part = tables.build_tables(assigned[class_columns + tables.EPISODE_COLUMNS], truth["class_names"],
-                               str(PUBLISHED), min_cell=10)
+    part = tables.build_tables(
+        assigned[class_columns + tables.EPISODE_COLUMNS], truth["class_names"], str(PUBLISHED), min_cell=10
+    )
     assert full.keys() == part.keys()
     for name in full:
         pd.testing.assert_frame_equal(full[name], part[name])
     population, _ = simulate.simulate_population(["E1", "E2"])
     population = population.assign(gender=population["sex"])
     args = ("gender", population, list(range(1, 8)), truth["class_names"], 10)
-    pd.testing.assert_frame_equal(rates.class_rates(assigned, *args),
-                                  rates.class_rates(assigned[class_columns + rates.EPISODE_COLUMNS], *args))
+    pd.testing.assert_frame_equal(
+        rates.class_rates(assigned, *args), rates.class_rates(assigned[class_columns + rates.EPISODE_COLUMNS], *args)
+    )
 
 
 def test_table17_counts_plans_matching_their_factor():
     from csc_inequalities.lca.tables import cp_category_matched
 
-    frame = pd.DataFrame({
-        "cpp": [True] * 60 + [False] * 5,
-        "cpp_initial_category": ["Neglect"] * 50 + ["Sexual abuse"] * 10 + [None] * 5,
-        "factor_16A": [True] * 40 + [False] * 10 + [False] * 15,
-        "factor_17A": False, "factor_18A": False,
-        "factor_19A": [False] * 50 + [True] * 3 + [False] * 7 + [False] * 5,
-    })
+    frame = pd.DataFrame(
+        {
+            "cpp": [True] * 60 + [False] * 5,
+            "cpp_initial_category": ["Neglect"] * 50 + ["Sexual abuse"] * 10 + [None] * 5,
+            "factor_16A": [True] * 40 + [False] * 10 + [False] * 15,
+            "factor_17A": False,
+            "factor_18A": False,
+            "factor_19A": [False] * 50 + [True] * 3 + [False] * 7 + [False] * 5,
+        }
+    )
     table = cp_category_matched(frame, PUBLISHED, min_cell=10).set_index("cp_plan_category")
     assert table.loc["Neglect", "percent"] == pytest.approx(80.0)
     assert table.loc["Neglect", "published_percent"] == 76
@@ -299,8 +308,7 @@ def test_table17_counts_plans_matching_their_factor():
 def test_final_model_choice_falls_back_to_invariant(invariant_fit):
     from csc_inequalities.lca.io import choose_final
 
-    table = pd.DataFrame({"model": ["configural", "invariant"], "classes": [3, 3],
-                          "bic": [100.0, 120.0]})
+    table = pd.DataFrame({"model": ["configural", "invariant"], "classes": [3, 3], "bic": [100.0, 120.0]})
     fit, choice = choose_final(table, {"invariant_3": lcm.to_dict(invariant_fit)})
     assert fit.kind == "invariant" and fit.n_classes == 3
     assert choice["bic_best_model"] == "configural"
@@ -326,8 +334,14 @@ def test_rates_use_population_denominators_and_suppress_small_cells():
 
     assigned, truth = _assigned_frame(n_per_la=600)
     population, reference = simulate.simulate_population(["E1", "E2"])
-    gender = class_rates(assigned, "gender", population.assign(gender=population["sex"]),
-                         list(range(1, 8)), truth["class_names"], min_cell=10)
+    gender = class_rates(
+        assigned,
+        "gender",
+        population.assign(gender=population["sex"]),
+        list(range(1, 8)),
+        truth["class_names"],
+        min_cell=10,
+    )
     row = gender[(gender["class_id"] == 5) & (gender["gender"] == "female")].iloc[0]
     # Population of each sex: 2 LAs x 10 LSOAs x 18 ages x 5 groups x 10 children = 18,000.
     n = ((assigned["class_id"] == 5) & (assigned["gender"] == "female")).sum()
@@ -336,8 +350,14 @@ def test_rates_use_population_denominators_and_suppress_small_cells():
     ratios = female_male_ratio(gender)
     assert set(ratios.columns) >= {"female_male_ratio_naive", "female_male_ratio_corrected"}
     by_decile = population.merge(reference[["lsoa11", "imd_decile_least1"]], on="lsoa11")
-    table13 = deprivation_effect(assigned, by_decile, list(range(1, 8)), truth["class_names"], 10,
-                                 pd.read_csv(PUBLISHED / "table13_deprivation_effect_by_class_la.csv"))
+    table13 = deprivation_effect(
+        assigned,
+        by_decile,
+        list(range(1, 8)),
+        truth["class_names"],
+        10,
+        pd.read_csv(PUBLISHED / "table13_deprivation_effect_by_class_la.csv"),
+    )
     # Episodes were drawn with weight proportional to the decile against equal populations,
     # so every well-populated class rises with deprivation.
     big = table13[table13["n_episodes"] >= 100]
@@ -353,18 +373,30 @@ def test_recovery_against_truth_is_zero_for_the_true_parameters_in_any_order():
     codes = list("ABCDEFGH")
     order = [2, 3, 1]  # estimated class i is true class order[i]
     fit = lcm.LCAFit(
-        kind="invariant", n_classes=3, items=codes, groups=["E1", "E2", "E3"],
-        item_probabilities=np.array([[[truth["item_probabilities"][k][c] for c in codes]
-                                      for k in order]]),
-        class_shares=np.array([[truth["class_shares"][g][k] for k in order]
-                               for g in ["E1", "E2", "E3"]]),
-        log_likelihood=0.0, n_parameters=30, n_obs=1, converged=True, starts=1,
-        best_ll_replications=1)
-    table11 = pd.DataFrame({"class_id": [1, 2, 3], "category": "E1",
-                            "pct_corrected": [100 * truth["class_shares"]["E1"][k] for k in order],
-                            "pct_naive": [50.0, 30.0, 20.0]})
+        kind="invariant",
+        n_classes=3,
+        items=codes,
+        groups=["E1", "E2", "E3"],
+        item_probabilities=np.array([[[truth["item_probabilities"][k][c] for c in codes] for k in order]]),
+        class_shares=np.array([[truth["class_shares"][g][k] for k in order] for g in ["E1", "E2", "E3"]]),
+        log_likelihood=0.0,
+        n_parameters=30,
+        n_obs=1,
+        converged=True,
+        starts=1,
+        best_ll_replications=1,
+    )
+    table11 = pd.DataFrame(
+        {
+            "class_id": [1, 2, 3],
+            "category": "E1",
+            "pct_corrected": [100 * truth["class_shares"]["E1"][k] for k in order],
+            "pct_naive": [50.0, 30.0, 20.0],
+        }
+    )
     summary, items_long, shares = recovery_against_truth(
-        fit, [1, 2, 3], truth, table11, {"item_mae": 0.02, "item_max": 0.1, "share_max": 0.03})
+        fit, [1, 2, 3], truth, table11, {"item_mae": 0.02, "item_max": 0.1, "share_max": 0.03}
+    )
     assert summary["item_mae"] == 0 and summary["item_max_error"] == 0
     assert summary["share_max_error"]["model"] == pytest.approx(0)
     assert summary["share_max_error"]["ML-corrected, all episodes"] == pytest.approx(0)
@@ -409,7 +441,8 @@ def test_invariance_comparison_skipped_for_one_la_with_the_reason(small_data):
     assert sorted(fits) == [("invariant", 2), ("invariant", 3)]
     assert set(table["configural_status"]) == {
         "skipped: the invariance comparison needs >= 2 LAs (with one LA the configural and the invariant "
-        "model are the same model)"}
+        "model are the same model)"
+    }
     # The one-LA invariant model is the single-group model of those rows.
     single = lcm.fit_single(X[one], 2, FAST, items=codes)
     assert fits[("invariant", 2)].log_likelihood == pytest.approx(single.log_likelihood, abs=1e-3)
@@ -426,8 +459,10 @@ def default_size_data():
     lca_cfg = validate_config({}, load_schema(ROOT / "workflow" / "schemas"))["lca"]
     las = ["E09000001", "E09000002", "E08000003", "E06000004", "E10000005", "E08000006"]
     frame = simulate.simulate_episodes(simulate.default_truth(las), lca_cfg["sample_per_la"], seed=7)
-    codes = [c[len("factor_"):] for c in frame.columns if c.startswith("factor_")]
-    settings = lcm.FitSettings(**{k: lca_cfg[k] for k in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")})
+    codes = [c[len("factor_") :] for c in frame.columns if c.startswith("factor_")]
+    settings = lcm.FitSettings(
+        **{k: lca_cfg[k] for k in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")}
+    )
     return frame[[f"factor_{c}" for c in codes]].to_numpy(float), frame["la_code"].to_numpy(), codes, settings
 
 
@@ -447,8 +482,9 @@ def test_numpy_em_reaches_the_stepmix_optimum_at_default_size(default_size_data)
     for key in ("weights",):
         np.testing.assert_allclose(new_params[key], old_params[key], atol=1e-6)
     for part in ("measurement", "structural"):
-        np.testing.assert_allclose(new_params[part]["pis"], old_params[part]["pis"][:, : new_params[part]["pis"].shape[1]],
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            new_params[part]["pis"], old_params[part]["pis"][:, : new_params[part]["pis"].shape[1]], atol=1e-6
+        )
     # The whole fit: its conditional log-likelihood is the joint one less the LAs' own.
     fit = lcm.fit_invariant(X, groups, 7, settings, items=codes)
     assert fit.log_likelihood == pytest.approx(old_ll - lcm.group_log_likelihood(index), rel=1e-6)
@@ -472,15 +508,16 @@ def test_lca_population_refuses_to_skip_the_assessed_filter(small_data):
     with pytest.raises(KeyError, match="needs the episode column 'assessed'"):
         items.lca_population(frame.drop(columns="assessed"), assessed_only=True, require_any_factor=False)
     # Without the filter asked for, the column is not needed.
-    assert items.lca_population(frame.drop(columns="assessed"), assessed_only=False,
-                                require_any_factor=False).all()
+    assert items.lca_population(frame.drop(columns="assessed"), assessed_only=False, require_any_factor=False).all()
 
 
 def test_refine_invariant_is_a_fixed_point_on_its_own_data_and_needs_every_la(small_data, invariant_fit):
     _, X, groups, _ = small_data
     tight = lcm.FitSettings(starts=4, seed=11, abs_tol=1e-10, max_iter=5000)
     refined = lcm.refine_invariant(invariant_fit, X, groups, tight)
-    np.testing.assert_allclose(refined.shared_item_probabilities(), invariant_fit.shared_item_probabilities(), atol=2e-3)
+    np.testing.assert_allclose(
+        refined.shared_item_probabilities(), invariant_fit.shared_item_probabilities(), atol=2e-3
+    )
     np.testing.assert_allclose(refined.class_shares, invariant_fit.class_shares, atol=2e-3)
     assert refined.log_likelihood >= invariant_fit.log_likelihood - 1e-6
     assert (refined.groups, refined.items, refined.n_obs) == (invariant_fit.groups, invariant_fit.items, len(X))
@@ -498,7 +535,9 @@ def test_final_model_on_every_episode_beats_the_sample_fit_on_every_episode(inva
     index = lcm.group_index_for(invariant_fit, groups)
     before = lcm.log_likelihood(X, index, invariant_fit.item_probabilities, invariant_fit.class_shares)
     assert refined.log_likelihood > before
-    order = matching.match_classes(analysis.profiles_frame(refined), matching.truth_profiles(SMALL_TRUTH["item_probabilities"]))
+    order = matching.match_classes(
+        analysis.profiles_frame(refined), matching.truth_profiles(SMALL_TRUTH["item_probabilities"])
+    )
     truth = pd.DataFrame(SMALL_TRUTH["class_shares"]).T.loc[refined.groups]
     classes = [int(c) for c in order.sort_values("estimated_class")["reference_class"]]
     error_refined = np.abs(refined.class_shares - truth[classes].to_numpy()).max()
@@ -532,8 +571,9 @@ def test_default_final_fit_recovers_the_published_classes_2_and_5_without_the_sa
     def share_error(f):
         pairs = matching.match_classes(analysis.profiles_frame(f), profiles)
         estimated = pd.DataFrame(f.class_shares, index=f.groups, columns=range(1, 8)).rename(
-            columns=dict(zip(pairs["estimated_class"], pairs["reference_class"])))
-        return (estimated[sorted(estimated.columns)] - realised.loc[f.groups].to_numpy())
+            columns=dict(zip(pairs["estimated_class"], pairs["reference_class"]))
+        )
+        return estimated[sorted(estimated.columns)] - realised.loc[f.groups].to_numpy()
 
     sample_error = share_error(fit)
     assert sample_error.abs().to_numpy().max() > 0.03  # the drift: class 2 up, class 5 down

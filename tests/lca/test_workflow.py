@@ -1,4 +1,5 @@
 """End to end: the LCA rules on a tiny planted data set, then the report section renders."""
+
 from __future__ import annotations
 
 import json
@@ -13,11 +14,23 @@ import yaml
 from csc_inequalities.lca import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
-TARGETS = ["results/lca/recovery.json", "results/lca/configural_sweep.csv",
-           "results/lca/tables/table11.csv", "results/lca/assignment_summary.csv",
-           "results/lca/tables/table13.csv"]
-TINY = {"lca": {"sample_per_la": 300, "starts": 2, "screen_iter": 10, "refine": 1,
-                "configural_classes": [1, 2], "invariance_classes": [3, 4]}}
+TARGETS = [
+    "results/lca/recovery.json",
+    "results/lca/configural_sweep.csv",
+    "results/lca/tables/table11.csv",
+    "results/lca/assignment_summary.csv",
+    "results/lca/tables/table13.csv",
+]
+TINY = {
+    "lca": {
+        "sample_per_la": 300,
+        "starts": 2,
+        "screen_iter": 10,
+        "refine": 1,
+        "configural_classes": [1, 2],
+        "invariance_classes": [3, 4],
+    }
+}
 
 
 @pytest.mark.slow
@@ -28,8 +41,8 @@ def test_lca_rules_end_to_end_and_report_section(tmp_path):
     for name in ("rules", "scripts", "schemas", "resources.yaml"):
         os.symlink(ROOT / "workflow" / name, tmp_path / "workflow" / name)
     (tmp_path / "Snakefile").write_text(
-        'configfile: "config/config.yaml"\ninclude: "workflow/rules/common.smk"\n'
-        'include: "workflow/rules/lca.smk"\n')
+        'configfile: "config/config.yaml"\ninclude: "workflow/rules/common.smk"\ninclude: "workflow/rules/lca.smk"\n'
+    )
     truth = simulate.default_truth(["E09000001", "E09000002"])
     episodes = simulate.add_covariates(simulate.simulate_episodes(truth, 700, seed=1), seed=2)
     episodes.loc[episodes.index[:7], "assessed"] = False
@@ -42,10 +55,14 @@ def test_lca_rules_end_to_end_and_report_section(tmp_path):
     population.to_parquet(tmp_path / "results/lsoa/lsoa_population.parquet")
     reference.to_parquet(tmp_path / "results/lsoa/lsoa_reference.parquet")
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    run = subprocess.run([str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", "2", *TARGETS,
-                          "--configfile", "tiny.yaml"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=600,
-                         env={k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"})
+    run = subprocess.run(
+        [str(ROOT / ".venv/bin/snakemake"), "--nolock", "--cores", "2", *TARGETS, "--configfile", "tiny.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"},
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     classes = pd.read_parquet(tmp_path / "results/record_level/episode_classes.parquet")
@@ -55,22 +72,25 @@ def test_lca_rules_end_to_end_and_report_section(tmp_path):
     assert set(fit["model"]) == {"configural", "invariant"}
     assert (fit.groupby("classes")["log_likelihood"].agg(lambda s: s.iloc[0] >= s.iloc[1])).all()
     recovery = json.loads((tmp_path / "results/lca/recovery.json").read_text())
-    assert recovery["n_classes_matched"] == json.loads(
-        (tmp_path / "results/lca/final_model.json").read_text())["classes"]
+    assert (
+        recovery["n_classes_matched"] == json.loads((tmp_path / "results/lca/final_model.json").read_text())["classes"]
+    )
 
     # The report section renders from the result files alone.
     from csc_inequalities.report.render import make_environment
     from csc_inequalities.report.sections import lca as section
 
     smk = (ROOT / "workflow/rules/lca.smk").read_text()
-    namespace = {"LCA_TABLES": [], "LCA_FIGURES": [], "LCA_CFG": {"configural_sweep": True},
-                 "LCA_SYNTHETIC": True}
-    exec(smk[smk.index("LCA_TABLES = ["): smk.index("\n\n\nrule lca_items")], namespace)
-    exec(smk[smk.index("LCA_REPORT_INPUTS = {"): smk.index("REPORT_SECTIONS[")], namespace)
+    namespace = {"LCA_TABLES": [], "LCA_FIGURES": [], "LCA_CFG": {"configural_sweep": True}, "LCA_SYNTHETIC": True}
+    exec(smk[smk.index("LCA_TABLES = [") : smk.index("\n\n\nrule lca_items")], namespace)
+    exec(smk[smk.index("LCA_REPORT_INPUTS = {") : smk.index("REPORT_SECTIONS[")], namespace)
     inputs = {k: str(tmp_path / v) for k, v in namespace["LCA_REPORT_INPUTS"].items()}
     context = section.build_context(inputs, {})
-    html = make_environment(ROOT / "report/templates").get_template("sections/lca.html.j2").render(
-        inputs=inputs, config={}, synthetic=True, **context)
+    html = (
+        make_environment(ROOT / "report/templates")
+        .get_template("sections/lca.html.j2")
+        .render(inputs=inputs, config={}, synthetic=True, **context)
+    )
     assert "Recovered vs truth (synthetic run)" in html
     assert "This run uses synthetic data" in html
     assert "BIC prefers the <b>" in html

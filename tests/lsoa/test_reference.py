@@ -1,4 +1,5 @@
 """LSOA reference: every English LSOA maps to one of the 152 upper-tier LAs of 2013."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -66,6 +67,7 @@ def test_population_totals_and_split(reference):
 
 def test_ethnic_shares_sum_to_one_and_shift_with_deprivation():
     import numpy as np
+
     shares = ethnic_shares(np.array([False, False, True]), np.array([1, 10, 5]))
     assert np.allclose(shares.sum(axis=1), 1.0)
     assert shares[0, 0] > shares[1, 0]  # fewer White children in the most deprived decile
@@ -73,6 +75,7 @@ def test_ethnic_shares_sum_to_one_and_shift_with_deprivation():
 
 def test_altered_resource_is_refused(tmp_path):
     import shutil
+
     copy = tmp_path / "lsoa"
     shutil.copytree(RESOURCES, copy)
     with open(copy / "la_imd2015_utla13.csv", "a") as handle:

@@ -1,4 +1,5 @@
 """Spearman correlations, Table 6 assembly and the published-vs-reproduced comparison."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,12 +61,17 @@ def _panel():
     rows = []
     for year in (2015, 2016):
         imd = rng.normal(25, 8, 30)
-        rows.append(pd.DataFrame({
-            "la_code": [f"E0{i:07d}" for i in range(30)], "year": year,
-            "imd": imd,
-            "referrals_rate": imd * 20 + rng.normal(0, 60, 30),
-            "rereferrals_pct": rng.normal(20, 4, 30),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "la_code": [f"E0{i:07d}" for i in range(30)],
+                    "year": year,
+                    "imd": imd,
+                    "referrals_rate": imd * 20 + rng.normal(0, 60, 30),
+                    "rereferrals_pct": rng.normal(20, 4, 30),
+                }
+            )
+        )
     panel = pd.concat(rows, ignore_index=True)
     panel.loc[(panel["year"] == 2016) & (panel.index % 7 == 0), "referrals_rate"] = np.nan
     return panel
@@ -90,33 +96,42 @@ def test_pairwise_unknown_indicator_message():
         pairwise_correlations(_panel(), ["imd", "nope"])
 
 
-DICTIONARY = pd.DataFrame({
-    "indicator": ["imd", "referrals_rate", "rereferrals_pct", "lac_rate"],
-    "label": ["IMD", "Referrals per 10,000", "Re-referrals %", "LAC per 10,000"],
-    "kind": ["score", "rate", "proportion", "rate"],
-    "numerator": [None, "referrals", "re-referrals", "looked after"],
-    "denominator": [None, "children 0-17", "referrals", "children 0-17"],
-    "source_file": [None] * 4, "source_column": [None] * 4, "years_present": [None] * 4,
-    "table6_label": [None, "Referral", "Re-referrals within 12 months", None],
-})
+DICTIONARY = pd.DataFrame(
+    {
+        "indicator": ["imd", "referrals_rate", "rereferrals_pct", "lac_rate"],
+        "label": ["IMD", "Referrals per 10,000", "Re-referrals %", "LAC per 10,000"],
+        "kind": ["score", "rate", "proportion", "rate"],
+        "numerator": [None, "referrals", "re-referrals", "looked after"],
+        "denominator": [None, "children 0-17", "referrals", "children 0-17"],
+        "source_file": [None] * 4,
+        "source_column": [None] * 4,
+        "years_present": [None] * 4,
+        "table6_label": [None, "Referral", "Re-referrals within 12 months", None],
+    }
+)
 
 
 def test_table6_uses_published_labels_and_imd_orientation():
     panel = _panel()
     corr = pairwise_correlations(panel, ["referrals_rate", "imd", "rereferrals_pct"], min_n=5)
-    t6 = table6(corr, DICTIONARY, "imd", years=[2015, 2016],
-                label_order=["Referral", "Re-referrals within 12 months"])
+    t6 = table6(corr, DICTIONARY, "imd", years=[2015, 2016], label_order=["Referral", "Re-referrals within 12 months"])
     assert list(t6.columns[:5]) == ["indicator", "year", "rho", "p", "n"]
-    assert t6["indicator"].tolist() == ["Referral", "Referral", "Re-referrals within 12 months",
-                                        "Re-referrals within 12 months"]
+    assert t6["indicator"].tolist() == [
+        "Referral",
+        "Referral",
+        "Re-referrals within 12 months",
+        "Re-referrals within 12 months",
+    ]
     sub = panel[panel.year == 2015]
     assert t6.iloc[0]["rho"] == pytest.approx(stats.spearmanr(sub["imd"], sub["referrals_rate"]).statistic)
 
 
 def test_table6_rejects_a_definition_that_names_no_indicator():
     corr = pairwise_correlations(_panel(), ["imd", "referrals_rate"], min_n=5)
-    with pytest.raises(ValueError, match="table 6 row 'Referral': indicator 'lac_rates' is neither in "
-                                         "the data dictionary nor correlated with imd"):
+    with pytest.raises(
+        ValueError,
+        match="table 6 row 'Referral': indicator 'lac_rates' is neither in the data dictionary nor correlated with imd",
+    ):
         table6(corr, DICTIONARY, "imd", [2015], primary={"Referral": "lac_rates"})
     # A known indicator without values (lac_rate is not in the panel) just gives no cells.
     t6 = table6(corr, DICTIONARY, "imd", [2015], primary={"Referral": "lac_rate"})
@@ -133,13 +148,13 @@ def test_a_row_definition_can_be_swapped_to_any_correlated_indicator():
     assert row["source_indicator"] == "lac_rate"
     assert row["rho"] == pytest.approx(stats.spearmanr(sub["imd"], sub["lac_rate"]).statistic)
     published = pd.DataFrame({"indicator": ["Referral"], "year": [2015], "rho": [0.3], "n": [30]})
-    cmp = published_vs_reproduced(published, corr, DICTIONARY, "imd", primary={"Referral": "lac_rate"},
-                                  population="2015: DfE's own")
+    cmp = published_vs_reproduced(
+        published, corr, DICTIONARY, "imd", primary={"Referral": "lac_rate"}, population="2015: DfE's own"
+    )
     # The swapped-in definition first and used; the labelled one kept as the alternative.
     assert cmp["source_indicator"].tolist() == ["lac_rate", "referrals_rate"]
     assert cmp["primary"].tolist() == [True, False]
-    assert cmp.loc[0, "definition"] == ("lac_rate: LAC per 10,000; numerator looked after; "
-                                        "denominator children 0-17")
+    assert cmp.loc[0, "definition"] == ("lac_rate: LAC per 10,000; numerator looked after; denominator children 0-17")
 
 
 def test_published_vs_reproduced_match_mismatch_and_unavailable():
@@ -147,14 +162,17 @@ def test_published_vs_reproduced_match_mismatch_and_unavailable():
     corr = pairwise_correlations(panel, ["imd", "referrals_rate", "rereferrals_pct"], min_n=5)
     sub = panel[panel.year == 2015]
     true_rho = stats.spearmanr(sub["imd"], sub["referrals_rate"]).statistic
-    published = pd.DataFrame({
-        "indicator": ["Referral", "Referral", "Care Proceedings"],
-        "year": [2015, 2016, 2015],
-        "rho": [round(true_rho, 3), 0.1, 0.6],
-        "n": [30, 26, 150],
-    })
-    cmp = published_vs_reproduced(published, corr, DICTIONARY, "imd",
-                                  row_notes={"Care Proceedings": "Cafcass rates start in 2015."})
+    published = pd.DataFrame(
+        {
+            "indicator": ["Referral", "Referral", "Care Proceedings"],
+            "year": [2015, 2016, 2015],
+            "rho": [round(true_rho, 3), 0.1, 0.6],
+            "n": [30, 26, 150],
+        }
+    )
+    cmp = published_vs_reproduced(
+        published, corr, DICTIONARY, "imd", row_notes={"Care Proceedings": "Cafcass rates start in 2015."}
+    )
     first = cmp.iloc[0]
     assert bool(first["match"]) and first["n_reproduced"] == 30
     assert abs(first["diff"]) <= 0.0005
@@ -163,8 +181,7 @@ def test_published_vs_reproduced_match_mismatch_and_unavailable():
     assert "|difference|" in second["note"]
     third = cmp.iloc[2]
     assert pd.isna(third["rho_reproduced"])
-    assert third["note"] == ("no indicator in the public files reproduces this row "
-                             "Cafcass rates start in 2015.")
+    assert third["note"] == ("no indicator in the public files reproduces this row Cafcass rates start in 2015.")
     assert cmp["closest"].tolist() == [True, True, False]
     worst = largest_difference_by_row(cmp).set_index("indicator")
     assert worst.loc["Referral", "year_of_max"] == 2016
@@ -175,15 +192,20 @@ def test_published_vs_reproduced_match_mismatch_and_unavailable():
 def test_alternative_definitions_primary_and_closest():
     panel = _panel()
     panel["referrals_alt"] = -panel["referrals_rate"]
-    dictionary = pd.concat([DICTIONARY, pd.DataFrame({
-        "indicator": ["referrals_alt"], "label": ["negated"], "kind": ["rate"],
-        "table6_label": ["Referral"]})], ignore_index=True)
+    dictionary = pd.concat(
+        [
+            DICTIONARY,
+            pd.DataFrame(
+                {"indicator": ["referrals_alt"], "label": ["negated"], "kind": ["rate"], "table6_label": ["Referral"]}
+            ),
+        ],
+        ignore_index=True,
+    )
     corr = pairwise_correlations(panel, ["imd", "referrals_rate", "referrals_alt"], min_n=5)
     sub = panel[panel.year == 2015]
     rho = stats.spearmanr(sub["imd"], sub["referrals_rate"]).statistic
     published = pd.DataFrame({"indicator": ["Referral"], "year": [2015], "rho": [-rho], "n": [30]})
-    cmp = published_vs_reproduced(published, corr, dictionary, "imd",
-                                  primary={"Referral": "referrals_rate"})
+    cmp = published_vs_reproduced(published, corr, dictionary, "imd", primary={"Referral": "referrals_rate"})
     assert cmp["source_indicator"].tolist() == ["referrals_rate", "referrals_alt"]
     assert cmp["primary"].tolist() == [True, False]
     assert cmp["closest"].tolist() == [False, True]

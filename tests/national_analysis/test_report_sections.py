@@ -1,5 +1,6 @@
 """The two report sections render from result files made by the package on a hand-made panel,
 and the config section's defaults agree with config/config.yaml."""
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _config():
-    return validate_config({"national_analysis": {
-        "population_column": "pop",
-        "imd_indicator": "imd",
-        "trends": {"views": {"to2017": [2010, 2017]},
-                   "figures": {"demand": {"title": "Demand", "series": [
-                       {"indicator": "referrals_rate", "label": "Referrals"}]}}},
-        "themes": {"screening": {"title": "Screening", "indicators": ["referrals_rate", "nfa_pct", "imd"]}},
-    }}, load_schema(ROOT / "workflow" / "schemas"))
+    return validate_config(
+        {
+            "national_analysis": {
+                "population_column": "pop",
+                "imd_indicator": "imd",
+                "trends": {
+                    "views": {"to2017": [2010, 2017]},
+                    "figures": {
+                        "demand": {"title": "Demand", "series": [{"indicator": "referrals_rate", "label": "Referrals"}]}
+                    },
+                },
+                "themes": {"screening": {"title": "Screening", "indicators": ["referrals_rate", "nfa_pct", "imd"]}},
+            }
+        },
+        load_schema(ROOT / "workflow" / "schemas"),
+    )
 
 
 def _prov(tmp_path, name, inputs):
@@ -48,29 +57,45 @@ def test_sections_render_tables_figures_and_provenance(tmp_path):
     config = _config()
     rng = np.random.default_rng(5)
     imd = rng.normal(20, 6, 40)
-    panel = pd.concat([
-        pd.DataFrame({"la_code": range(40), "year": y, "imd": imd, "pop": 1000.0,
-                      "referrals_rate": imd * 10 + rng.normal(0, 20, 40) + y,
-                      "nfa_pct": rng.normal(10, 2, 40) + imd * 0.3})
-        for y in range(2010, 2018)
-    ], ignore_index=True)
-    dictionary = pd.DataFrame({
-        "indicator": ["imd", "referrals_rate", "nfa_pct"],
-        "label": ["IMD score", "Referrals per 10,000", "NFA %"], "kind": ["score", "rate", "proportion"],
-        "numerator": [None, "referrals", "NFA"], "denominator": [None, "children 0-17", "referrals"],
-        "table6_label": [None, "Referral", None],
-    })
+    panel = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "la_code": range(40),
+                    "year": y,
+                    "imd": imd,
+                    "pop": 1000.0,
+                    "referrals_rate": imd * 10 + rng.normal(0, 20, 40) + y,
+                    "nfa_pct": rng.normal(10, 2, 40) + imd * 0.3,
+                }
+            )
+            for y in range(2010, 2018)
+        ],
+        ignore_index=True,
+    )
+    dictionary = pd.DataFrame(
+        {
+            "indicator": ["imd", "referrals_rate", "nfa_pct"],
+            "label": ["IMD score", "Referrals per 10,000", "NFA %"],
+            "kind": ["score", "rate", "proportion"],
+            "numerator": [None, "referrals", "NFA"],
+            "denominator": [None, "children 0-17", "referrals"],
+            "table6_label": [None, "Referral", None],
+        }
+    )
     dictionary.to_csv(tmp_path / "dictionary.csv", index=False)
     series = all_series(panel, {"referrals_rate": "pop"})
     series["computed_as"] = "mean weighted by pop"
     fits = trend_fits(series, {"to2017": (2010, 2017)})
     series.to_csv(tmp_path / "series.csv", index=False)
     fits.to_csv(tmp_path / "fits.csv", index=False)
-    plot_trend_figure(series, fits, ["referrals_rate"], {}, "to2017", (2010, 2017), "Demand", "rate",
-                      str(tmp_path / "demand.png"))
+    plot_trend_figure(
+        series, fits, ["referrals_rate"], {}, "to2017", (2010, 2017), "Demand", "rate", str(tmp_path / "demand.png")
+    )
     pairwise = pairwise_correlations(panel, ["imd", "referrals_rate", "nfa_pct"])
-    published = pd.DataFrame({"indicator": ["Referral", "Section 20s"], "year": [2015, 2015],
-                              "rho": [0.5, 0.2], "n": [40, 150]})
+    published = pd.DataFrame(
+        {"indicator": ["Referral", "Section 20s"], "year": [2015, 2015], "rho": [0.5, 0.2], "n": [40, 150]}
+    )
     t6 = table6(pairwise, dictionary, "imd", range(2011, 2018))
     t6.to_csv(tmp_path / "t6.csv", index=False)
     comparison = published_vs_reproduced(published, pairwise, dictionary, "imd")
@@ -84,39 +109,59 @@ def test_sections_render_tables_figures_and_provenance(tmp_path):
     assessment = consistency_table(pairwise)
     assessment.to_csv(tmp_path / "assessment.csv", index=False)
     consistent_edges(assessment).to_csv(tmp_path / "edges.csv", index=False)
-    draw_correlelogram(theme_graph(assessment, ["referrals_rate", "nfa_pct", "imd"]), {}, "Screening",
-                       str(tmp_path / "screening.png"))
+    draw_correlelogram(
+        theme_graph(assessment, ["referrals_rate", "nfa_pct", "imd"]), {}, "Screening", str(tmp_path / "screening.png")
+    )
     sections = {
-        "national_trends": {"order": 20, "title": "Trends", "inputs": {
-            "series": str(tmp_path / "series.csv"), "fits": str(tmp_path / "fits.csv"),
-            "series_provenance": _prov(tmp_path, "national_trends", {"panel": str(tmp_path / "series.csv")}),
-            "figure__demand__to2017": str(tmp_path / "demand.png"),
-        }},
-        "national_correlations": {"order": 30, "title": "Correlations", "inputs": {
-            "table6": str(tmp_path / "t6.csv"), "comparison": str(tmp_path / "cmp.csv"),
-            "largest_diff": str(tmp_path / "worst.csv"),
-            "inferred": str(tmp_path / "inferred.csv"), "summary": str(tmp_path / "summary.json"),
-            "correlations_provenance": _prov(tmp_path, "national_correlations", {}),
-            "edges": str(tmp_path / "edges.csv"), "assessment": str(tmp_path / "assessment.csv"),
-            "consistency_provenance": _prov(tmp_path, "national_consistency", {}),
-            "dictionary": str(tmp_path / "dictionary.csv"),
-            "theme__screening": str(tmp_path / "screening.png"),
-            "theme__screening_provenance": _prov(tmp_path, "corr", {}),
-        }},
+        "national_trends": {
+            "order": 20,
+            "title": "Trends",
+            "inputs": {
+                "series": str(tmp_path / "series.csv"),
+                "fits": str(tmp_path / "fits.csv"),
+                "series_provenance": _prov(tmp_path, "national_trends", {"panel": str(tmp_path / "series.csv")}),
+                "figure__demand__to2017": str(tmp_path / "demand.png"),
+            },
+        },
+        "national_correlations": {
+            "order": 30,
+            "title": "Correlations",
+            "inputs": {
+                "table6": str(tmp_path / "t6.csv"),
+                "comparison": str(tmp_path / "cmp.csv"),
+                "largest_diff": str(tmp_path / "worst.csv"),
+                "inferred": str(tmp_path / "inferred.csv"),
+                "summary": str(tmp_path / "summary.json"),
+                "correlations_provenance": _prov(tmp_path, "national_correlations", {}),
+                "edges": str(tmp_path / "edges.csv"),
+                "assessment": str(tmp_path / "assessment.csv"),
+                "consistency_provenance": _prov(tmp_path, "national_consistency", {}),
+                "dictionary": str(tmp_path / "dictionary.csv"),
+                "theme__screening": str(tmp_path / "screening.png"),
+                "theme__screening_provenance": _prov(tmp_path, "corr", {}),
+            },
+        },
     }
-    html = render_report(sections, config, ROOT / "report" / "templates", tmp_path / "r.html",
-                         synthetic=False).read_text()
+    html = render_report(
+        sections, config, ROOT / "report" / "templates", tmp_path / "r.html", synthetic=False
+    ).read_text()
     assert html.count("data:image/png;base64,") == 2
     assert "Provenance: rule <code>national_correlations</code>" in html
     assert "Provenance: rule <code>national_trends</code>" in html
     rho_2015 = t6.set_index("year").loc[2015, "rho"]
     assert f"{rho_2015:.3f}**" in html  # Table 6 laid out with stars
     assert "no indicator in the public files reproduces this row" in html  # Section 20s
-    assert summary == {"cells_published": 2, "cells_reproducible": 1,
-                       "cells_matching": int(comparison.loc[0, "match"]), "tolerance": 0.01,
-                       "population": "2015: test"}
-    assert (f"{summary['cells_matching']} of the 1 cells that the\npublic files can supply are within "
-            "0.01 of the published ρ with the published N") in html
+    assert summary == {
+        "cells_published": 2,
+        "cells_reproducible": 1,
+        "cells_matching": int(comparison.loc[0, "match"]),
+        "tolerance": 0.01,
+        "population": "2015: test",
+    }
+    assert (
+        f"{summary['cells_matching']} of the 1 cells that the\npublic files can supply are within "
+        "0.01 of the published ρ with the published N"
+    ) in html
     assert "Section 20s</td>" in html and "2015: no public data: the public files hold no indicator<" in html
     edges = consistent_edges(assessment)
     assert f"{len(edges)} of {len(assessment)} pairs pass" in html
@@ -141,5 +186,6 @@ def test_bad_config_key_is_named():
     from csc_inequalities.config import ConfigError
 
     with pytest.raises(ConfigError, match="config key national_analysis.consistency: Additional properties"):
-        validate_config({"national_analysis": {"consistency": {"alpah": 0.01}}},
-                        load_schema(ROOT / "workflow" / "schemas"))
+        validate_config(
+            {"national_analysis": {"consistency": {"alpah": 0.01}}}, load_schema(ROOT / "workflow" / "schemas")
+        )

@@ -3,6 +3,7 @@ rule national_correlations does with the default config: 83 of the 84 cells the 
 supply match (within 0.01, same N); the one that does not (Care Proceedings 2017) cannot be reached
 by any value for the two LAs the public series lacks. Skips only when the shipped raw files are
 absent (e.g. a source-only checkout)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,12 +32,15 @@ def _reproduce(analysis=None, population=None):
     panel_cfg = CONFIG["national_panel"]
     population = population or panel_cfg["population"]
     panel, dictionary, _ = build_panel(
-        RAW_DIR, first_year=2010, last_year=2017, rate_source=panel_cfg["rate_source"],
-        workforce_year_offset=panel_cfg["workforce_year_offset"], population=population,
+        RAW_DIR,
+        first_year=2010,
+        last_year=2017,
+        rate_source=panel_cfg["rate_source"],
+        workforce_year_offset=panel_cfg["workforce_year_offset"],
+        population=population,
     )
     published = read_checked_csv(PUBLISHED, PUBLISHED.parent / "manifest.sha256")
-    return reproduce_table6(panel, dictionary, published, analysis or CONFIG["national_analysis"],
-                            population)
+    return reproduce_table6(panel, dictionary, published, analysis or CONFIG["national_analysis"], population)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +80,10 @@ def test_care_proceedings_cells_explained(result):
     cmp = result.comparison
     care = cmp[(cmp["indicator"] == "Care Proceedings") & cmp["primary"]].set_index("year")
     assert care.loc[2011:2014, "rho_reproduced"].isna().all()
-    assert (care.loc[2011:2014, "reason"]
-            == [f"no public data: the public files hold no care_proceedings_rate for {y}"
-                for y in range(2011, 2015)]).all()
+    assert (
+        care.loc[2011:2014, "reason"]
+        == [f"no public data: the public files hold no care_proceedings_rate for {y}" for y in range(2011, 2015)]
+    ).all()
     # 2017: LAIT lacks Bournemouth and Poole; no values for them reach the published 0.582.
     row = care.loc[2017]
     assert int(row["n_reproduced"]) == 148
@@ -114,8 +119,11 @@ def test_original_2010_11_population_moves_the_2011_column(result):
     original = _reproduce(population={"default": "dfe_file", "by_year": []})
     new = result.comparison[result.comparison["primary"]].set_index(["indicator", "year"])
     old = original.comparison[original.comparison["primary"]].set_index(["indicator", "year"])
-    rates = [label for label in new.index.get_level_values(0).unique()
-             if label not in ("Re-referrals within 12 months", "Care Proceedings")]
+    rates = [
+        label
+        for label in new.index.get_level_values(0).unique()
+        if label not in ("Re-referrals within 12 months", "Care Proceedings")
+    ]
     for label in rates:
         if (label, 2011) not in new.index:
             continue  # continuous assessments start in 2014-15

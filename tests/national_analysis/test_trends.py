@@ -1,4 +1,5 @@
 """National series, least-squares trends and the correlelogram graph on hand-made panels."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,15 +24,17 @@ def hand_panel():
     # 2016: LA A 100 referrals / 10,000 children = 100.0; LA B 300 / 20,000 = 150.0
     #       national = 400 / 30,000 * 10,000 = 133.33
     # 2017: LA A 120 / 10,000 = 120; LA B rate missing -> national = LA A only = 120
-    return pd.DataFrame({
-        "la_code": ["A", "B", "A", "B"],
-        "year": [2016, 2016, 2017, 2017],
-        "referrals_rate": [100.0, 150.0, 120.0, np.nan],
-        "population_0_17": [10_000.0, 20_000.0, 10_000.0, 20_000.0],
-        "s47_per_cin": [0.5, 0.2, 0.4, 0.3],
-        "cin_count": [100.0, 400.0, 50.0, 150.0],
-        "referrals": [100.0, 300.0, 120.0, np.nan],
-    })
+    return pd.DataFrame(
+        {
+            "la_code": ["A", "B", "A", "B"],
+            "year": [2016, 2016, 2017, 2017],
+            "referrals_rate": [100.0, 150.0, 120.0, np.nan],
+            "population_0_17": [10_000.0, 20_000.0, 10_000.0, 20_000.0],
+            "s47_per_cin": [0.5, 0.2, 0.4, 0.3],
+            "cin_count": [100.0, 400.0, 50.0, 150.0],
+            "referrals": [100.0, 300.0, 120.0, np.nan],
+        }
+    )
 
 
 def test_national_rate_is_sum_of_counts_over_sum_of_population():
@@ -44,8 +47,9 @@ def test_national_rate_is_sum_of_counts_over_sum_of_population():
 
 
 def test_pooled_counts_over_las_with_both():
-    out = national_series(hand_panel(), "referrals_rate", numerator="referrals",
-                          denominator="population_0_17", scale=10_000).set_index("year")
+    out = national_series(
+        hand_panel(), "referrals_rate", numerator="referrals", denominator="population_0_17", scale=10_000
+    ).set_index("year")
     assert out.loc[2016, "value"] == pytest.approx(400 / 30_000 * 10_000)
     # 2017: LA B has no referral count, so its population is left out of the denominator too
     assert out.loc[2017, "value"] == pytest.approx(120.0)
@@ -54,11 +58,19 @@ def test_pooled_counts_over_las_with_both():
 
 def test_series_specs_from_figures_and_conflicts():
     figures = {
-        "f1": {"title": "t", "series": [
-            {"indicator": "referrals_rate", "numerator": "referrals", "denominator": "population_0_17",
-             "scale": 10000},
-            {"indicator": "care_rate"},
-            {"indicator": "score", "weight": None}]},
+        "f1": {
+            "title": "t",
+            "series": [
+                {
+                    "indicator": "referrals_rate",
+                    "numerator": "referrals",
+                    "denominator": "population_0_17",
+                    "scale": 10000,
+                },
+                {"indicator": "care_rate"},
+                {"indicator": "score", "weight": None},
+            ],
+        },
     }
     specs = series_specs(figures, "population_0_17")
     assert specs == {
@@ -72,8 +84,13 @@ def test_series_specs_from_figures_and_conflicts():
     with pytest.raises(ValueError, match="figure 'f2': series 'care_rate' is defined as"):
         series_specs(figures, "population_0_17")
     panel = hand_panel()
-    both = all_series(panel, {"referrals_rate": {"numerator": "referrals", "denominator": "population_0_17",
-                                                 "scale": 10_000}, "s47_per_cin": "cin_count"})
+    both = all_series(
+        panel,
+        {
+            "referrals_rate": {"numerator": "referrals", "denominator": "population_0_17", "scale": 10_000},
+            "s47_per_cin": "cin_count",
+        },
+    )
     assert set(both["indicator"]) == {"referrals_rate", "s47_per_cin"}
 
 
@@ -106,10 +123,15 @@ def test_linear_trend_exact_line_and_known_r2():
 
 
 def test_trend_fits_per_view(tmp_path):
-    series = pd.DataFrame({
-        "indicator": "x", "year": list(range(2010, 2023)),
-        "value": [float(v) for v in range(10, 23)], "n_las": 150, "weight_total": 1.0,
-    })
+    series = pd.DataFrame(
+        {
+            "indicator": "x",
+            "year": list(range(2010, 2023)),
+            "value": [float(v) for v in range(10, 23)],
+            "n_las": 150,
+            "weight_total": 1.0,
+        }
+    )
     series.loc[series.year > 2017, "value"] = 0.0  # a break after 2017 spoils only the long view
     fits = trend_fits(series, {"2010-2017": (2010, 2017), "2010-2022": (2010, 2022)}).set_index("view")
     assert fits.loc["2010-2017", "slope"] == pytest.approx(1.0)
@@ -118,14 +140,13 @@ def test_trend_fits_per_view(tmp_path):
     assert fits.loc["2010-2022", "n_years"] == 13
     assert fits.loc["2010-2022", "r2"] < 0.5
     out = tmp_path / "fig.png"
-    plot_trend_figure(series, fits.reset_index(), ["x"], {"x": "X"}, "2010-2017", (2010, 2017),
-                      "t", "rate", str(out))
+    plot_trend_figure(series, fits.reset_index(), ["x"], {"x": "X"}, "2010-2017", (2010, 2017), "t", "rate", str(out))
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_correlelogram_graph_keeps_only_theme_edges(tmp_path):
     rows = []
-    for (a, b, rho) in [("r", "nfa", 0.4), ("r", "long", -0.3), ("r", "other", 0.5)]:
+    for a, b, rho in [("r", "nfa", 0.4), ("r", "long", -0.3), ("r", "other", 0.5)]:
         for y in (2015, 2016, 2017):
             rows.append({"indicator_a": a, "indicator_b": b, "year": y, "rho": rho, "p": 0.001, "n": 150})
     table = consistency_table(pd.DataFrame(rows))

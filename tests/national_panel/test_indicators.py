@@ -1,4 +1,5 @@
 """Rates, ratios and proportions on hand-made frames."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,7 @@ from csc_inequalities.national.indicators import (
 
 
 def test_rate_per_10k_by_hand():
-    rates = rate_per_10k(pd.Series([1912.0, 865.0, np.nan, 10.0]),
-                         pd.Series([47700.0, 26400.0, 1000.0, 0.0]))
+    rates = rate_per_10k(pd.Series([1912.0, 865.0, np.nan, 10.0]), pd.Series([47700.0, 26400.0, 1000.0, 0.0]))
     assert rates.iloc[0] == pytest.approx(1912 / 47700 * 10_000)  # 400.838...
     assert rates.iloc[1] == pytest.approx(327.65, abs=0.01)
     assert math.isnan(rates.iloc[2])  # missing count stays missing
@@ -34,17 +34,28 @@ def test_ratio_and_percent_by_hand():
 
 def _frame() -> pd.DataFrame:
     # Two LA-years; the second has a suppressed S47 count and no published rates.
-    return pd.DataFrame({
-        "la_code": ["E09000007", "E06000046"], "year": [2017, 2010],
-        "pop_0_17": [47700.0, 26400.0],
-        "referrals": [1912.0, 865.0], "referrals_rate_published": [401.2, np.nan],
-        "rereferrals": [200.0, np.nan], "rereferrals_pct_published": [10.5, np.nan],
-        "cin_at_31_march": [1756.0, 723.0], "cin_starting": [1500.0, 500.0],
-        "s47": [600.0, np.nan], "icpc": [150.0, 40.0], "cpp_starting": [120.0, 30.0],
-        "cla_started": [100.0, 60.0], "section20_starts": [50.0, np.nan],
-        "interim_care_order_starts": [30.0, np.nan], "full_care_order_starts": [np.nan, np.nan],
-        "care_proceedings_rate_published": [12.0, np.nan], "cpp_starting_rate_published": [np.nan, np.nan],
-    })
+    return pd.DataFrame(
+        {
+            "la_code": ["E09000007", "E06000046"],
+            "year": [2017, 2010],
+            "pop_0_17": [47700.0, 26400.0],
+            "referrals": [1912.0, 865.0],
+            "referrals_rate_published": [401.2, np.nan],
+            "rereferrals": [200.0, np.nan],
+            "rereferrals_pct_published": [10.5, np.nan],
+            "cin_at_31_march": [1756.0, 723.0],
+            "cin_starting": [1500.0, 500.0],
+            "s47": [600.0, np.nan],
+            "icpc": [150.0, 40.0],
+            "cpp_starting": [120.0, 30.0],
+            "cla_started": [100.0, 60.0],
+            "section20_starts": [50.0, np.nan],
+            "interim_care_order_starts": [30.0, np.nan],
+            "full_care_order_starts": [np.nan, np.nan],
+            "care_proceedings_rate_published": [12.0, np.nan],
+            "cpp_starting_rate_published": [np.nan, np.nan],
+        }
+    )
 
 
 def test_published_rate_preferred_then_computed_fallback():
@@ -88,9 +99,19 @@ def test_indicator_names_are_unique_snake_case_and_labels_match_table6():
     assert all(n == n.lower() and " " not in n for n in names)
     labels = {i.table6_label for i in INDICATORS if i.table6_label}
     expected = {
-        "Referral", "Assessment: Initial", "Assessment: Core", "Assessment: Continuous",
-        "CIN at March 31st", "CIN starting in year", "Section 47s", "CP Conferences",
-        "CP Plan at March 31st", "CP Plan starting in year", "Care Proceedings",
-        "Children taken into care", "Section 20s", "Re-referrals within 12 months",
+        "Referral",
+        "Assessment: Initial",
+        "Assessment: Core",
+        "Assessment: Continuous",
+        "CIN at March 31st",
+        "CIN starting in year",
+        "Section 47s",
+        "CP Conferences",
+        "CP Plan at March 31st",
+        "CP Plan starting in year",
+        "Care Proceedings",
+        "Children taken into care",
+        "Section 20s",
+        "Re-referrals within 12 months",
     }
     assert labels == expected

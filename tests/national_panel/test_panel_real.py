@@ -2,6 +2,7 @@
 
 Every expected value below was read by hand from the raw CSV named in the comment.
 """
+
 from __future__ import annotations
 
 import math
@@ -77,8 +78,9 @@ def test_suppressed_count_missing_but_published_rate_kept_with_dfe_population(pa
     row = panel.loc[("E09000001", 2011)]
     assert math.isnan(row["referrals"])
     assert math.isnan(row["referrals_rate"])
-    dfe_only, _, _ = build_panel(RAW, first_year=2011, last_year=2012,
-                                 population={"default": "dfe_file", "by_year": []})
+    dfe_only, _, _ = build_panel(
+        RAW, first_year=2011, last_year=2012, population={"default": "dfe_file", "by_year": []}
+    )
     row = dfe_only.set_index(["la_code", "year"]).loc[("E09000001", 2011)]
     assert math.isnan(row["referrals"])
     assert row["referrals_rate"] == 311.2
@@ -107,7 +109,10 @@ def test_coverage_facts(built):
     assert present.loc[2011, "nfa_pct"] == 0 and present.loc[2012, "nfa_pct"] > 140
     assert present.loc[2011, "assessed_not_cin_pct"] == 0 and present.loc[2012, "assessed_not_cin_pct"] > 140
     assert present.loc[2014, "initial_assessments_rate"] > 120 and present.loc[2015, "initial_assessments_rate"] == 0
-    assert present.loc[2014, "continuous_assessments_rate"] == 0 and present.loc[2015, "continuous_assessments_rate"] == 152
+    assert (
+        present.loc[2014, "continuous_assessments_rate"] == 0
+        and present.loc[2015, "continuous_assessments_rate"] == 152
+    )
     assert present.loc[2010, "section20_starts_rate"] == 0 and present.loc[2011, "section20_starts_rate"] == 150
     assert present.loc[2014, "care_proceedings_rate"] == 0 and present.loc[2015, "care_proceedings_rate"] > 145
     assert present.loc[2015, "sw_turnover_rate"] == 0 and present.loc[2016, "sw_turnover_rate"] > 145
@@ -117,10 +122,19 @@ def test_coverage_facts(built):
 def test_dictionary_covers_every_indicator_column(built):
     panel, dictionary, coverage = built
     assert list(dictionary.columns[:9]) == [
-        "indicator", "label", "kind", "numerator", "denominator", "source_file", "source_column",
-        "years_present", "table6_label"]
-    assert dictionary["indicator"].tolist() == [c for c in panel.columns if c not in
-                                                ("la_code", "la_code_old", "la_name", "year")]
+        "indicator",
+        "label",
+        "kind",
+        "numerator",
+        "denominator",
+        "source_file",
+        "source_column",
+        "years_present",
+        "table6_label",
+    ]
+    assert dictionary["indicator"].tolist() == [
+        c for c in panel.columns if c not in ("la_code", "la_code_old", "la_name", "year")
+    ]
     rows = dictionary.set_index("indicator")
     assert rows.loc["rereferrals_pct", "years_present"] == "2011-2022"
     assert rows.loc["care_proceedings_rate", "years_present"] == "2015-2022"
@@ -132,8 +146,14 @@ def test_dictionary_covers_every_indicator_column(built):
 def test_referral_row_of_table6_is_reproduced(built):
     # Published Table 6, Referral: rho and N for 2012-2017 (IMD 2015 average score; City of London
     # and Isles of Scilly left out). The panel must give them within 0.01 and the same N.
-    published = {2012: (0.543, 148), 2013: (0.526, 149), 2014: (0.480, 149), 2015: (0.520, 149),
-                 2016: (0.474, 150), 2017: (0.502, 150)}
+    published = {
+        2012: (0.543, 148),
+        2013: (0.526, 149),
+        2014: (0.480, 149),
+        2015: (0.520, 149),
+        2016: (0.474, 150),
+        2017: (0.502, 150),
+    }
     panel = built[0]
     panel = panel[~panel["la_code"].isin(["E09000001", "E06000053"])]
     for year, (rho, n) in published.items():

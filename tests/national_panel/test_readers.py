@@ -1,4 +1,5 @@
 """Column finding across releases: wrong-year headers, typos, 2009-10 weeks."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,9 @@ import pytest
 
 from csc_inequalities.national import readers
 
-REFERENCE = pd.DataFrame({"la_code": ["E06000046", "E09000007"], "la_code_old": ["921", "202"],
-                          "la_name": ["Isle of Wight", "Camden"]})
+REFERENCE = pd.DataFrame(
+    {"la_code": ["E06000046", "E09000007"], "la_code_old": ["921", "202"], "la_name": ["Isle of Wight", "Camden"]}
+)
 
 
 def test_year_tokens():
@@ -38,12 +40,23 @@ def test_ambiguous_pattern_raises():
 
 
 def test_cin_2010_durations_in_weeks(tmp_path):
-    header = ["geog_l", "geog_c", "geog_n", "Referrals0910", "CINEnding0910",
-              "CINEnding0910Duration0-4wks", "CINEnding0910Duration4-12wks",
-              "CINAt310310", "CINAt310310OCDuration2-3yrs", "CINAt310310OCDuration3+yrs"]
-    rows = [["National", "921", "England", "603,700", "318,200", "78,000", "77,700", "375,900", "40,200", "83,700"],
-            ["LA", "921", "Isle of Wight", "865", "955", "300", "200", "723", "..", "50"],
-            ["LA", "202", "Camden", "2,457", "1,000", "100", "x", "900", "30", "20"]]
+    header = [
+        "geog_l",
+        "geog_c",
+        "geog_n",
+        "Referrals0910",
+        "CINEnding0910",
+        "CINEnding0910Duration0-4wks",
+        "CINEnding0910Duration4-12wks",
+        "CINAt310310",
+        "CINAt310310OCDuration2-3yrs",
+        "CINAt310310OCDuration3+yrs",
+    ]
+    rows = [
+        ["National", "921", "England", "603,700", "318,200", "78,000", "77,700", "375,900", "40,200", "83,700"],
+        ["LA", "921", "Isle of Wight", "865", "955", "300", "200", "723", "..", "50"],
+        ["LA", "202", "Camden", "2,457", "1,000", "100", "x", "900", "30", "20"],
+    ]
     path = tmp_path / "cin2010.csv"
     pd.DataFrame(rows, columns=header).to_csv(path, index=False)
     long = readers.read_cin_original(path, 2010, REFERENCE, "cin2010.csv")
@@ -59,10 +72,21 @@ def test_cin_2010_durations_in_weeks(tmp_path):
 
 def test_cla_wrong_year_start_header(tmp_path):
     # The 2014-15 starts file labels its 2015 starts CLA_started2014.
-    header = ["New_geog_code", "geog_l", "geog_c", "geog_n", "CLA_started2014", "CLA_taken2014",
-              "SCLA_ICO", "SCLA_FCO", "SCLA_S20"]
-    rows = [["E92000001", "NATIONAL", "999", "ENGLAND", "31070", "10790", "1", "1", "1"],
-            ["E09000007", "LA", "202", "Camden", "120", "x", "20", "x", "60"]]
+    header = [
+        "New_geog_code",
+        "geog_l",
+        "geog_c",
+        "geog_n",
+        "CLA_started2014",
+        "CLA_taken2014",
+        "SCLA_ICO",
+        "SCLA_FCO",
+        "SCLA_S20",
+    ]
+    rows = [
+        ["E92000001", "NATIONAL", "999", "ENGLAND", "31070", "10790", "1", "1", "1"],
+        ["E09000007", "LA", "202", "Camden", "120", "x", "20", "x", "60"],
+    ]
     path = tmp_path / "adm2015.csv"
     pd.DataFrame(rows, columns=header).to_csv(path, index=False)
     long = readers.read_cla_underlying(path, 2015, readers.CLA_ADM_COLUMNS, REFERENCE, "adm2015.csv")

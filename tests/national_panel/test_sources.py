@@ -1,4 +1,5 @@
 """Suppression markers, thousands separators and the raw-file checksum check."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,10 +21,20 @@ from csc_inequalities.national.sources import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("cell,expected", [
-    ("2,457", 2457.0), ("11,012,300", 11012300.0), ("548.2", 548.2), ("0", 0.0), (" 17 ", 17.0),
-    ("-12", -12.0), ("15.8%", 15.8), (42, 42.0), (3.5, 3.5),
-])
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ("2,457", 2457.0),
+        ("11,012,300", 11012300.0),
+        ("548.2", 548.2),
+        ("0", 0.0),
+        (" 17 ", 17.0),
+        ("-12", -12.0),
+        ("15.8%", 15.8),
+        (42, 42.0),
+        (3.5, 3.5),
+    ],
+)
 def test_numbers_and_thousands_separators(cell, expected):
     assert parse_number(cell) == expected
 
@@ -57,8 +68,7 @@ def _copy_with_manifest(tmp_path: Path) -> tuple[Path, Path, str]:
     other.write_text("z\n3\n")
     digest = hashlib.sha256(data.read_bytes()).hexdigest()
     manifest = base / "manifest.sha256"
-    manifest.write_text(f"{digest}  raw/a/data.csv\n"
-                        f"{hashlib.sha256(other.read_bytes()).hexdigest()}  raw/b.csv\n")
+    manifest.write_text(f"{digest}  raw/a/data.csv\n{hashlib.sha256(other.read_bytes()).hexdigest()}  raw/b.csv\n")
     return manifest, data, digest
 
 
@@ -81,9 +91,7 @@ def test_altered_raw_file_names_file_and_expected_checksum(tmp_path):
     actual = hashlib.sha256(data.read_bytes()).hexdigest()
     with pytest.raises(RawFileError) as error:
         verify_manifest(manifest)
-    assert str(error.value) == (
-        f"raw file {data} has been altered: sha256 {actual}, expected sha256 {digest}"
-    )
+    assert str(error.value) == (f"raw file {data} has been altered: sha256 {actual}, expected sha256 {digest}")
 
 
 def test_shipped_manifest_matches_the_shipped_files():

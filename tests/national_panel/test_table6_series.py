@@ -17,6 +17,7 @@ Hand-read cells (file: LA cell values):
   Rutland 33, ICO x, FCO 15, FrAd 0, PlaceO 8, S20 x, CPG 0, YJLS 0.
 - SFR43-2014.csv: CAs1314 Isles Of Scilly 6, Lambeth 11, York 21, Bracknell Forest 67 (the next).
 """
+
 from __future__ import annotations
 
 import math
@@ -101,26 +102,34 @@ def test_population_choice_changes_exactly_the_2011_rates(panel, original_popula
                     continue
                 expected = a[ind.numerator] / a["pop_0_17"] * 1e4
                 have = a[ind.numerator].notna()
-                np.testing.assert_allclose(a.loc[have, ind.name], expected[have], rtol=1e-12,
-                                           err_msg=ind.name)
+                np.testing.assert_allclose(a.loc[have, ind.name], expected[have], rtol=1e-12, err_msg=ind.name)
                 assert a.loc[~have, ind.name].isna().all(), ind.name
             pd.testing.assert_series_equal(
                 panel[panel["year"] == 2011]["referrals"].reset_index(drop=True),
-                original_population_panel[original_population_panel["year"] == 2011]["referrals"]
-                .reset_index(drop=True))
+                original_population_panel[original_population_panel["year"] == 2011]["referrals"].reset_index(
+                    drop=True
+                ),
+            )
         else:
             pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
 def test_ons_revised_population_only_where_chosen():
-    chosen = population_by_year(range(2012, 2016), {"default": "dfe_file", "by_year": [
-        {"year": 2013, "source": "ons_2020_release"}, {"year": 2014, "source": "ons_2020_release"}]})
-    assert chosen == {2012: "dfe_file", 2013: "ons_2020_release", 2014: "ons_2020_release",
-                      2015: "dfe_file"}
-    with pytest.raises(ValueError, match="population source 'dfe_census_consistent_mid2011' has no "
-                                         "values for 2013"):
-        build_panel(RAW, first_year=2013, last_year=2013, population={
-            "default": "dfe_file", "by_year": [{"year": 2013, "source": "dfe_census_consistent_mid2011"}]})
+    chosen = population_by_year(
+        range(2012, 2016),
+        {
+            "default": "dfe_file",
+            "by_year": [{"year": 2013, "source": "ons_2020_release"}, {"year": 2014, "source": "ons_2020_release"}],
+        },
+    )
+    assert chosen == {2012: "dfe_file", 2013: "ons_2020_release", 2014: "ons_2020_release", 2015: "dfe_file"}
+    with pytest.raises(ValueError, match="population source 'dfe_census_consistent_mid2011' has no values for 2013"):
+        build_panel(
+            RAW,
+            first_year=2013,
+            last_year=2013,
+            population={"default": "dfe_file", "by_year": [{"year": 2013, "source": "dfe_census_consistent_mid2011"}]},
+        )
 
 
 def test_core_assessment_rule_drops_exactly_the_las_under_the_threshold(panel):
@@ -137,8 +146,14 @@ def test_core_assessment_rule_drops_exactly_the_las_under_the_threshold(panel):
 
 
 def test_s20_reconstruction_bracket_and_refusals():
-    others = {"cla_ico_31mar": 72, "cla_fco_31mar": 229, "cla_freed_for_adoption_31mar": 0,
-              "cla_placement_order_31mar": 82, "cla_cpg_31mar": 0, "cla_yjls_31mar": np.nan}
+    others = {
+        "cla_ico_31mar": 72,
+        "cla_fco_31mar": 229,
+        "cla_freed_for_adoption_31mar": 0,
+        "cla_placement_order_31mar": 82,
+        "cla_cpg_31mar": 0,
+        "cla_yjls_31mar": np.nan,
+    }
     r = reconstruct_s20(454, others)  # Blackpool 2015: 454 - 383 = 71, YJLS 1-5
     assert (r.low, r.high, r.used, r.refused) == (66, 70, 68, "")
     exact = reconstruct_s20(454, {**others, "cla_yjls_31mar": 3})
@@ -146,22 +161,38 @@ def test_s20_reconstruction_bracket_and_refusals():
     two = reconstruct_s20(454, {**others, "cla_cpg_31mar": np.nan})
     assert math.isnan(two.used)
     assert two.refused == "2 other legal-status cells unknown (cla_cpg_31mar, cla_yjls_31mar)"
-    small = reconstruct_s20(33, {"cla_ico_31mar": np.nan, "cla_fco_31mar": 15, "cla_placement_order_31mar": 8,
-                                 "cla_freed_for_adoption_31mar": 0, "cla_cpg_31mar": 0, "cla_yjls_31mar": 0})
-    assert small.refused == ("the bracket 5-9 reaches a small cell, so s20 may itself be the "
-                             "suppressed small cell")  # Rutland 2015
+    small = reconstruct_s20(
+        33,
+        {
+            "cla_ico_31mar": np.nan,
+            "cla_fco_31mar": 15,
+            "cla_placement_order_31mar": 8,
+            "cla_freed_for_adoption_31mar": 0,
+            "cla_cpg_31mar": 0,
+            "cla_yjls_31mar": 0,
+        },
+    )
+    assert small.refused == (
+        "the bracket 5-9 reaches a small cell, so s20 may itself be the suppressed small cell"
+    )  # Rutland 2015
     assert reconstruct_s20(np.nan, others).refused == "no looked-after total"
 
 
 def test_s20_rebuilt_in_the_real_2015_file(panel):
     rebuilt, evidence = rebuild_s20_by_subtraction(panel, [2015])
     done = evidence[evidence["action"] == "rebuilt"].set_index("la_name")
-    assert sorted(done.index) == ["Barnsley", "Blackburn with Darwen", "Blackpool", "Rochdale",
-                                  "Southampton", "St. Helens", "Wigan"]
+    assert sorted(done.index) == [
+        "Barnsley",
+        "Blackburn with Darwen",
+        "Blackpool",
+        "Rochdale",
+        "Southampton",
+        "St. Helens",
+        "Wigan",
+    ]
     assert (done.loc["Blackpool", "value_low"], done.loc["Blackpool", "value_high"]) == (66, 70)
     # City of London: every legal-status cell suppressed (left out of Table 6 anyway).
-    assert sorted(evidence.loc[evidence["action"] == "left missing", "la_name"]) == ["City of London",
-                                                                                     "Rutland"]
+    assert sorted(evidence.loc[evidence["action"] == "left missing", "la_name"]) == ["City of London", "Rutland"]
     blackpool = rebuilt.set_index(["la_code", "year"]).loc[("E06000009", 2015)]
     assert blackpool["cla_s20_31mar"] == 68
     assert blackpool["cla_s20_31mar_rate"] == pytest.approx(68 / blackpool["pop_0_17"] * 1e4)

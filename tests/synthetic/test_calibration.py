@@ -1,6 +1,7 @@
 """The generator's per-threshold gradients, strata and LSOA frailty, and the calibration procedure:
 the Python approximation of the truth models against glmmTMB, the solver against its targets, and
 recovery of the frailty's dispersion and of the escalation from generated data."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,7 +26,9 @@ LAS = ["E06000017", "E06000001", "E06000038"]  # Rutland (decile 1), Hartlepool 
 
 @pytest.fixture(scope="module")
 def setting():
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     synthetic = dict(config["synthetic"], las=LAS)
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
@@ -34,8 +37,15 @@ def setting():
     headline = yaml.safe_load((ROOT / "resources" / "gradient" / "published" / "headline.yaml").read_text())
     params = default_parameters(synthetic)
     inputs = S.solver_inputs(synthetic, reference, population, params)
-    return dict(config=synthetic, reference=reference, population=population, targets=targets, headline=headline,
-                params=params, inputs=inputs)
+    return dict(
+        config=synthetic,
+        reference=reference,
+        population=population,
+        targets=targets,
+        headline=headline,
+        params=params,
+        inputs=inputs,
+    )
 
 
 def expected_table(s, params):
@@ -119,11 +129,14 @@ def test_nb2_truth_weights_lsoas_as_the_nb2_estimates_do():
 
 
 def test_escalation_steepens_the_gradient_at_every_threshold_after_referral(setting):
-    params = dataclasses.replace(setting["params"], escalation_lsoa_log_rr=np.log(1.05), age_lsoa_log_rr={},
-                                 ethnicity_lsoa_log_rr={})
+    params = dataclasses.replace(
+        setting["params"], escalation_lsoa_log_rr=np.log(1.05), age_lsoa_log_rr={}, ethnicity_lsoa_log_rr={}
+    )
     table = expected_table(setting, params)
-    slopes = {t: S.decile_effects(table[(table["threshold"] == t) & (table["stratum_type"] == "all")])["lsoa_decile"]
-              for t in ("referral", "assessment", "cin", "s47", "icpc", "cpp", "lac")}
+    slopes = {
+        t: S.decile_effects(table[(table["threshold"] == t) & (table["stratum_type"] == "all")])["lsoa_decile"]
+        for t in ("referral", "assessment", "cin", "s47", "icpc", "cpp", "lac")
+    }
     order = ["referral", "assessment", "cin", "s47", "icpc", "cpp", "lac"]
     assert all(slopes[a] < slopes[b] for a, b in zip(order, order[1:])), slopes
     flat = dataclasses.replace(params, escalation_lsoa_log_rr=0.0)
@@ -135,12 +148,17 @@ def test_escalation_steepens_the_gradient_at_every_threshold_after_referral(sett
 
 
 def test_strata_gradients_follow_their_parameters_and_gender_has_none(setting):
-    params = dataclasses.replace(setting["params"], ethnicity_lsoa_log_rr={"White": 0.1, "Black": -0.1},
-                                 age_lsoa_log_rr={"under1": 0.05, "16-17": -0.05})
+    params = dataclasses.replace(
+        setting["params"],
+        ethnicity_lsoa_log_rr={"White": 0.1, "Black": -0.1},
+        age_lsoa_log_rr={"under1": 0.05, "16-17": -0.05},
+    )
     table = expected_table(setting, params)
 
     def slope(stratum, level):
-        rows = table[(table["threshold"] == "referral") & (table["stratum_type"] == stratum) & (table["stratum_level"] == level)]
+        rows = table[
+            (table["threshold"] == "referral") & (table["stratum_type"] == stratum) & (table["stratum_level"] == level)
+        ]
         return S.decile_effects(rows)["lsoa_decile"]
 
     assert slope("ethnicity_group", "White") - slope("ethnicity_group", "Black") == pytest.approx(0.2, abs=0.02)
@@ -184,16 +202,23 @@ def test_fitted_nb2_dispersion_recovers_the_frailty_shape(setting):
     # About 440 LSOAs: the dispersion's estimate is within a factor of about 1.5 of the truth.
     assert 6.5 < fit["dispersion"] < 16, fit["dispersion"]
     poisson = dataclasses.replace(params, lsoa_frailty_shape=0.0)
-    fit0 = fit_model(model_frame(_referral_counts(setting, poisson, seed=3)), ["lsoa_decile_c", "la_decile_c"], family="nbinom2")
+    fit0 = fit_model(
+        model_frame(_referral_counts(setting, poisson, seed=3)), ["lsoa_decile_c", "la_decile_c"], family="nbinom2"
+    )
     assert fit0.get("dispersion", np.inf) > 100 or fit0["family"] == "poisson"
 
 
 def test_solver_hits_its_targets_and_the_r_truth_agrees(setting):
     s = setting
-    chosen = {"cpp: rate ratio per LSOA decile (Figure 18)", "cpp: rate ratio per LA decile, adjusted (Figure 18)",
-              "referral: rate ratio per LSOA decile"}
+    chosen = {
+        "cpp: rate ratio per LSOA decile (Figure 18)",
+        "cpp: rate ratio per LA decile, adjusted (Figure 18)",
+        "referral: rate ratio per LSOA decile",
+    }
     target_list = [t for t in S.published_targets(s["headline"], "final_report_2020") if t.target in chosen]
-    solution = S.solve(s["config"], s["reference"], s["population"], s["targets"], target_list, s["params"], max_rounds=2)
+    solution = S.solve(
+        s["config"], s["reference"], s["population"], s["targets"], target_list, s["params"], max_rounds=2
+    )
     published = np.array([t.published for t in target_list])
     np.testing.assert_allclose(np.log(solution.truth / published), 0.0, atol=1e-3)
     # The truth as the workflow computes it (glmmTMB on the expected counts, NB2 with the dispersion
@@ -209,8 +234,9 @@ def test_solver_hits_its_targets_and_the_r_truth_agrees(setting):
         value = next(e["rr"] for e in r["effects"] if e["model"] == "adjusted" and e["term"] == t.statistic)
         assert abs(np.log(value / t.published)) <= 0.01, (t.target, value)
     # Tables 11 and 14: the deprivation-tilted expected shares are the published ones.
-    pooled = S.pooled_pathways(S.solver_inputs(s["config"], s["reference"], s["population"], solution.params),
-                               solution.params, s["targets"])
+    pooled = S.pooled_pathways(
+        S.solver_inputs(s["config"], s["reference"], s["population"], solution.params), solution.params, s["targets"]
+    )
     np.testing.assert_allclose(pooled, s["targets"].pathways[S.PATHWAY_COLUMNS].to_numpy(), rtol=1e-3)
 
 
@@ -219,22 +245,63 @@ def test_calibration_rows_put_published_truth_and_estimate_side_by_side():
 
     published_dir = str(ROOT / "resources" / "lca" / "published")
     targets = load_published_targets(published_dir)
-    record = {"tolerance": 0.05, "targets": [
-        {"target": "cpp lsoa", "source": "FR", "published": 1.31, "kind": "decile", "threshold": "cpp",
-         "stratum_type": "all", "stratum_level": "all", "statistic": "lsoa_decile", "note": "", "solver_truth": 1.3101},
-        {"target": "cpp la", "source": "FR", "published": 0.78, "kind": "decile", "threshold": "cpp",
-         "stratum_type": "all", "stratum_level": "all", "statistic": "la_decile", "note": "", "solver_truth": 0.78},
-    ], "expected_shares": {"table14_pathways": {int(c): row.to_dict() for c, row in targets.pathways.iterrows()}}}
+    record = {
+        "tolerance": 0.05,
+        "targets": [
+            {
+                "target": "cpp lsoa",
+                "source": "FR",
+                "published": 1.31,
+                "kind": "decile",
+                "threshold": "cpp",
+                "stratum_type": "all",
+                "stratum_level": "all",
+                "statistic": "lsoa_decile",
+                "note": "",
+                "solver_truth": 1.3101,
+            },
+            {
+                "target": "cpp la",
+                "source": "FR",
+                "published": 0.78,
+                "kind": "decile",
+                "threshold": "cpp",
+                "stratum_type": "all",
+                "stratum_level": "all",
+                "statistic": "la_decile",
+                "note": "",
+                "solver_truth": 0.78,
+            },
+        ],
+        "expected_shares": {"table14_pathways": {int(c): row.to_dict() for c, row in targets.pathways.iterrows()}},
+    }
     keys = {"threshold": "cpp", "stratum_type": "all", "stratum_level": "all", "model": "adjusted"}
     truth = pd.DataFrame([{**keys, "term": "lsoa_decile", "rr": 1.30}, {**keys, "term": "la_decile", "rr": 0.70}])
-    effects = pd.DataFrame([{**keys, "term": "lsoa_decile", "rr": 1.28, "rr_low": 1.2, "rr_high": 1.36},
-                            {**keys, "term": "la_decile", "rr": 0.75, "rr_low": 0.6, "rr_high": 0.9}])
+    effects = pd.DataFrame(
+        [
+            {**keys, "term": "lsoa_decile", "rr": 1.28, "rr_low": 1.2, "rr_high": 1.36},
+            {**keys, "term": "la_decile", "rr": 0.75, "rr_low": 0.6, "rr_high": 0.9},
+        ]
+    )
     n = 1000
-    episodes = pd.DataFrame({"la_code": "E06000017", "assessed": True, "true_demand_class": np.arange(n) % 7 + 1,
-                             "rereferral_12m": np.arange(n) % 4 == 0, "lac": False, "cpp": np.arange(n) % 5 == 0,
-                             "cin_plan": True, "assessed_not_cin": False})
-    truth_yaml = {"generator": {"las": ["E06000017"], "study_la_of_each_la": {"E06000017": "LA0"}},
-                  "lca": {"class_shares": {"E06000017": {c: float(targets.class_shares.loc[c, "LA0"]) for c in targets.class_names}}}}
+    episodes = pd.DataFrame(
+        {
+            "la_code": "E06000017",
+            "assessed": True,
+            "true_demand_class": np.arange(n) % 7 + 1,
+            "rereferral_12m": np.arange(n) % 4 == 0,
+            "lac": False,
+            "cpp": np.arange(n) % 5 == 0,
+            "cin_plan": True,
+            "assessed_not_cin": False,
+        }
+    )
+    truth_yaml = {
+        "generator": {"las": ["E06000017"], "study_la_of_each_la": {"E06000017": "LA0"}},
+        "lca": {
+            "class_shares": {"E06000017": {c: float(targets.class_shares.loc[c, "LA0"]) for c in targets.class_names}}
+        },
+    }
     table = calibration_rows(record, truth, effects, pd.DataFrame(), {}, episodes, truth_yaml, published_dir)
     assert list(table.columns) == TABLE_COLUMNS
     first, second = table.iloc[0], table.iloc[1]
@@ -245,4 +312,8 @@ def test_calibration_rows_put_published_truth_and_estimate_side_by_side():
     assert len(t11) == 7 and (t11["within_tolerance"] == True).all()
     assert t11["estimate"].sum() == pytest.approx(1.0)
     rereferral = table[table["target"].str.startswith("Table 15")].iloc[0]
-    assert rereferral["estimate"] == pytest.approx(0.25) and pd.isna(rereferral["truth"]) and rereferral["within_tolerance"] is None
+    assert (
+        rereferral["estimate"] == pytest.approx(0.25)
+        and pd.isna(rereferral["truth"])
+        and rereferral["within_tolerance"] is None
+    )

@@ -1,6 +1,7 @@
 """Every CIN census return the generator writes for a small configuration (config/ci-tiny.yaml:
 two real LAs, five collection years) passes DfE's CIN census validation rules of its year: no
 error-level finding (and no query either)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,14 +20,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    config = validate_config(yaml.safe_load((ROOT / "config" / "ci-tiny.yaml").read_text()),
-                             load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "ci-tiny.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     synthetic = config["synthetic"]
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
     out = tmp_path_factory.mktemp("extracts")
-    result = generate_all(synthetic, reference, population, str(ROOT / "resources" / "lca" / "published"),
-                          synthetic["lea_codes"], str(out), bytes(32))
+    result = generate_all(
+        synthetic,
+        reference,
+        population,
+        str(ROOT / "resources" / "lca" / "published"),
+        synthetic["lea_codes"],
+        str(out),
+        bytes(32),
+    )
     return synthetic, result, set(reference["lsoa11"])
 
 
@@ -36,7 +45,9 @@ def test_every_generated_return_has_no_dfe_finding(generated):
     assert len(rules_for_year(years[0])) == 69
     checked = 0
     for la_code, files in result["manifest"].items():
-        la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+        la_files = LAFiles(
+            la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"]
+        )
         assert sorted(la_files.cin_census) == years
         returns, _, _, findings, _ = validate_la(la_files, lsoa_codes, dfe_rules=True)
         assert len(returns) == len(years)

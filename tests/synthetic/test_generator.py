@@ -1,5 +1,6 @@
 """The synthetic generator: deterministic, calibrated, noise-free expectations right, and its
 files read back by the child-level readers into exactly its own episode table."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,9 @@ KEY = bytes(range(32))
 
 @pytest.fixture(scope="module")
 def setting():
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     synthetic = config["synthetic"]
     # A higher referral rate gives enough episodes in a small LA for tight checks.
     synthetic["model"]["base_referral_rate"] = 0.2
@@ -45,7 +48,9 @@ def test_same_seed_same_data_other_seed_other_data(setting):
     again = generate_la(LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=7)
     pd.testing.assert_frame_equal(again.episodes, s["data"].episodes)
     other = generate_la(LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=8)
-    assert len(other.episodes) != len(s["data"].episodes) or not other.episodes["referral_date"].equals(s["data"].episodes["referral_date"])
+    assert len(other.episodes) != len(s["data"].episodes) or not other.episodes["referral_date"].equals(
+        s["data"].episodes["referral_date"]
+    )
 
 
 def test_same_seed_writes_identical_files(setting, tmp_path):
@@ -65,7 +70,15 @@ def test_expected_counts_match_generated_children(setting):
     expected = expected_counts(s["cells"], LA, 0, s["decile"], 0.0, 5, s["params"], s["targets"])
     totals = expected[expected["stratum_type"] == "all"].groupby("threshold")["expected"].sum()
     ep = s["data"].episodes
-    flags = {"referral": None, "assessment": "assessed", "cin": "cin_plan", "s47": "s47", "icpc": "icpc", "cpp": "cpp", "lac": "lac"}
+    flags = {
+        "referral": None,
+        "assessment": "assessed",
+        "cin": "cin_plan",
+        "s47": "s47",
+        "icpc": "icpc",
+        "cpp": "cpp",
+        "lac": "lac",
+    }
     for threshold, flag in flags.items():
         reached = ep if flag is None else ep[ep[flag]]
         observed = reached["child_index"].nunique()
@@ -144,8 +157,14 @@ def test_vectorised_xml_writer_matches_the_row_wise_writer_byte_for_byte(setting
 
 
 def test_referrals_arrive_at_a_constant_rate_over_the_collection_years(setting):
-    by_year = setting["data"].episodes.groupby(
-        setting["data"].episodes["referral_date"].dt.year + (setting["data"].episodes["referral_date"].dt.month >= 4)).size()
+    by_year = (
+        setting["data"]
+        .episodes.groupby(
+            setting["data"].episodes["referral_date"].dt.year
+            + (setting["data"].episodes["referral_date"].dt.month >= 4)
+        )
+        .size()
+    )
     assert list(by_year.index) == [2014, 2015, 2016, 2017, 2018]
     mean = by_year.mean()
     # Poisson counts: every year within 4 SD of the mean (the former fixed windows gave 2018 a quarter of 2015).
@@ -179,21 +198,27 @@ def test_referrals_can_follow_an_la_s_published_counts(setting):
     assert counts == tuple(published.items())
     with pytest.raises(ValueError, match="no referral count"):
         panel_referrals(panel, LA, [2013, 2014])
-    data = generate_la(LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=7, referrals_by_year=counts)
+    data = generate_la(
+        LA, 0, s["cells"], s["decile"], 5, s["params"], s["targets"], 0.0, seed=7, referrals_by_year=counts
+    )
     ep = data.episodes
     by_year = ep.groupby(ep["referral_date"].dt.year + (ep["referral_date"].dt.month >= 4)).size()
     for year, count in published.items():  # episodes per child 1 or 2: variance about 1.5 x Poisson
         assert abs(by_year[year] - count) <= 4 * np.sqrt(1.5 * count), (year, by_year[year])
     # The noise-free expectation is the published count, and the truth's expected children agree with the data.
     from csc_inequalities.synthetic.run import _rates
+
     period = Period.of_years(2014, 2018)
     rates, mix = _rates(s["cells"], 5, s["params"], s["targets"], 0, 0.0, s["decile"], period, counts)
     children = float((s["cells"]["population"].to_numpy() * 5 * rates).sum())
     expected = expected_referrals_by_year(period, mix, s["params"].rereferral_share, children, counts)
     assert expected == pytest.approx(published, rel=1e-9)
     assert abs(len(data.children) - children) <= 4 * np.sqrt(children)
-    summary = {"la_code": LA, "referrals_by_year": {str(y): int(n) for y, n in by_year.items()},
-               "expected_referrals_by_year": {str(y): v for y, v in expected.items()}}
+    summary = {
+        "la_code": LA,
+        "referrals_by_year": {str(y): int(n) for y, n in by_year.items()},
+        "expected_referrals_by_year": {str(y): v for y, v in expected.items()},
+    }
     table = referrals_vs_panel([summary], panel)
     assert table["published"].tolist() == list(published.values())
     assert table["within"].all()

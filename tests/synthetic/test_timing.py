@@ -1,5 +1,6 @@
 """Timing of the generator's episodes: first referrals that keep all referrals at a constant
 expected rate, and the exact probability that an event is seen by the end of the period."""
+
 from __future__ import annotations
 
 import itertools
@@ -49,8 +50,9 @@ def test_icpc_observation_is_exact_including_the_weekend_move():
     seen = observation(period, 0.5).first[("icpc", "cin")]
     s47 = range(LAGS["s47_start"][0], LAGS["s47_start"][1] + 1)
     icpc = range(LAGS["icpc"][0], LAGS["icpc"][1] + 1)
-    dates = [period.start + pd.Timedelta(days=r + a + b)
-             for r, a, b in itertools.product(range(period.days), s47, icpc)]
+    dates = [
+        period.start + pd.Timedelta(days=r + a + b) for r, a, b in itertools.product(range(period.days), s47, icpc)
+    ]
     moved = next_weekday(pd.Series(dates))
     assert seen == pytest.approx(float((moved <= period.end).mean()), abs=1e-12)
     assert 0.95 < seen < 0.97
@@ -83,17 +85,26 @@ def test_counted_children_reduce_to_the_closed_form_when_every_event_is_seen():
     k = len(targets.class_shares)
     class_probs = np.random.default_rng(1).dirichlet(np.ones(k), size=4)
     seen = observation(Period.of_years(2014, 2018), LAC_CPP_SHARE)
-    everything = Observation({key: 1.0 for key in seen.first}, {key: 1.0 for key in seen.second},
-                             {key: 1.0 for key in seen.second_referral})
-    counted = observed_child_probabilities(class_probs, targets, 0.08, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3, everything)
+    everything = Observation(
+        {key: 1.0 for key in seen.first}, {key: 1.0 for key in seen.second}, {key: 1.0 for key in seen.second_referral}
+    )
+    counted = observed_child_probabilities(
+        class_probs, targets, 0.08, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3, everything
+    )
     events = episode_event_probabilities(class_probs, targets, 0.08, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN)
     for threshold in ("assessment", "cin", "s47", "icpc", "cpp", "lac"):
         p_t = events[threshold]
         np.testing.assert_allclose(counted[threshold], child_probability(p_t, p_t, 0.3), rtol=1e-12)
-        np.testing.assert_allclose(counted[f"{threshold}_by_class"],
-                                   child_probability(events[f"{threshold}_by_class"], p_t[:, None], 0.3), rtol=1e-12)
-    np.testing.assert_allclose(counted["cpp_by_category"], child_probability(events["cpp_by_category"],
-                                                                             events["cpp"][:, None], 0.3), rtol=1e-12)
+        np.testing.assert_allclose(
+            counted[f"{threshold}_by_class"],
+            child_probability(events[f"{threshold}_by_class"], p_t[:, None], 0.3),
+            rtol=1e-12,
+        )
+    np.testing.assert_allclose(
+        counted["cpp_by_category"],
+        child_probability(events["cpp_by_category"], events["cpp"][:, None], 0.3),
+        rtol=1e-12,
+    )
     censored = observed_child_probabilities(class_probs, targets, 0.08, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3, seen)
     assert (censored["lac"] < counted["lac"]).all() and (censored["lac"] > 0.9 * counted["lac"]).all()
 
@@ -115,11 +126,13 @@ def test_repeated_rows_are_computed_once_with_their_own_per_row_inputs():
     path = np.repeat(targets.pathways.to_numpy()[None], 3, axis=0).copy()
     path[2] = rng.dirichlet(np.ones(4), size=k)  # ... and pathways
     seen = observation(Period.of_years(2014, 2018), LAC_CPP_SHARE)
-    together = observed_child_probabilities(class_probs, targets, nfa, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3,
-                                            seen, path=path)
+    together = observed_child_probabilities(
+        class_probs, targets, nfa, LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3, seen, path=path
+    )
     for i in range(3):
-        alone = observed_child_probabilities(class_probs[[i]], targets, nfa[[i]], LAC_CPP_SHARE, S47_GIVEN,
-                                             ICPC_GIVEN, 0.3, seen, path=path[[i]])
+        alone = observed_child_probabilities(
+            class_probs[[i]], targets, nfa[[i]], LAC_CPP_SHARE, S47_GIVEN, ICPC_GIVEN, 0.3, seen, path=path[[i]]
+        )
         for name, values in alone.items():
             np.testing.assert_allclose(together[name][i], values[0], rtol=1e-12, err_msg=name)
     assert together["cpp"][0] != together["cpp"][1] != together["cpp"][2]

@@ -1,6 +1,7 @@
 """Each LA's totals follow its published figures (issue 12, Build item 3): per LA x collection year the
 synthetic referrals, assessments, S47s, ICPCs, CPP starts and care starts against the national panel,
 the offsets in the truth, and a clear error for panel years that are missing."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,23 +30,41 @@ def panel():
 
 @pytest.fixture(scope="module")
 def run(panel, tmp_path_factory):
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     synthetic = dict(config["synthetic"], las=LAS, lea_codes={"E06000036": "867", "E06000005": "841"})
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
     population = population[population["la_code"].isin(LAS)]
     out = tmp_path_factory.mktemp("totals")
-    result = generate_all(synthetic, reference, population, str(ROOT / "resources" / "lca" / "published"),
-                          {"E06000036": "867", "E06000005": "841"}, str(out), b"k" * 32, panel)
+    result = generate_all(
+        synthetic,
+        reference,
+        population,
+        str(ROOT / "resources" / "lca" / "published"),
+        {"E06000036": "867", "E06000005": "841"},
+        str(out),
+        b"k" * 32,
+        panel,
+    )
     return dict(config=synthetic, result=result, table=totals_vs_panel(result["summaries"], panel))
 
 
 def test_following_the_panel_is_the_default():
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     assert config["synthetic"]["referrals_from_panel"] is True
     assert config["synthetic"]["panel_measures"] == ["assessments", "s47", "icpc", "cpp_starts", "lac_starts"]
-    assert config["synthetic"]["panel_missing"] == {"referrals": "error", "assessments": "other_years", "s47": "error",
-                                                    "icpc": "error", "cpp_starts": "error", "lac_starts": "error"}
+    assert config["synthetic"]["panel_missing"] == {
+        "referrals": "error",
+        "assessments": "other_years",
+        "s47": "error",
+        "icpc": "error",
+        "cpp_starts": "error",
+        "lac_starts": "error",
+    }
 
 
 def test_every_la_year_and_measure_is_within_10_percent_or_3_sd_of_the_published_count(run, panel):
@@ -57,11 +76,17 @@ def test_every_la_year_and_measure_is_within_10_percent_or_3_sd_of_the_published
     assert set(table.loc[table["published"].isna(), "year"]) == {2014}
     assert published["within"].all(), published[~published["within"]].to_string()
     # The published column is the panel's own count, the synthetic one the generated events.
-    row = table[(table["la_code"] == "E06000036") & (table["year"] == 2017) & (table["measure"] == "cpp_starts")].iloc[0]
+    row = table[(table["la_code"] == "E06000036") & (table["year"] == 2017) & (table["measure"] == "cpp_starts")].iloc[
+        0
+    ]
     assert row["published"] == panel.set_index(["la_code", "year"]).loc[("E06000036", 2017), "cpp_starting"]
     episodes = run["result"]["episodes"]
-    referrals = table[(table["la_code"] == "E06000036") & (table["year"] == 2017) & (table["measure"] == "referrals")].iloc[0]
-    assert referrals["synthetic"] == int(((episodes["la_code"] == "E06000036") & (episodes["referral_year"] == 2017)).sum())
+    referrals = table[
+        (table["la_code"] == "E06000036") & (table["year"] == 2017) & (table["measure"] == "referrals")
+    ].iloc[0]
+    assert referrals["synthetic"] == int(
+        ((episodes["la_code"] == "E06000036") & (episodes["referral_year"] == 2017)).sum()
+    )
     # The noise-free expectation equals the published count wherever the model can carry it.
     np.testing.assert_allclose(published["expected"], published["published"], rtol=2e-3)
 
@@ -88,11 +113,16 @@ def test_a_missing_panel_year_is_an_error_naming_la_year_and_series(panel):
         panel_totals(gap, "E06000036", YEARS, ["s47"])
     with pytest.raises(ValueError, match=r"no 'referrals' count for E06000036 in collection year\(s\) \[2025\]"):
         panel_totals(panel, "E06000036", [2018, 2025], [])
-    with pytest.raises(ValueError, match=r"no 'continuous_assessments' count for E06000036 in collection year\(s\) \[2014\]"):
+    with pytest.raises(
+        ValueError, match=r"no 'continuous_assessments' count for E06000036 in collection year\(s\) \[2014\]"
+    ):
         panel_totals(panel, "E06000036", YEARS, ["assessments"])
     totals = dict(panel_totals(panel, "E06000036", YEARS, ["assessments"], {"assessments": "other_years"}))
     assert dict(totals["assessments"])[2014] is None
-    assert dict(totals["assessments"])[2015] == panel.set_index(["la_code", "year"]).loc[("E06000036", 2015), "continuous_assessments"]
+    assert (
+        dict(totals["assessments"])[2015]
+        == panel.set_index(["la_code", "year"]).loc[("E06000036", 2015), "continuous_assessments"]
+    )
     assert MEASURES["lac_starts"] == "cla_started"
 
 
@@ -103,7 +133,9 @@ def test_returns_that_follow_the_totals_pass_the_dfe_rules(run):
     lsoa_codes = set(build_lsoa_reference(ROOT / "resources" / "lsoa")["lsoa11"])
     checked = 0
     for la_code, files in run["result"]["manifest"].items():
-        la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+        la_files = LAFiles(
+            la_code, {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"]
+        )
         returns, _, _, findings, _ = validate_la(la_files, lsoa_codes, dfe_rules=True)
         assert len(returns) == len(YEARS)
         assert findings.empty, findings["message"].head(5).tolist()
@@ -114,13 +146,23 @@ def test_returns_that_follow_the_totals_pass_the_dfe_rules(run):
 @pytest.fixture(scope="module")
 def kingston(panel, tmp_path_factory):
     """Kingston upon Thames: more published assessments than referrals in 2015-2018."""
-    config = validate_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas"))
+    config = validate_config(
+        yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
+    )
     synthetic = dict(config["synthetic"], las=["E09000021"])
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
     out = tmp_path_factory.mktemp("kingston")
-    result = generate_all(synthetic, reference, population[population["la_code"] == "E09000021"],
-                          str(ROOT / "resources" / "lca" / "published"), {"E09000021": "314"}, str(out), b"k" * 32, panel)
+    result = generate_all(
+        synthetic,
+        reference,
+        population[population["la_code"] == "E09000021"],
+        str(ROOT / "resources" / "lca" / "published"),
+        {"E09000021": "314"},
+        str(out),
+        b"k" * 32,
+        panel,
+    )
     return dict(result=result, table=totals_vs_panel(result["summaries"], panel), lsoa=set(reference["lsoa11"]))
 
 
@@ -131,7 +173,9 @@ def test_more_assessments_than_referrals_are_re_assessments(kingston, panel):
     table = kingston["table"]
     rows = table[(table["measure"] == "assessments") & table["published"].notna()]
     mine = panel.set_index(["la_code", "year"])
-    assert (rows["published"].to_numpy() > mine.loc[[("E09000021", y) for y in rows["year"]], "referrals"].to_numpy()).all()
+    assert (
+        rows["published"].to_numpy() > mine.loc[[("E09000021", y) for y in rows["year"]], "referrals"].to_numpy()
+    ).all()
     assert rows["within"].all(), rows.to_string()
     published = table[table["published"].notna()]
     assert published["within"].all(), published[~published["within"]].to_string()
@@ -140,6 +184,8 @@ def test_more_assessments_than_referrals_are_re_assessments(kingston, panel):
     files = kingston["result"]["manifest"]["E09000021"]
     xml = Path(files["cin_census"][2016]).read_text()
     assert xml.count("<Assessments>") > xml.count("<CINdetails>")  # some episodes carry two assessments
-    la_files = LAFiles("E09000021", {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"])
+    la_files = LAFiles(
+        "E09000021", {int(y): p for y, p in files["cin_census"].items()}, files["ssda903"], files["child_lsoa"]
+    )
     _, _, _, findings, _ = validate_la(la_files, kingston["lsoa"], dfe_rules=True)
     assert findings.empty, findings["message"].head(5).tolist()

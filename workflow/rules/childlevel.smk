@@ -26,8 +26,9 @@ LA_NUMBERS = la_numbers(LA_NUMBERS_FILE)
 VALIDATION_DIR = config["validation"]["report_dir"]
 
 
-CHILDLEVEL_BATCHES = (la_batches(list(CHILDLEVEL_LAS), config["extracts"]["las_per_job"])
-                      if config["extracts"]["las_per_job"] > 1 else {})
+CHILDLEVEL_BATCHES = (
+    la_batches(list(CHILDLEVEL_LAS), config["extracts"]["las_per_job"]) if config["extracts"]["las_per_job"] > 1 else {}
+)
 
 
 # One job per LA (extracts.las_per_job: 1, the default); with extracts.las_per_job > 1 (the
@@ -47,9 +48,18 @@ rule childlevel_la_episodes:
         # aggregates for the report about an LA (la_report.smk): DfE's seven measures per year, findings per return
         yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
         quality="results/childlevel/quality/{la_code}.csv",
+    log:
+        "logs/childlevel/childlevel_la_episodes_{la_code}.log",
+    benchmark:
+        "results/benchmarks/childlevel_la_episodes/{la_code}.tsv"
     wildcard_constraints:
         # no per-LA job when batched: every LA's files come from its batch rule
         la_code=r"E(06|08|09|10)\d{6}" if not CHILDLEVEL_BATCHES else r"(?!)",
+    conda:
+        env_file("childlevel")
+    resources:
+        mem_mb=resource_mb("childlevel_la_episodes"),
+        runtime=resource_minutes("childlevel_la_episodes"),
     params:
         la_code=lambda wildcards: wildcards.la_code,
         files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
@@ -60,15 +70,6 @@ rule childlevel_la_episodes:
         key_file=config["extracts"]["key_file"],
         last_year=lambda wildcards: max(CHILDLEVEL_LAS[wildcards.la_code].cin_census),
         min_cell=config["disclosure"]["min_cell"],
-    resources:
-        mem_mb=resource_mb("childlevel_la_episodes"),
-        runtime=resource_minutes("childlevel_la_episodes"),
-    log:
-        "logs/childlevel/childlevel_la_episodes_{la_code}.log",
-    benchmark:
-        "results/benchmarks/childlevel_la_episodes/{la_code}.tsv"
-    conda:
-        env_file("childlevel")
     script:
         "../scripts/childlevel_la_episodes.py"
 
@@ -90,25 +91,36 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
             code=package_code("childlevel_la_episodes_batch.py"),
         output:
             **batch_outputs({la: childlevel_la_outputs(la, VALIDATION_DIR) for la in _las}),
-        params:
-            members=[{"la_code": la, "files": rule_params(CHILDLEVEL_LAS[la]), "la_number": LA_NUMBERS.get(la),
-                      "last_year": max(CHILDLEVEL_LAS[la].cin_census), "inputs": rule_inputs(CHILDLEVEL_LAS[la]),
-                      **childlevel_la_outputs(la, VALIDATION_DIR)} for la in _las],
-            policy={**config["validation"]["policy"], **config["validation"]["dfe_policy"]},
-            dfe_rules=config["validation"]["dfe_rules"],
-            max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
-            key_file=config["extracts"]["key_file"],
-            min_cell=config["disclosure"]["min_cell"],
-            resources_rule="childlevel_la_episodes_batch",
-        resources:
-            mem_mb=resource_mb("childlevel_la_episodes_batch"),
-            runtime=resource_minutes("childlevel_la_episodes_batch"),
         log:
             f"logs/childlevel/childlevel_la_episodes_batch_{_batch}.log",
         benchmark:
             f"results/benchmarks/childlevel_la_episodes_batch/{_batch}.tsv"
         conda:
             env_file("childlevel")
+        resources:
+            mem_mb=resource_mb("childlevel_la_episodes_batch"),
+            runtime=resource_minutes("childlevel_la_episodes_batch"),
+        params:
+            members=[
+                {
+                    "la_code": la,
+                    "files": rule_params(CHILDLEVEL_LAS[la]),
+                    "la_number": LA_NUMBERS.get(la),
+                    "last_year": max(CHILDLEVEL_LAS[la].cin_census),
+                    "inputs": rule_inputs(CHILDLEVEL_LAS[la]),
+                    **childlevel_la_outputs(la, VALIDATION_DIR),
+                }
+                for la in _las
+            ],
+            policy={
+                **config["validation"]["policy"],
+                **config["validation"]["dfe_policy"],
+            },
+            dfe_rules=config["validation"]["dfe_rules"],
+            max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
+            key_file=config["extracts"]["key_file"],
+            min_cell=config["disclosure"]["min_cell"],
+            resources_rule="childlevel_la_episodes_batch",
         script:
             "../scripts/childlevel_la_episodes_batch.py"
 
@@ -116,7 +128,10 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
 rule childlevel_episodes:
     input:
         episodes=expand("results/record_level/la/{la_code}.parquet", la_code=sorted(CHILDLEVEL_LAS)),
-        counts=expand("results/childlevel/validation/{la_code}.csv", la_code=sorted(CHILDLEVEL_LAS)),
+        counts=expand(
+            "results/childlevel/validation/{la_code}.csv",
+            la_code=sorted(CHILDLEVEL_LAS),
+        ),
         script=script_path("childlevel_episodes.py"),
         code=package_code("childlevel_episodes.py"),
     output:
@@ -125,20 +140,20 @@ rule childlevel_episodes:
         episode_counts="results/childlevel/episodes_by_la_year.csv",
         summary="results/childlevel/summary.json",
         provenance="results/childlevel/provenance/childlevel_episodes.json",
-    params:
-        min_cell=config["disclosure"]["min_cell"],
-        suppress_zeros=config["disclosure"]["suppress_zeros"],
-        secondary=config["disclosure"]["secondary"],
-        source=config["extracts"]["source"],
-    resources:
-        mem_mb=resource_mb("childlevel_episodes"),
-        runtime=resource_minutes("childlevel_episodes"),
     log:
         "logs/childlevel/childlevel_episodes.log",
     benchmark:
         "results/benchmarks/childlevel_episodes/childlevel_episodes.tsv"
     conda:
         env_file("childlevel")
+    resources:
+        mem_mb=resource_mb("childlevel_episodes"),
+        runtime=resource_minutes("childlevel_episodes"),
+    params:
+        min_cell=config["disclosure"]["min_cell"],
+        suppress_zeros=config["disclosure"]["suppress_zeros"],
+        secondary=config["disclosure"]["secondary"],
+        source=config["extracts"]["source"],
     script:
         "../scripts/childlevel_episodes.py"
 
@@ -147,29 +162,35 @@ rule privacy_check:
     input:
         report="report/report.html",
         episodes="results/record_level/episodes.parquet",
-        identifiers=expand(os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"), la_code=sorted(CHILDLEVEL_LAS)),
+        identifiers=expand(
+            os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
+            la_code=sorted(CHILDLEVEL_LAS),
+        ),
         script=script_path("privacy_check.py"),
         code=package_code("privacy_check.py"),
     output:
         check="results/privacy/identifier_check.json",
         provenance="results/privacy/provenance/privacy_check.json",
-    params:
-        # results/ and report/, less the record-level folder and this rule's own outputs
-        results_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.check)),
-        report_dir=lambda wildcards, input: os.path.dirname(input.report),
-        exclude=lambda wildcards, input, output: [os.path.dirname(input.episodes), os.path.dirname(output.check)],
-        details=os.path.join(VALIDATION_DIR, "privacy_check_details.json"),
-        min_identifier_length=config["disclosure"]["identifier_min_length"],
-        birth_date_threshold=config["disclosure"]["birth_date_threshold"],
-    resources:
-        mem_mb=resource_mb("privacy_check"),
-        runtime=resource_minutes("privacy_check"),
     log:
         "logs/childlevel/privacy_check.log",
     benchmark:
         "results/benchmarks/privacy_check/privacy_check.tsv"
     conda:
         env_file("childlevel")
+    resources:
+        mem_mb=resource_mb("privacy_check"),
+        runtime=resource_minutes("privacy_check"),
+    params:
+        # results/ and report/, less the record-level folder and this rule's own outputs
+        results_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.check)),
+        report_dir=lambda wildcards, input: os.path.dirname(input.report),
+        exclude=lambda wildcards, input, output: [
+            os.path.dirname(input.episodes),
+            os.path.dirname(output.check),
+        ],
+        details=os.path.join(VALIDATION_DIR, "privacy_check_details.json"),
+        min_identifier_length=config["disclosure"]["identifier_min_length"],
+        birth_date_threshold=config["disclosure"]["birth_date_threshold"],
     script:
         "../scripts/privacy_check.py"
 
@@ -183,15 +204,15 @@ rule childlevel_roundtrip:
     output:
         json="results/childlevel/roundtrip.json",
         provenance="results/childlevel/provenance/childlevel_roundtrip.json",
-    resources:
-        mem_mb=resource_mb("childlevel_roundtrip"),
-        runtime=resource_minutes("childlevel_roundtrip"),
     log:
         "logs/childlevel/childlevel_roundtrip.log",
     benchmark:
         "results/benchmarks/childlevel_roundtrip/childlevel_roundtrip.tsv"
     conda:
         env_file("childlevel")
+    resources:
+        mem_mb=resource_mb("childlevel_roundtrip"),
+        runtime=resource_minutes("childlevel_roundtrip"),
     script:
         "../scripts/childlevel_roundtrip.py"
 

@@ -17,7 +17,13 @@ config.update(validate_config(config, load_schema(Path(workflow.basedir) / "work
 # One BLAS/OpenMP thread in every job (local, cluster, conda or venv): numerical results then do not
 # depend on where a job ran, and parallel jobs do not oversubscribe the cores. Jobs inherit this
 # environment (SLURM's sbatch exports it; the job's own snakemake re-reads this file).
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+for _variable in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
     os.environ[_variable] = "1"
 
 # Per-rule memory and run time for schedulers, from measured benchmark files (workflow/resources.yaml
@@ -60,7 +66,8 @@ def script_path(name):
 
 def package_code(name):
     """The package modules a workflow script imports (csc_inequalities.code_deps), each rule's input
-    "code": editing one reruns exactly the rules whose scripts use it, and their dependents."""
+    "code": editing one reruns exactly the rules whose scripts use it, and their dependents.
+    """
     return package_sources(f"workflow/scripts/{name}", "src/csc_inequalities")
 
 
@@ -71,9 +78,7 @@ def env_file(name):
 def report_section_inputs(wildcards):
     """All result files every registered section reads, as named inputs <section>__<key>."""
     return {
-        f"{name}__{key}": path
-        for name, section in REPORT_SECTIONS.items()
-        for key, path in section["inputs"].items()
+        f"{name}__{key}": path for name, section in REPORT_SECTIONS.items() for key, path in section["inputs"].items()
     }
 
 
@@ -108,7 +113,12 @@ def run_benchmarks(targets):
             continue
         seen_files.add(path)
         for rule_ in workflow.rules:
-            if rule_.name in ("report", "report_pdf", "report_values", "privacy_check") or not rule_.is_producer(path):
+            if rule_.name in (
+                "report",
+                "report_pdf",
+                "report_values",
+                "privacy_check",
+            ) or not rule_.is_producer(path):
                 continue
             wildcards = rule_.get_wildcards(path)
             key = (rule_.name, tuple(sorted(wildcards.items())))

@@ -3,7 +3,12 @@
 # level), the models of a threshold fitted in one job, the same models on the generator's expected
 # counts (truth), forest plots, social-gradient scores, cross-tabulations (Tables 7-10) and the
 # sample-size simulation.
-from csc_inequalities.gradient.spec import model_batches, model_files, model_jobs, strata_in_spec
+from csc_inequalities.gradient.spec import (
+    model_batches,
+    model_files,
+    model_jobs,
+    strata_in_spec,
+)
 from csc_inequalities.gradient.truth import truth_family
 
 GRADIENT = config["gradient"]
@@ -21,28 +26,28 @@ GRADIENT_TRUTH_INPUT = {"truth": "results/gradient/truth_effects.csv"} if GRADIE
 
 rule gradient_counts:
     input:
+        **GRADIENT_CLASS_INPUT,
         episodes="results/record_level/episodes.parquet",
         lsoa_reference="results/lsoa/lsoa_reference.parquet",
         lsoa_population="results/lsoa/lsoa_population.parquet",
         script=script_path("gradient_counts.py"),
         code=package_code("gradient_counts.py"),
-        **GRADIENT_CLASS_INPUT,
     output:
         counts="results/record_level/gradient_counts.parquet",
         provenance="results/gradient/provenance/gradient_counts.json",
+    log:
+        "logs/gradient/gradient_counts.log",
+    benchmark:
+        "results/benchmarks/gradient_counts/gradient_counts.tsv"
+    conda:
+        env_file("gradient")
+    resources:
+        mem_mb=resource_mb("gradient_counts"),
+        runtime=resource_minutes("gradient_counts"),
     params:
         thresholds=GRADIENT["thresholds"],
         age_group_edges=GRADIENT["age_group_edges"],
         strata={s: GRADIENT["strata"][s] for s in GRADIENT_STRATA},
-    benchmark:
-        "results/benchmarks/gradient_counts/gradient_counts.tsv"
-    resources:
-        mem_mb=resource_mb("gradient_counts"),
-        runtime=resource_minutes("gradient_counts"),
-    log:
-        "logs/gradient/gradient_counts.log",
-    conda:
-        env_file("gradient")
     script:
         "../scripts/gradient_counts.py"
 
@@ -66,6 +71,20 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
         output:
             models=[m["output"] for m in _models],
             provenance=[m["provenance"] for m in _models],
+        log:
+            f"logs/gradient/models/{_threshold}.log",
+        benchmark:
+            f"results/benchmarks/gradient_models/{_threshold}.tsv"
+        # On the critical path (after the counts, which wait for the demand classes): before the
+        # other ready jobs, larger batches first (longest first keeps both cores busy to the end).
+        priority: 1 + len(_models)
+        group:
+            "gradient_models"
+        conda:
+            env_file("gradient")
+        resources:
+            mem_mb=resource_mb("gradient_models"),
+            runtime=resource_minutes("gradient_models"),
         params:
             kind="estimates",
             models=_models,
@@ -73,20 +92,6 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
             family="nbinom2",
             dispersion=None,
             resources_rule="gradient_models",
-        # On the critical path (after the counts, which wait for the demand classes): before the
-        # other ready jobs, larger batches first (longest first keeps both cores busy to the end).
-        priority: 1 + len(_models)
-        group:
-            "gradient_models"
-        benchmark:
-            f"results/benchmarks/gradient_models/{_threshold}.tsv"
-        resources:
-            mem_mb=resource_mb("gradient_models"),
-            runtime=resource_minutes("gradient_models"),
-        log:
-            f"logs/gradient/models/{_threshold}.log",
-        conda:
-            env_file("gradient")
         script:
             "../scripts/gradient_models.py"
 
@@ -96,7 +101,8 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
 # fixed at the generator's LSOA frailty shape (truth.yaml: gradient.lsoa_nbinom2_dispersion), the
 # estimator's pseudo-true value; Poisson when the generator has no frailty (gradient.truth.truth_family).
 GRADIENT_TRUTH_FAMILY, GRADIENT_TRUTH_DISPERSION = truth_family(
-    config.get("synthetic", {}).get("model", {}).get("lsoa_frailty_shape"))
+    config.get("synthetic", {}).get("model", {}).get("lsoa_frailty_shape")
+)
 for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
 
     rule:
@@ -110,6 +116,18 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
         output:
             models=[m["output"] for m in _models],
             provenance=[m["provenance"] for m in _models],
+        log:
+            f"logs/gradient/truth/{_threshold}.log",
+        benchmark:
+            f"results/benchmarks/gradient_truth_models/{_threshold}.tsv"
+        # No priority: the truth batches are ready early and fill cores the chain to the counts leaves idle.
+        group:
+            "gradient_models"
+        conda:
+            env_file("gradient")
+        resources:
+            mem_mb=resource_mb("gradient_truth_models"),
+            runtime=resource_minutes("gradient_truth_models"),
         params:
             kind="truth",
             models=_models,
@@ -117,18 +135,6 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
             family=GRADIENT_TRUTH_FAMILY,
             dispersion=GRADIENT_TRUTH_DISPERSION,
             resources_rule="gradient_truth_models",
-        # No priority: the truth batches are ready early and fill cores the chain to the counts leaves idle.
-        group:
-            "gradient_models"
-        benchmark:
-            f"results/benchmarks/gradient_truth_models/{_threshold}.tsv"
-        resources:
-            mem_mb=resource_mb("gradient_truth_models"),
-            runtime=resource_minutes("gradient_truth_models"),
-        log:
-            f"logs/gradient/truth/{_threshold}.log",
-        conda:
-            env_file("gradient")
         script:
             "../scripts/gradient_models.py"
 
@@ -143,47 +149,56 @@ rule gradient_truth:
         effects="results/gradient/truth_effects.csv",
         generating="results/gradient/truth_generating_parameters.csv",
         provenance="results/gradient/provenance/gradient_truth.json",
+    log:
+        "logs/gradient/gradient_truth.log",
     benchmark:
         "results/benchmarks/gradient_truth/gradient_truth.tsv"
+    conda:
+        env_file("gradient")
     resources:
         mem_mb=resource_mb("gradient_truth"),
         runtime=resource_minutes("gradient_truth"),
-    log:
-        "logs/gradient/gradient_truth.log",
-    conda:
-        env_file("gradient")
     script:
         "../scripts/gradient_truth.py"
 
 
 rule gradient_gather:
     input:
+        **GRADIENT_TRUTH_INPUT,
         models=model_files(GRADIENT_JOBS),
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
         script=script_path("gradient_gather.py"),
         code=package_code("gradient_gather.py"),
-        **GRADIENT_TRUTH_INPUT,
     output:
         effects="results/gradient/effects.csv",
         truth_comparison="results/gradient/truth_comparison.csv",
         convergence="results/gradient/convergence.csv",
         summary="results/gradient/summary.json",
-        figure18=report("results/gradient/figure18.png", caption="../../report/captions/gradient_figure18.rst", category="Social gradient"),
-        forests=report(directory("results/gradient/forest"), patterns=["{name}.png"], caption="../../report/captions/gradient_forest.rst", category="Social gradient"),
+        figure18=report(
+            "results/gradient/figure18.png",
+            caption="../../report/captions/gradient_figure18.rst",
+            category="Social gradient",
+        ),
+        forests=report(
+            directory("results/gradient/forest"),
+            patterns=["{name}.png"],
+            caption="../../report/captions/gradient_forest.rst",
+            category="Social gradient",
+        ),
         provenance="results/gradient/provenance/gradient_gather.json",
+    log:
+        "logs/gradient/gradient_gather.log",
+    benchmark:
+        "results/benchmarks/gradient_gather/gradient_gather.tsv"
+    conda:
+        env_file("gradient")
+    resources:
+        mem_mb=resource_mb("gradient_gather"),
+        runtime=resource_minutes("gradient_gather"),
     params:
         thresholds=list(GRADIENT["model_spec"]),
         strata={s: GRADIENT["strata"][s] for s in GRADIENT_STRATA},
         max_z=GRADIENT["truth_max_z"],
-    benchmark:
-        "results/benchmarks/gradient_gather/gradient_gather.tsv"
-    resources:
-        mem_mb=resource_mb("gradient_gather"),
-        runtime=resource_minutes("gradient_gather"),
-    log:
-        "logs/gradient/gradient_gather.log",
-    conda:
-        env_file("gradient")
     script:
         "../scripts/gradient_gather.py"
 
@@ -199,24 +214,28 @@ rule gradient_scores:
         per_la="results/gradient/scores_per_la.csv",
         correlation="results/gradient/scores_correlation.json",
         bands="results/gradient/rates_by_income_band.csv",
-        figure=report("results/gradient/scores_per_la.png", caption="../../report/captions/gradient_scores.rst", category="Social gradient"),
+        figure=report(
+            "results/gradient/scores_per_la.png",
+            caption="../../report/captions/gradient_scores.rst",
+            category="Social gradient",
+        ),
         provenance="results/gradient/provenance/gradient_scores.json",
+    log:
+        "logs/gradient/gradient_scores.log",
+    benchmark:
+        "results/benchmarks/gradient_scores/gradient_scores.tsv"
+    # Long (R fits per LA): started before the short jobs that are ready with it.
+    priority: 1
+    conda:
+        env_file("gradient")
+    resources:
+        mem_mb=resource_mb("gradient_scores"),
+        runtime=resource_minutes("gradient_scores"),
     params:
         thresholds=GRADIENT["scores"]["thresholds"],
         la_shift_points=GRADIENT["scores"]["la_shift_points"],
         band_edges=GRADIENT["scores"]["income_band_edges"],
         min_cell=config["disclosure"].get("min_cell", 10),
-    # Long (R fits per LA): started before the short jobs that are ready with it.
-    priority: 1
-    benchmark:
-        "results/benchmarks/gradient_scores/gradient_scores.tsv"
-    resources:
-        mem_mb=resource_mb("gradient_scores"),
-        runtime=resource_minutes("gradient_scores"),
-    log:
-        "logs/gradient/gradient_scores.log",
-    conda:
-        env_file("gradient")
     script:
         "../scripts/gradient_scores.py"
 
@@ -224,8 +243,15 @@ rule gradient_scores:
 rule gradient_crosstabs:
     input:
         episodes="results/record_level/episodes.parquet",
-        published=expand(f"{GRADIENT_PUBLISHED}/{{table}}.csv",
-                         table=["table07_gender_or", "table08_age_or", "table09_white_british_or", "table10_deprivation_or"]),
+        published=expand(
+            f"{GRADIENT_PUBLISHED}/{{table}}.csv",
+            table=[
+                "table07_gender_or",
+                "table08_age_or",
+                "table09_white_british_or",
+                "table10_deprivation_or",
+            ],
+        ),
         script=script_path("gradient_crosstabs.py"),
         code=package_code("gradient_crosstabs.py"),
     output:
@@ -233,18 +259,18 @@ rule gradient_crosstabs:
         summary="results/gradient/crosstabs/significance_summary.csv",
         published="results/gradient/crosstabs/published_beside.csv",
         provenance="results/gradient/provenance/gradient_crosstabs.json",
-    params:
-        broad_age_edges=GRADIENT["crosstabs"]["broad_age_edges"],
-        min_cell=max(GRADIENT["crosstabs"]["min_cell"], config["disclosure"].get("min_cell", 10)),
+    log:
+        "logs/gradient/gradient_crosstabs.log",
     benchmark:
         "results/benchmarks/gradient_crosstabs/gradient_crosstabs.tsv"
+    conda:
+        env_file("gradient")
     resources:
         mem_mb=resource_mb("gradient_crosstabs"),
         runtime=resource_minutes("gradient_crosstabs"),
-    log:
-        "logs/gradient/gradient_crosstabs.log",
-    conda:
-        env_file("gradient")
+    params:
+        broad_age_edges=GRADIENT["crosstabs"]["broad_age_edges"],
+        min_cell=max(GRADIENT["crosstabs"]["min_cell"], config["disclosure"].get("min_cell", 10)),
     script:
         "../scripts/gradient_crosstabs.py"
 
@@ -258,22 +284,26 @@ rule gradient_power:
     output:
         curve="results/gradient/power/power_curve.csv",
         summary="results/gradient/power/power.json",
-        figure=report("results/gradient/power/power_curve.png", caption="../../report/captions/gradient_power.rst", category="Social gradient"),
+        figure=report(
+            "results/gradient/power/power_curve.png",
+            caption="../../report/captions/gradient_power.rst",
+            category="Social gradient",
+        ),
         provenance="results/gradient/provenance/gradient_power.json",
-    params:
-        **GRADIENT["power"],
+    log:
+        "logs/gradient/gradient_power.log",
+    benchmark:
+        "results/benchmarks/gradient_power/gradient_power.tsv"
     # The longest single job, needing only the national panel: started before the short jobs that
     # are ready with it, not left for last (the default run waited ~50 s for it alone; issue 13).
     priority: 1
-    benchmark:
-        "results/benchmarks/gradient_power/gradient_power.tsv"
+    conda:
+        env_file("gradient")
     resources:
         mem_mb=resource_mb("gradient_power"),
         runtime=resource_minutes("gradient_power"),
-    log:
-        "logs/gradient/gradient_power.log",
-    conda:
-        env_file("gradient")
+    params:
+        **GRADIENT["power"],
     script:
         "../scripts/gradient_power.py"
 

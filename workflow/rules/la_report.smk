@@ -39,8 +39,17 @@ if LA_REPORT_RUN:
             table13="results/la_report/{la_code}/study_table13.csv",
             returns="results/la_report/{la_code}/returns.csv",
             provenance="results/la_report/provenance/la_report_la_{la_code}.json",
+        log:
+            "logs/la_report/la_report_la_{la_code}.log",
+        benchmark:
+            "results/benchmarks/la_report_la/{la_code}.tsv"
         wildcard_constraints:
             la_code=r"E(06|08|09|10)\d{6}",
+        conda:
+            env_file("national_analysis")
+        resources:
+            mem_mb=resource_mb("la_report_la"),
+            runtime=resource_minutes("la_report_la"),
         params:
             la_code=lambda wildcards: wildcards.la_code,
             tolerance=LA_REPORT["reconciliation_tolerance"],
@@ -51,15 +60,6 @@ if LA_REPORT_RUN:
             # the configured returns, listed on the quality page by file name
             files=lambda wildcards: rule_params(CHILDLEVEL_LAS[wildcards.la_code]),
             dfe_rules=config["validation"]["dfe_rules"],
-        resources:
-            mem_mb=resource_mb("la_report_la"),
-            runtime=resource_minutes("la_report_la"),
-        log:
-            "logs/la_report/la_report_la_{la_code}.log",
-        benchmark:
-            "results/benchmarks/la_report_la/{la_code}.tsv"
-        conda:
-            env_file("national_analysis")
         script:
             "../scripts/la_report_la.py"
 
@@ -68,14 +68,25 @@ if LA_REPORT_RUN:
         "order": -1,
         "title": "Your local authority: episodes, reconciliation with DfE, comparisons and data quality",
         "inputs": {
-            **{f"{kind}_{la}": f"results/la_report/{la}/{name}"
-               for la in sorted(CHILDLEVEL_LAS)
-               for kind, name in (("summary", "summary.json"), ("thresholds", "thresholds_by_year.csv"),
-                                  ("reconciliation", "reconciliation.csv"), ("neighbours", "imd_neighbours.csv"),
-                                  ("trends", "national_trends.png"), ("scatter", "table6_scatter.png"),
-                                  ("table11", "study_table11.csv"), ("table13", "study_table13.csv"),
-                                  ("returns", "returns.csv"))},
+            **{
+                f"{kind}_{la}": f"results/la_report/{la}/{name}"
+                for la in sorted(CHILDLEVEL_LAS)
+                for kind, name in (
+                    ("summary", "summary.json"),
+                    ("thresholds", "thresholds_by_year.csv"),
+                    ("reconciliation", "reconciliation.csv"),
+                    ("neighbours", "imd_neighbours.csv"),
+                    ("trends", "national_trends.png"),
+                    ("scatter", "table6_scatter.png"),
+                    ("table11", "study_table11.csv"),
+                    ("table13", "study_table13.csv"),
+                    ("returns", "returns.csv"),
+                )
+            },
             **{f"quality_{la}": f"results/childlevel/quality/{la}.csv" for la in sorted(CHILDLEVEL_LAS)},
-            **{f"provenance_{la}": f"results/la_report/provenance/la_report_la_{la}.json" for la in sorted(CHILDLEVEL_LAS)},
+            **{
+                f"provenance_{la}": f"results/la_report/provenance/la_report_la_{la}.json"
+                for la in sorted(CHILDLEVEL_LAS)
+            },
         },
     }

@@ -7,13 +7,18 @@ LCA_CFG = config["lca"]
 LCA_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
 LCA_EPISODES = "results/record_level/episodes.parquet"
 LCA_PUBLISHED = LCA_CFG["published_dir"]
-LCA_FIT_PARAMS = {
-    key: LCA_CFG[key]
-    for key in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")
-}
+LCA_FIT_PARAMS = {key: LCA_CFG[key] for key in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")}
 LCA_TABLES = [
-    "table11", "table12", "table14", "table15", "table16", "table17", "table18",
-    "figure13_gender", "figure14_16_age", "figure17_ethnicity",
+    "table11",
+    "table12",
+    "table14",
+    "table15",
+    "table16",
+    "table17",
+    "table18",
+    "figure13_gender",
+    "figure14_16_age",
+    "figure17_ethnicity",
 ]
 LCA_FIGURES = ["figure13_gender", "figure14_16_age", "figure17_ethnicity"]
 
@@ -26,21 +31,21 @@ rule lca_items:
     output:
         item_table="results/lca/items.csv",
         provenance="results/lca/provenance/lca_items.json",
-    params:
-        excluded=LCA_CFG["excluded_factors"],
-        min_count=LCA_CFG["min_item_count"],
-        min_cell=config["disclosure"].get("min_cell", 10),
-        assessed_only=LCA_CFG["assessed_only"],
-        completed_only=LCA_CFG["completed_only"],
-    resources:
-        mem_mb=resource_mb("lca_items"),
-        runtime=resource_minutes("lca_items"),
     log:
         "logs/lca/lca_items.log",
     benchmark:
         "results/benchmarks/lca_items/lca_items.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_items"),
+        runtime=resource_minutes("lca_items"),
+    params:
+        excluded=LCA_CFG["excluded_factors"],
+        min_count=LCA_CFG["min_item_count"],
+        min_cell=config["disclosure"].get("min_cell", 10),
+        assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
     script:
         "../scripts/lca_items.py"
 
@@ -55,21 +60,21 @@ rule lca_samples:
         samples="results/record_level/lca_samples.parquet",
         sizes="results/lca/sample_sizes.csv",
         provenance="results/lca/provenance/lca_samples.json",
-    params:
-        n_per_la=LCA_CFG["sample_per_la"],
-        seed=LCA_CFG["seed"],
-        assessed_only=LCA_CFG["assessed_only"],
-        completed_only=LCA_CFG["completed_only"],
-        require_any_factor=LCA_CFG["require_any_factor"],
-    resources:
-        mem_mb=resource_mb("lca_samples"),
-        runtime=resource_minutes("lca_samples"),
     log:
         "logs/lca/lca_samples.log",
     benchmark:
         "results/benchmarks/lca_samples/lca_samples.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_samples"),
+        runtime=resource_minutes("lca_samples"),
+    params:
+        n_per_la=LCA_CFG["sample_per_la"],
+        seed=LCA_CFG["seed"],
+        assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
     script:
         "../scripts/lca_samples.py"
 
@@ -82,21 +87,29 @@ rule lca_configural_sweep:
         script=script_path("lca_configural_sweep.py"),
         code=package_code("lca_configural_sweep.py"),
     output:
-        sweep=report("results/lca/configural_sweep.csv", caption="../../report/captions/lca_sweep.rst", category="LCA"),
-        elbow=report("results/lca/elbow.png", caption="../../report/captions/lca_elbow.rst", category="LCA"),
+        sweep=report(
+            "results/lca/configural_sweep.csv",
+            caption="../../report/captions/lca_sweep.rst",
+            category="LCA",
+        ),
+        elbow=report(
+            "results/lca/elbow.png",
+            caption="../../report/captions/lca_elbow.rst",
+            category="LCA",
+        ),
         provenance="results/lca/provenance/lca_configural_sweep.json",
-    params:
-        classes=LCA_CFG["configural_classes"],
-        fit=LCA_FIT_PARAMS,
-    resources:
-        mem_mb=resource_mb("lca_configural_sweep"),
-        runtime=resource_minutes("lca_configural_sweep"),
     log:
         "logs/lca/lca_configural_sweep.log",
     benchmark:
         "results/benchmarks/lca_configural_sweep/lca_configural_sweep.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_configural_sweep"),
+        runtime=resource_minutes("lca_configural_sweep"),
+    params:
+        classes=LCA_CFG["configural_classes"],
+        fit=LCA_FIT_PARAMS,
     script:
         "../scripts/lca_configural_sweep.py"
 
@@ -110,22 +123,26 @@ rule lca_invariance:
         script=script_path("lca_invariance.py"),
         code=package_code("lca_invariance.py"),
     output:
-        fit_table=report("results/lca/invariance_fit.csv", caption="../../report/captions/lca_invariance.rst", category="LCA"),
+        fit_table=report(
+            "results/lca/invariance_fit.csv",
+            caption="../../report/captions/lca_invariance.rst",
+            category="LCA",
+        ),
         models="results/lca/invariance_models.json",
         provenance="results/lca/provenance/lca_invariance.json",
-    params:
-        classes=LCA_CFG["invariance_classes"],
-        configural=LCA_CFG["configural_comparison"],
-        fit=LCA_FIT_PARAMS,
-    resources:
-        mem_mb=resource_mb("lca_invariance"),
-        runtime=resource_minutes("lca_invariance"),
     log:
         "logs/lca/lca_invariance.log",
     benchmark:
         "results/benchmarks/lca_invariance/lca_invariance.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_invariance"),
+        runtime=resource_minutes("lca_invariance"),
+    params:
+        classes=LCA_CFG["invariance_classes"],
+        configural=LCA_CFG["configural_comparison"],
+        fit=LCA_FIT_PARAMS,
     script:
         "../scripts/lca_invariance.py"
 
@@ -142,27 +159,35 @@ rule lca_final:
         code=package_code("lca_final.py"),
     output:
         model="results/lca/final_model.json",
-        profiles=report("results/lca/class_profiles.csv", caption="../../report/captions/lca_profiles.rst", category="LCA"),
+        profiles=report(
+            "results/lca/class_profiles.csv",
+            caption="../../report/captions/lca_profiles.rst",
+            category="LCA",
+        ),
         matching="results/lca/class_matching.csv",
         shares="results/lca/class_shares_model.csv",
-        heatmap=report("results/lca/profile_heatmap.png", caption="../../report/captions/lca_heatmap.rst", category="LCA"),
+        heatmap=report(
+            "results/lca/profile_heatmap.png",
+            caption="../../report/captions/lca_heatmap.rst",
+            category="LCA",
+        ),
         cross_validation="results/lca/cross_validation.json",
         provenance="results/lca/provenance/lca_final.json",
-    params:
-        fit=LCA_FIT_PARAMS,
-        final_fit=LCA_CFG["final_fit"],
-        assessed_only=LCA_CFG["assessed_only"],
-        completed_only=LCA_CFG["completed_only"],
-        require_any_factor=LCA_CFG["require_any_factor"],
-    resources:
-        mem_mb=resource_mb("lca_final"),
-        runtime=resource_minutes("lca_final"),
     log:
         "logs/lca/lca_final.log",
     benchmark:
         "results/benchmarks/lca_final/lca_final.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_final"),
+        runtime=resource_minutes("lca_final"),
+    params:
+        fit=LCA_FIT_PARAMS,
+        final_fit=LCA_CFG["final_fit"],
+        assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
     script:
         "../scripts/lca_final.py"
 
@@ -177,20 +202,20 @@ rule lca_assign:
         classes="results/record_level/episode_classes.parquet",
         summary="results/lca/assignment_summary.csv",
         provenance="results/lca/provenance/lca_assign.json",
-    params:
-        assessed_only=LCA_CFG["assessed_only"],
-        completed_only=LCA_CFG["completed_only"],
-        require_any_factor=LCA_CFG["require_any_factor"],
-        min_cell=config["disclosure"].get("min_cell", 10),
-    resources:
-        mem_mb=resource_mb("lca_assign"),
-        runtime=resource_minutes("lca_assign"),
     log:
         "logs/lca/lca_assign.log",
     benchmark:
         "results/benchmarks/lca_assign/lca_assign.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_assign"),
+        runtime=resource_minutes("lca_assign"),
+    params:
+        assessed_only=LCA_CFG["assessed_only"],
+        completed_only=LCA_CFG["completed_only"],
+        require_any_factor=LCA_CFG["require_any_factor"],
+        min_cell=config["disclosure"].get("min_cell", 10),
     script:
         "../scripts/lca_assign.py"
 
@@ -203,9 +228,12 @@ rule lca_tables:
         published=[
             f"{LCA_PUBLISHED}/{name}.csv"
             for name in (
-                "table11_class_share_by_la", "table12_class_share_by_deprivation_tertile",
-                "table14_class_by_threshold", "table15_rereferral_by_class",
-                "table16_class_by_referral_source", "table17_cp_category_matched_at_assessment",
+                "table11_class_share_by_la",
+                "table12_class_share_by_deprivation_tertile",
+                "table14_class_by_threshold",
+                "table15_rereferral_by_class",
+                "table16_class_by_referral_source",
+                "table17_cp_category_matched_at_assessment",
                 "table18_class_by_cp_category",
             )
         ],
@@ -215,18 +243,18 @@ rule lca_tables:
         **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
         **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
         provenance="results/lca/provenance/lca_tables.json",
-    params:
-        published_dir=lambda wildcards, input: str(Path(input.published[0]).parent),
-        min_cell=config["disclosure"].get("min_cell", 10),
-    resources:
-        mem_mb=resource_mb("lca_tables"),
-        runtime=resource_minutes("lca_tables"),
     log:
         "logs/lca/lca_tables.log",
     benchmark:
         "results/benchmarks/lca_tables/lca_tables.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_tables"),
+        runtime=resource_minutes("lca_tables"),
+    params:
+        published_dir=lambda wildcards, input: str(Path(input.published[0]).parent),
+        min_cell=config["disclosure"].get("min_cell", 10),
     script:
         "../scripts/lca_tables.py"
 
@@ -247,21 +275,33 @@ rule lca_rates:
         rates_gender="results/lca/tables/rates_gender.csv",
         rates_ethnicity="results/lca/tables/rates_ethnicity.csv",
         ratio="results/lca/tables/female_male_ratio.csv",
-        ratio_png=report("results/lca/figures/figure13_ratio.png", caption="../../report/captions/lca_figure13_ratio.rst", category="LCA"),
-        age_png=report("results/lca/figures/figure14_16_age_rates.png", caption="../../report/captions/lca_figures14_16_age.rst", category="LCA"),
-        ethnicity_png=report("results/lca/figures/figure17_ethnicity_rates.png", caption="../../report/captions/lca_figure17_ethnicity.rst", category="LCA"),
+        ratio_png=report(
+            "results/lca/figures/figure13_ratio.png",
+            caption="../../report/captions/lca_figure13_ratio.rst",
+            category="LCA",
+        ),
+        age_png=report(
+            "results/lca/figures/figure14_16_age_rates.png",
+            caption="../../report/captions/lca_figures14_16_age.rst",
+            category="LCA",
+        ),
+        ethnicity_png=report(
+            "results/lca/figures/figure17_ethnicity_rates.png",
+            caption="../../report/captions/lca_figure17_ethnicity.rst",
+            category="LCA",
+        ),
         provenance="results/lca/provenance/lca_rates.json",
-    params:
-        min_cell=config["disclosure"].get("min_cell", 10),
-    resources:
-        mem_mb=resource_mb("lca_rates"),
-        runtime=resource_minutes("lca_rates"),
     log:
         "logs/lca/lca_rates.log",
     benchmark:
         "results/benchmarks/lca_rates/lca_rates.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_rates"),
+        runtime=resource_minutes("lca_rates"),
+    params:
+        min_cell=config["disclosure"].get("min_cell", 10),
     script:
         "../scripts/lca_rates.py"
 
@@ -277,19 +317,23 @@ rule lca_recovery:
         summary="results/lca/recovery.json",
         item_errors="results/lca/recovery_items.csv",
         shares="results/lca/recovery_shares.csv",
-        figure=report("results/lca/recovery.png", caption="../../report/captions/lca_recovery.rst", category="LCA"),
+        figure=report(
+            "results/lca/recovery.png",
+            caption="../../report/captions/lca_recovery.rst",
+            category="LCA",
+        ),
         provenance="results/lca/provenance/lca_recovery.json",
-    params:
-        thresholds=LCA_CFG["recovery_thresholds"],
-    resources:
-        mem_mb=resource_mb("lca_recovery"),
-        runtime=resource_minutes("lca_recovery"),
     log:
         "logs/lca/lca_recovery.log",
     benchmark:
         "results/benchmarks/lca_recovery/lca_recovery.tsv"
     conda:
         env_file("lca")
+    resources:
+        mem_mb=resource_mb("lca_recovery"),
+        runtime=resource_minutes("lca_recovery"),
+    params:
+        thresholds=LCA_CFG["recovery_thresholds"],
     script:
         "../scripts/lca_recovery.py"
 
@@ -322,18 +366,26 @@ LCA_REPORT_INPUTS = {
     **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
     **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
     # The per-LA sweep is optional (national scale); recovery only exists for synthetic runs.
-    **({
-        "sweep": "results/lca/configural_sweep.csv",
-        "elbow_png": "results/lca/elbow.png",
-        "sweep_provenance": "results/lca/provenance/lca_configural_sweep.json",
-    } if LCA_CFG["configural_sweep"] else {}),
-    **({
-        "recovery": "results/lca/recovery.json",
-        "recovery_items": "results/lca/recovery_items.csv",
-        "recovery_shares": "results/lca/recovery_shares.csv",
-        "recovery_png": "results/lca/recovery.png",
-        "recovery_provenance": "results/lca/provenance/lca_recovery.json",
-    } if LCA_SYNTHETIC else {}),
+    **(
+        {
+            "sweep": "results/lca/configural_sweep.csv",
+            "elbow_png": "results/lca/elbow.png",
+            "sweep_provenance": "results/lca/provenance/lca_configural_sweep.json",
+        }
+        if LCA_CFG["configural_sweep"]
+        else {}
+    ),
+    **(
+        {
+            "recovery": "results/lca/recovery.json",
+            "recovery_items": "results/lca/recovery_items.csv",
+            "recovery_shares": "results/lca/recovery_shares.csv",
+            "recovery_png": "results/lca/recovery.png",
+            "recovery_provenance": "results/lca/provenance/lca_recovery.json",
+        }
+        if LCA_SYNTHETIC
+        else {}
+    ),
 }
 
 REPORT_SECTIONS["lca"] = {

@@ -47,19 +47,19 @@ rule national_trends:
             for view in NA_VIEWS
         ],
         provenance=f"{NA_OUT}/provenance/national_trends.json",
-    params:
-        figures=NA_CFG["trends"]["figures"],
-        views=NA_CFG["trends"]["views"],
-        population_column=NA_CFG["population_column"],
-    resources:
-        mem_mb=resource_mb("national_trends"),
-        runtime=resource_minutes("national_trends"),
     log:
         "logs/national/national_trends.log",
     benchmark:
         "results/benchmarks/national_trends/national_trends.tsv"
     conda:
         env_file("national_analysis")
+    resources:
+        mem_mb=resource_mb("national_trends"),
+        runtime=resource_minutes("national_trends"),
+    params:
+        figures=NA_CFG["trends"]["figures"],
+        views=NA_CFG["trends"]["views"],
+        population_column=NA_CFG["population_column"],
     script:
         "../scripts/national_trends.py"
 
@@ -88,18 +88,18 @@ rule national_correlations:
         inferred=f"{NA_OUT}/correlations/table06_inferred_choices.csv",
         summary=f"{NA_OUT}/correlations/table06_summary.json",
         provenance=f"{NA_OUT}/provenance/national_correlations.json",
-    params:
-        analysis={k: NA_CFG[k] for k in ("imd_indicator", "correlations", "table6")},
-        population=config["national_panel"]["population"],
-    resources:
-        mem_mb=resource_mb("national_correlations"),
-        runtime=resource_minutes("national_correlations"),
     log:
         "logs/national/national_correlations.log",
     benchmark:
         "results/benchmarks/national_correlations/national_correlations.tsv"
     conda:
         env_file("national_analysis")
+    resources:
+        mem_mb=resource_mb("national_correlations"),
+        runtime=resource_minutes("national_correlations"),
+    params:
+        analysis={k: NA_CFG[k] for k in ("imd_indicator", "correlations", "table6")},
+        population=config["national_panel"]["population"],
     script:
         "../scripts/national_correlations.py"
 
@@ -118,19 +118,19 @@ rule national_consistency:
             category="National correlations",
         ),
         provenance=f"{NA_OUT}/provenance/national_consistency.json",
-    params:
-        alpha=NA_CFG["consistency"]["alpha"],
-        recent_years=NA_CFG["consistency"]["recent_years"],
-        earlier_years=NA_CFG["consistency"]["earlier_years"],
-    resources:
-        mem_mb=resource_mb("national_consistency"),
-        runtime=resource_minutes("national_consistency"),
     log:
         "logs/national/national_consistency.log",
     benchmark:
         "results/benchmarks/national_consistency/national_consistency.tsv"
     conda:
         env_file("national_analysis")
+    resources:
+        mem_mb=resource_mb("national_consistency"),
+        runtime=resource_minutes("national_consistency"),
+    params:
+        alpha=NA_CFG["consistency"]["alpha"],
+        recent_years=NA_CFG["consistency"]["recent_years"],
+        earlier_years=NA_CFG["consistency"]["earlier_years"],
     script:
         "../scripts/national_consistency.py"
 
@@ -150,18 +150,18 @@ rule national_correlelogram:
         ),
         edges=f"{NA_OUT}/correlelograms/{{na_theme}}_edges.csv",
         provenance=f"{NA_OUT}/provenance/national_correlelogram_{{na_theme}}.json",
-    params:
-        theme=lambda wildcards: NA_CFG["themes"][wildcards.na_theme],
-        seed=NA_CFG["seed"],
-    resources:
-        mem_mb=resource_mb("national_correlelogram"),
-        runtime=resource_minutes("national_correlelogram"),
     log:
         "logs/national/national_correlelogram_{na_theme}.log",
     benchmark:
         "results/benchmarks/national_correlelogram/{na_theme}.tsv"
     conda:
         env_file("national_analysis")
+    resources:
+        mem_mb=resource_mb("national_correlelogram"),
+        runtime=resource_minutes("national_correlelogram"),
+    params:
+        theme=lambda wildcards: NA_CFG["themes"][wildcards.na_theme],
+        seed=NA_CFG["seed"],
     script:
         "../scripts/national_correlelogram.py"
 

@@ -18,6 +18,15 @@ rule national_panel:
         ),
         coverage="results/national/coverage.csv",
         provenance="results/national/provenance/national_panel.json",
+    log:
+        "logs/national/national_panel.log",
+    benchmark:
+        "results/benchmarks/national_panel/national_panel.tsv"
+    conda:
+        env_file("national_panel")
+    resources:
+        mem_mb=resource_mb("national_panel"),
+        runtime=resource_minutes("national_panel"),
     params:
         raw_dir=config["national_panel"]["raw_dir"],
         first_year=config["national_panel"]["first_year"],
@@ -26,15 +35,6 @@ rule national_panel:
         workforce_year_offset=config["national_panel"]["workforce_year_offset"],
         price_base_year=config["national_panel"]["price_base_year"],
         population=config["national_panel"]["population"],
-    resources:
-        mem_mb=resource_mb("national_panel"),
-        runtime=resource_minutes("national_panel"),
-    log:
-        "logs/national/national_panel.log",
-    benchmark:
-        "results/benchmarks/national_panel/national_panel.tsv"
-    conda:
-        env_file("national_panel")
     script:
         "../scripts/national_panel.py"
 

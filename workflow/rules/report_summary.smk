@@ -7,29 +7,29 @@ REPORT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
 
 rule report_summary:
     input:
+        **({"calibration": "results/synthetic/calibration.csv"} if REPORT_SYNTHETIC else {}),
         table6="results/national/correlations/table06_published_vs_reproduced.csv",
         table6_summary="results/national/correlations/table06_summary.json",
         gradient_summary="results/gradient/summary.json",
         scores="results/gradient/scores.csv",
         headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
-        **({"calibration": "results/synthetic/calibration.csv"} if REPORT_SYNTHETIC else {}),
         script=script_path("report_summary.py"),
         code=package_code("report_summary.py"),
     output:
         table="results/report/published_vs_reproduced.csv",
         counts="results/report/published_vs_reproduced.json",
         provenance="results/report/provenance/report_summary.json",
-    params:
-        synthetic=REPORT_SYNTHETIC,
-    resources:
-        mem_mb=resource_mb("report"),
-        runtime=resource_minutes("report"),
     log:
         "logs/report/report_summary.log",
     benchmark:
         "results/benchmarks/report_summary/report_summary.tsv"
     conda:
         env_file("report")
+    resources:
+        mem_mb=resource_mb("report"),
+        runtime=resource_minutes("report"),
+    params:
+        synthetic=REPORT_SYNTHETIC,
     script:
         "../scripts/report_summary.py"
 
@@ -50,4 +50,3 @@ REPORT_SECTIONS["summary"] = {
 for _strand in ("gradient", "lca", "crosstabs"):
     if _strand in REPORT_SECTIONS:
         REPORT_SECTIONS[_strand]["inputs"]["published_vs_reproduced"] = "results/report/published_vs_reproduced.csv"
-

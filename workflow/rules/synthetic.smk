@@ -2,7 +2,9 @@
 # The generator writes exactly the files a collaborator supplies (local/synthetic/extracts/),
 # plus its truth; nothing downstream knows the data are synthetic.
 
-from csc_inequalities.childlevel.extracts import LA_NUMBERS_FILE as SYNTHETIC_LA_NUMBERS_FILE
+from csc_inequalities.childlevel.extracts import (
+    LA_NUMBERS_FILE as SYNTHETIC_LA_NUMBERS_FILE,
+)
 from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numbers
 from csc_inequalities.la_batches import batch_outputs, la_batches, synthetic_la_outputs
 
@@ -27,17 +29,17 @@ rule lsoa_reference:
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
         provenance="results/lsoa/provenance/lsoa_reference.json",
-    params:
-        resource_dir=lambda wildcards, input: os.path.dirname(input.manifest),
-    resources:
-        mem_mb=resource_mb("lsoa_reference"),
-        runtime=resource_minutes("lsoa_reference"),
     log:
         "logs/lsoa/lsoa_reference.log",
     benchmark:
         "results/benchmarks/lsoa_reference/lsoa_reference.tsv"
     conda:
         env_file("synthetic")
+    resources:
+        mem_mb=resource_mb("lsoa_reference"),
+        runtime=resource_minutes("lsoa_reference"),
+    params:
+        resource_dir=lambda wildcards, input: os.path.dirname(input.manifest),
     script:
         "../scripts/lsoa_reference.py"
 
@@ -47,8 +49,11 @@ rule lsoa_reference:
 # (no random draws beyond the config-seeded LA intercepts); its output feeds every synthetic_la job.
 rule synthetic_calibration:
     input:
-        unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
-               if config["synthetic"]["referrals_from_panel"] else {}),
+        unpack(
+            lambda wildcards: (
+                {"panel": "results/national/panel.parquet"} if config["synthetic"]["referrals_from_panel"] else {}
+            )
+        ),
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
         published="resources/lca/published/manifest.sha256",
@@ -57,27 +62,32 @@ rule synthetic_calibration:
         code=package_code("synthetic_calibration.py"),
     output:
         parameters="results/synthetic/calibrated_parameters.yaml",
-    params:
-        synthetic=config["synthetic"],
-        published_dir=lambda wildcards, input: os.path.dirname(input.published),
-    resources:
-        mem_mb=resource_mb("synthetic_calibration"),
-        runtime=resource_minutes("synthetic_calibration"),
     log:
         "logs/synthetic/synthetic_calibration.log",
     benchmark:
         "results/benchmarks/synthetic_calibration/synthetic_calibration.tsv"
     conda:
         env_file("synthetic")
+    resources:
+        mem_mb=resource_mb("synthetic_calibration"),
+        runtime=resource_minutes("synthetic_calibration"),
+    params:
+        synthetic=config["synthetic"],
+        published_dir=lambda wildcards, input: os.path.dirname(input.published),
     script:
         "../scripts/synthetic_calibration.py"
 
 
 # The LA's real DfE number unless the config names another (the reader checks it), for the batches.
-SYNTHETIC_LEA_CODES = {la: config["synthetic"]["lea_codes"].get(la, SYNTHETIC_LA_NUMBERS.get(la, "999"))
-                       for la in config["synthetic"]["las"]}
-SYNTHETIC_BATCHES = (la_batches(config["synthetic"]["las"], config["synthetic"]["las_per_job"])
-                     if config["synthetic"]["las_per_job"] > 1 else {})
+SYNTHETIC_LEA_CODES = {
+    la: config["synthetic"]["lea_codes"].get(la, SYNTHETIC_LA_NUMBERS.get(la, "999"))
+    for la in config["synthetic"]["las"]
+}
+SYNTHETIC_BATCHES = (
+    la_batches(config["synthetic"]["las"], config["synthetic"]["las_per_job"])
+    if config["synthetic"]["las_per_job"] > 1
+    else {}
+)
 
 
 # One job per LA (synthetic.las_per_job: 1, the default): each LA draws from its own seeded stream
@@ -86,8 +96,11 @@ SYNTHETIC_BATCHES = (la_batches(config["synthetic"]["las"], config["synthetic"][
 # With synthetic.las_per_job > 1 (the national run) the batched rules below replace it.
 rule synthetic_la:
     input:
-        unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
-               if config["synthetic"]["referrals_from_panel"] else {}),
+        unpack(
+            lambda wildcards: (
+                {"panel": "results/national/panel.parquet"} if config["synthetic"]["referrals_from_panel"] else {}
+            )
+        ),
         reference="results/lsoa/lsoa_reference.parquet",
         population="results/lsoa/lsoa_population.parquet",
         published="resources/lca/published/manifest.sha256",
@@ -95,16 +108,28 @@ rule synthetic_la:
         script=script_path("synthetic_la.py"),
         code=package_code("synthetic_la.py"),
     output:
-        cin_census=expand("local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml", year=SYNTHETIC_YEARS),
+        cin_census=expand(
+            "local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml",
+            year=SYNTHETIC_YEARS,
+        ),
         ssda903="local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
         child_lsoa="local/synthetic/extracts/{la_code}/child_lsoa.csv",
         episodes="results/record_level/synthetic/{la_code}_generator_episodes.parquet",
         expected="results/synthetic/la/{la_code}_expected_counts.parquet",
         summary="results/synthetic/la/{la_code}_summary.json",
         provenance="results/synthetic/provenance/synthetic_la_{la_code}.json",
+    log:
+        "logs/synthetic/synthetic_la_{la_code}.log",
+    benchmark:
+        "results/benchmarks/synthetic_la/{la_code}.tsv"
     wildcard_constraints:
         # no per-LA job when batched: every LA's files come from its batch rule
         la_code=r"E(06|08|09|10)\d{6}" if not SYNTHETIC_BATCHES else r"(?!)",
+    conda:
+        env_file("synthetic")
+    resources:
+        mem_mb=resource_mb("synthetic_la"),
+        runtime=resource_minutes("synthetic_la"),
     params:
         synthetic=config["synthetic"],
         la_code=lambda wildcards: wildcards.la_code,
@@ -115,15 +140,6 @@ rule synthetic_la:
         key_file=config["extracts"]["key_file"],
         extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903)),
         published_dir=lambda wildcards, input: os.path.dirname(input.published),
-    resources:
-        mem_mb=resource_mb("synthetic_la"),
-        runtime=resource_minutes("synthetic_la"),
-    log:
-        "logs/synthetic/synthetic_la_{la_code}.log",
-    benchmark:
-        "results/benchmarks/synthetic_la/{la_code}.tsv"
-    conda:
-        env_file("synthetic")
     script:
         "../scripts/synthetic_la.py"
 
@@ -137,8 +153,11 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
         name:
             f"synthetic_la_batch_{_batch}"
         input:
-            unpack(lambda wildcards: {"panel": "results/national/panel.parquet"}
-                   if config["synthetic"]["referrals_from_panel"] else {}),
+            unpack(
+                lambda wildcards: (
+                    {"panel": "results/national/panel.parquet"} if config["synthetic"]["referrals_from_panel"] else {}
+                )
+            ),
             reference="results/lsoa/lsoa_reference.parquet",
             population="results/lsoa/lsoa_population.parquet",
             published="resources/lca/published/manifest.sha256",
@@ -147,35 +166,53 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
             code=package_code("synthetic_la_batch.py"),
         output:
             **batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS) for la in _las}),
-        params:
-            synthetic=config["synthetic"],
-            members=[{"la_code": la, "lea_code": SYNTHETIC_LEA_CODES[la], **synthetic_la_outputs(la, SYNTHETIC_YEARS),
-                      "files": [f for name in ("cin_census", "ssda903", "child_lsoa")
-                                for f in batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS)})[name]]}
-                     for la in _las],
-            key_file=config["extracts"]["key_file"],
-            # every member's files lie in <extracts_dir>/<la_code>/
-            extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903[0])),
-            published_dir=lambda wildcards, input: os.path.dirname(input.published),
-            resources_rule="synthetic_la_batch",
-        resources:
-            mem_mb=resource_mb("synthetic_la_batch"),
-            runtime=resource_minutes("synthetic_la_batch"),
         log:
             f"logs/synthetic/synthetic_la_batch_{_batch}.log",
         benchmark:
             f"results/benchmarks/synthetic_la_batch/{_batch}.tsv"
         conda:
             env_file("synthetic")
+        resources:
+            mem_mb=resource_mb("synthetic_la_batch"),
+            runtime=resource_minutes("synthetic_la_batch"),
+        params:
+            synthetic=config["synthetic"],
+            members=[
+                {
+                    "la_code": la,
+                    "lea_code": SYNTHETIC_LEA_CODES[la],
+                    **synthetic_la_outputs(la, SYNTHETIC_YEARS),
+                    "files": [
+                        f
+                        for name in ("cin_census", "ssda903", "child_lsoa")
+                        for f in batch_outputs({la: synthetic_la_outputs(la, SYNTHETIC_YEARS)})[name]
+                    ],
+                }
+                for la in _las
+            ],
+            key_file=config["extracts"]["key_file"],
+            # every member's files lie in <extracts_dir>/<la_code>/
+            extracts_dir=lambda wildcards, output: os.path.dirname(os.path.dirname(output.ssda903[0])),
+            published_dir=lambda wildcards, input: os.path.dirname(input.published),
+            resources_rule="synthetic_la_batch",
         script:
             "../scripts/synthetic_la_batch.py"
 
 
 rule synthetic_truth:
     input:
-        episodes=expand("results/record_level/synthetic/{la_code}_generator_episodes.parquet", la_code=config["synthetic"]["las"]),
-        expected=expand("results/synthetic/la/{la_code}_expected_counts.parquet", la_code=config["synthetic"]["las"]),
-        summaries=expand("results/synthetic/la/{la_code}_summary.json", la_code=config["synthetic"]["las"]),
+        episodes=expand(
+            "results/record_level/synthetic/{la_code}_generator_episodes.parquet",
+            la_code=config["synthetic"]["las"],
+        ),
+        expected=expand(
+            "results/synthetic/la/{la_code}_expected_counts.parquet",
+            la_code=config["synthetic"]["las"],
+        ),
+        summaries=expand(
+            "results/synthetic/la/{la_code}_summary.json",
+            la_code=config["synthetic"]["las"],
+        ),
         reference="results/lsoa/lsoa_reference.parquet",
         panel="results/national/panel.parquet",
         published="resources/lca/published/manifest.sha256",
@@ -190,18 +227,18 @@ rule synthetic_truth:
         expected="results/synthetic/expected_counts.parquet",
         totals_vs_panel="results/synthetic/totals_vs_panel.csv",
         provenance="results/synthetic/provenance/synthetic_truth.json",
-    params:
-        synthetic=config["synthetic"],
-        published_dir=lambda wildcards, input: os.path.dirname(input.published),
-    resources:
-        mem_mb=resource_mb("synthetic_truth"),
-        runtime=resource_minutes("synthetic_truth"),
     log:
         "logs/synthetic/synthetic_truth.log",
     benchmark:
         "results/benchmarks/synthetic_truth/synthetic_truth.tsv"
     conda:
         env_file("synthetic")
+    resources:
+        mem_mb=resource_mb("synthetic_truth"),
+        runtime=resource_minutes("synthetic_truth"),
+    params:
+        synthetic=config["synthetic"],
+        published_dir=lambda wildcards, input: os.path.dirname(input.published),
     script:
         "../scripts/synthetic_truth.py"
 
@@ -223,18 +260,18 @@ rule synthetic_calibration_table:
         code=package_code("synthetic_calibration_table.py"),
     output:
         calibration="results/synthetic/calibration.csv",
-    params:
-        published_dir=lambda wildcards, input: os.path.dirname(input.published),
-        la_shift_points=config["gradient"]["scores"]["la_shift_points"],
-    resources:
-        mem_mb=resource_mb("synthetic_calibration_table"),
-        runtime=resource_minutes("synthetic_calibration_table"),
     log:
         "logs/synthetic/synthetic_calibration_table.log",
     benchmark:
         "results/benchmarks/synthetic_calibration_table/synthetic_calibration_table.tsv"
     conda:
         env_file("synthetic")
+    resources:
+        mem_mb=resource_mb("synthetic_calibration_table"),
+        runtime=resource_minutes("synthetic_calibration_table"),
+    params:
+        published_dir=lambda wildcards, input: os.path.dirname(input.published),
+        la_shift_points=config["gradient"]["scores"]["la_shift_points"],
     script:
         "../scripts/synthetic_calibration_table.py"
 

@@ -1,4 +1,5 @@
 """Merge the LAs' episodes; publish disclosure-controlled counts by validation rule and LA/year."""
+
 from csc_inequalities.childlevel.pipeline import merge_las
 from csc_inequalities.workflow_io import script_context
 

@@ -1,4 +1,5 @@
 """Read, validate and pseudonymise one LA's extracts; write its episodes (record level only)."""
+
 from csc_inequalities.childlevel.pipeline import run_la
 from csc_inequalities.workflow_io import script_context
 

@@ -1,4 +1,5 @@
 """Counts of distinct children per LSOA x stratum x threshold, with population x years offset."""
+
 import pandas as pd
 
 from csc_inequalities.gradient.counts import build_count_table, episode_columns
@@ -8,12 +9,21 @@ with script_context(snakemake) as log:
     strata = {"all": ["all"], **snakemake.params.strata}
     thresholds = {name: (flag or None) for name, flag in snakemake.params.thresholds.items()}
     episodes = pd.read_parquet(snakemake.input.episodes, columns=episode_columns(thresholds, strata))
-    classes = (pd.read_parquet(snakemake.input.episode_classes, columns=["episode_id", "class_id"])
-               if "episode_classes" in snakemake.input.keys() else None)
+    classes = (
+        pd.read_parquet(snakemake.input.episode_classes, columns=["episode_id", "class_id"])
+        if "episode_classes" in snakemake.input.keys()
+        else None
+    )
     table = build_count_table(
-        episodes, pd.read_parquet(snakemake.input.lsoa_reference), pd.read_parquet(snakemake.input.lsoa_population),
-        strata_levels=strata, thresholds=thresholds, age_edges=snakemake.params.age_group_edges,
+        episodes,
+        pd.read_parquet(snakemake.input.lsoa_reference),
+        pd.read_parquet(snakemake.input.lsoa_population),
+        strata_levels=strata,
+        thresholds=thresholds,
+        age_edges=snakemake.params.age_group_edges,
         episode_classes=classes,
     )
-    log.info("count table: %d rows, %d LSOAs, %d LAs", len(table), table["lsoa11"].nunique(), table["la_code"].nunique())
+    log.info(
+        "count table: %d rows, %d LSOAs, %d LAs", len(table), table["lsoa11"].nunique(), table["la_code"].nunique()
+    )
     table.to_parquet(snakemake.output.counts, index=False)

@@ -1,5 +1,6 @@
 """Gather the per-model results: effects table, truth comparison, convergence, Figure 18 and the
 stratified forest plots (Figures 19-24)."""
+
 import json
 from pathlib import Path
 
@@ -22,14 +23,32 @@ with script_context(snakemake) as log:
         truth["stratum_level"] = truth["stratum_level"].astype(str)
         comparison = compare_with_truth(effects, truth, snakemake.params.max_z)
     else:
-        comparison = pd.DataFrame(columns=["threshold", "stratum_type", "stratum_level", "model", "term", "estimate",
-                                           "se", "truth_estimate", "z", "within_max_z", "ci_covers_truth"])
+        comparison = pd.DataFrame(
+            columns=[
+                "threshold",
+                "stratum_type",
+                "stratum_level",
+                "model",
+                "term",
+                "estimate",
+                "se",
+                "truth_estimate",
+                "z",
+                "within_max_z",
+                "ci_covers_truth",
+            ]
+        )
     comparison.to_csv(snakemake.output.truth_comparison, index=False)
     published = published_figure18(PublishedFigures.load(snakemake.input.headline))
     overall = effects[effects["stratum_type"] == "all"]
     truth_all = truth[truth["stratum_type"] == "all"] if truth is not None and len(truth) else None
-    figure18(overall, snakemake.params.thresholds, snakemake.output.figure18, truth=truth_all,
-             published={(k[0], k[1]): v for k, v in published.items()})
+    figure18(
+        overall,
+        snakemake.params.thresholds,
+        snakemake.output.figure18,
+        truth=truth_all,
+        published={(k[0], k[1]): v for k, v in published.items()},
+    )
     Path(snakemake.output.forests).mkdir(parents=True, exist_ok=True)
     for stratum, levels in snakemake.params.strata.items():
         stratum_forest(effects, stratum, [str(v) for v in levels], Path(snakemake.output.forests) / f"{stratum}.png")

@@ -1,5 +1,6 @@
 """Social-gradient scores (2021 summary): per 10-point rise in LSOA income deprivation, at mean LA
 deprivation and +/- shift; per-LA scores and their correlation with LA deprivation; rates by band."""
+
 import json
 from pathlib import Path
 

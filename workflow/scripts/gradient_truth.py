@@ -1,4 +1,5 @@
 """Gather the per-model truth fits into one effects table, beside the generating parameters."""
+
 import json
 
 import yaml

@@ -1,4 +1,5 @@
 """Thin adapter: the report about one LA's extracts (reconciliation with DfE, rates, comparisons)."""
+
 from csc_inequalities.childlevel.la_summary import write_la_report
 from csc_inequalities.workflow_io import script_context
 
@@ -15,5 +16,10 @@ with script_context(snakemake) as log:
         files=dict(snakemake.params.files),
         dfe_rules=snakemake.params.dfe_rules,
     )
-    log.info("LA %s: %d of %d yearly counts beyond the tolerance; largest gap %s", summary["la_code"],
-             summary["flagged"], summary["compared"], summary["largest_gap"])
+    log.info(
+        "LA %s: %d of %d yearly counts beyond the tolerance; largest gap %s",
+        summary["la_code"],
+        summary["flagged"],
+        summary["compared"],
+        summary["largest_gap"],
+    )

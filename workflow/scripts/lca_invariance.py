@@ -1,4 +1,5 @@
 """Configural vs invariant models (Table 3 analogue) on the estimation sample."""
+
 import json
 
 import pandas as pd
@@ -9,11 +10,17 @@ from csc_inequalities.lca.io import estimation_data
 from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
-    X, groups, codes = estimation_data(snakemake.input.episodes, snakemake.input.item_table,
-                                       snakemake.input.samples, sample=1)
-    table, fits = invariance_test(X, groups, list(snakemake.params.classes),
-                                  lcm.FitSettings(**snakemake.params.fit), codes,
-                                  configural=snakemake.params.configural)
+    X, groups, codes = estimation_data(
+        snakemake.input.episodes, snakemake.input.item_table, snakemake.input.samples, sample=1
+    )
+    table, fits = invariance_test(
+        X,
+        groups,
+        list(snakemake.params.classes),
+        lcm.FitSettings(**snakemake.params.fit),
+        codes,
+        configural=snakemake.params.configural,
+    )
     table = with_published_fit(table, pd.read_csv(snakemake.input.published_fit))
     table.to_csv(snakemake.output.fit_table, index=False)
     with open(snakemake.output.models, "w") as handle:

@@ -1,4 +1,5 @@
 """Which factors at assessment enter the LCA: items used and dropped, with counts and reasons."""
+
 import pandas as pd
 
 from csc_inequalities.lca.items import lca_population, select_items
@@ -6,8 +7,9 @@ from csc_inequalities.workflow_io import script_context
 
 with script_context(snakemake) as log:
     episodes = pd.read_parquet(snakemake.input.episodes)
-    population = episodes[lca_population(episodes, snakemake.params.assessed_only, False,
-                                          completed_only=snakemake.params.completed_only)]
+    population = episodes[
+        lca_population(episodes, snakemake.params.assessed_only, False, completed_only=snakemake.params.completed_only)
+    ]
     table = select_items(population, dict(snakemake.params.excluded), snakemake.params.min_count)
     # Counts are over all LCA episodes; a small non-zero count could point at few children.
     small = (table["count"] < snakemake.params.min_cell) & (table["count"] > 0)

@@ -1,4 +1,5 @@
 """Synthetic runs: recovered item-response probabilities and class shares against the truth."""
+
 import json
 
 import pandas as pd
@@ -13,8 +14,12 @@ with script_context(snakemake) as log:
     truth = yaml.safe_load(open(snakemake.input.truth))["lca"]
     data = json.loads(open(snakemake.input.model).read())
     summary, items, shares = recovery_against_truth(
-        lcm.from_dict(data), [int(k) for k in data["class_ids"]], truth,
-        pd.read_csv(snakemake.input.table11), dict(snakemake.params.thresholds))
+        lcm.from_dict(data),
+        [int(k) for k in data["class_ids"]],
+        truth,
+        pd.read_csv(snakemake.input.table11),
+        dict(snakemake.params.thresholds),
+    )
     items.to_csv(snakemake.output.item_errors, index=False)
     shares.to_csv(snakemake.output.shares, index=False)
     recovery_plot(items, shares[shares["estimate"] == "model"], snakemake.output.figure)

@@ -1,4 +1,5 @@
 """Thin adapter: LSOA reference (LSOA → 2013 upper-tier LA, IMD 2015 deciles) and LSOA populations."""
+
 from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
 from csc_inequalities.workflow_io import script_context
 

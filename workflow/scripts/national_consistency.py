@@ -1,4 +1,5 @@
 """Thin adapter: the consistency rule (METHODS §A.4) over every indicator pair."""
+
 import pandas as pd
 
 from csc_inequalities.national.consistency import consistency_table, consistent_edges
@@ -11,5 +12,4 @@ with script_context(snakemake) as log:
     edges = consistent_edges(table)
     table.to_csv(snakemake.output.assessment, index=False)
     edges.to_csv(snakemake.output.edges, index=False)
-    log.info("%d of %d pairs consistent (%s)", len(edges), len(table),
-             edges["route"].value_counts().to_dict())
+    log.info("%d of %d pairs consistent (%s)", len(edges), len(table), edges["route"].value_counts().to_dict())

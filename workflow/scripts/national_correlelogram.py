@@ -1,4 +1,5 @@
 """Thin adapter: one correlelogram (network of consistent associations) for one theme."""
+
 import pandas as pd
 
 from csc_inequalities.national.correlelogram import draw_correlelogram, theme_edge_table, theme_graph
@@ -16,12 +17,22 @@ with script_context(snakemake) as log:
     present = [i for i in theme["indicators"] if i in correlated]
     absent = [i for i in theme["indicators"] if i not in correlated]
     if absent:
-        log.warning("theme %s: not among the correlated indicators, left out: %s",
-                    snakemake.wildcards.na_theme, ", ".join(absent))
+        log.warning(
+            "theme %s: not among the correlated indicators, left out: %s",
+            snakemake.wildcards.na_theme,
+            ", ".join(absent),
+        )
     graph = theme_graph(assessment, present)
     theme_edge_table(graph).to_csv(snakemake.output.edges, index=False)
-    draw_correlelogram(graph, labels, theme["title"], snakemake.output.figure,
-                       seed=snakemake.params.seed, layout=theme.get("layout", "circular"),
-                       absent=absent)
-    log.info("theme %s: %d nodes, %d edges", snakemake.wildcards.na_theme,
-             graph.number_of_nodes(), graph.number_of_edges())
+    draw_correlelogram(
+        graph,
+        labels,
+        theme["title"],
+        snakemake.output.figure,
+        seed=snakemake.params.seed,
+        layout=theme.get("layout", "circular"),
+        absent=absent,
+    )
+    log.info(
+        "theme %s: %d nodes, %d edges", snakemake.wildcards.na_theme, graph.number_of_nodes(), graph.number_of_edges()
+    )

@@ -1,4 +1,5 @@
 """Thin adapter: verify the raw files' checksums, build the national panel, write it."""
+
 from pathlib import Path
 
 from csc_inequalities.national.panel import build_panel

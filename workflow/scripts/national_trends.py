@@ -1,4 +1,5 @@
 """Thin adapter: national series per indicator and year, least-squares fits per view, figures."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -28,9 +29,20 @@ with script_context(snakemake) as log:
         labels = {s["indicator"]: s.get("label") or s["indicator"] for s in figure["series"]}
         for view, (first, last) in views.items():
             plot_trend_figure(
-                series, fits, indicators, labels, view=view, years=(first, last),
+                series,
+                fits,
+                indicators,
+                labels,
+                view=view,
+                years=(first, last),
                 title=f"{figure['title']} ({first}–{last}, years ending March)",
-                ylabel=figure["ylabel"], out_path=wanted[f"{name}_{view}.png"],
+                ylabel=figure["ylabel"],
+                out_path=wanted[f"{name}_{view}.png"],
             )
-    log.info("%d series, %d fits, %d figures over views %s", series["indicator"].nunique(),
-             len(fits), len(wanted), list(views))
+    log.info(
+        "%d series, %d fits, %d figures over views %s",
+        series["indicator"].nunique(),
+        len(fits),
+        len(wanted),
+        list(views),
+    )

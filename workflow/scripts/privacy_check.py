@@ -1,5 +1,6 @@
 """Fail the workflow if a shared output (results/ outside record_level, report/) holds a raw
 child identifier or a list of input birth dates."""
+
 from csc_inequalities.privacy import run_privacy_check
 from csc_inequalities.workflow_io import script_context
 

@@ -1,4 +1,5 @@
 """Thin adapter: render report/report.html from the registered sections' result files."""
+
 from csc_inequalities.report.benchmarks import collect_benchmark_files, run_totals, summarise_by_rule
 from csc_inequalities.report.render import render_report
 from csc_inequalities.workflow_io import script_context

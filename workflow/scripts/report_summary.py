@@ -1,5 +1,6 @@
 """Thin adapter: results/report/published_vs_reproduced.csv (+ .json counts), every published number
 the run speaks to against its reproduction or, on synthetic runs, its calibration truth and estimate."""
+
 import json
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Thin adapter: the headline numbers of this run, each with the result file and key it came from."""
+
 import json
 
 from csc_inequalities.report.values import collect_values

@@ -1,4 +1,5 @@
 """Thin adapter: solve the generator's parameters for the published targets (synthetic/solve.py)."""
+
 import pandas as pd
 import yaml
 
@@ -12,10 +13,20 @@ with script_context(snakemake) as log:
     config = snakemake.params.synthetic
     reference = pd.read_parquet(snakemake.input.reference)
     population = pd.read_parquet(snakemake.input.population, filters=[("la_code", "in", list(config["las"]))])
-    panel = (pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", *PANEL_SERIES])
-             if "panel" in snakemake.input.keys() else None)
-    record = run_calibration(config, reference, population, snakemake.params.published_dir,
-                             yaml.safe_load(open(snakemake.input.headline)), panel, progress=log.info)
+    panel = (
+        pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", *PANEL_SERIES])
+        if "panel" in snakemake.input.keys()
+        else None
+    )
+    record = run_calibration(
+        config,
+        reference,
+        population,
+        snakemake.params.published_dir,
+        yaml.safe_load(open(snakemake.input.headline)),
+        panel,
+        progress=log.info,
+    )
     with open(snakemake.output.parameters, "w") as handle:
         yaml.safe_dump(record, handle, sort_keys=False)
     for target in record["targets"]:

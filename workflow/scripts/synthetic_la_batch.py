@@ -1,5 +1,6 @@
 """Thin adapter: generate a batch of LAs (rules synthetic_la_batch_<nn>), each LA's files and
 provenance record exactly as the per-LA rule synthetic_la writes them."""
+
 import json
 from pathlib import Path
 
@@ -13,17 +14,34 @@ with script_context(snakemake, provenance_output=None) as log:
     params = snakemake.params
     inputs = {k: v for k, v in snakemake.input.items()}
     hashes = {}
-    for member, seconds in generate_batch(params.members, params.synthetic, snakemake.input.reference,
-                                          snakemake.input.population, params.published_dir, params.extracts_dir,
-                                          params.key_file, snakemake.input.calibrated,
-                                          snakemake.input.get("panel")):
+    for member, seconds in generate_batch(
+        params.members,
+        params.synthetic,
+        snakemake.input.reference,
+        snakemake.input.population,
+        params.published_dir,
+        params.extracts_dir,
+        params.key_file,
+        snakemake.input.calibrated,
+        snakemake.input.get("panel"),
+    ):
         record = provenance_record(
-            rule=snakemake.rule, script=str(snakemake.input.script), inputs=inputs,
-            params={"synthetic": params.synthetic, "la_code": member["la_code"], "lea_code": member["lea_code"],
-                    "key_file": params.key_file, "extracts_dir": params.extracts_dir,
-                    "published_dir": params.published_dir, "batch_size": len(params.members)},
+            rule=snakemake.rule,
+            script=str(snakemake.input.script),
+            inputs=inputs,
+            params={
+                "synthetic": params.synthetic,
+                "la_code": member["la_code"],
+                "lea_code": member["lea_code"],
+                "key_file": params.key_file,
+                "extracts_dir": params.extracts_dir,
+                "published_dir": params.published_dir,
+                "batch_size": len(params.members),
+            },
             outputs={k: member[k] for k in ("files", "episodes", "expected", "summary")},
-            seconds=seconds, hashes=hashes)
+            seconds=seconds,
+            hashes=hashes,
+        )
         record["resources_rule"] = params.resources_rule  # its key in workflow/resources.yaml
         Path(member["provenance"]).parent.mkdir(parents=True, exist_ok=True)
         Path(member["provenance"]).write_text(json.dumps(record, indent=2, sort_keys=True))

@@ -1,5 +1,6 @@
 """Thin adapter: gather the per-LA generator outputs into the run's truth, episode table, expected
 counts and extract manifest."""
+
 import json
 
 import pandas as pd
@@ -14,12 +15,15 @@ from csc_inequalities.workflow_io import script_context
 with script_context(snakemake) as log:
     verify_manifest(snakemake.input.published)
     summaries = [json.load(open(path)) for path in snakemake.input.summaries]
-    truth = generator_truth(snakemake.params.synthetic, pd.read_parquet(snakemake.input.reference),
-                            snakemake.params.published_dir,
-                            {s["la_code"]: s["expected_class_shares"] for s in summaries},
-                            {s["la_code"]: s["la_log_scale"] for s in summaries},
-                            yaml.safe_load(open(snakemake.input.calibrated)),
-                            {s["la_code"]: s.get("panel_offsets", {}) for s in summaries})
+    truth = generator_truth(
+        snakemake.params.synthetic,
+        pd.read_parquet(snakemake.input.reference),
+        snakemake.params.published_dir,
+        {s["la_code"]: s["expected_class_shares"] for s in summaries},
+        {s["la_code"]: s["la_log_scale"] for s in summaries},
+        yaml.safe_load(open(snakemake.input.calibrated)),
+        {s["la_code"]: s.get("panel_offsets", {}) for s in summaries},
+    )
     panel = pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", *PANEL_SERIES])
     totals_vs_panel(summaries, panel).to_csv(snakemake.output.totals_vs_panel, index=False)
     write_truth(truth, [snakemake.output.truth_local, snakemake.output.truth])

@@ -4,6 +4,7 @@ Each LA goes through :func:`csc_inequalities.childlevel.pipeline.run_la`, the fu
 per-LA job (rule childlevel_la_episodes), and writes the same files: a batch only saves starting
 Python and importing pandas, pandera and the readers once per LA (issue 13).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,13 +24,23 @@ class BatchExtractError(ExtractError):
     def __init__(self, errors: Mapping[str, ExtractError]):
         self.errors = dict(errors)
         self.findings = [f for error in errors.values() for f in error.findings]
-        Exception.__init__(self, f"validation stopped {len(errors)} LAs of the batch:\n"
-                           + "\n".join(f"{la}: {error}" for la, error in errors.items()))
+        Exception.__init__(
+            self,
+            f"validation stopped {len(errors)} LAs of the batch:\n"
+            + "\n".join(f"{la}: {error}" for la, error in errors.items()),
+        )
 
 
-def read_batch(members: Sequence[Mapping[str, Any]], lsoa_reference_path: str, key_file: str,
-               policy: Mapping[str, str], max_outside_share: float, dfe_rules: bool = False,
-               log: logging.Logger = log_default, min_cell: int | None = None) -> Iterator[tuple[Mapping[str, Any], float]]:
+def read_batch(
+    members: Sequence[Mapping[str, Any]],
+    lsoa_reference_path: str,
+    key_file: str,
+    policy: Mapping[str, str],
+    max_outside_share: float,
+    dfe_rules: bool = False,
+    log: logging.Logger = log_default,
+    min_cell: int | None = None,
+) -> Iterator[tuple[Mapping[str, Any], float]]:
     """Read, validate and pseudonymise the LAs of a batch one after the other; yields
     (member, seconds) after each LA's files are written.
 
@@ -43,13 +54,25 @@ def read_batch(members: Sequence[Mapping[str, Any]], lsoa_reference_path: str, k
     for member in members:
         started = time.perf_counter()
         try:
-            run_la(la_code=member["la_code"], files=member["files"], lsoa_reference_path=lsoa_reference_path,
-                   key_file=key_file, policy=dict(policy), dfe_rules=dfe_rules, la_number=member["la_number"],
-                   max_outside_share=max_outside_share, last_year=member["last_year"],
-                   episodes_path=member["episodes"], counts_path=member["counts"],
-                   findings_path=member["findings"], identifiers_path=member["identifiers"],
-                   yearly_counts_path=member.get("yearly_counts"), quality_path=member.get("quality"),
-                   log=log, **({} if min_cell is None else {"min_cell": min_cell}))
+            run_la(
+                la_code=member["la_code"],
+                files=member["files"],
+                lsoa_reference_path=lsoa_reference_path,
+                key_file=key_file,
+                policy=dict(policy),
+                dfe_rules=dfe_rules,
+                la_number=member["la_number"],
+                max_outside_share=max_outside_share,
+                last_year=member["last_year"],
+                episodes_path=member["episodes"],
+                counts_path=member["counts"],
+                findings_path=member["findings"],
+                identifiers_path=member["identifiers"],
+                yearly_counts_path=member.get("yearly_counts"),
+                quality_path=member.get("quality"),
+                log=log,
+                **({} if min_cell is None else {"min_cell": min_cell}),
+            )
         except ExtractError as error:
             errors[member["la_code"]] = error
             log.error("LA %s: %s", member["la_code"], error)

@@ -6,6 +6,7 @@ before parsing (no XXE, no entity expansion) and the parser never resolves entit
 the network. Elements of later specifications that the reader does not know are reported as
 ``unknown_element`` findings and skipped; renamed ones are mapped (``Sex`` -> ``GenderCurrent``).
 """
+
 from __future__ import annotations
 
 import re
@@ -19,21 +20,46 @@ from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn, emp
 RENAMED = {"Sex": "GenderCurrent"}
 
 IDENTIFIER_FIELDS = (
-    "LAchildID", "UPN", "FormerUPN", "UPNunknown", "PersonBirthDate", "ExpectedPersonBirthDate",
-    "GenderCurrent", "PersonDeathDate",
+    "LAchildID",
+    "UPN",
+    "FormerUPN",
+    "UPNunknown",
+    "PersonBirthDate",
+    "ExpectedPersonBirthDate",
+    "GenderCurrent",
+    "PersonDeathDate",
 )
 CIN_FIELDS = (
-    "CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate", "ReasonForClosure",
-    "DateOfInitialCPC", "ReferralNFA",
+    "CINreferralDate",
+    "ReferralSource",
+    "PrimaryNeedCode",
+    "CINclosureDate",
+    "ReasonForClosure",
+    "DateOfInitialCPC",
+    "ReferralNFA",
 )
 CIN_MODULES = ("Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans")
 ASSESSMENT_FIELDS = ("AssessmentActualStartDate", "AssessmentInternalReviewDate", "AssessmentAuthorisationDate")
 PLAN_FIELDS = ("CINPlanStartDate", "CINPlanEndDate")
 S47_FIELDS = ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")
 CPP_FIELDS = (
-    "CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse", "LatestCategoryOfAbuse", "NumberOfPreviousCPP",
+    "CPPstartDate",
+    "CPPendDate",
+    "InitialCategoryOfAbuse",
+    "LatestCategoryOfAbuse",
+    "NumberOfPreviousCPP",
 )
-HEADER_FIELDS = ("Collection", "Year", "ReferenceDate", "SourceLevel", "LEA", "SoftwareCode", "Release", "SerialNo", "DateTime")
+HEADER_FIELDS = (
+    "Collection",
+    "Year",
+    "ReferenceDate",
+    "SourceLevel",
+    "LEA",
+    "SoftwareCode",
+    "Release",
+    "SerialNo",
+    "DateTime",
+)
 
 _PROLOG_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _SYNTAX_ENCODING = re.compile(r"encoding|UTF-8|UTF-16|Char 0x|invalid character|not proper", re.IGNORECASE)
@@ -85,19 +111,35 @@ class _ChildReader:
         self.child_ref: str | None = None
 
     def _unknown(self, parent: str, name: str, element) -> None:
-        self.findings.append(Finding(
-            "unknown_element", self.file, element.sourceline, self.child_ref, f"{parent}/{name}",
-            "an element of the 2013-14..2017-18 CIN census specification", f"<{name}>", record=parent,
-        ))
+        self.findings.append(
+            Finding(
+                "unknown_element",
+                self.file,
+                element.sourceline,
+                self.child_ref,
+                f"{parent}/{name}",
+                "an element of the 2013-14..2017-18 CIN census specification",
+                f"<{name}>",
+                record=parent,
+            )
+        )
 
     def _stray_text(self, element, parent: str) -> None:
         tail = element.tail
         if tail and not tail.isspace():
             tail = tail.strip()
-            self.findings.append(Finding(
-                "stray_text", self.file, element.sourceline, self.child_ref, parent,
-                "only elements and whitespace", repr(tail[:40]), record=f"after <{_local(element.tag)}>",
-            ))
+            self.findings.append(
+                Finding(
+                    "stray_text",
+                    self.file,
+                    element.sourceline,
+                    self.child_ref,
+                    parent,
+                    "only elements and whitespace",
+                    repr(tail[:40]),
+                    record=f"after <{_local(element.tag)}>",
+                )
+            )
 
     def _fields(self, element, known: tuple[str, ...], parent: str, modules: tuple[str, ...] = ()) -> tuple[dict, dict]:
         values: dict[str, str | None] = {}
@@ -146,10 +188,14 @@ class _ChildReader:
                             self._unknown("Disabilities", dname, disability)
                 else:
                     self._unknown("ChildCharacteristics", name, part)
-        self.rows["children"].append((
-            *(ids.get(f) for f in IDENTIFIER_FIELDS), ethnicity,
-            ";".join(disabilities) if disabilities else None, child_element.sourceline,
-        ))
+        self.rows["children"].append(
+            (
+                *(ids.get(f) for f in IDENTIFIER_FIELDS),
+                ethnicity,
+                ";".join(disabilities) if disabilities else None,
+                child_element.sourceline,
+            )
+        )
         for cin in cin_elements:
             self._read_cin(cin)
 
@@ -189,10 +235,15 @@ class _ChildReader:
                         reviews.append(_text(review) or "")
                     else:
                         self._unknown("Reviews", name, review)
-            self.rows["child_protection_plans"].append((
-                ref, referral, *(fields.get(f) for f in CPP_FIELDS),
-                ";".join(reviews) if reviews else None, cpp.sourceline,
-            ))
+            self.rows["child_protection_plans"].append(
+                (
+                    ref,
+                    referral,
+                    *(fields.get(f) for f in CPP_FIELDS),
+                    ";".join(reviews) if reviews else None,
+                    cpp.sourceline,
+                )
+            )
 
 
 def _refuse_declarations(path: Path, findings: list[Finding]) -> bool:
@@ -207,10 +258,17 @@ def _refuse_declarations(path: Path, findings: list[Finding]) -> bool:
     )
     if match:
         line = prolog[: match.start()].count(b"\n") + 1
-        findings.append(Finding(
-            "dtd_refused", str(path), line, None, None,
-            "no DOCTYPE or ENTITY declarations", f"<!{match.group(1).decode().upper()} ...>",
-        ))
+        findings.append(
+            Finding(
+                "dtd_refused",
+                str(path),
+                line,
+                None,
+                None,
+                "no DOCTYPE or ENTITY declarations",
+                f"<!{match.group(1).decode().upper()} ...>",
+            )
+        )
         return True
     return False
 
@@ -254,7 +312,17 @@ def read_cin_xml_elementwise(path: str | Path, year: int) -> tuple[CensusReturn,
     if not path.exists():
         return empty, [Finding("missing_file", str(path), None, None, None, "an existing file", "no such file")]
     if path.stat().st_size == 0:
-        return empty, [Finding("empty_file", str(path), None, None, None, "an XML document with a <Message> root", "an empty file (0 bytes)")]
+        return empty, [
+            Finding(
+                "empty_file",
+                str(path),
+                None,
+                None,
+                None,
+                "an XML document with a <Message> root",
+                "an empty file (0 bytes)",
+            )
+        ]
     if _refuse_declarations(path, findings):
         return empty, findings
     child_reader = _ChildReader(str(path), findings, rows)
@@ -264,8 +332,15 @@ def read_cin_xml_elementwise(path: str | Path, year: int) -> tuple[CensusReturn,
         # Only the end of <Child> and <Header> elements is reported (filtered inside lxml), so
         # the Python loop runs once per child; each child is cleared once read.
         context = etree.iterparse(
-            str(path), events=("end",), tag=("{*}Child", "{*}Header"), resolve_entities=False,
-            load_dtd=False, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
+            str(path),
+            events=("end",),
+            tag=("{*}Child", "{*}Header"),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
         )
         for _, element in context:
             if root is None:
@@ -302,14 +377,25 @@ def read_cin_xml_elementwise(path: str | Path, year: int) -> tuple[CensusReturn,
     for element in root:
         name = _local(element.tag)
         if name is not None and name not in ("Header", "Children"):
-            findings.append(Finding("unknown_element", str(path), element.sourceline, None, f"Message/{name}",
-                                    "an element of the CIN census specification", f"<{name}>", record="Message"))
+            findings.append(
+                Finding(
+                    "unknown_element",
+                    str(path),
+                    element.sourceline,
+                    None,
+                    f"Message/{name}",
+                    "an element of the CIN census specification",
+                    f"<{name}>",
+                    record="Message",
+                )
+            )
         elif name == "Children":
             for item in element:
                 _report_unknown_in_children(item, str(path), findings)
     if n_children == 0:
-        findings.append(Finding("empty_file", str(path), None, None, "Children/Child",
-                                "at least one <Child> record", "none"))
+        findings.append(
+            Finding("empty_file", str(path), None, None, "Children/Child", "at least one <Child> record", "none")
+        )
     tables = {name: table_from_rows(name, rows[name]) for name in RECORD_TABLES}
     return CensusReturn(str(path), year, header, tables), findings
 
@@ -317,8 +403,18 @@ def read_cin_xml_elementwise(path: str | Path, year: int) -> tuple[CensusReturn,
 def _report_unknown_in_children(item, file: str, findings: list[Finding]) -> None:
     name = _local(item.tag)
     if name is not None and name != "Child":
-        findings.append(Finding("unknown_element", file, item.sourceline, None, f"Children/{name}",
-                                "<Child>", f"<{name}>", record="Children"))
+        findings.append(
+            Finding(
+                "unknown_element",
+                file,
+                item.sourceline,
+                None,
+                f"Children/{name}",
+                "<Child>",
+                f"<{name}>",
+                record="Children",
+            )
+        )
 
 
 def _check_root(path: Path, root) -> Finding | None:
@@ -339,17 +435,43 @@ def _read_header(element, file: str, findings: list[Finding]) -> dict[str, str |
                 if field in HEADER_FIELDS:
                     header[field] = _text(value)
                 else:
-                    findings.append(Finding("unknown_element", file, value.sourceline, None, f"{name}/{field}",
-                                            "a Header field of the CIN census specification", f"<{field}>", record="Header"))
+                    findings.append(
+                        Finding(
+                            "unknown_element",
+                            file,
+                            value.sourceline,
+                            None,
+                            f"{name}/{field}",
+                            "a Header field of the CIN census specification",
+                            f"<{field}>",
+                            record="Header",
+                        )
+                    )
         else:
-            findings.append(Finding("unknown_element", file, part.sourceline, None, f"Header/{name}",
-                                    "CollectionDetails or Source", f"<{name}>", record="Header"))
+            findings.append(
+                Finding(
+                    "unknown_element",
+                    file,
+                    part.sourceline,
+                    None,
+                    f"Header/{name}",
+                    "CollectionDetails or Source",
+                    f"<{name}>",
+                    record="Header",
+                )
+            )
     return header
 
 
-_RECORD_END = {"Child": "</Child>", "CINdetails": "</CINdetails>", "Assessments": "</Assessments>",
-               "AssessmentFactors": "</AssessmentFactors>", "CINPlanDates": "</CINPlanDates>",
-               "Section47": "</Section47>", "ChildProtectionPlans": "</ChildProtectionPlans>"}
+_RECORD_END = {
+    "Child": "</Child>",
+    "CINdetails": "</CINdetails>",
+    "Assessments": "</Assessments>",
+    "AssessmentFactors": "</AssessmentFactors>",
+    "CINPlanDates": "</CINPlanDates>",
+    "Section47": "</Section47>",
+    "ChildProtectionPlans": "</ChildProtectionPlans>",
+}
 _ORIGINAL_NAMES = {mapped: original for original, mapped in RENAMED.items()}
 
 
@@ -360,8 +482,11 @@ def field_lines(path: str | Path, findings: list[Finding]) -> list[Finding]:
     only if there are such findings (a handful, normally)."""
     import dataclasses
 
-    todo = [i for i, f in enumerate(findings)
-            if f.line is not None and f.field and "/" not in f.field and f.record.split(" ")[0] in _RECORD_END]
+    todo = [
+        i
+        for i, f in enumerate(findings)
+        if f.line is not None and f.field and "/" not in f.field and f.record.split(" ")[0] in _RECORD_END
+    ]
     if not todo:
         return findings
     with open(path, encoding="utf-8", errors="replace") as handle:

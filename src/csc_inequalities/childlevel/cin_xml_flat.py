@@ -16,6 +16,7 @@ in one child, an empty CDATA section, the token separator (DEL) in the file, a s
 wrong root, a header finding, a return without children, an encoding other than UTF-8.
 Findings on bad files therefore come from one code path only and stay exactly as they were.
 """
+
 from __future__ import annotations
 
 import mmap
@@ -56,7 +57,12 @@ UNUSUAL = "!"  # code of anything the fast path does not mirror
 _RECORD_TYPES = {
     "C": ("Children/Child", "children", (), {}),
     "D": ("Child/CINdetails", "cin_details", CIN_FIELDS, {}),
-    "A": ("CINdetails/Assessments", "assessments", ASSESSMENT_FIELDS, {"FactorsIdentifiedAtAssessment": "AssessmentFactors"}),
+    "A": (
+        "CINdetails/Assessments",
+        "assessments",
+        ASSESSMENT_FIELDS,
+        {"FactorsIdentifiedAtAssessment": "AssessmentFactors"},
+    ),
     "F": ("FactorsIdentifiedAtAssessment/AssessmentFactors", "assessment_factors", (), {}),
     "P": ("CINdetails/CINPlanDates", "cin_plan_dates", PLAN_FIELDS, {}),
     "S": ("CINdetails/Section47", "section47", S47_FIELDS, {}),
@@ -124,9 +130,11 @@ def _templates() -> list[str]:
     ]
     for code, (pattern, _, fields, containers) in _RECORD_TYPES.items():
         if pattern.endswith("/AssessmentFactors"):  # a record that is also a field: its own text
-            out.append(f'<xsl:template match="{pattern}">{token(code, line)}'
-                       f'{token(_field_code(code, "AssessmentFactors"), text)}'
-                       "</xsl:template>")
+            out.append(
+                f'<xsl:template match="{pattern}">{token(code, line)}'
+                f"{token(_field_code(code, 'AssessmentFactors'), text)}"
+                "</xsl:template>"
+            )
             continue
         out.append(f'<xsl:template match="{pattern}">{token(code, line)}<xsl:apply-templates/></xsl:template>')
         out += fields_and_containers(code, pattern, fields, containers)
@@ -144,7 +152,7 @@ def flattening_stylesheet() -> str:
         '<xsl:output method="text" encoding="UTF-8"/>'
         '<xsl:param name="n" select="0"/>'
         '<xsl:template match="/"><xsl:apply-templates select="Message/Children/*[position() &lt;= $n]"/></xsl:template>'
-        f'{"".join(_templates())}'
+        f"{''.join(_templates())}"
         "</xsl:stylesheet>"
     )
 
@@ -215,8 +223,15 @@ def _flatten_file(path: Path) -> tuple[dict, bytes]:
         del children[:last_position]  # read: keep the tree small
 
     context = etree.iterparse(
-        str(path), events=("end",), tag=("{*}Child", "{*}Header"), resolve_entities=False,
-        load_dtd=False, no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
+        str(path),
+        events=("end",),
+        tag=("{*}Child", "{*}Header"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     for _, element in context:
         if root is None:

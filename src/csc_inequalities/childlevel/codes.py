@@ -10,6 +10,7 @@ Analysis codes (the columns of episodes.parquet) are those of the 2017 schema: t
 Appendix A names faith-based abuse 22B, the schemas 23A (both map to ``23A``); 2021's 18B/18C and
 19B/19C map back to ``18A`` and ``19A``.
 """
+
 from __future__ import annotations
 
 GENDER_CODES = frozenset({"0", "1", "2", "9"})
@@ -17,13 +18,27 @@ SEX_CODES_2026 = frozenset({"M", "F", "U"})
 GENDER_LABEL = {"1": "male", "2": "female", "M": "male", "F": "female"}  # anything else: unknown
 
 ETHNICITY_GROUP = {
-    "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
-    "MWBC": "Mixed", "MWBA": "Mixed", "MWAS": "Mixed", "MOTH": "Mixed",
-    "AIND": "Asian", "APKN": "Asian", "ABAN": "Asian", "AOTH": "Asian",
-    "BCRB": "Black", "BAFR": "Black", "BOTH": "Black",
+    "WBRI": "White",
+    "WIRI": "White",
+    "WIRT": "White",
+    "WOTH": "White",
+    "WROM": "White",
+    "MWBC": "Mixed",
+    "MWBA": "Mixed",
+    "MWAS": "Mixed",
+    "MOTH": "Mixed",
+    "AIND": "Asian",
+    "APKN": "Asian",
+    "ABAN": "Asian",
+    "AOTH": "Asian",
+    "BCRB": "Black",
+    "BAFR": "Black",
+    "BOTH": "Black",
     # DfE statistics of the study period put Chinese under "any other ethnic group".
-    "CHNE": "Other", "OOTH": "Other",
-    "REFU": "Unknown", "NOBT": "Unknown",
+    "CHNE": "Other",
+    "OOTH": "Other",
+    "REFU": "Unknown",
+    "NOBT": "Unknown",
 }
 ETHNICITY_CODES = frozenset(ETHNICITY_GROUP)
 
@@ -33,8 +48,27 @@ DISABILITY_CODES = frozenset(
 UPN_UNKNOWN_CODES = frozenset({f"UN{i}" for i in range(1, 8)})
 
 _REFERRAL_SOURCES = (
-    "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F",
-    "4", "5A", "5B", "5C", "6", "7", "8", "9", "10",
+    "1A",
+    "1B",
+    "1C",
+    "1D",
+    "2A",
+    "2B",
+    "3A",
+    "3B",
+    "3C",
+    "3D",
+    "3E",
+    "3F",
+    "4",
+    "5A",
+    "5B",
+    "5C",
+    "6",
+    "7",
+    "8",
+    "9",
+    "10",
 )
 REFERRAL_SOURCE_GROUP = {
     **{c: "Individual" for c in ("1A", "1B", "1C", "1D")},
@@ -47,16 +81,55 @@ REFERRAL_SOURCE_GROUP = {
 
 PRIMARY_NEED_CODES = frozenset({f"N{i}" for i in range(10)})
 CATEGORY_OF_ABUSE = {
-    "NEG": "Neglect", "EMO": "Emotional abuse", "PHY": "Physical abuse",
-    "SAB": "Sexual abuse", "MUL": "Multiple",
+    "NEG": "Neglect",
+    "EMO": "Emotional abuse",
+    "PHY": "Physical abuse",
+    "SAB": "Sexual abuse",
+    "MUL": "Multiple",
 }
 YES_NO = {"true": True, "1": True, "false": False, "0": False}  # compared lower-cased
 
 # The factor codes of the 2016-17 schema, in schema order: the analysis columns factor_<code>.
 FACTORS_2017 = (
-    "1A", "1B", "1C", "2A", "2B", "2C", "3A", "3B", "3C", "4A", "4B", "4C", "5A", "5B", "5C",
-    "6A", "6B", "6C", "7A", "8B", "8C", "8D", "8E", "8F", "9A", "10A", "11A", "12A", "13A",
-    "14A", "15A", "16A", "17A", "18A", "19A", "20", "21", "22A", "23A",
+    "1A",
+    "1B",
+    "1C",
+    "2A",
+    "2B",
+    "2C",
+    "3A",
+    "3B",
+    "3C",
+    "4A",
+    "4B",
+    "4C",
+    "5A",
+    "5B",
+    "5C",
+    "6A",
+    "6B",
+    "6C",
+    "7A",
+    "8B",
+    "8C",
+    "8D",
+    "8E",
+    "8F",
+    "9A",
+    "10A",
+    "11A",
+    "12A",
+    "13A",
+    "14A",
+    "15A",
+    "16A",
+    "17A",
+    "18A",
+    "19A",
+    "20",
+    "21",
+    "22A",
+    "23A",
 )
 FACTOR_COLUMNS = tuple(f"factor_{code}" for code in FACTORS_2017)
 # Codes of other years (or of the study's appendix) -> analysis code.

@@ -15,6 +15,7 @@ second, else 3. Episodes of one LSOA always share a tertile, and each tertile ho
 of the LA's episodes (exactly, up to ties), which is what "least deprived third of the LA's
 referrals" means in the study's comparisons.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,15 +25,43 @@ from csc_inequalities.childlevel import codes
 from csc_inequalities.childlevel.pseudonymise import episode_id
 
 FLAG_COLUMNS = (
-    "nfa", "assessed", "assessed_not_cin", "cin_plan", "s47", "icpc", "cpp", "lac", "section20",
-    "interim_care_order", "rereferral_12m", "repeat_cpp",
+    "nfa",
+    "assessed",
+    "assessed_not_cin",
+    "cin_plan",
+    "s47",
+    "icpc",
+    "cpp",
+    "lac",
+    "section20",
+    "interim_care_order",
+    "rereferral_12m",
+    "repeat_cpp",
 )
 EPISODE_COLUMNS = (
-    "episode_id", "child_id", "la_code", "referral_date", "referral_year", "closure_date",
-    "age_at_referral", "age_group", "gender", "ethnicity_code", "ethnicity_group", "white_british",
-    "lsoa11", "imd2015_score", "imd_decile_official", "imd_decile_least1", "imd_tertile_in_la_least1",
-    "referral_source", "referral_source_group", *FLAG_COLUMNS,
-    "cpp_initial_category", "cpp_latest_category", *codes.FACTOR_COLUMNS,
+    "episode_id",
+    "child_id",
+    "la_code",
+    "referral_date",
+    "referral_year",
+    "closure_date",
+    "age_at_referral",
+    "age_group",
+    "gender",
+    "ethnicity_code",
+    "ethnicity_group",
+    "white_british",
+    "lsoa11",
+    "imd2015_score",
+    "imd_decile_official",
+    "imd_decile_least1",
+    "imd_tertile_in_la_least1",
+    "referral_source",
+    "referral_source_group",
+    *FLAG_COLUMNS,
+    "cpp_initial_category",
+    "cpp_latest_category",
+    *codes.FACTOR_COLUMNS,
 )
 AGE_GROUPS = ("under1", "1-4", "5-9", "10-15", "16-17")
 CLOSED_AFTER_ASSESSMENT = ("RC8", "RC9")
@@ -55,8 +84,11 @@ def whole_years(birth: pd.Series, on: pd.Series) -> pd.Series:
 
 def age_group(age: pd.Series) -> pd.Series:
     bins = [-1, 0, 4, 9, 15, 17]
-    return pd.cut(age.astype("float"), bins=bins, labels=list(AGE_GROUPS)).astype("object").where(
-        lambda s: s.notna(), None)
+    return (
+        pd.cut(age.astype("float"), bins=bins, labels=list(AGE_GROUPS))
+        .astype("object")
+        .where(lambda s: s.notna(), None)
+    )
 
 
 def tertile_in_la(scores: pd.Series, la_codes: pd.Series) -> pd.Series:
@@ -114,9 +146,13 @@ def build_episodes(
     # An episode's modules: the union over the returns that hold it (DfE asks each return for the
     # modules active in its year only: an assessment completed last year is in last year's return
     # only). A module seen in several returns (same start date) is taken from the latest of them.
-    module_id = {"assessments": ["AssessmentActualStartDate"], "assessment_factors": ["AssessmentActualStartDate"],
-                 "cin_plan_dates": ["CINPlanStartDate"], "section47": ["S47ActualStartDate"],
-                 "child_protection_plans": ["CPPstartDate"]}
+    module_id = {
+        "assessments": ["AssessmentActualStartDate"],
+        "assessment_factors": ["AssessmentActualStartDate"],
+        "cin_plan_dates": ["CINPlanStartDate"],
+        "section47": ["S47ActualStartDate"],
+        "child_protection_plans": ["CPPstartDate"],
+    }
     episode_keys = pd.Index(cin["_key"]).unique()
 
     def sub(name: str) -> pd.DataFrame:
@@ -158,8 +194,11 @@ def build_episodes(
     out["white_british"] = (person["Ethnicity"] == "WBRI").fillna(False).astype(bool)
 
     # LSOA and IMD 2015.
-    lsoa = (child_lsoa[["child_id", "LSOA11CD"]].drop_duplicates("child_id") if child_lsoa is not None
-            else pd.DataFrame(columns=["child_id", "LSOA11CD"]))
+    lsoa = (
+        child_lsoa[["child_id", "LSOA11CD"]].drop_duplicates("child_id")
+        if child_lsoa is not None
+        else pd.DataFrame(columns=["child_id", "LSOA11CD"])
+    )
     located = out[["child_id"]].merge(lsoa, on="child_id", how="left")
     reference = lsoa_reference[["lsoa11", "imd2015_score", "imd_decile_official", "imd_decile_least1"]]
     located = located.merge(reference, left_on="LSOA11CD", right_on="lsoa11", how="left")
@@ -170,7 +209,9 @@ def build_episodes(
     out["imd_tertile_in_la_least1"] = tertile_in_la(out["imd2015_score"], out["la_code"])
 
     out["referral_source"] = cin["ReferralSource"].astype("object")
-    out["referral_source_group"] = cin["ReferralSource"].map(codes.REFERRAL_SOURCE_GROUP).fillna("Other").astype("object")
+    out["referral_source_group"] = (
+        cin["ReferralSource"].map(codes.REFERRAL_SOURCE_GROUP).fillna("Other").astype("object")
+    )
 
     # Flags.
     keys = pd.Index(cin["_key"])  # unique: one row per child and referral date
@@ -178,7 +219,7 @@ def build_episodes(
     plans, s47, cpp = sub("cin_plan_dates"), sub("section47"), sub("child_protection_plans")
     out["nfa"] = _bool_text(cin["ReferralNFA"]).to_numpy()
     out["assessed"] = _episodes_in(keys, assessments["_key"])
-    out["assessed_not_cin"] = (out["assessed"] & cin["ReasonForClosure"].isin(CLOSED_AFTER_ASSESSMENT).to_numpy())
+    out["assessed_not_cin"] = out["assessed"] & cin["ReasonForClosure"].isin(CLOSED_AFTER_ASSESSMENT).to_numpy()
     out["cin_plan"] = _episodes_in(keys, plans["_key"])
     out["s47"] = _episodes_in(keys, s47["_key"])
     out["icpc"] = _episodes_in(keys, s47.loc[s47["DateOfInitialCPC"].notna(), "_key"])
@@ -217,8 +258,12 @@ def build_episodes(
         last = cpp.groupby("_key").last()
         position = pd.Series(np.arange(len(out)), index=keys.to_numpy())
         rows_first = position.loc[first.index].to_numpy()
-        out.loc[rows_first, "cpp_initial_category"] = first["InitialCategoryOfAbuse"].map(codes.CATEGORY_OF_ABUSE).to_numpy()
-        out.loc[position.loc[last.index].to_numpy(), "cpp_latest_category"] = last["LatestCategoryOfAbuse"].map(codes.CATEGORY_OF_ABUSE).to_numpy()
+        out.loc[rows_first, "cpp_initial_category"] = (
+            first["InitialCategoryOfAbuse"].map(codes.CATEGORY_OF_ABUSE).to_numpy()
+        )
+        out.loc[position.loc[last.index].to_numpy(), "cpp_latest_category"] = (
+            last["LatestCategoryOfAbuse"].map(codes.CATEGORY_OF_ABUSE).to_numpy()
+        )
         earliest_child_cpp = cpp.groupby("child_id")["start"].min()
         episode_first = first["start"]
         child_of = first["child_id"]
@@ -244,14 +289,31 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({column: out[column] for column in EPISODE_COLUMNS})
     for column in ("referral_date", "closure_date"):
         out[column] = pd.to_datetime(out[column]).astype("datetime64[ns]").dt.normalize()
-    for column in ("referral_year", "age_at_referral", "imd_decile_official", "imd_decile_least1",
-                   "imd_tertile_in_la_least1"):
+    for column in (
+        "referral_year",
+        "age_at_referral",
+        "imd_decile_official",
+        "imd_decile_least1",
+        "imd_tertile_in_la_least1",
+    ):
         out[column] = pd.to_numeric(out[column]).astype("Int64")
     out["imd2015_score"] = out["imd2015_score"].astype(float)
     for column in (*FLAG_COLUMNS, *codes.FACTOR_COLUMNS, "white_british"):
         out[column] = out[column].astype(bool)
-    for column in ("episode_id", "child_id", "la_code", "age_group", "gender", "ethnicity_code", "ethnicity_group",
-                   "lsoa11", "referral_source", "referral_source_group", "cpp_initial_category", "cpp_latest_category"):
+    for column in (
+        "episode_id",
+        "child_id",
+        "la_code",
+        "age_group",
+        "gender",
+        "ethnicity_code",
+        "ethnicity_group",
+        "lsoa11",
+        "referral_source",
+        "referral_source_group",
+        "cpp_initial_category",
+        "cpp_latest_category",
+    ):
         out[column] = out[column].astype("object").where(out[column].notna(), None)
     out = out.copy()  # consolidate the blocks after the column-wise conversions
     return out.sort_values(["la_code", "child_id", "referral_date"], kind="stable").reset_index(drop=True)

@@ -5,6 +5,7 @@ validation report) name them; the tables handed on carry ``child_id`` (keyed-has
 and no UPN, postcode or birth date (the birth date is kept only until age is computed, in
 :func:`episodes.build_episodes`, and never written).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -59,18 +60,25 @@ def configured_file_problems(extracts_config: dict[str, Any], base_dir: str | Pa
     root = Path(base_dir) / extracts_config.get("directory", ".")
     problems, seen = [], {}
     for la_code, spec in (extracts_config.get("las") or {}).items():
-        entries = [(f'extracts.las.{la_code}.cin_census."{year}"', path)
-                   for year, path in (spec.get("cin_census") or {}).items()]
-        entries += [(f"extracts.las.{la_code}.{name}", spec.get(name)) for name in ("ssda903", "child_lsoa")
-                    if spec.get(name) not in (None, "")]
+        entries = [
+            (f'extracts.las.{la_code}.cin_census."{year}"', path)
+            for year, path in (spec.get("cin_census") or {}).items()
+        ]
+        entries += [
+            (f"extracts.las.{la_code}.{name}", spec.get(name))
+            for name in ("ssda903", "child_lsoa")
+            if spec.get(name) not in (None, "")
+        ]
         for key, value in entries:
             path = root / str(value)
             if not path.exists():
                 problems.append(f"config key {key}: {path} does not exist")
             resolved = str(path.resolve())
             if resolved in seen:
-                problems.append(f"config key {key}: {path} is also configured as {seen[resolved]}; "
-                                "each return and table belongs to one LA and year")
+                problems.append(
+                    f"config key {key}: {path} is also configured as {seen[resolved]}; "
+                    "each return and table belongs to one LA and year"
+                )
             else:
                 seen[resolved] = key
     return problems
@@ -80,8 +88,7 @@ def check_configured_files(extracts_config: dict[str, Any], base_dir: str | Path
     """Stop before any job runs when a configured file is missing or configured twice."""
     problems = configured_file_problems(extracts_config, base_dir)
     if problems:
-        raise ConfigFileError("the extracts configuration names files that cannot be used:\n  "
-                              + "\n  ".join(problems))
+        raise ConfigFileError("the extracts configuration names files that cannot be used:\n  " + "\n  ".join(problems))
 
 
 @dataclasses.dataclass
@@ -98,8 +105,12 @@ class LAFiles:
 
 def synthetic_la_files(la_codes: list[str], years: list[int], root: str = SYNTHETIC_EXTRACTS_DIR) -> dict[str, LAFiles]:
     return {
-        la: LAFiles(la, {int(y): f"{root}/{la}/cin_census_{int(y)}.xml" for y in years},
-                    f"{root}/{la}/ssda903_episodes.csv", f"{root}/{la}/child_lsoa.csv")
+        la: LAFiles(
+            la,
+            {int(y): f"{root}/{la}/cin_census_{int(y)}.xml" for y in years},
+            f"{root}/{la}/ssda903_episodes.csv",
+            f"{root}/{la}/child_lsoa.csv",
+        )
         for la in la_codes
     }
 
@@ -109,11 +120,15 @@ def la_files_from_config(extracts_config: dict[str, Any], base_dir: str | Path =
     root = Path(base_dir) / extracts_config.get("directory", ".")
     result = {}
     for la_code, spec in (extracts_config.get("las") or {}).items():
+
         def resolve(value):
             return None if value in (None, "") else str(root / value)
+
         result[la_code] = LAFiles(
-            la_code, {int(y): resolve(p) for y, p in spec["cin_census"].items()},
-            resolve(spec.get("ssda903")), resolve(spec.get("child_lsoa")),
+            la_code,
+            {int(y): resolve(p) for y, p in spec["cin_census"].items()},
+            resolve(spec.get("ssda903")),
+            resolve(spec.get("child_lsoa")),
         )
     return result
 
@@ -140,18 +155,31 @@ def _episode_keys(frame: pd.DataFrame) -> pd.Series:
     return frame["LAchildID"].astype("string") + "|" + frame["CINreferralDate"].astype("string")
 
 
-def identity_findings(files: LAFiles, returns: list[CensusReturn], child_lsoa: pd.DataFrame | None,
-                      lsoa_la: dict[str, str] | None, la_number: str | None,
-                      max_outside_share: float) -> list[Finding]:
+def identity_findings(
+    files: LAFiles,
+    returns: list[CensusReturn],
+    child_lsoa: pd.DataFrame | None,
+    lsoa_la: dict[str, str] | None,
+    la_number: str | None,
+    max_outside_share: float,
+) -> list[Finding]:
     """Do the files belong to the LA they are configured under? The header LEA against the LA's DfE
     number, and the share of its children whose LSOA lies in another LA."""
     findings = []
     for census in returns:
         lea = census.header.get("LEA")
         if la_number and lea is not None and str(lea).strip() != la_number:
-            findings.append(Finding(
-                "wrong_la", census.file, census.header.get("_line"), None, "Header/LEA",
-                f"{la_number} (the DfE number of {files.la_code}, the LA it is configured under)", repr(lea)))
+            findings.append(
+                Finding(
+                    "wrong_la",
+                    census.file,
+                    census.header.get("_line"),
+                    None,
+                    "Header/LEA",
+                    f"{la_number} (the DfE number of {files.la_code}, the LA it is configured under)",
+                    repr(lea),
+                )
+            )
     if lsoa_la and child_lsoa is not None and len(child_lsoa) and returns:
         in_returns = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
         rows = child_lsoa[child_lsoa["LAchildID"].astype(object).isin(in_returns)]  # as Python strings (below)
@@ -161,18 +189,31 @@ def identity_findings(files: LAFiles, returns: list[CensusReturn], child_lsoa: p
             share = len(outside) / len(la_of)
             if share > max_outside_share:
                 top = outside.value_counts()
-                findings.append(Finding(
-                    "lsoa_outside_la", files.child_lsoa, None, None, "LSOA11CD",
-                    f"at most {max_outside_share:.0%} of the children's LSOAs outside {files.la_code} "
-                    "(validation.max_share_lsoa_outside_la)",
-                    f"{share:.1%} ({len(outside)} of {len(la_of)}) outside, most in {top.index[0]} ({top.iloc[0]})",
-                    record="child LSOA"))
+                findings.append(
+                    Finding(
+                        "lsoa_outside_la",
+                        files.child_lsoa,
+                        None,
+                        None,
+                        "LSOA11CD",
+                        f"at most {max_outside_share:.0%} of the children's LSOAs outside {files.la_code} "
+                        "(validation.max_share_lsoa_outside_la)",
+                        f"{share:.1%} ({len(outside)} of {len(la_of)}) outside, most in {top.index[0]} ({top.iloc[0]})",
+                        record="child LSOA",
+                    )
+                )
     return findings
 
 
-def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, str] | None = None,
-                dfe_rules: bool = False, lsoa_la: dict[str, str] | None = None, la_number: str | None = None,
-                max_outside_share: float = 0.05):
+def validate_la(
+    files: LAFiles,
+    lsoa_codes: set[str] | None,
+    policy: dict[str, str] | None = None,
+    dfe_rules: bool = False,
+    lsoa_la: dict[str, str] | None = None,
+    la_number: str | None = None,
+    max_outside_share: float = 0.05,
+):
     """Read and validate every file of one LA. Returns (returns, ssda903, child_lsoa, findings, drop keys).
 
     ``dfe_rules``: also apply DfE's CIN census validation rules of each return's collection year
@@ -219,38 +260,73 @@ def validate_la(files: LAFiles, lsoa_codes: set[str] | None, policy: dict[str, s
         children = pd.concat([r.tables["children"][["LAchildID", "_line"]].assign(source_file=r.file) for r in returns])
         children = children.dropna(subset=["LAchildID"]).drop_duplicates("LAchildID", keep="last")
         known = child_lsoa if child_lsoa is not None else pd.DataFrame(columns=["LAchildID", "LSOA11CD", "_line"])
-        merged = children.merge(known[["LAchildID", "LSOA11CD", "_line"]].rename(columns={"_line": "lsoa_line"}),
-                                on="LAchildID", how="left")
+        merged = children.merge(
+            known[["LAchildID", "LSOA11CD", "_line"]].rename(columns={"_line": "lsoa_line"}), on="LAchildID", how="left"
+        )
         # As Python strings: isin on pyarrow strings would build a pyarrow scalar per known LSOA.
         bad = merged[~merged["LSOA11CD"].astype(object).isin(lsoa_codes)]
         for row in bad.itertuples(index=False):
             missing = pd.isna(row.LSOA11CD)
-            findings.append(Finding(
-                "unknown_lsoa", files.child_lsoa or row.source_file,
-                None if missing else int(row.lsoa_line), row.LAchildID, "LSOA11CD",
-                "an English LSOA 2011 code in the LSOA reference",
-                "no row for this child" if missing else repr(row.LSOA11CD), record="child LSOA",
-            ))
+            findings.append(
+                Finding(
+                    "unknown_lsoa",
+                    files.child_lsoa or row.source_file,
+                    None if missing else int(row.lsoa_line),
+                    row.LAchildID,
+                    "LSOA11CD",
+                    "an English LSOA 2011 code in the LSOA reference",
+                    "no row for this child" if missing else repr(row.LSOA11CD),
+                    record="child LSOA",
+                )
+            )
         if policy["unknown_lsoa"] == "drop" and len(bad):
             drop_children = set(bad["LAchildID"])
             for census in returns:
                 cin = census.tables["cin_details"]
                 dropped = cin[cin["LAchildID"].isin(drop_children)]
-                drop_keys.append(dropped[["LAchildID", "CINreferralDate"]].assign(rule="unknown_lsoa", collection_year=census.year))
+                drop_keys.append(
+                    dropped[["LAchildID", "CINreferralDate"]].assign(rule="unknown_lsoa", collection_year=census.year)
+                )
     findings.extend(identity_findings(files, returns, child_lsoa, lsoa_la, la_number, max_outside_share))
     # SSDA903 children absent from the CIN census.
     if returns and ssda903 is not None and "CHILD" in ssda903:
         cin_children = set(pd.concat([r.tables["children"]["LAchildID"] for r in returns]).dropna())
-        for row in ssda903.rename(columns={"_line": "line"})[~ssda903["CHILD"].astype(object).isin(cin_children) & ssda903["CHILD"].notna()].drop_duplicates("CHILD").itertuples(index=False):
-            findings.append(Finding("lac_without_cin", files.ssda903, int(row.line), row.CHILD, "CHILD",
-                                    "a child of the CIN census returns", repr(row.CHILD), record="SSDA903 episode"))
-    keys = pd.concat(drop_keys, ignore_index=True) if drop_keys else pd.DataFrame(
-        columns=["LAchildID", "CINreferralDate", "rule", "collection_year"])
+        for row in (
+            ssda903.rename(columns={"_line": "line"})[
+                ~ssda903["CHILD"].astype(object).isin(cin_children) & ssda903["CHILD"].notna()
+            ]
+            .drop_duplicates("CHILD")
+            .itertuples(index=False)
+        ):
+            findings.append(
+                Finding(
+                    "lac_without_cin",
+                    files.ssda903,
+                    int(row.line),
+                    row.CHILD,
+                    "CHILD",
+                    "a child of the CIN census returns",
+                    repr(row.CHILD),
+                    record="SSDA903 episode",
+                )
+            )
+    keys = (
+        pd.concat(drop_keys, ignore_index=True)
+        if drop_keys
+        else pd.DataFrame(columns=["LAchildID", "CINreferralDate", "rule", "collection_year"])
+    )
     return returns, ssda903, child_lsoa, findings_frame(findings, policy), keys
 
 
-def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dict[str, str] | None = None,
-            report_path: str | None = None, dfe_rules: bool = False, **identity) -> LoadedLA:
+def load_la(
+    files: LAFiles,
+    lsoa_codes: set[str] | None,
+    key: bytes,
+    policy: dict[str, str] | None = None,
+    report_path: str | None = None,
+    dfe_rules: bool = False,
+    **identity,
+) -> LoadedLA:
     """Validate, stop on errors, drop what the policy says, and pseudonymise one LA's records.
     ``identity``: lsoa_la, la_number, max_outside_share (see validate_la)."""
     returns, ssda903, child_lsoa, findings, drop_keys = validate_la(files, lsoa_codes, policy, dfe_rules, **identity)
@@ -278,14 +354,31 @@ def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dic
             stacked[name].append(frame)
     kept = sum(len(f) for f in stacked["cin_details"])
     if kept == 0:
-        found = (f"{len(returns)} return(s) with no CINdetails" if dropped == 0
-                 else f"all {dropped} episodes dropped by the validation policy")
-        raise ExtractError([Finding("no_usable_episodes", ", ".join(files.all_paths()[:len(files.cin_census)]),
-                                    None, None, None, "at least one CIN episode to analyse", found,
-                                    record=f"LA {files.la_code}")], report_path)
+        found = (
+            f"{len(returns)} return(s) with no CINdetails"
+            if dropped == 0
+            else f"all {dropped} episodes dropped by the validation policy"
+        )
+        raise ExtractError(
+            [
+                Finding(
+                    "no_usable_episodes",
+                    ", ".join(files.all_paths()[: len(files.cin_census)]),
+                    None,
+                    None,
+                    None,
+                    "at least one CIN episode to analyse",
+                    found,
+                    record=f"LA {files.la_code}",
+                )
+            ],
+            report_path,
+        )
     tables = {}
     for name, frames in stacked.items():
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["LAchildID", "collection_year"])
+        frame = (
+            pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["LAchildID", "collection_year"])
+        )
         frame["child_id"] = pseudonymise_series(frame["LAchildID"], files.la_code, key)
         tables[name] = frame.drop(columns="LAchildID")
     if ssda903 is not None:
@@ -294,15 +387,31 @@ def load_la(files: LAFiles, lsoa_codes: set[str] | None, key: bytes, policy: dic
     if child_lsoa is not None:
         child_lsoa = child_lsoa.assign(child_id=pseudonymise_series(child_lsoa["LAchildID"], files.la_code, key))
         child_lsoa = child_lsoa.drop(columns="LAchildID")
-    log.info("LA %s: %d returns read, %d findings, %d episodes dropped by policy",
-             files.la_code, len(returns), len(findings), dropped)
-    return LoadedLA(files.la_code, tables, ssda903, child_lsoa, findings, dropped, sorted(files.cin_census), identifiers)
+    log.info(
+        "LA %s: %d returns read, %d findings, %d episodes dropped by policy",
+        files.la_code,
+        len(returns),
+        len(findings),
+        dropped,
+    )
+    return LoadedLA(
+        files.la_code, tables, ssda903, child_lsoa, findings, dropped, sorted(files.cin_census), identifiers
+    )
 
 
 def _row_to_finding(row) -> Finding:
-    return Finding(row.rule, row.file, None if pd.isna(row.line) else int(row.line),
-                   None if pd.isna(row.child_ref) else row.child_ref, None if pd.isna(row.field) else row.field,
-                   row.expected, row.found, row.record or "", row.severity or "", row.description or "")
+    return Finding(
+        row.rule,
+        row.file,
+        None if pd.isna(row.line) else int(row.line),
+        None if pd.isna(row.child_ref) else row.child_ref,
+        None if pd.isna(row.field) else row.field,
+        row.expected,
+        row.found,
+        row.record or "",
+        row.severity or "",
+        row.description or "",
+    )
 
 
 def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None = None) -> dict[str, LAFiles]:
@@ -316,13 +425,13 @@ def workflow_la_files(config: dict[str, Any], provided: dict[str, dict] | None =
         return la_files_from_config(config["extracts"])
     if provided:
         return {
-            la: LAFiles(la, {int(y): str(p) for y, p in spec["cin_census"].items()},
-                        spec.get("ssda903"), spec.get("child_lsoa"))
+            la: LAFiles(
+                la, {int(y): str(p) for y, p in spec["cin_census"].items()}, spec.get("ssda903"), spec.get("child_lsoa")
+            )
             for la, spec in provided.items()
         }
     synthetic = config["synthetic"]
-    return synthetic_la_files(list(synthetic["las"]),
-                              list(range(synthetic["first_year"], synthetic["last_year"] + 1)))
+    return synthetic_la_files(list(synthetic["las"]), list(range(synthetic["first_year"], synthetic["last_year"] + 1)))
 
 
 def rule_inputs(files: LAFiles) -> dict[str, str]:
@@ -343,5 +452,8 @@ def rule_inputs(files: LAFiles) -> dict[str, str]:
 
 
 def rule_params(files: LAFiles) -> dict[str, Any]:
-    return {"cin_census": {int(y): p for y, p in files.cin_census.items()},
-            "ssda903": files.ssda903, "child_lsoa": files.child_lsoa}
+    return {
+        "cin_census": {int(y): p for y, p in files.cin_census.items()},
+        "ssda903": files.ssda903,
+        "child_lsoa": files.child_lsoa,
+    }

@@ -5,6 +5,7 @@ as the LA wrote it, the field, what was expected and what was found. Findings ca
 references are written only to the console and to the local validation report (``local/``);
 shared outputs hold counts by rule (:func:`counts_by_rule`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,13 +34,19 @@ STRUCTURAL_RULES = {
 # Consistency rules and their default policy (error | drop | warn); documented in docs/extracts.md.
 CONSISTENCY_RULES = {
     "dates_out_of_order": ("drop", "a date precedes the date it must follow (e.g. closure before referral)"),
-    "outside_collection_period": ("warn", "a date lies after the collection's reference date, or the episode closed before the collection year began"),
+    "outside_collection_period": (
+        "warn",
+        "a date lies after the collection's reference date, or the episode closed before the collection year began",
+    ),
     "nfa_with_actions": ("warn", "ReferralNFA is true but the episode has an assessment, S47, CIN plan or CPP"),
     "unknown_lsoa": ("warn", "the child has no LSOA, or an LSOA not in the English LSOA 2011 reference"),
     "duplicate_episode": ("drop", "a child has two CINdetails with the same referral date in one return"),
     "header_mismatch": ("error", "the header year/reference date disagree with the configured collection year"),
     "wrong_la": ("error", "the header LEA is not the DfE number of the LA the return is configured under"),
-    "lsoa_outside_la": ("error", "more of the children's LSOAs lie outside the configured LA than validation.max_share_lsoa_outside_la allows"),
+    "lsoa_outside_la": (
+        "error",
+        "more of the children's LSOAs lie outside the configured LA than validation.max_share_lsoa_outside_la allows",
+    ),
     "unknown_element": ("warn", "an XML element the reader does not know (later specification); ignored"),
     "stray_text": ("warn", "text outside any field in the XML; ignored"),
     "lac_without_cin": ("warn", "an SSDA903 child has no CIN census record; their episodes are not used"),
@@ -101,7 +108,7 @@ class Finding:
             parts.append(f"field {self.field}")
         text = f"[{self.rule}] " + ", ".join(parts) + f": expected {self.expected}, found {self.found}"
         if self.rule.startswith(DFE_PREFIX):
-            text += f" (DfE {self.rule[len(DFE_PREFIX):]}, {self.severity}: {self.description})"
+            text += f" (DfE {self.rule[len(DFE_PREFIX) :]}, {self.severity}: {self.description})"
         return text
 
 
@@ -113,9 +120,7 @@ class ExtractError(StopRun):
         shown = "\n  ".join(f.message() for f in findings[:20])
         more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
         where = f"\nFull list: {report_path}" if report_path else ""
-        super().__init__(
-            f"{len(findings)} validation finding(s) stop the run:\n  {shown}{more}{where}"
-        )
+        super().__init__(f"{len(findings)} validation finding(s) stop the run:\n  {shown}{more}{where}")
 
 
 def findings_frame(findings: Iterable[Finding], policy: dict[str, str] | None = None) -> pd.DataFrame:
@@ -123,12 +128,27 @@ def findings_frame(findings: Iterable[Finding], policy: dict[str, str] | None = 
     rules, DfE's severity (error/query)."""
     policy = {**default_policy(), **(policy or {})}
     rows = [
-        {**dataclasses.asdict(f), "action": "error" if f.structural else policy.get(f.rule, "warn"),
-         "message": f.message()}
+        {
+            **dataclasses.asdict(f),
+            "action": "error" if f.structural else policy.get(f.rule, "warn"),
+            "message": f.message(),
+        }
         for f in findings
     ]
-    columns = ["rule", "severity", "action", "file", "line", "child_ref", "record", "field", "expected", "found",
-               "description", "message"]
+    columns = [
+        "rule",
+        "severity",
+        "action",
+        "file",
+        "line",
+        "child_ref",
+        "record",
+        "field",
+        "expected",
+        "found",
+        "description",
+        "message",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -136,7 +156,8 @@ def counts_by_rule(findings: pd.DataFrame, la_code: str | None = None) -> pd.Dat
     """Counts by rule and action (no child references): what the shared outputs may hold."""
     counts = (
         findings.groupby(["rule", "action"], dropna=False).size().rename("findings").reset_index()
-        if len(findings) else pd.DataFrame(columns=["rule", "action", "findings"])
+        if len(findings)
+        else pd.DataFrame(columns=["rule", "action", "findings"])
     )
     if la_code is not None:
         counts.insert(0, "la_code", la_code)

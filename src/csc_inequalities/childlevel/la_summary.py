@@ -11,6 +11,7 @@ aggregates and the public data (issue 14, build item 5).
   (Table 11 class shares, Table 13 deprivation effect per class);
 - figures of the trends and the scatter with the LA highlighted.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,9 @@ import pandas as pd
 from csc_inequalities.national.la_counts import MEASURES, la_year_counts
 
 
-def threshold_rates(episodes: pd.DataFrame, thresholds: dict[str, str], population: dict[int, float],
-                    min_cell: int) -> pd.DataFrame:
+def threshold_rates(
+    episodes: pd.DataFrame, thresholds: dict[str, str], population: dict[int, float], min_cell: int
+) -> pd.DataFrame:
     """Per referral year and threshold (in ``thresholds`` order; "" = every referred episode): the
     episodes reaching it, the rate per 10,000 children (``population``: year -> children aged 0-17)
     and ``suppressed`` (a count from 1 to ``min_cell`` - 1: count and rate not shown)."""
@@ -32,11 +34,19 @@ def threshold_rates(episodes: pd.DataFrame, thresholds: dict[str, str], populati
         for name, column in thresholds.items():
             n = int(len(part)) if column == "" else int(part[column].fillna(False).astype(bool).sum())
             small = 0 < n < min_cell
-            rows.append({"year": int(year), "threshold": name, "episodes": None if small else n,
-                         "rate_per_10k": None if small or not pop > 0 else n / pop * 10_000,
-                         "population_0_17": pop, "suppressed": small})
-    return pd.DataFrame(rows, columns=["year", "threshold", "episodes", "rate_per_10k", "population_0_17",
-                                       "suppressed"])
+            rows.append(
+                {
+                    "year": int(year),
+                    "threshold": name,
+                    "episodes": None if small else n,
+                    "rate_per_10k": None if small or not pop > 0 else n / pop * 10_000,
+                    "population_0_17": pop,
+                    "suppressed": small,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["year", "threshold", "episodes", "rate_per_10k", "population_0_17", "suppressed"]
+    )
 
 
 def national_rates(panel: pd.DataFrame, la_code: str, neighbours: list[str]) -> pd.DataFrame:
@@ -46,13 +56,21 @@ def national_rates(panel: pd.DataFrame, la_code: str, neighbours: list[str]) -> 
     counts = la_year_counts(panel)
     counts = counts[counts["published"].notna() & (counts["pop_0_17"] > 0)]
     counts = counts.assign(rate=counts["published"] / counts["pop_0_17"] * 10_000)
-    england = (counts.groupby(["year", "measure", "label"], sort=True)
-               .apply(lambda g: g["published"].sum() / g["pop_0_17"].sum() * 10_000, include_groups=False)
-               .rename("rate").reset_index().assign(series="England", la_code=None))
+    england = (
+        counts.groupby(["year", "measure", "label"], sort=True)
+        .apply(lambda g: g["published"].sum() / g["pop_0_17"].sum() * 10_000, include_groups=False)
+        .rename("rate")
+        .reset_index()
+        .assign(series="England", la_code=None)
+    )
     own = counts[counts["la_code"] == la_code].assign(series="LA")
     near = counts[counts["la_code"].isin(neighbours)].assign(series="neighbour")
-    median = (near.groupby(["year", "measure", "label"], sort=True)["rate"].median().reset_index()
-              .assign(series="neighbours median", la_code=None))
+    median = (
+        near.groupby(["year", "measure", "label"], sort=True)["rate"]
+        .median()
+        .reset_index()
+        .assign(series="neighbours median", la_code=None)
+    )
     columns = ["year", "measure", "label", "series", "la_code", "rate"]
     return pd.concat([own[columns], england[columns], median[columns], near[columns]], ignore_index=True)
 
@@ -65,8 +83,9 @@ def extract_rates(yearly_counts: pd.DataFrame, population: dict[int, float]) -> 
     return out
 
 
-def scatter_frame(panel: pd.DataFrame, la_imd: pd.DataFrame, year: int, la_code: str,
-                  neighbours: list[str]) -> pd.DataFrame:
+def scatter_frame(
+    panel: pd.DataFrame, la_imd: pd.DataFrame, year: int, la_code: str, neighbours: list[str]
+) -> pd.DataFrame:
     """Every LA's rate of each measure in ``year`` against its IMD 2015 average score (the Table 6
     view: the study's correlations are Spearman's rho of these pairs), with ``role`` "LA",
     "neighbour" or "other"."""
@@ -75,7 +94,9 @@ def scatter_frame(panel: pd.DataFrame, la_imd: pd.DataFrame, year: int, la_code:
     counts = counts.assign(rate=counts["published"] / counts["pop_0_17"] * 10_000)
     imd = la_imd.rename(columns={"utla13_code": "la_code", "avg_score": "imd2015_avg_score"})
     out = counts.merge(imd[["la_code", "imd2015_avg_score"]], on="la_code", how="inner")
-    out["role"] = np.where(out["la_code"] == la_code, "LA", np.where(out["la_code"].isin(neighbours), "neighbour", "other"))
+    out["role"] = np.where(
+        out["la_code"] == la_code, "LA", np.where(out["la_code"].isin(neighbours), "neighbour", "other")
+    )
     return out[["la_code", "la_name", "year", "measure", "label", "imd2015_avg_score", "rate", "role"]]
 
 
@@ -85,23 +106,38 @@ def spearman_rho(x: pd.Series, y: pd.Series) -> float:
     return float(np.corrcoef(rx, ry)[0, 1]) if len(x) > 2 else float("nan")
 
 
-def study_six(table11: pd.DataFrame, published11: pd.DataFrame, table13: pd.DataFrame,
-              published13: pd.DataFrame, la_code: str) -> dict[str, pd.DataFrame]:
+def study_six(
+    table11: pd.DataFrame, published11: pd.DataFrame, table13: pd.DataFrame, published13: pd.DataFrame, la_code: str
+) -> dict[str, pd.DataFrame]:
     """The LA's class shares (Table 11, % of its assessed episodes, ML-corrected) and deprivation
     effect per class (Table 13, % change per LSOA decile step, corrected) beside the study's six LAs
     (LA0-LA5 as published)."""
-    t11 = published11.pivot_table(index=["class_id", "class_name"], columns="la", values="percent",
-                                  aggfunc="first").reset_index()
+    t11 = published11.pivot_table(
+        index=["class_id", "class_name"], columns="la", values="percent", aggfunc="first"
+    ).reset_index()
     own11 = table11[table11["category"] == la_code][["class_id", "pct_corrected", "pct_naive"]]
-    t11 = t11.merge(own11.rename(columns={"pct_corrected": f"{la_code} (corrected)",
-                                          "pct_naive": f"{la_code} (naive)"}), on="class_id", how="left")
-    t13 = published13.pivot_table(index=["class_id", "class_name"], columns="la", values="percent_change",
-                                  aggfunc="first").reset_index()
-    own13 = table13[table13["la_code"] == la_code][["class_id", "percent_change_corrected", "ci_low_corrected",
-                                                    "ci_high_corrected"]]
-    t13 = t13.merge(own13.rename(columns={"percent_change_corrected": la_code,
-                                          "ci_low_corrected": f"{la_code} CI low",
-                                          "ci_high_corrected": f"{la_code} CI high"}), on="class_id", how="left")
+    t11 = t11.merge(
+        own11.rename(columns={"pct_corrected": f"{la_code} (corrected)", "pct_naive": f"{la_code} (naive)"}),
+        on="class_id",
+        how="left",
+    )
+    t13 = published13.pivot_table(
+        index=["class_id", "class_name"], columns="la", values="percent_change", aggfunc="first"
+    ).reset_index()
+    own13 = table13[table13["la_code"] == la_code][
+        ["class_id", "percent_change_corrected", "ci_low_corrected", "ci_high_corrected"]
+    ]
+    t13 = t13.merge(
+        own13.rename(
+            columns={
+                "percent_change_corrected": la_code,
+                "ci_low_corrected": f"{la_code} CI low",
+                "ci_high_corrected": f"{la_code} CI high",
+            }
+        ),
+        on="class_id",
+        how="left",
+    )
     t11.columns.name = t13.columns.name = None
     t11["class_id"] = t11["class_id"].astype(int)
     t13["class_id"] = t13["class_id"].astype(int)
@@ -124,9 +160,11 @@ def trends_figure(rates: pd.DataFrame, own_extract: pd.DataFrame | None, la_name
         part = rates[rates["measure"] == measure]
         for _, g in part[part["series"] == "neighbour"].groupby("la_code"):
             ax.plot(g["year"], g["rate"], color="#bbbbbb", lw=0.7)
-        for series, style in (("England", dict(color="black", lw=1.8)),
-                              ("neighbours median", dict(color="#555555", lw=1.5, ls="--")),
-                              ("LA", dict(color="#c81e1e", lw=2.6))):
+        for series, style in (
+            ("England", dict(color="black", lw=1.8)),
+            ("neighbours median", dict(color="#555555", lw=1.5, ls="--")),
+            ("LA", dict(color="#c81e1e", lw=2.6)),
+        ):
             g = part[part["series"] == series]
             ax.plot(g["year"], g["rate"], **style, label={"LA": f"{la_name} (DfE)"}.get(series, series))
         if own_extract is not None:
@@ -137,8 +175,12 @@ def trends_figure(rates: pd.DataFrame, own_extract: pd.DataFrame | None, la_name
         ax.tick_params(labelsize=8)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     axes.flat[-1].axis("off")
-    axes.flat[-1].legend(handles + [plt.Line2D([], [], color="#bbbbbb", lw=0.7)], labels + ["each IMD neighbour"],
-                         loc="center", fontsize=9)
+    axes.flat[-1].legend(
+        handles + [plt.Line2D([], [], color="#bbbbbb", lw=0.7)],
+        labels + ["each IMD neighbour"],
+        loc="center",
+        fontsize=9,
+    )
     fig.supxlabel("year ending 31 March")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -156,11 +198,18 @@ def scatter_figure(points: pd.DataFrame, la_name: str, year: int, path: str | Pa
     fig, axes = plt.subplots(2, 4, figsize=(15, 7))
     for ax, measure in zip(axes.flat, _MEASURE_ORDER):
         part = points[points["measure"] == measure]
-        for role, style in (("other", dict(color="#c4c4c4", s=12)), ("neighbour", dict(color="#f59e0b", s=30)),
-                            ("LA", dict(color="#c81e1e", s=90, marker="*"))):
+        for role, style in (
+            ("other", dict(color="#c4c4c4", s=12)),
+            ("neighbour", dict(color="#f59e0b", s=30)),
+            ("LA", dict(color="#c81e1e", s=90, marker="*")),
+        ):
             g = part[part["role"] == role]
-            ax.scatter(g["imd2015_avg_score"], g["rate"], label={"LA": la_name, "neighbour": "IMD neighbours",
-                                                               "other": "other LAs"}[role], **style)
+            ax.scatter(
+                g["imd2015_avg_score"],
+                g["rate"],
+                label={"LA": la_name, "neighbour": "IMD neighbours", "other": "other LAs"}[role],
+                **style,
+            )
         rho = spearman_rho(part["imd2015_avg_score"], part["rate"])
         ax.set_title(f"{MEASURES[measure][0]}\nrho = {rho:.2f} (n = {len(part)})", fontsize=9)
         ax.tick_params(labelsize=8)
@@ -179,19 +228,33 @@ def returns_table(files: dict, quality: pd.DataFrame, dfe_rules: bool) -> pd.Dat
     its collection year were applied, and how many rules (of any kind) found something in it."""
     from csc_inequalities.childlevel.dfe.engine import rules_for_year
 
-    rows = [(f"CIN census {int(y)}", Path(str(p)).name, len(rules_for_year(int(y))) if dfe_rules else 0)
-            for y, p in sorted(files["cin_census"].items(), key=lambda item: int(item[0]))]
-    rows += [(label, Path(str(files[key])).name, 0) for key, label in (("ssda903", "SSDA903"), ("child_lsoa", "child LSOA"))
-             if files.get(key)]
+    rows = [
+        (f"CIN census {int(y)}", Path(str(p)).name, len(rules_for_year(int(y))) if dfe_rules else 0)
+        for y, p in sorted(files["cin_census"].items(), key=lambda item: int(item[0]))
+    ]
+    rows += [
+        (label, Path(str(files[key])).name, 0)
+        for key, label in (("ssda903", "SSDA903"), ("child_lsoa", "child LSOA"))
+        if files.get(key)
+    ]
     table = pd.DataFrame(rows, columns=["return", "file", "DfE rules applied"])
     with_findings = quality.groupby("return")["rule"].nunique() if len(quality) else pd.Series(dtype=int)
     table["rules with findings"] = table["return"].map(with_findings).fillna(0).astype(int)
     return table
 
 
-def write_la_report(la_code: str, inputs: dict[str, str], outputs: dict[str, str], tolerance: float,
-                    n_neighbours: int, scatter_year: int | None, thresholds: dict[str, str],
-                    min_cell: int, files: dict | None = None, dfe_rules: bool = True) -> dict:
+def write_la_report(
+    la_code: str,
+    inputs: dict[str, str],
+    outputs: dict[str, str],
+    tolerance: float,
+    n_neighbours: int,
+    scatter_year: int | None,
+    thresholds: dict[str, str],
+    min_cell: int,
+    files: dict | None = None,
+    dfe_rules: bool = True,
+) -> dict:
     """Every file of the report about one LA (the rule la_report_la): see the module docstring.
     ``inputs``: episodes, yearly_counts, quality, panel, la_imd, table11, table13, published11,
     published13; ``outputs``: summary, thresholds, reconciliation, neighbours, trends, trends_figure,
@@ -235,8 +298,13 @@ def write_la_report(la_code: str, inputs: dict[str, str], outputs: dict[str, str
     points.to_csv(outputs["scatter"], index=False)
     scatter_figure(points, la_name, int(year), outputs["scatter_figure"])
 
-    six = study_six(pd.read_csv(inputs["table11"]), pd.read_csv(inputs["published11"]),
-                    pd.read_csv(inputs["table13"]), pd.read_csv(inputs["published13"]), la_code)
+    six = study_six(
+        pd.read_csv(inputs["table11"]),
+        pd.read_csv(inputs["published11"]),
+        pd.read_csv(inputs["table13"]),
+        pd.read_csv(inputs["published13"]),
+        la_code,
+    )
     six["table11"].to_csv(outputs["table11"], index=False)
     six["table13"].to_csv(outputs["table13"], index=False)
 
@@ -246,14 +314,20 @@ def write_la_report(la_code: str, inputs: dict[str, str], outputs: dict[str, str
     compared = reconciliation["relative_gap"].notna()
     own_imd = la_imd.set_index("utla13_code")["avg_score"]
     summary = {
-        "la_code": la_code, "la_name": la_name, "years": years,
+        "la_code": la_code,
+        "la_name": la_name,
+        "years": years,
         "imd2015_avg_score": float(own_imd.get(la_code, float("nan"))),
         "imd2015_rank": int(la_imd.set_index("utla13_code")["rank_avg_score"].get(la_code, 0)) or None,
         "n_las_imd": int(len(la_imd)),
         "episodes": int(len(episodes)) if len(episodes) >= min_cell else None,
-        "tolerance": tolerance, "compared": int(compared.sum()), "flagged": int(reconciliation["flag"].sum()),
-        "largest_gap": largest_gap(reconciliation), "scatter_year": int(year),
-        "neighbours": list(near["la_code"]), "min_cell": min_cell,
+        "tolerance": tolerance,
+        "compared": int(compared.sum()),
+        "flagged": int(reconciliation["flag"].sum()),
+        "largest_gap": largest_gap(reconciliation),
+        "scatter_year": int(year),
+        "neighbours": list(near["la_code"]),
+        "min_cell": min_cell,
     }
     with open(outputs["summary"], "w") as handle:
         json.dump(summary, handle, indent=2)

@@ -1,5 +1,6 @@
 """The child-level steps the workflow runs: one LA (read, validate, pseudonymise, episodes) and the
 merge of all LAs with disclosure-controlled counts for the shared outputs."""
+
 from __future__ import annotations
 
 import json
@@ -25,27 +26,42 @@ def read_lsoa_reference(path: str | Path) -> pd.DataFrame:
 
 
 def run_la(
-    la_code: str, files: dict[str, Any], lsoa_reference_path: str, key_file: str, policy: dict[str, str],
-    last_year: int, episodes_path: str, counts_path: str, findings_path: str, identifiers_path: str,
-    log: logging.Logger = log_default, dfe_rules: bool = False, la_number: str | None = None,
-    max_outside_share: float = 0.05, yearly_counts_path: str | None = None, quality_path: str | None = None,
+    la_code: str,
+    files: dict[str, Any],
+    lsoa_reference_path: str,
+    key_file: str,
+    policy: dict[str, str],
+    last_year: int,
+    episodes_path: str,
+    counts_path: str,
+    findings_path: str,
+    identifiers_path: str,
+    log: logging.Logger = log_default,
+    dfe_rules: bool = False,
+    la_number: str | None = None,
+    max_outside_share: float = 0.05,
+    yearly_counts_path: str | None = None,
+    quality_path: str | None = None,
     min_cell: int = disclosure.DEFAULT_MIN_CELL,
 ) -> pd.DataFrame:
     """``yearly_counts_path``: also write the extract's yearly counts of DfE's seven measures (for the
     reconciliation with DfE's figures, ``childlevel.reconcile``); ``quality_path``: the findings per
     return and rule. Both are aggregates: counts below ``min_cell`` are suppressed."""
-    la_files = LAFiles(la_code, {int(y): p for y, p in files["cin_census"].items()},
-                       files.get("ssda903"), files.get("child_lsoa"))
+    la_files = LAFiles(
+        la_code, {int(y): p for y, p in files["cin_census"].items()}, files.get("ssda903"), files.get("child_lsoa")
+    )
     reference = read_lsoa_reference(lsoa_reference_path)
     key = load_or_create_key(key_file)
     lsoa_codes = set(reference["lsoa11"])
-    identity = {"lsoa_la": dict(zip(reference["lsoa11"], reference["la_code"])), "la_number": la_number,
-                "max_outside_share": max_outside_share}
+    identity = {
+        "lsoa_la": dict(zip(reference["lsoa11"], reference["la_code"])),
+        "la_number": la_number,
+        "max_outside_share": max_outside_share,
+    }
     # Snakemake removes the declared outputs of a failed job, so a failure's findings go beside them.
     failed = Path(findings_path).with_suffix(".failed.csv")
     try:
-        loaded = load_la(la_files, lsoa_codes, key, policy, report_path=str(failed), dfe_rules=dfe_rules,
-                         **identity)
+        loaded = load_la(la_files, lsoa_codes, key, policy, report_path=str(failed), dfe_rules=dfe_rules, **identity)
     except ExtractError:
         _, _, _, findings, _ = validate_la(la_files, lsoa_codes, policy, dfe_rules, **identity)
         failed.parent.mkdir(parents=True, exist_ok=True)
@@ -112,11 +128,21 @@ def write_quality(findings: pd.DataFrame, la_files: LAFiles, la_code: str, path:
     else:
         frame = findings.assign(**{"return": findings["file"].map(lambda f: return_label(f, la_files))})
         frame["severity"] = frame["severity"].fillna("").replace("", "structural/consistency")
-        counts = (frame.groupby(["return", "rule", "severity", "action"], dropna=False).size()
-                  .rename("findings").reset_index())
+        counts = (
+            frame.groupby(["return", "rule", "severity", "action"], dropna=False)
+            .size()
+            .rename("findings")
+            .reset_index()
+        )
         counts["description"] = counts["rule"].map(rule_descriptions()).fillna("")
-        counts = disclosure.suppress_long(counts, "findings", row_keys=["rule", "severity", "action"],
-                                          column_key="return", min_cell=min_cell, secondary=True)
+        counts = disclosure.suppress_long(
+            counts,
+            "findings",
+            row_keys=["rule", "severity", "action"],
+            column_key="return",
+            min_cell=min_cell,
+            secondary=True,
+        )
         counts.insert(0, "la_code", la_code)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     counts[columns].to_csv(path, index=False)
@@ -129,12 +155,22 @@ def _log_rule_counts(findings: pd.DataFrame, la_code: str, log: logging.Logger) 
 
 
 def merge_las(
-    episode_paths: list[str], count_paths: list[str], episodes_path: str, validation_counts_path: str,
-    episode_counts_path: str, summary_path: str, min_cell: int, suppress_zeros: bool, secondary: bool,
-    source: str, log: logging.Logger = log_default,
+    episode_paths: list[str],
+    count_paths: list[str],
+    episodes_path: str,
+    validation_counts_path: str,
+    episode_counts_path: str,
+    summary_path: str,
+    min_cell: int,
+    suppress_zeros: bool,
+    secondary: bool,
+    source: str,
+    log: logging.Logger = log_default,
 ) -> dict:
     if not episode_paths:
-        raise ValueError("no LAs to merge: extracts.las is empty (source extracts) or the synthetic generator names no LAs")
+        raise ValueError(
+            "no LAs to merge: extracts.las is empty (source extracts) or the synthetic generator names no LAs"
+        )
     from csc_inequalities.columnar import concat_parquet
 
     # Streamed LA by LA into one file; the counts below read only the columns they need.
@@ -144,15 +180,29 @@ def merge_las(
     counts = pd.concat([pd.read_csv(p) for p in count_paths], ignore_index=True)
     counts = counts.rename(columns={"findings": "count"})
     if len(counts):
-        counts = disclosure.suppress_long(counts, "count", row_keys=["rule", "action"], column_key="la_code",
-                                          min_cell=min_cell, suppress_zeros=suppress_zeros, secondary=secondary)
+        counts = disclosure.suppress_long(
+            counts,
+            "count",
+            row_keys=["rule", "action"],
+            column_key="la_code",
+            min_cell=min_cell,
+            suppress_zeros=suppress_zeros,
+            secondary=secondary,
+        )
     else:
         counts["suppressed"] = pd.Series(dtype=bool)
     counts.to_csv(validation_counts_path, index=False)
 
     by_year = episodes.groupby(["la_code", "referral_year"]).size().rename("episodes").reset_index()
-    by_year = disclosure.suppress_long(by_year, "episodes", row_keys=["la_code"], column_key="referral_year",
-                                       min_cell=min_cell, suppress_zeros=suppress_zeros, secondary=secondary)
+    by_year = disclosure.suppress_long(
+        by_year,
+        "episodes",
+        row_keys=["la_code"],
+        column_key="referral_year",
+        min_cell=min_cell,
+        suppress_zeros=suppress_zeros,
+        secondary=secondary,
+    )
     by_year.to_csv(episode_counts_path, index=False)
 
     n_episodes = len(episodes)
@@ -180,8 +230,10 @@ def round_trip(episodes_path: str, generator_path: str, output_path: str, log: l
     from csc_inequalities.childlevel.episodes import compare
 
     # LA by LA (episodes are matched within an LA): memory stays that of the largest LA.
-    las = sorted(set(pc.unique(pq.read_table(episodes_path, columns=["la_code"])["la_code"]).to_pylist())
-                 | set(pc.unique(pq.read_table(generator_path, columns=["la_code"])["la_code"]).to_pylist()))
+    las = sorted(
+        set(pc.unique(pq.read_table(episodes_path, columns=["la_code"])["la_code"]).to_pylist())
+        | set(pc.unique(pq.read_table(generator_path, columns=["la_code"])["la_code"]).to_pylist())
+    )
     mismatches: dict[str, int] = {}
     n_ours = n_theirs = 0
     for la_code in tqdm(las, desc="round trip", unit="LA", mininterval=5):
@@ -190,8 +242,12 @@ def round_trip(episodes_path: str, generator_path: str, output_path: str, log: l
         n_ours, n_theirs = n_ours + len(ours), n_theirs + len(theirs)
         for column, count in compare(ours, theirs).items():
             mismatches[column] = mismatches.get(column, 0) + count
-    result = {"episodes_read": n_ours, "episodes_generated": n_theirs, "mismatches": mismatches,
-              "agree": not mismatches}
+    result = {
+        "episodes_read": n_ours,
+        "episodes_generated": n_theirs,
+        "mismatches": mismatches,
+        "agree": not mismatches,
+    }
     Path(output_path).parent.mkdir(parents=True, exist_ok=True)
     Path(output_path).write_text(json.dumps(result, indent=2))
     if mismatches:

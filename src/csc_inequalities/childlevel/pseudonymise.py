@@ -6,6 +6,7 @@ child reference by hashing candidate IDs; with the same key, the same LA child r
 gets the same pseudonym, so returns of different years link up. The LA code is part of the
 message: the same reference in two LAs is two children.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -18,6 +18,7 @@ returns merged) follow DfE's definitions as far as the returns allow:
 
 Measure names and DfE's figures: :mod:`csc_inequalities.national.la_counts`.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,9 @@ def _distinct(frame: pd.DataFrame, date_column: str, extra: tuple[str, ...] = ()
     return out.drop_duplicates(keys)[keys]
 
 
-def extract_yearly_counts(tables: dict[str, pd.DataFrame], ssda903: pd.DataFrame | None,
-                          years: list[int]) -> pd.DataFrame:
+def extract_yearly_counts(
+    tables: dict[str, pd.DataFrame], ssda903: pd.DataFrame | None, years: list[int]
+) -> pd.DataFrame:
     """The extract's count of each measure in each collection year: columns ``year``, ``measure``,
     ``extract`` (int). ``tables``: the record tables of all returns stacked, with ``child_id`` and
     ``collection_year`` (as :func:`childlevel.extracts.load_la` hands them on); ``ssda903``:
@@ -57,8 +59,9 @@ def extract_yearly_counts(tables: dict[str, pd.DataFrame], ssda903: pd.DataFrame
     referrals = _distinct(cin, "CINreferralDate")
     assessments = _distinct(tables.get("assessments"), "AssessmentAuthorisationDate", ("AssessmentActualStartDate",))
     s47 = _distinct(tables.get("section47"), "S47ActualStartDate")
-    icpc = pd.concat([_distinct(tables.get("section47"), "DateOfInitialCPC"), _distinct(cin, "DateOfInitialCPC")],
-                     ignore_index=True).drop_duplicates(["child_id", "CINreferralDate", "date"])
+    icpc = pd.concat(
+        [_distinct(tables.get("section47"), "DateOfInitialCPC"), _distinct(cin, "DateOfInitialCPC")], ignore_index=True
+    ).drop_duplicates(["child_id", "CINreferralDate", "date"])
     cpp = _distinct(tables.get("child_protection_plans"), "CPPstartDate")
     # The latest return's version of each episode decides whether it was open at 31 March.
     latest = cin[cin["child_id"].notna()].sort_values("collection_year", kind="stable")
@@ -82,15 +85,15 @@ def extract_yearly_counts(tables: dict[str, pd.DataFrame], ssda903: pd.DataFrame
             "icpc": int(_in_year(icpc["date"], year).sum()),
             "cpp_starting": int(_in_year(cpp["date"], year).sum()),
             "cin_at_31_march": int(latest.loc[open_at.to_numpy(), "child_id"].nunique()),
-            "cla_started": (None if starts is None
-                            else int(starts.loc[_in_year(starts["date"], year), "child_id"].nunique())),
+            "cla_started": (
+                None if starts is None else int(starts.loc[_in_year(starts["date"], year), "child_id"].nunique())
+            ),
         }
         rows += [{"year": year, "measure": m, "extract": counts[m]} for m in MEASURE_NAMES]
     return pd.DataFrame(rows, columns=["year", "measure", "extract"]).astype({"extract": "Int64"})
 
 
-def reconcile(extract: pd.DataFrame, published: pd.DataFrame, tolerance: float,
-              min_cell: int = 0) -> pd.DataFrame:
+def reconcile(extract: pd.DataFrame, published: pd.DataFrame, tolerance: float, min_cell: int = 0) -> pd.DataFrame:
     """The extract's counts beside DfE's, per year and measure.
 
     ``extract``: ``year``, ``measure``, ``extract`` (:func:`extract_yearly_counts`); ``published``:
@@ -110,23 +113,40 @@ def reconcile(extract: pd.DataFrame, published: pd.DataFrame, tolerance: float,
     status, flag = [], []
     for e, p, gap in zip(merged["extract"], merged["published"], merged["relative_gap"]):
         if pd.isna(e):
-            status.append("not in the extract"); flag.append(False)
+            status.append("not in the extract")
+            flag.append(False)
         elif e < min_cell:
-            status.append("suppressed"); flag.append(False)
+            status.append("suppressed")
+            flag.append(False)
         elif pd.isna(p) or pd.isna(gap):
-            status.append("no published figure"); flag.append(False)
+            status.append("no published figure")
+            flag.append(False)
         elif abs(float(gap)) > tolerance + 1e-12:
-            status.append("gap beyond tolerance"); flag.append(True)
+            status.append("gap beyond tolerance")
+            flag.append(True)
         else:
-            status.append("within tolerance"); flag.append(False)
+            status.append("within tolerance")
+            flag.append(False)
     merged["status"] = status
     merged["flag"] = flag
     hide = merged["status"].eq("suppressed")
     for column in ("extract", "difference", "relative_gap"):
         merged[column] = merged[column].astype("Float64").mask(hide)
     merged["tolerance"] = tolerance
-    return merged[["year", "measure", "label", "extract", "published", "difference", "relative_gap",
-                   "flag", "status", "tolerance"]]
+    return merged[
+        [
+            "year",
+            "measure",
+            "label",
+            "extract",
+            "published",
+            "difference",
+            "relative_gap",
+            "flag",
+            "status",
+            "tolerance",
+        ]
+    ]
 
 
 def largest_gap(reconciliation: pd.DataFrame) -> dict | None:
@@ -136,9 +156,14 @@ def largest_gap(reconciliation: pd.DataFrame) -> dict | None:
     if not len(gaps):
         return None
     row = gaps.loc[gaps["relative_gap"].astype(float).abs().idxmax()]
-    return {"year": int(row["year"]), "measure": row["measure"], "label": row["label"],
-            "extract": int(row["extract"]), "published": float(row["published"]),
-            "relative_gap": float(row["relative_gap"])}
+    return {
+        "year": int(row["year"]),
+        "measure": row["measure"],
+        "label": row["label"],
+        "extract": int(row["extract"]),
+        "published": float(row["published"]),
+        "relative_gap": float(row["relative_gap"]),
+    }
 
 
 def imd_neighbours(la_imd: pd.DataFrame, la_code: str, n: int) -> pd.DataFrame:
@@ -147,8 +172,9 @@ def imd_neighbours(la_imd: pd.DataFrame, la_code: str, n: int) -> pd.DataFrame:
     ``la_code``, ``la_name``, ``imd2015_avg_score``, ``distance``, nearest first; the LA itself is
     not among them. Unlike DfE's/CIPFA's statistical neighbours (many indicators) this uses
     deprivation alone, the study's axis of comparison."""
-    table = la_imd.rename(columns={"utla13_code": "la_code", "utla13_name": "la_name",
-                                   "avg_score": "imd2015_avg_score"})
+    table = la_imd.rename(
+        columns={"utla13_code": "la_code", "utla13_name": "la_name", "avg_score": "imd2015_avg_score"}
+    )
     own = table.loc[table["la_code"] == la_code, "imd2015_avg_score"]
     if not len(own) or math.isnan(float(own.iloc[0])):
         raise KeyError(f"{la_code} is not in the LA IMD table")

@@ -4,6 +4,7 @@ Each table is a DataFrame of strings (values exactly as in the file; validation 
 ``_line`` (XML line or CSV row of the record). Sub-records of a CIN episode carry the parent's
 ``LAchildID`` and ``CINreferralDate``, the episode key.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,26 +14,53 @@ import pandas as pd
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "children": (
-        "LAchildID", "UPN", "FormerUPN", "UPNunknown", "PersonBirthDate", "ExpectedPersonBirthDate",
-        "GenderCurrent", "PersonDeathDate", "Ethnicity", "Disabilities",
+        "LAchildID",
+        "UPN",
+        "FormerUPN",
+        "UPNunknown",
+        "PersonBirthDate",
+        "ExpectedPersonBirthDate",
+        "GenderCurrent",
+        "PersonDeathDate",
+        "Ethnicity",
+        "Disabilities",
     ),
     "cin_details": (
-        "LAchildID", "CINreferralDate", "ReferralSource", "PrimaryNeedCode", "CINclosureDate",
-        "ReasonForClosure", "DateOfInitialCPC", "ReferralNFA",
+        "LAchildID",
+        "CINreferralDate",
+        "ReferralSource",
+        "PrimaryNeedCode",
+        "CINclosureDate",
+        "ReasonForClosure",
+        "DateOfInitialCPC",
+        "ReferralNFA",
     ),
     "assessments": (
-        "LAchildID", "CINreferralDate", "AssessmentActualStartDate", "AssessmentInternalReviewDate",
+        "LAchildID",
+        "CINreferralDate",
+        "AssessmentActualStartDate",
+        "AssessmentInternalReviewDate",
         "AssessmentAuthorisationDate",
     ),
     "assessment_factors": ("LAchildID", "CINreferralDate", "AssessmentActualStartDate", "AssessmentFactors"),
     "cin_plan_dates": ("LAchildID", "CINreferralDate", "CINPlanStartDate", "CINPlanEndDate"),
     "section47": (
-        "LAchildID", "CINreferralDate", "S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC",
+        "LAchildID",
+        "CINreferralDate",
+        "S47ActualStartDate",
+        "InitialCPCtarget",
+        "DateOfInitialCPC",
         "ICPCnotRequired",
     ),
     "child_protection_plans": (
-        "LAchildID", "CINreferralDate", "CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse",
-        "LatestCategoryOfAbuse", "NumberOfPreviousCPP", "CPPreviewDates",
+        "LAchildID",
+        "CINreferralDate",
+        "CPPstartDate",
+        "CPPendDate",
+        "InitialCategoryOfAbuse",
+        "LatestCategoryOfAbuse",
+        "NumberOfPreviousCPP",
+        "CPPreviewDates",
     ),
 }
 RECORD_TABLES = tuple(TABLE_COLUMNS)

@@ -8,6 +8,7 @@ the full list (with the LA's child references) to ``<validation.report_dir>/stan
 git-ignored; the workflow's own findings files are never touched) and exits 1 if any finding stops
 the run (structural problems, or consistency rules whose policy is ``error``), else 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,13 +31,19 @@ DEFAULT_LSOA_REFERENCE = "results/lsoa/lsoa_reference.parquet"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m csc_inequalities.childlevel.validate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m csc_inequalities.childlevel.validate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", default="config/config.yaml", help="workflow config file")
     parser.add_argument("--schemas", default="workflow/schemas", help="config schema directory")
     parser.add_argument("--la", action="append", help="only this LA code (repeatable)")
-    parser.add_argument("--lsoa-reference", default=DEFAULT_LSOA_REFERENCE,
-                        help="LSOA reference parquet (column lsoa11); if absent the unknown-LSOA check is skipped")
+    parser.add_argument(
+        "--lsoa-reference",
+        default=DEFAULT_LSOA_REFERENCE,
+        help="LSOA reference parquet (column lsoa11); if absent the unknown-LSOA check is skipped",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary lines")
     parser.add_argument("--max-lines", type=int, default=50, help="findings printed per LA (default 50)")
     args = parser.parse_args(argv)
@@ -72,8 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     for la_code, files in sorted(las.items()):
         policy = {**config["validation"]["policy"], **config["validation"]["dfe_policy"]}
         _, _, _, findings, _ = validate_la(
-            files, lsoa_codes, policy, config["validation"]["dfe_rules"], lsoa_la=lsoa_la,
-            la_number=numbers.get(la_code), max_outside_share=config["validation"]["max_share_lsoa_outside_la"])
+            files,
+            lsoa_codes,
+            policy,
+            config["validation"]["dfe_rules"],
+            lsoa_la=lsoa_la,
+            la_number=numbers.get(la_code),
+            max_outside_share=config["validation"]["max_share_lsoa_outside_la"],
+        )
         path = report_dir / f"{la_code}_findings.csv"
         findings.to_csv(path, index=False)
         n_error = int((findings["action"] == "error").sum())
@@ -85,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             if len(ordered) > args.max_lines:
                 print(f"... and {len(ordered) - args.max_lines} more findings")
         counts = findings.groupby("action").size().to_dict()
-        print(f"{la_code}: {len(findings)} findings ({', '.join(f'{k} {v}' for k, v in sorted(counts.items())) or 'none'}); "
-              f"full list in {path}")
+        print(
+            f"{la_code}: {len(findings)} findings ({', '.join(f'{k} {v}' for k, v in sorted(counts.items())) or 'none'}); "
+            f"full list in {path}"
+        )
         for (rule, action), n in findings.groupby(["rule", "action"]).size().items():
             print(f"  {rule} ({action}): {n}")
         stop |= n_error > 0

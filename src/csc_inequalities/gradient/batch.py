@@ -22,6 +22,7 @@ workflow has made its inputs::
 (``neglect``); the output is the same JSON the workflow writes to
 results/gradient/{models,truth}/<threshold>/<stratum>/<level>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,9 @@ def read_expected(expected_path: str | Path, lsoa_reference: pd.DataFrame | str 
     return attach_reference(expected, lsoa_reference)
 
 
-def fit_estimate(counts: pd.DataFrame, threshold: str, stratum: str, level: str, engine: str = "glmmTMB") -> dict[str, Any]:
+def fit_estimate(
+    counts: pd.DataFrame, threshold: str, stratum: str, level: str, engine: str = "glmmTMB"
+) -> dict[str, Any]:
     """Both models (LA effect adjusted and unadjusted) of one threshold x stratum level."""
     from csc_inequalities.gradient import r_engine
     from csc_inequalities.gradient.models import fit_gradient
@@ -72,8 +75,15 @@ def fit_estimate(counts: pd.DataFrame, threshold: str, stratum: str, level: str,
     return result
 
 
-def fit_truth(expected: pd.DataFrame, threshold: str, stratum: str, level: str, engine: str = "glmmTMB",
-              family: str = "poisson", dispersion: float | None = None) -> dict[str, Any]:
+def fit_truth(
+    expected: pd.DataFrame,
+    threshold: str,
+    stratum: str,
+    level: str,
+    engine: str = "glmmTMB",
+    family: str = "poisson",
+    dispersion: float | None = None,
+) -> dict[str, Any]:
     """The same model on the generator's expected counts; an empty result when it has none.
     ``family`` nbinom2 with ``dispersion`` (the generator's LSOA frailty shape) held fixed gives the
     NB2 estimator's pseudo-true values on overdispersed data."""
@@ -89,9 +99,14 @@ def fit_truth(expected: pd.DataFrame, threshold: str, stratum: str, level: str, 
     return fit_gradient(expected, *key, engine=engine, family=family, dispersion=dispersion)
 
 
-def fit_models(kind: str, models: Iterable[Mapping[str, str]], inputs: Mapping[str, str], engine: str = "glmmTMB",
-               family: str = "poisson", dispersion: float | None = None
-               ) -> Iterator[tuple[Mapping[str, str], dict[str, Any], float]]:
+def fit_models(
+    kind: str,
+    models: Iterable[Mapping[str, str]],
+    inputs: Mapping[str, str],
+    engine: str = "glmmTMB",
+    family: str = "poisson",
+    dispersion: float | None = None,
+) -> Iterator[tuple[Mapping[str, str], dict[str, Any], float]]:
     """Fit each model ({threshold, stratum, level}) in this process; yields (model, result, seconds).
 
     Estimates read the count table once per threshold; the truth reads the expected counts once
@@ -115,11 +130,25 @@ def fit_models(kind: str, models: Iterable[Mapping[str, str]], inputs: Mapping[s
                 if reference is None:
                     reference = pd.read_parquet(inputs["lsoa_reference"])
                 cache[("expected", stratum)] = read_expected(inputs["expected"], reference, stratum)
-            result = fit_truth(cache[("expected", stratum)], threshold, stratum, level, engine=engine, family=family,
-                               dispersion=dispersion)
+            result = fit_truth(
+                cache[("expected", stratum)],
+                threshold,
+                stratum,
+                level,
+                engine=engine,
+                family=family,
+                dispersion=dispersion,
+            )
         seconds = time.perf_counter() - started
-        log.info("%s %s/%s/%s: %s (%.1f s)", kind, threshold, stratum, level,
-                 {m: f.get("status") for m, f in result["fits"].items()}, seconds)
+        log.info(
+            "%s %s/%s/%s: %s (%.1f s)",
+            kind,
+            threshold,
+            stratum,
+            level,
+            {m: f.get("status") for m, f in result["fits"].items()},
+            seconds,
+        )
         yield model, result, seconds
 
 
@@ -142,14 +171,23 @@ def resolve_level(values: Iterable[str], level: str) -> str:
     return matches[0]
 
 
-def fit_one(kind: str, threshold: str, stratum: str, level: str, inputs: Mapping[str, str], engine: str = "glmmTMB",
-            family: str = "poisson", dispersion: float | None = None) -> dict[str, Any]:
+def fit_one(
+    kind: str,
+    threshold: str,
+    stratum: str,
+    level: str,
+    inputs: Mapping[str, str],
+    engine: str = "glmmTMB",
+    family: str = "poisson",
+    dispersion: float | None = None,
+) -> dict[str, Any]:
     """One model alone, reading only its rows: what one job of the batch does for it."""
     if kind == "estimates":
         frame = read_counts(inputs["counts"], threshold, stratum)
         level = resolve_level(frame["stratum_level"], level) if len(frame) else level
-        return fit_estimate(read_counts(inputs["counts"], threshold, stratum, level), threshold, stratum, level,
-                            engine=engine)
+        return fit_estimate(
+            read_counts(inputs["counts"], threshold, stratum, level), threshold, stratum, level, engine=engine
+        )
     expected = read_expected(inputs["expected"], inputs["lsoa_reference"], stratum)
     values = expected.loc[expected["threshold"] == threshold, "stratum_level"]
     level = resolve_level(values, level) if len(values) else level
@@ -157,9 +195,13 @@ def fit_one(kind: str, threshold: str, stratum: str, level: str, inputs: Mapping
 
 
 def main(argv: list[str] | None = None, fit: Callable[..., dict[str, Any]] = fit_one) -> int:
-    parser = argparse.ArgumentParser(prog="python -m csc_inequalities.gradient.batch",
-                                     description="Fit one social gradient model (both LA-effect models) alone.")
-    parser.add_argument("kind", choices=KINDS, help="estimates (observed counts) or truth (generator's expected counts)")
+    parser = argparse.ArgumentParser(
+        prog="python -m csc_inequalities.gradient.batch",
+        description="Fit one social gradient model (both LA-effect models) alone.",
+    )
+    parser.add_argument(
+        "kind", choices=KINDS, help="estimates (observed counts) or truth (generator's expected counts)"
+    )
     parser.add_argument("--threshold", required=True)
     parser.add_argument("--stratum", required=True, help="stratum type: all, gender, age_group, ...")
     parser.add_argument("--level", required=True, help="level as in the data or its slug (all for stratum all)")
@@ -167,18 +209,27 @@ def main(argv: list[str] | None = None, fit: Callable[..., dict[str, Any]] = fit
     parser.add_argument("--expected", default="results/synthetic/expected_counts.parquet")
     parser.add_argument("--lsoa-reference", default="results/lsoa/lsoa_reference.parquet")
     parser.add_argument("--engine", default="glmmTMB", choices=["glmmTMB", "glmer.nb"])
-    parser.add_argument("--family", default="poisson", choices=["poisson", "nbinom2"],
-                        help="family of the truth refit (estimates always use the NB2 model)")
-    parser.add_argument("--dispersion", type=float, default=None,
-                        help="truth refit with --family nbinom2: the NB2 dispersion held fixed (the workflow "
-                             "uses truth.yaml's gradient.lsoa_nbinom2_dispersion)")
+    parser.add_argument(
+        "--family",
+        default="poisson",
+        choices=["poisson", "nbinom2"],
+        help="family of the truth refit (estimates always use the NB2 model)",
+    )
+    parser.add_argument(
+        "--dispersion",
+        type=float,
+        default=None,
+        help="truth refit with --family nbinom2: the NB2 dispersion held fixed (the workflow "
+        "uses truth.yaml's gradient.lsoa_nbinom2_dispersion)",
+    )
     parser.add_argument("--output", required=True, help="JSON file to write")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     inputs = {"counts": args.counts, "expected": args.expected, "lsoa_reference": args.lsoa_reference}
     extra = {"dispersion": args.dispersion} if args.dispersion is not None else {}
-    result = fit(args.kind, args.threshold, args.stratum, args.level, inputs, engine=args.engine, family=args.family,
-                 **extra)
+    result = fit(
+        args.kind, args.threshold, args.stratum, args.level, inputs, engine=args.engine, family=args.family, **extra
+    )
     write_result(result, args.output)
     print(f"{args.output}: converged={result.get('converged')}")
     return 0

@@ -6,6 +6,7 @@ Each child counts once per threshold, in the LSOA and stratum of the first of it
 reached the threshold (so a child who moved is not counted twice). Every LSOA of the covered LAs
 appears, with zero where no child reached the threshold: the zeros carry the social gradient too.
 """
+
 from __future__ import annotations
 
 import logging
@@ -121,16 +122,21 @@ def build_count_table(
         class_col = "class_id" if "class_id" in episode_classes.columns else "demand_class"
         classes = episode_classes[["episode_id", class_col]].rename(columns={class_col: "demand_class"})
         ep = ep.merge(classes, on="episode_id", how="left")
-        ep["demand_class"] = ep["demand_class"].map(
-            lambda v: "unclassified" if pd.isna(v) else f"class{int(v)}"
-        )
+        ep["demand_class"] = ep["demand_class"].map(lambda v: "unclassified" if pd.isna(v) else f"class{int(v)}")
     las = sorted(ep["la_code"].dropna().unique())
     if years_per_la is None:
         span = ep.groupby("la_code")["referral_year"].agg(lambda y: int(y.max() - y.min() + 1))
         years_per_la = span.to_dict()
     ref = lsoa_reference[lsoa_reference["la_code"].isin(las)].copy()
     ref = ref.rename(columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"})
-    keep_ref = ["lsoa11", "la_code", "lsoa_decile_least1", "la_decile_least1", "income_rate_approx", "la_imd2015_avg_score"]
+    keep_ref = [
+        "lsoa11",
+        "la_code",
+        "lsoa_decile_least1",
+        "la_decile_least1",
+        "income_rate_approx",
+        "la_imd2015_avg_score",
+    ]
     ref = ref[[c for c in keep_ref if c in ref.columns]]
     pop = population_by_stratum(population[population["lsoa11"].isin(ref["lsoa11"])], age_edges)
 
@@ -152,7 +158,9 @@ def build_count_table(
                 .rename("count")
                 .reset_index()
             )
-            grid = pd.MultiIndex.from_product([ref["lsoa11"], levels], names=["lsoa11", "stratum_level"]).to_frame(index=False)
+            grid = pd.MultiIndex.from_product([ref["lsoa11"], levels], names=["lsoa11", "stratum_level"]).to_frame(
+                index=False
+            )
             grid = grid.merge(counts, on=["lsoa11", "stratum_level"], how="left")
             grid["count"] = grid["count"].fillna(0).astype(int)
             pop_s = pop[pop["stratum_type"] == stratum_type][["lsoa11", "stratum_level", "population"]]
@@ -167,22 +175,54 @@ def build_count_table(
     table["population"] = table["population"].fillna(0.0)
     table["years"] = table["la_code"].map(years_per_la).astype(float)
     table["population_years"] = table["population"] * table["years"]
-    cols = ["la_code", "lsoa11", "threshold", "stratum_type", "stratum_level", "count", "population", "years",
-            "population_years"] + [c for c in keep_ref[2:] if c in table.columns]
-    return table[cols].sort_values(["threshold", "stratum_type", "stratum_level", "la_code", "lsoa11"]).reset_index(drop=True)
+    cols = [
+        "la_code",
+        "lsoa11",
+        "threshold",
+        "stratum_type",
+        "stratum_level",
+        "count",
+        "population",
+        "years",
+        "population_years",
+    ] + [c for c in keep_ref[2:] if c in table.columns]
+    return (
+        table[cols]
+        .sort_values(["threshold", "stratum_type", "stratum_level", "la_code", "lsoa11"])
+        .reset_index(drop=True)
+    )
 
 
 # Other spellings of threshold and stratum names a generator might use -> this strand's names.
-THRESHOLD_ALIASES = {"referrals": "referral", "assessed": "assessment", "assessments": "assessment",
-                     "cin_plan": "cin", "section47": "s47", "section_47": "s47", "cp_plan": "cpp",
-                     "cpp_plan": "cpp", "looked_after": "lac", "cla": "lac"}
-STRATUM_ALIASES = {"overall": "all", "total": "all", "none": "all", "sex": "gender", "age": "age_group",
-                   "ethnicity": "ethnicity_group", "class": "demand_class", "cpp_category": "cpp_latest_category"}
+THRESHOLD_ALIASES = {
+    "referrals": "referral",
+    "assessed": "assessment",
+    "assessments": "assessment",
+    "cin_plan": "cin",
+    "section47": "s47",
+    "section_47": "s47",
+    "cp_plan": "cpp",
+    "cpp_plan": "cpp",
+    "looked_after": "lac",
+    "cla": "lac",
+}
+STRATUM_ALIASES = {
+    "overall": "all",
+    "total": "all",
+    "none": "all",
+    "sex": "gender",
+    "age": "age_group",
+    "ethnicity": "ethnicity_group",
+    "class": "demand_class",
+    "cpp_category": "cpp_latest_category",
+}
 
 
 def attach_reference(expected: pd.DataFrame, lsoa_reference: pd.DataFrame) -> pd.DataFrame:
     """The generator's expected counts with the same predictors as the observed count table."""
-    ref = lsoa_reference.rename(columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"})
+    ref = lsoa_reference.rename(
+        columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"}
+    )
     keep = ["lsoa11", "lsoa_decile_least1", "la_decile_least1", "income_rate_approx", "la_imd2015_avg_score"]
     value_col = next(c for c in ("expected_count", "expected", "count") if c in expected.columns)
     out = expected.rename(columns={value_col: "count"}).drop(columns=[c for c in keep[1:] if c in expected.columns])

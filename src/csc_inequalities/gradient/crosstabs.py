@@ -7,6 +7,7 @@ against its reference, with a Woolf (log) 95% CI. A difference is significant wh
 excludes 1. Disclosure control: an odds ratio is withheld when any of its four cells is below
 ``min_cell`` (the cells themselves are never published).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -20,33 +21,68 @@ from csc_inequalities.disclosure import primary_mask
 Z95 = float(stats.norm.ppf(0.975))
 
 THRESHOLD_ITEMS = {
-    "nfa": "NFA", "assessed": "Assessed", "assessed_not_cin": "Assessed, not CIN", "cin_plan": "CIN plan",
-    "s47": "Section 47", "icpc": "CP conference (ICPC)", "cpp": "CP plan", "lac": "Looked after",
-    "section20": "Section 20", "interim_care_order": "Interim care order", "rereferral_12m": "Re-referral within 12 months",
+    "nfa": "NFA",
+    "assessed": "Assessed",
+    "assessed_not_cin": "Assessed, not CIN",
+    "cin_plan": "CIN plan",
+    "s47": "Section 47",
+    "icpc": "CP conference (ICPC)",
+    "cpp": "CP plan",
+    "lac": "Looked after",
+    "section20": "Section 20",
+    "interim_care_order": "Interim care order",
+    "rereferral_12m": "Re-referral within 12 months",
     "repeat_cpp": "Repeat CP plan",
 }
-REFERRAL_SOURCES = ["Individual", "Schools and Education Services", "Health Services", "LA and Housing Services", "Police", "Other"]
+REFERRAL_SOURCES = [
+    "Individual",
+    "Schools and Education Services",
+    "Health Services",
+    "LA and Housing Services",
+    "Police",
+    "Other",
+]
 CP_CATEGORIES = ["Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple"]
 
 # Published row label -> (section, item id) of this module (Tables 7-10; see published/README.md).
 PUBLISHED_ITEM_MAP = {
-    "NFA": "threshold:nfa", "CP Conferences": "threshold:icpc", "CP Plans": "threshold:cpp",
-    "Section 47s": "threshold:s47", "Re-referrals within 12 months": "threshold:rereferral_12m",
+    "NFA": "threshold:nfa",
+    "CP Conferences": "threshold:icpc",
+    "CP Plans": "threshold:cpp",
+    "Section 47s": "threshold:s47",
+    "Re-referrals within 12 months": "threshold:rereferral_12m",
     "Interim Care Order (ICO)": "threshold:interim_care_order",
-    "Child sexual exploitation": "factor:11A", "Child's learning disability": "factor:5A", "Gangs": "factor:13A",
-    "Self-harm": "factor:15A", "Sexual abuse": "factor:19A", "Socially unacceptable behaviour": "factor:14A",
-    "Child's alcohol misuse": "factor:1A", "Child's drug misuse": "factor:2A", "Child's mental health": "factor:4A",
-    "Domestic violence": "factor:3A", "Going/being missing": "factor:10A", "Neglect": "factor:16A",
-    "Parent's drug misuse": "factor:2B", "Parent's mental health": "factor:4B", "Physical abuse": "factor:18A",
-    "Parent's alcohol misuse": "factor:1B", "Parent's learning disability": "factor:5B",
-    "Referred by health services": "source:Health Services", "Individuals": "source:Individual",
+    "Child sexual exploitation": "factor:11A",
+    "Child's learning disability": "factor:5A",
+    "Gangs": "factor:13A",
+    "Self-harm": "factor:15A",
+    "Sexual abuse": "factor:19A",
+    "Socially unacceptable behaviour": "factor:14A",
+    "Child's alcohol misuse": "factor:1A",
+    "Child's drug misuse": "factor:2A",
+    "Child's mental health": "factor:4A",
+    "Domestic violence": "factor:3A",
+    "Going/being missing": "factor:10A",
+    "Neglect": "factor:16A",
+    "Parent's drug misuse": "factor:2B",
+    "Parent's mental health": "factor:4B",
+    "Physical abuse": "factor:18A",
+    "Parent's alcohol misuse": "factor:1B",
+    "Parent's learning disability": "factor:5B",
+    "Referred by health services": "source:Health Services",
+    "Individuals": "source:Individual",
     "Schools": "source:Schools and Education Services",
-    "CP plan category: Sexual abuse": "cp_category:Sexual abuse", "CP plan category of Neglect": "cp_category:Neglect",
-    "CP Plan category: Neglect": "cp_category:Neglect", "CP Plan category: Physical abuse": "cp_category:Physical abuse",
+    "CP plan category: Sexual abuse": "cp_category:Sexual abuse",
+    "CP plan category of Neglect": "cp_category:Neglect",
+    "CP Plan category: Neglect": "cp_category:Neglect",
+    "CP Plan category: Physical abuse": "cp_category:Physical abuse",
 }
 PUBLISHED_COMPARISON_MAP = {
-    "GENDER (male and female)": "female_vs_male", "UNDER 5s": "under5_vs_rest", "TWELVE PLUS": "age12plus_vs_rest",
-    "WHITE BRITISH CHILDREN": "white_british_vs_rest", "LEAST DEPRIVED": "least_deprived_vs_rest",
+    "GENDER (male and female)": "female_vs_male",
+    "UNDER 5s": "under5_vs_rest",
+    "TWELVE PLUS": "age12plus_vs_rest",
+    "WHITE BRITISH CHILDREN": "white_british_vs_rest",
+    "LEAST DEPRIVED": "least_deprived_vs_rest",
     "MOST DEPRIVED": "most_deprived_vs_rest",
 }
 
@@ -88,7 +124,7 @@ def item_indicators(episodes: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
         if flag in episodes.columns:
             items[("threshold", flag)] = episodes[flag].fillna(False).astype(bool)
     for column in sorted(c for c in episodes.columns if c.startswith("factor_")):
-        items[("factor", column[len("factor_"):])] = episodes[column].fillna(False).astype(bool)
+        items[("factor", column[len("factor_") :])] = episodes[column].fillna(False).astype(bool)
     for source in REFERRAL_SOURCES:
         items[("source", source)] = episodes["referral_source_group"].astype(str) == source
     for category in CP_CATEGORIES:
@@ -96,8 +132,9 @@ def item_indicators(episodes: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
     return items
 
 
-def crosstab_odds_ratios(episodes: pd.DataFrame, min_cell: int = 10,
-                         broad_age_edges: Iterable[int] = (0, 5, 12, 18)) -> pd.DataFrame:
+def crosstab_odds_ratios(
+    episodes: pd.DataFrame, min_cell: int = 10, broad_age_edges: Iterable[int] = (0, 5, 12, 18)
+) -> pd.DataFrame:
     """One row per LA x comparison x item: or, ci_low, ci_high, significant, direction, suppressed."""
     rows = []
     for la_code, la_eps in episodes.groupby("la_code", sort=True):
@@ -108,19 +145,29 @@ def crosstab_odds_ratios(episodes: pd.DataFrame, min_cell: int = 10,
             g = group.fillna(False).to_numpy(bool)
             for (section, item), indicator in items.items():
                 x = indicator.to_numpy(bool)
-                a = float(np.sum(in_scope & g & x)); b = float(np.sum(in_scope & g & ~x))
-                c = float(np.sum(in_scope & ~g & x)); d = float(np.sum(in_scope & ~g & ~x))
+                a = float(np.sum(in_scope & g & x))
+                b = float(np.sum(in_scope & g & ~x))
+                c = float(np.sum(in_scope & ~g & x))
+                d = float(np.sum(in_scope & ~g & ~x))
                 # Any small cell (zeros included: the OR is undefined) withholds the OR.
                 suppressed = bool(primary_mask(np.array([a, b, c, d]), min_cell, suppress_zeros=True).any())
                 or_, lo, hi = (np.nan, np.nan, np.nan) if suppressed else odds_ratio(a, b, c, d)
                 significant = bool(not suppressed and (lo > 1 or hi < 1))
-                rows.append({
-                    "la_code": la_code, "comparison": comparison, "section": section, "item": item,
-                    "item_id": f"{section}:{item}", "or": or_, "ci_low": lo, "ci_high": hi,
-                    "significant": significant,
-                    "direction": ("higher" if significant and lo > 1 else "lower" if significant else ""),
-                    "suppressed": suppressed,
-                })
+                rows.append(
+                    {
+                        "la_code": la_code,
+                        "comparison": comparison,
+                        "section": section,
+                        "item": item,
+                        "item_id": f"{section}:{item}",
+                        "or": or_,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "significant": significant,
+                        "direction": ("higher" if significant and lo > 1 else "lower" if significant else ""),
+                        "suppressed": suppressed,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -131,7 +178,8 @@ def significance_summary(ors: pd.DataFrame) -> pd.DataFrame:
         n_las_tested=("suppressed", lambda s: int((~s).sum())),
         n_las_sig_higher=("direction", lambda s: int((s == "higher").sum())),
         n_las_sig_lower=("direction", lambda s: int((s == "lower").sum())),
-        or_min=("or", "min"), or_max=("or", "max"),
+        or_min=("or", "min"),
+        or_max=("or", "max"),
     ).reset_index()
 
 
@@ -142,11 +190,17 @@ def published_beside(summary: pd.DataFrame, published: pd.DataFrame) -> pd.DataF
     pub["comparison_id"] = pub["comparison"].map(PUBLISHED_COMPARISON_MAP)
     pub["item_id"] = pub["item"].map(PUBLISHED_ITEM_MAP)
     pub = pub.dropna(subset=["comparison_id", "item_id"])
-    pub_sum = pub.groupby(["comparison_id", "item_id", "item"], sort=False).agg(
-        published_n_las=("or", lambda s: int(s.notna().sum())),
-        published_sig_higher=("ci_low", lambda s: int((s > 1).sum())),
-        published_sig_lower=("ci_high", lambda s: int((s < 1).sum())),
-        published_or_min=("or", "min"), published_or_max=("or", "max"),
-    ).reset_index().rename(columns={"item": "published_item"})
+    pub_sum = (
+        pub.groupby(["comparison_id", "item_id", "item"], sort=False)
+        .agg(
+            published_n_las=("or", lambda s: int(s.notna().sum())),
+            published_sig_higher=("ci_low", lambda s: int((s > 1).sum())),
+            published_sig_lower=("ci_high", lambda s: int((s < 1).sum())),
+            published_or_min=("or", "min"),
+            published_or_max=("or", "max"),
+        )
+        .reset_index()
+        .rename(columns={"item": "published_item"})
+    )
     ours = summary.rename(columns={"comparison": "comparison_id"})
     return pub_sum.merge(ours, on=["comparison_id", "item_id"], how="left")

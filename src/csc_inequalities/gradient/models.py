@@ -7,6 +7,7 @@ intercept is the log rate at a middle decile and the optimiser is well condition
 is fitted twice: adjusted for LSOA deprivation and unadjusted. exp(coefficient) is the rate ratio
 per decile step (the study's "odds").
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,6 +38,7 @@ def __getattr__(name: str) -> Any:
     if name == "Z95":
         return _z95()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 TERM_NAMES = {"lsoa_decile_c": "lsoa_decile", "la_decile_c": "la_decile"}
 NOT_FITTED_ONE_LA = "not fitted: needs >= 2 LAs (the LA-deprivation effect compares LAs)"
@@ -69,23 +71,39 @@ def is_converged(fit: dict[str, Any]) -> bool:
     return fit.get("convergence") == 0 and bool(fit.get("pd_hessian")) and bool(np.all(np.isfinite(se)))
 
 
-def fit_model(frame: pd.DataFrame, terms: list[str], engine: str = "glmmTMB", family: str = "nbinom2",
-              dispersion: float | None = None) -> dict[str, Any]:
+def fit_model(
+    frame: pd.DataFrame,
+    terms: list[str],
+    engine: str = "glmmTMB",
+    family: str = "nbinom2",
+    dispersion: float | None = None,
+) -> dict[str, Any]:
     """Fit one model; returns the engine's dict plus 'converged' and 'status'. ``dispersion``: NB2
     with this dispersion held fixed (glmmTMB only; the generator's truth refits)."""
     n_las = frame["la_code"].nunique()
     usable = [t for t in terms if frame[t].nunique() > 1]
     dropped = sorted(set(terms) - set(usable))
     if frame["count"].sum() <= 0:
-        return {"ok": False, "converged": False, "status": "no children reached the threshold", "dropped_terms": dropped}
+        return {
+            "ok": False,
+            "converged": False,
+            "status": "no children reached the threshold",
+            "dropped_terms": dropped,
+        }
     one_la = n_las < 2
     if one_la:
         # One LA: the within-LA gradient (NB GLM, no LA random intercept) is estimable; whatever
         # compares LAs (the LA-deprivation effect) is not.
         usable = [t for t in usable if t != "la_decile_c"]
         if not usable:
-            return {"ok": False, "fitted": False, "one_la": True, "converged": False,
-                    "status": NOT_FITTED_ONE_LA, "dropped_terms": dropped}
+            return {
+                "ok": False,
+                "fitted": False,
+                "one_la": True,
+                "converged": False,
+                "status": NOT_FITTED_ONE_LA,
+                "dropped_terms": dropped,
+            }
     formula, fixed = formulas(usable, random=not one_la)
     if engine == "glmmTMB":
         fit = r_engine.fit_glmmtmb(frame, formula, fixed, family, dispersion=dispersion)
@@ -128,24 +146,35 @@ DISPERSION_BOUNDARY = 1e4
 LA_SD_BOUNDARY = 1e-3
 
 
-def _boundary_refit(frame: pd.DataFrame, terms: list[str], fit: dict[str, Any], family: str,
-                    dispersion: float | None = None) -> dict[str, Any]:
+def _boundary_refit(
+    frame: pd.DataFrame, terms: list[str], fit: dict[str, Any], family: str, dispersion: float | None = None
+) -> dict[str, Any]:
     at_dispersion = family == "nbinom2" and dispersion is None and (fit.get("dispersion") or 0) > DISPERSION_BOUNDARY
     at_la_sd = fit.get("re_sd") is not None and fit["re_sd"] < LA_SD_BOUNDARY
     if not (at_dispersion or at_la_sd):
         return fit
     refit_family = "poisson" if at_dispersion else family
     formula, fixed = formulas(terms, random=not at_la_sd)
-    refit = r_engine.fit_glmmtmb(frame, formula, fixed, refit_family,
-                                 dispersion=dispersion if refit_family == "nbinom2" else None)
+    refit = r_engine.fit_glmmtmb(
+        frame, formula, fixed, refit_family, dispersion=dispersion if refit_family == "nbinom2" else None
+    )
     reasons = []
     if at_dispersion:
         reasons.append(f"NB dispersion {fit['dispersion']:.3g} (no overdispersion): Poisson limit reported")
     if at_la_sd:
         reasons.append(f"LA random-intercept SD {fit['re_sd']:.2g} (zero): fitted without it")
-    refit.update({"engine": "glmmTMB", "family": refit_family, "formula": formula, "dropped_terms": fit["dropped_terms"],
-                  "converged": is_converged(refit), "fitted": True, "boundary": "; ".join(reasons),
-                  "first_fit_status": f"optimiser code {fit.get('convergence')}, Hessian positive definite: {fit.get('pd_hessian')}"})
+    refit.update(
+        {
+            "engine": "glmmTMB",
+            "family": refit_family,
+            "formula": formula,
+            "dropped_terms": fit["dropped_terms"],
+            "converged": is_converged(refit),
+            "fitted": True,
+            "boundary": "; ".join(reasons),
+            "first_fit_status": f"optimiser code {fit.get('convergence')}, Hessian positive definite: {fit.get('pd_hessian')}",
+        }
+    )
     if at_la_sd and refit.get("re_sd") is None:
         refit["re_sd"] = 0.0
     return refit if refit["converged"] else fit
@@ -158,41 +187,87 @@ def effects_rows(fit: dict[str, Any], model: str) -> list[dict[str, Any]]:
     for name, est, se in zip(terms, fit.get("estimate", []), fit.get("se", [])):
         if name not in TERM_NAMES:
             continue
-        rows.append({
-            "model": model, "term": TERM_NAMES[name], "estimate": est, "se": se,
-            "rr": float(np.exp(est)), "rr_low": float(np.exp(est - _z95() * se)), "rr_high": float(np.exp(est + _z95() * se)),
-            "converged": bool(fit.get("converged")), "status": fit.get("status"),
-        })
+        rows.append(
+            {
+                "model": model,
+                "term": TERM_NAMES[name],
+                "estimate": est,
+                "se": se,
+                "rr": float(np.exp(est)),
+                "rr_low": float(np.exp(est - _z95() * se)),
+                "rr_high": float(np.exp(est + _z95() * se)),
+                "converged": bool(fit.get("converged")),
+                "status": fit.get("status"),
+            }
+        )
     # One LA: the adjusted model has no LA term; say so rather than leave the row out.
     if fit.get("one_la") and "la_decile" not in {r["term"] for r in rows} and rows:
-        rows.append({"model": model, "term": "la_decile", "estimate": np.nan, "se": np.nan, "rr": np.nan,
-                     "rr_low": np.nan, "rr_high": np.nan, "converged": False, "status": NOT_FITTED_ONE_LA})
+        rows.append(
+            {
+                "model": model,
+                "term": "la_decile",
+                "estimate": np.nan,
+                "se": np.nan,
+                "rr": np.nan,
+                "rr_low": np.nan,
+                "rr_high": np.nan,
+                "converged": False,
+                "status": NOT_FITTED_ONE_LA,
+            }
+        )
     if not rows:
         for term in MODELS[model]:
-            rows.append({"model": model, "term": TERM_NAMES[term], "estimate": np.nan, "se": np.nan, "rr": np.nan,
-                         "rr_low": np.nan, "rr_high": np.nan, "converged": False, "status": fit.get("status")})
+            rows.append(
+                {
+                    "model": model,
+                    "term": TERM_NAMES[term],
+                    "estimate": np.nan,
+                    "se": np.nan,
+                    "rr": np.nan,
+                    "rr_low": np.nan,
+                    "rr_high": np.nan,
+                    "converged": False,
+                    "status": fit.get("status"),
+                }
+            )
     return rows
 
 
-def fit_gradient(table: pd.DataFrame, threshold: str, stratum_type: str, stratum_level: str,
-                 engine: str = "glmmTMB", family: str = "nbinom2", dispersion: float | None = None) -> dict[str, Any]:
+def fit_gradient(
+    table: pd.DataFrame,
+    threshold: str,
+    stratum_type: str,
+    stratum_level: str,
+    engine: str = "glmmTMB",
+    family: str = "nbinom2",
+    dispersion: float | None = None,
+) -> dict[str, Any]:
     """Both models (LA effect adjusted and unadjusted) for one threshold x stratum level
     (``dispersion``: NB2 with the dispersion fixed, see :func:`fit_model`)."""
-    subset = table[(table["threshold"] == threshold) & (table["stratum_type"] == stratum_type)
-                   & (table["stratum_level"].astype(str) == str(stratum_level))]
+    subset = table[
+        (table["threshold"] == threshold)
+        & (table["stratum_type"] == stratum_type)
+        & (table["stratum_level"].astype(str) == str(stratum_level))
+    ]
     frame = model_frame(subset)
     result: dict[str, Any] = {
-        "threshold": threshold, "stratum_type": stratum_type, "stratum_level": str(stratum_level),
-        "n_lsoas": int(len(frame)), "n_las": int(frame["la_code"].nunique()),
-        "children": float(frame["count"].sum()), "population_years": float(frame["population_years"].sum()),
-        "fits": {}, "effects": [],
+        "threshold": threshold,
+        "stratum_type": stratum_type,
+        "stratum_level": str(stratum_level),
+        "n_lsoas": int(len(frame)),
+        "n_las": int(frame["la_code"].nunique()),
+        "children": float(frame["count"].sum()),
+        "population_years": float(frame["population_years"].sum()),
+        "fits": {},
+        "effects": [],
     }
     for model, terms in MODELS.items():
         fit = fit_model(frame, terms, engine=engine, family=family, dispersion=dispersion)
         result["fits"][model] = fit
         for row in effects_rows(fit, model):
-            result["effects"].append({"threshold": threshold, "stratum_type": stratum_type,
-                                      "stratum_level": str(stratum_level), **row})
+            result["effects"].append(
+                {"threshold": threshold, "stratum_type": stratum_type, "stratum_level": str(stratum_level), **row}
+            )
     # Models that cannot be fitted by design (one LA) do not count as failures to converge.
     result["converged"] = all(f.get("converged") for f in result["fits"].values() if f.get("fitted", True))
     return result
@@ -209,7 +284,8 @@ def compare_with_truth(estimates: pd.DataFrame, truth: pd.DataFrame, max_z: floa
     keys = ["threshold", "stratum_type", "stratum_level", "model", "term"]
     merged = estimates.merge(
         truth[keys + ["estimate", "rr"]].rename(columns={"estimate": "truth_estimate", "rr": "truth_rr"}),
-        on=keys, how="inner",
+        on=keys,
+        how="inner",
     )
     # Effects that cannot be estimated by design (one LA) are not compared.
     merged = merged[merged["status"].astype(str) != NOT_FITTED_ONE_LA].reset_index(drop=True)

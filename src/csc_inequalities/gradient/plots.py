@@ -1,5 +1,6 @@
 """Figures in the study's style: rate ratio ("odds") per decile step on the y-axis, categories on
 the x-axis joined by lines, 95% CIs as bars, a reference line at 1."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -25,29 +26,60 @@ def _errorbar(ax, x, frame, label, marker, offset=0.0, **kwargs):
     ax.errorbar(xs, y, yerr=err, marker=marker, capsize=3, label=label, **kwargs)
     not_conv = ~frame["converged"].astype(bool).to_numpy()
     if not_conv.any():
-        ax.scatter([xs[i] for i in range(len(xs)) if not_conv[i]], y[not_conv], s=120, facecolors="none",
-                   edgecolors="red", zorder=5, label="not converged")
+        ax.scatter(
+            [xs[i] for i in range(len(xs)) if not_conv[i]],
+            y[not_conv],
+            s=120,
+            facecolors="none",
+            edgecolors="red",
+            zorder=5,
+            label="not converged",
+        )
 
 
-def figure18(effects: pd.DataFrame, thresholds: Iterable[str], path: str | Path, truth: pd.DataFrame | None = None,
-             published: dict[tuple[str, str], float] | None = None) -> Path:
+def figure18(
+    effects: pd.DataFrame,
+    thresholds: Iterable[str],
+    path: str | Path,
+    truth: pd.DataFrame | None = None,
+    published: dict[tuple[str, str], float] | None = None,
+) -> Path:
     """Rate ratio per decile by threshold (stratum 'all'): LSOA decile, LA decile adjusted and unadjusted."""
     thresholds = [t for t in thresholds if t in set(effects["threshold"])]
     x = list(range(len(thresholds)))
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for k, ((model, term), label) in enumerate(TERM_LABELS.items()):
-        sel = effects[(effects["model"] == model) & (effects["term"] == term)].set_index("threshold").reindex(thresholds).reset_index()
+        sel = (
+            effects[(effects["model"] == model) & (effects["term"] == term)]
+            .set_index("threshold")
+            .reindex(thresholds)
+            .reset_index()
+        )
         _errorbar(ax, x, sel, label, "os^"[k], offset=(k - 1) * 0.12)
         if truth is not None:
             tsel = truth[(truth["model"] == model) & (truth["term"] == term)].set_index("threshold").reindex(thresholds)
-            ax.scatter([v + (k - 1) * 0.12 for v in x], tsel["rr"], marker="x", color="black", zorder=6,
-                       label="generator truth" if k == 0 else None)
+            ax.scatter(
+                [v + (k - 1) * 0.12 for v in x],
+                tsel["rr"],
+                marker="x",
+                color="black",
+                zorder=6,
+                label="generator truth" if k == 0 else None,
+            )
     if published:
         offsets = {"lsoa_decile": -0.12, "la_decile": 0.0}  # the adjusted model's series positions
         for (threshold, term), value in published.items():
             if threshold in thresholds:
-                ax.scatter([thresholds.index(threshold) + offsets[term]], [value], marker="*", s=140, color="gold",
-                           edgecolors="black", zorder=7, label="published (final report 3.5.1)")
+                ax.scatter(
+                    [thresholds.index(threshold) + offsets[term]],
+                    [value],
+                    marker="*",
+                    s=140,
+                    color="gold",
+                    edgecolors="black",
+                    zorder=7,
+                    label="published (final report 3.5.1)",
+                )
     ax.axhline(1.0, color="grey", lw=0.8, ls="--")
     ax.set_xticks(x, [t.upper() if len(t) <= 4 else t.capitalize() for t in thresholds])
     ax.set_ylabel("Rate ratio per decile step (odds)")
@@ -70,11 +102,19 @@ def stratum_forest(effects: pd.DataFrame, stratum_type: str, levels: list[str], 
     thresholds = list(dict.fromkeys(sel["threshold"]))
     for ax, term in zip(axes, ("lsoa_decile", "la_decile")):
         for k, threshold in enumerate(thresholds):
-            rows = sel[(sel["term"] == term) & (sel["threshold"] == threshold)].set_index("stratum_level").reindex(levels)
+            rows = (
+                sel[(sel["term"] == term) & (sel["threshold"] == threshold)].set_index("stratum_level").reindex(levels)
+            )
             rows = rows.reset_index()
             x = list(range(len(levels)))
-            _errorbar(ax, x, rows.fillna({"converged": True}), threshold, "os^Dvp<"[k % 7],
-                      offset=(k - (len(thresholds) - 1) / 2) * 0.08)
+            _errorbar(
+                ax,
+                x,
+                rows.fillna({"converged": True}),
+                threshold,
+                "os^Dvp<"[k % 7],
+                offset=(k - (len(thresholds) - 1) / 2) * 0.08,
+            )
         ax.axhline(1.0, color="grey", lw=0.8, ls="--")
         ax.set_xticks(list(range(len(levels))), levels, rotation=30, ha="right")
         ax.set_title({"lsoa_decile": "LSOA decile (social gradient)", "la_decile": "LA decile (adjusted)"}[term])

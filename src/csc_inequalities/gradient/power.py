@@ -10,6 +10,7 @@ significant difference. The study does not give its between-LA variance; it is e
 from the real spread of LA re-referral proportions in the national panel, less the binomial
 sampling variance.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,13 @@ from scipy.special import expit, logit
 from csc_inequalities.gradient import r_engine
 
 
-def between_la_variance(panel: pd.DataFrame, column: str, year: int, referrals_per_la: float = 536.0,
-                        referrals_column: str | None = "referrals") -> dict[str, Any]:
+def between_la_variance(
+    panel: pd.DataFrame,
+    column: str,
+    year: int,
+    referrals_per_la: float = 536.0,
+    referrals_column: str | None = "referrals",
+) -> dict[str, Any]:
     """Between-LA variance of logit(re-referral proportion) in ``year``: the observed variance of
     the LA logits minus the mean binomial sampling variance 1 / (n p (1 - p)), n = the LA's own
     referrals when the panel has them, else ``referrals_per_la``. Proportions of exactly 0 or 100%
@@ -47,15 +53,27 @@ def between_la_variance(panel: pd.DataFrame, column: str, year: int, referrals_p
     observed = float(np.var(logits, ddof=1))
     variance = max(observed - sampling, 0.0)
     return {
-        "year": int(year), "column": column, "n_las": int(len(values)),
-        "observed_logit_variance": observed, "sampling_variance": sampling,
-        "between_la_variance": variance, "between_la_sd": math.sqrt(variance),
-        "median_pct": float(100 * p.median()), "q3_pct": float(100 * p.quantile(0.75)),
+        "year": int(year),
+        "column": column,
+        "n_las": int(len(values)),
+        "observed_logit_variance": observed,
+        "sampling_variance": sampling,
+        "between_la_variance": variance,
+        "between_la_sd": math.sqrt(variance),
+        "median_pct": float(100 * p.median()),
+        "q3_pct": float(100 * p.quantile(0.75)),
     }
 
 
-def simulate_dataset(n_children: int, p_high: float, p_median: float, la_sd: float, children_per_la: float,
-                     min_las: int, rng: np.random.Generator) -> pd.DataFrame:
+def simulate_dataset(
+    n_children: int,
+    p_high: float,
+    p_median: float,
+    la_sd: float,
+    children_per_la: float,
+    min_las: int,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """Aggregated counts per LA x group (the logistic GLMM's likelihood is unchanged by grouping
     children who share every covariate)."""
     n_las = max(min_las, math.ceil(n_children / children_per_la))
@@ -67,14 +85,27 @@ def simulate_dataset(n_children: int, p_high: float, p_median: float, la_sd: flo
     prob = expit(base[None, :] + u[:, None])
     success = rng.binomial(per_cell, prob)
     groups = np.array(["high", "median_a", "median_b"])
-    return pd.DataFrame({
-        "la": np.repeat(np.arange(n_las), 3), "group": np.tile(groups, n_las),
-        "success": success.ravel(), "failure": (per_cell - success).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "la": np.repeat(np.arange(n_las), 3),
+            "group": np.tile(groups, n_las),
+            "success": success.ravel(),
+            "failure": (per_cell - success).ravel(),
+        }
+    )
 
 
-def power_at(n_children: int, iterations: int, p_high: float, p_median: float, la_sd: float,
-             children_per_la: float, min_las: int, seed: int, alpha: float = 0.05) -> dict[str, Any]:
+def power_at(
+    n_children: int,
+    iterations: int,
+    p_high: float,
+    p_median: float,
+    la_sd: float,
+    children_per_la: float,
+    min_las: int,
+    seed: int,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     z_crit = stats.norm.ppf(1 - alpha / 2)
     significant = 0
@@ -82,21 +113,35 @@ def power_at(n_children: int, iterations: int, p_high: float, p_median: float, l
     for _ in range(iterations):
         data = simulate_dataset(n_children, p_high, p_median, la_sd, children_per_la, min_las, rng)
         # Reference level in R = median_a, so "grouphigh" is the high group vs a median group.
-        est, se, warn = r_engine.fit_binomial_glmer(data["success"], data["failure"],
-                                                    data["group"], data["la"])
+        est, se, warn = r_engine.fit_binomial_glmer(data["success"], data["failure"], data["group"], data["la"])
         warnings += int(warn)
         if np.isfinite(est) and np.isfinite(se) and se > 0 and abs(est / se) > z_crit:
             significant += 1
     power = significant / iterations
-    return {"n_children": int(n_children), "n_las": max(min_las, math.ceil(n_children / children_per_la)),
-            "iterations": int(iterations), "power": power,
-            "power_mc_se": math.sqrt(power * (1 - power) / iterations), "convergence_warnings": warnings}
+    return {
+        "n_children": int(n_children),
+        "n_las": max(min_las, math.ceil(n_children / children_per_la)),
+        "iterations": int(iterations),
+        "power": power,
+        "power_mc_se": math.sqrt(power * (1 - power) / iterations),
+        "convergence_warnings": warnings,
+    }
 
 
-def power_curve(sample_sizes: Iterable[int], iterations: int, p_high: float, p_median: float, la_sd: float,
-                children_per_la: float, min_las: int, seed: int) -> pd.DataFrame:
-    rows = [power_at(n, iterations, p_high, p_median, la_sd, children_per_la, min_las, seed + i)
-            for i, n in enumerate(sorted(sample_sizes))]
+def power_curve(
+    sample_sizes: Iterable[int],
+    iterations: int,
+    p_high: float,
+    p_median: float,
+    la_sd: float,
+    children_per_la: float,
+    min_las: int,
+    seed: int,
+) -> pd.DataFrame:
+    rows = [
+        power_at(n, iterations, p_high, p_median, la_sd, children_per_la, min_las, seed + i)
+        for i, n in enumerate(sorted(sample_sizes))
+    ]
     return pd.DataFrame(rows)
 
 

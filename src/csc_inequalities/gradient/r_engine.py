@@ -6,6 +6,7 @@ optimiser's convergence code, whether the Hessian was positive definite, the ove
 parameter, the LA random-intercept SD and every R warning, so a caller can flag a model that did
 not converge instead of reporting it silently.
 """
+
 from __future__ import annotations
 
 import os
@@ -188,8 +189,13 @@ def _as_python(result) -> dict[str, Any]:
             out[key] = [(float(v) if key in ("estimate", "se", "vcov") else str(v)) for v in items]
         elif len(items) == 1:
             item = items[0]
-            out[key] = item if isinstance(item, (bool, str)) else (
-                int(item) if key in ("convergence", "nobs") else float(item) if not isinstance(item, bool) else item)
+            out[key] = (
+                item
+                if isinstance(item, (bool, str))
+                else (
+                    int(item) if key in ("convergence", "nobs") else float(item) if not isinstance(item, bool) else item
+                )
+            )
         else:
             out[key] = None
     for key in ("ok", "pd_hessian", "dispersion_fixed"):
@@ -201,8 +207,9 @@ def _as_python(result) -> dict[str, Any]:
     return out
 
 
-def fit_glmmtmb(frame: pd.DataFrame, formula: str, fixed_formula: str, family: str = "nbinom2",
-                dispersion: float | None = None) -> dict[str, Any]:
+def fit_glmmtmb(
+    frame: pd.DataFrame, formula: str, fixed_formula: str, family: str = "nbinom2", dispersion: float | None = None
+) -> dict[str, Any]:
     """Fit ``formula`` with glmmTMB; ``fixed_formula`` (no random terms) gives Poisson GLM starts.
 
     ``dispersion``: with family nbinom2, the NB2 dispersion theta (variance mu + mu^2/theta) held
@@ -211,10 +218,13 @@ def fit_glmmtmb(frame: pd.DataFrame, formula: str, fixed_formula: str, family: s
     if family not in ("nbinom2", "poisson"):
         raise ValueError(f"family must be 'nbinom2' or 'poisson', not {family!r}")
     if dispersion is not None and (family != "nbinom2" or not dispersion > 0):
-        raise ValueError(f"a fixed dispersion needs family 'nbinom2' and a positive value, not {family!r} and {dispersion!r}")
+        raise ValueError(
+            f"a fixed dispersion needs family 'nbinom2' and a positive value, not {family!r} and {dispersion!r}"
+        )
     ro = r_session()
-    result = ro.r["csc_fit_glmmtmb"](to_r_frame(frame), formula, fixed_formula, family,
-                                     float("nan") if dispersion is None else float(dispersion))
+    result = ro.r["csc_fit_glmmtmb"](
+        to_r_frame(frame), formula, fixed_formula, family, float("nan") if dispersion is None else float(dispersion)
+    )
     return _as_python(result)
 
 
@@ -228,8 +238,10 @@ def fit_binomial_glmer(success, failure, group, la) -> tuple[float, float, bool]
     """Aggregated logistic GLMM; returns (estimate, se, convergence_warning) of group 'high'."""
     ro = r_session()
     out = ro.r["csc_fit_binomial_glmer"](
-        ro.FloatVector(np.asarray(success, float)), ro.FloatVector(np.asarray(failure, float)),
-        ro.StrVector([str(g) for g in group]), ro.StrVector([str(x) for x in la]),
+        ro.FloatVector(np.asarray(success, float)),
+        ro.FloatVector(np.asarray(failure, float)),
+        ro.StrVector([str(g) for g in group]),
+        ro.StrVector([str(x) for x in la]),
     )
     est, se, warn = (float(v) for v in out)
     return est, se, bool(warn)

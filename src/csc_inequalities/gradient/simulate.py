@@ -5,6 +5,7 @@ The data-generating model is the analysis model itself: log E[count] = log(popul
 negative binomial (NB2, variance mu + mu^2/theta). LSOA deciles are drawn around the LA's own
 deprivation so the two predictors are correlated, as they are in England.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,15 +39,19 @@ def simulate_lsoa_structure(params: SimulationParameters, rng: np.random.Generat
         pop = rng.gamma(20.0, params.children_per_lsoa / 20.0, n)
         income = np.clip(0.03 + 0.045 * (lsoa_decile - 1) + rng.normal(0, 0.03, n), 0.002, 0.7)
         la_score = 10 + 3.0 * la_decile + rng.normal(0, 1.0)
-        rows.append(pd.DataFrame({
-            "la_code": f"E{10000000 + i:08d}"[:9],
-            "lsoa11": [f"E0{i:04d}{j:04d}" for j in range(n)],
-            "lsoa_decile_least1": lsoa_decile,
-            "la_decile_least1": int(la_decile),
-            "income_rate_approx": income,
-            "la_imd2015_avg_score": la_score,
-            "population": pop,
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "la_code": f"E{10000000 + i:08d}"[:9],
+                    "lsoa11": [f"E0{i:04d}{j:04d}" for j in range(n)],
+                    "lsoa_decile_least1": lsoa_decile,
+                    "la_decile_least1": int(la_decile),
+                    "income_rate_approx": income,
+                    "la_imd2015_avg_score": la_score,
+                    "population": pop,
+                }
+            )
+        )
     frame = pd.concat(rows, ignore_index=True)
     frame["population_years"] = frame["population"] * params.years
     return frame
@@ -89,9 +94,13 @@ def simulate_episode_inputs(params: SimulationParameters, seed: int) -> dict[str
     rng = np.random.default_rng(seed)
     lsoas = simulate_lsoa_structure(params, rng)
     la_effect = dict(zip(lsoas["la_code"].unique(), rng.normal(0, params.la_sd, params.n_las)))
-    mu = np.exp(np.log(lsoas["population_years"]) + params.log_base_rate
-                + params.log_rr_lsoa * (lsoas["lsoa_decile_least1"] - 5.5)
-                + params.log_rr_la * (lsoas["la_decile_least1"] - 5.5) + lsoas["la_code"].map(la_effect))
+    mu = np.exp(
+        np.log(lsoas["population_years"])
+        + params.log_base_rate
+        + params.log_rr_lsoa * (lsoas["lsoa_decile_least1"] - 5.5)
+        + params.log_rr_la * (lsoas["la_decile_least1"] - 5.5)
+        + lsoas["la_code"].map(la_effect)
+    )
     n_children = rng.poisson(rng.gamma(params.theta, mu / params.theta))
     idx = np.repeat(np.arange(len(lsoas)), n_children)
     n = len(idx)
@@ -103,30 +112,63 @@ def simulate_episode_inputs(params: SimulationParameters, seed: int) -> dict[str
     flags["lac"] = flags["assessed"] & (rng.random(n) < 0.08)
     ages = rng.integers(0, 18, n)
     tertile = np.clip(np.ceil(lsoas["lsoa_decile_least1"].to_numpy()[idx] / 10 * 3), 1, 3).astype(int)
-    episodes = pd.DataFrame({
-        "episode_id": [f"ep{i}" for i in range(n)], "child_id": [f"ch{i}" for i in range(n)],
-        "la_code": lsoas["la_code"].to_numpy()[idx], "lsoa11": lsoas["lsoa11"].to_numpy()[idx],
-        "referral_date": pd.Timestamp("2014-04-01") + pd.to_timedelta(rng.integers(0, 365 * params.years, n), unit="D"),
-        "age_at_referral": ages, "gender": rng.choice(["male", "female"], n),
-        "ethnicity_group": rng.choice(["White", "Mixed", "Asian", "Black", "Other"], n, p=[0.75, 0.06, 0.1, 0.05, 0.04]),
-        "imd_tertile_in_la_least1": tertile, "referral_source_group": rng.choice(
-            ["Individual", "Schools and Education Services", "Health Services", "LA and Housing Services", "Police", "Other"], n),
-        "nfa": ~flags["assessed"], "assessed_not_cin": flags["assessed"] & ~flags["cin_plan"],
-        "section20": flags["lac"], "interim_care_order": np.zeros(n, bool), "rereferral_12m": rng.random(n) < 0.2,
-        "repeat_cpp": flags["cpp"] & (rng.random(n) < 0.2), **flags,
-        "factor_16A": flags["assessed"] & (rng.random(n) < 0.3), "factor_3A": flags["assessed"] & (rng.random(n) < 0.2),
-    })
+    episodes = pd.DataFrame(
+        {
+            "episode_id": [f"ep{i}" for i in range(n)],
+            "child_id": [f"ch{i}" for i in range(n)],
+            "la_code": lsoas["la_code"].to_numpy()[idx],
+            "lsoa11": lsoas["lsoa11"].to_numpy()[idx],
+            "referral_date": pd.Timestamp("2014-04-01")
+            + pd.to_timedelta(rng.integers(0, 365 * params.years, n), unit="D"),
+            "age_at_referral": ages,
+            "gender": rng.choice(["male", "female"], n),
+            "ethnicity_group": rng.choice(
+                ["White", "Mixed", "Asian", "Black", "Other"], n, p=[0.75, 0.06, 0.1, 0.05, 0.04]
+            ),
+            "imd_tertile_in_la_least1": tertile,
+            "referral_source_group": rng.choice(
+                [
+                    "Individual",
+                    "Schools and Education Services",
+                    "Health Services",
+                    "LA and Housing Services",
+                    "Police",
+                    "Other",
+                ],
+                n,
+            ),
+            "nfa": ~flags["assessed"],
+            "assessed_not_cin": flags["assessed"] & ~flags["cin_plan"],
+            "section20": flags["lac"],
+            "interim_care_order": np.zeros(n, bool),
+            "rereferral_12m": rng.random(n) < 0.2,
+            "repeat_cpp": flags["cpp"] & (rng.random(n) < 0.2),
+            **flags,
+            "factor_16A": flags["assessed"] & (rng.random(n) < 0.3),
+            "factor_3A": flags["assessed"] & (rng.random(n) < 0.2),
+        }
+    )
     episodes["referral_year"] = episodes["referral_date"].dt.year + (episodes["referral_date"].dt.month >= 4)
     episodes["white_british"] = (episodes["ethnicity_group"] == "White") & (rng.random(n) < 0.9)
-    episodes["cpp_latest_category"] = np.where(episodes["cpp"], rng.choice(["Neglect", "Emotional abuse", "Physical abuse",
-                                                                           "Sexual abuse", "Multiple"], n), None)
-    reference = lsoas.rename(columns={"lsoa_decile_least1": "imd_decile_least1", "la_decile_least1": "la_imd_decile_least1"})
+    episodes["cpp_latest_category"] = np.where(
+        episodes["cpp"],
+        rng.choice(["Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple"], n),
+        None,
+    )
+    reference = lsoas.rename(
+        columns={"lsoa_decile_least1": "imd_decile_least1", "la_decile_least1": "la_imd_decile_least1"}
+    )
     reference = reference.drop(columns=["population", "population_years"])
-    population = pd.DataFrame({
-        "lsoa11": np.repeat(lsoas["lsoa11"].to_numpy(), 36), "la_code": np.repeat(lsoas["la_code"].to_numpy(), 36),
-        "age": np.tile(np.repeat(np.arange(18), 2), len(lsoas)), "sex": np.tile(["male", "female"], 18 * len(lsoas)),
-        "ethnicity_group": "White", "population": np.repeat(lsoas["population"].to_numpy() / 36, 36),
-    })
+    population = pd.DataFrame(
+        {
+            "lsoa11": np.repeat(lsoas["lsoa11"].to_numpy(), 36),
+            "la_code": np.repeat(lsoas["la_code"].to_numpy(), 36),
+            "age": np.tile(np.repeat(np.arange(18), 2), len(lsoas)),
+            "sex": np.tile(["male", "female"], 18 * len(lsoas)),
+            "ethnicity_group": "White",
+            "population": np.repeat(lsoas["population"].to_numpy() / 36, 36),
+        }
+    )
     classes = pd.DataFrame({"episode_id": episodes["episode_id"], "class_id": rng.integers(1, 8, n)})
     probs = {"referral": 1.0}
     cumulative = 1.0
@@ -134,8 +176,26 @@ def simulate_episode_inputs(params: SimulationParameters, seed: int) -> dict[str
         cumulative *= p
         probs[{"assessed": "assessment", "cin_plan": "cin"}.get(flag, flag)] = cumulative
     probs["lac"] = 0.8 * 0.08
-    expected = pd.concat([pd.DataFrame({"la_code": lsoas["la_code"], "lsoa11": lsoas["lsoa11"], "stratum_type": "all",
-                                        "stratum_level": "all", "threshold": t, "expected_count": mu * p,
-                                        "population_years": lsoas["population_years"]}) for t, p in probs.items()])
-    return {"episodes": episodes, "lsoa_reference": reference, "lsoa_population": population,
-            "episode_classes": classes, "expected_counts": expected.reset_index(drop=True)}
+    expected = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "la_code": lsoas["la_code"],
+                    "lsoa11": lsoas["lsoa11"],
+                    "stratum_type": "all",
+                    "stratum_level": "all",
+                    "threshold": t,
+                    "expected_count": mu * p,
+                    "population_years": lsoas["population_years"],
+                }
+            )
+            for t, p in probs.items()
+        ]
+    )
+    return {
+        "episodes": episodes,
+        "lsoa_reference": reference,
+        "lsoa_population": population,
+        "episode_classes": classes,
+        "expected_counts": expected.reset_index(drop=True),
+    }

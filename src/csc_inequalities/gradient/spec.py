@@ -1,5 +1,6 @@
 """The gradient strand's job spec from the config (used by workflow/rules/gradient.smk): one model
 job per (threshold, stratum, level), levels named by file-name-safe slugs."""
+
 from __future__ import annotations
 
 import re
@@ -45,9 +46,14 @@ def model_batches(jobs: Mapping[tuple[str, str, str], str], folder: str = "model
     (results/gradient/provenance/<folder>/...)."""
     batches: dict[str, list[dict[str, str]]] = {}
     for (threshold, stratum, slug), level in jobs.items():
-        batches.setdefault(threshold, []).append({
-            "threshold": threshold, "stratum": stratum, "slug": slug, "level": str(level),
-            "output": f"results/gradient/{folder}/{threshold}/{stratum}/{slug}.json",
-            "provenance": f"results/gradient/provenance/{folder}/{threshold}/{stratum}/{slug}.json",
-        })
+        batches.setdefault(threshold, []).append(
+            {
+                "threshold": threshold,
+                "stratum": stratum,
+                "slug": slug,
+                "level": str(level),
+                "output": f"results/gradient/{folder}/{threshold}/{stratum}/{slug}.json",
+                "provenance": f"results/gradient/provenance/{folder}/{threshold}/{stratum}/{slug}.json",
+            }
+        )
     return batches

@@ -1,5 +1,6 @@
 """Summaries of the gathered model results for the report (convergence, truth agreement,
 published Figure 18 values)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,14 +16,23 @@ def convergence_table(results: list[Mapping[str, Any]]) -> pd.DataFrame:
     rows = []
     for res in results:
         for model, fit in res["fits"].items():
-            rows.append({
-                "threshold": res["threshold"], "stratum_type": res["stratum_type"], "stratum_level": res["stratum_level"],
-                "model": model, "n_lsoas": res["n_lsoas"], "n_las": res["n_las"], "children": res["children"],
-                "fitted": bool(fit.get("fitted", True)),
-                "converged": bool(fit.get("converged")), "status": fit.get("status"),
-                "dispersion": fit.get("dispersion"), "la_sd": fit.get("re_sd"),
-                "warnings": "; ".join(fit.get("warnings", []) or []),
-            })
+            rows.append(
+                {
+                    "threshold": res["threshold"],
+                    "stratum_type": res["stratum_type"],
+                    "stratum_level": res["stratum_level"],
+                    "model": model,
+                    "n_lsoas": res["n_lsoas"],
+                    "n_las": res["n_las"],
+                    "children": res["children"],
+                    "fitted": bool(fit.get("fitted", True)),
+                    "converged": bool(fit.get("converged")),
+                    "status": fit.get("status"),
+                    "dispersion": fit.get("dispersion"),
+                    "la_sd": fit.get("re_sd"),
+                    "warnings": "; ".join(fit.get("warnings", []) or []),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -34,20 +44,31 @@ def published_figure18(published: PublishedFigures) -> dict[tuple[str, str], flo
     }
 
 
-def gather_summary(effects: pd.DataFrame, comparison: pd.DataFrame, convergence: pd.DataFrame,
-                   published: Mapping[tuple[str, str], float], max_z: float) -> dict[str, Any]:
+def gather_summary(
+    effects: pd.DataFrame,
+    comparison: pd.DataFrame,
+    convergence: pd.DataFrame,
+    published: Mapping[tuple[str, str], float],
+    max_z: float,
+) -> dict[str, Any]:
     overall = comparison[comparison["stratum_type"] == "all"] if len(comparison) else comparison
     fitted = convergence["fitted"].astype(bool) if "fitted" in convergence else pd.Series(True, index=convergence.index)
-    cpp = effects[(effects["threshold"] == "cpp") & (effects["stratum_type"] == "all") & (effects["model"] == "adjusted")]
+    cpp = effects[
+        (effects["threshold"] == "cpp") & (effects["stratum_type"] == "all") & (effects["model"] == "adjusted")
+    ]
     published_rows = []
     for (threshold, term), value in published.items():
         row = cpp[cpp["term"] == term]
-        published_rows.append({
-            "threshold": threshold, "term": term, "published_rr": value,
-            "reproduced_rr": float(row["rr"].iloc[0]) if len(row) else None,
-            "reproduced_low": float(row["rr_low"].iloc[0]) if len(row) else None,
-            "reproduced_high": float(row["rr_high"].iloc[0]) if len(row) else None,
-        })
+        published_rows.append(
+            {
+                "threshold": threshold,
+                "term": term,
+                "published_rr": value,
+                "reproduced_rr": float(row["rr"].iloc[0]) if len(row) else None,
+                "reproduced_low": float(row["rr_low"].iloc[0]) if len(row) else None,
+                "reproduced_high": float(row["rr_high"].iloc[0]) if len(row) else None,
+            }
+        )
     return {
         "models": int(len(convergence)),
         "models_not_converged": int((fitted & ~convergence["converged"]).sum()),

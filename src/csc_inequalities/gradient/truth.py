@@ -1,4 +1,5 @@
 """Helpers for the generator's truth (results/synthetic/truth.yaml, expected_counts.parquet)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -26,7 +27,9 @@ def canonical_levels(expected: pd.DataFrame, jobs: Iterable[Mapping[str, Any]]) 
     'neglect' and 'Neglect' meet."""
     canon = {(j["stratum_type"], str(j["stratum_level"]).lower()): str(j["stratum_level"]) for j in jobs}
     out = expected.copy()
-    out["stratum_level"] = [canon.get((t, str(v).lower()), str(v)) for t, v in zip(out["stratum_type"], out["stratum_level"])]
+    out["stratum_level"] = [
+        canon.get((t, str(v).lower()), str(v)) for t, v in zip(out["stratum_type"], out["stratum_level"])
+    ]
     return out
 
 

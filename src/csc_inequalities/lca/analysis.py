@@ -1,4 +1,5 @@
 """The steps of the LCA strand, as functions of data frames (the workflow scripts only do I/O)."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,9 @@ from csc_inequalities.lca.matching import match_classes
 log = logging.getLogger(__name__)
 
 
-def configural_sweep(X: np.ndarray, groups: np.ndarray, class_range: list[int],
-                     settings: lcm.FitSettings) -> pd.DataFrame:
+def configural_sweep(
+    X: np.ndarray, groups: np.ndarray, class_range: list[int], settings: lcm.FitSettings
+) -> pd.DataFrame:
     """Per LA, models with each number of classes: LL, AIC, BIC, entropy, smallest class share."""
     rows = []
     labels = sorted(set(np.asarray(groups).astype(str)))
@@ -28,13 +30,21 @@ def configural_sweep(X: np.ndarray, groups: np.ndarray, class_range: list[int],
 
 
 # Why the configural models are missing from the invariance comparison of a run.
-CONFIGURAL_ONE_LA = ("skipped: the invariance comparison needs >= 2 LAs (with one LA the configural "
-                     "and the invariant model are the same model)")
+CONFIGURAL_ONE_LA = (
+    "skipped: the invariance comparison needs >= 2 LAs (with one LA the configural "
+    "and the invariant model are the same model)"
+)
 CONFIGURAL_NOT_REQUESTED = "not requested (lca.configural_comparison: false)"
 
 
-def invariance_test(X: np.ndarray, groups: np.ndarray, class_counts: list[int],
-                    settings: lcm.FitSettings, items: list[str], configural: bool = True):
+def invariance_test(
+    X: np.ndarray,
+    groups: np.ndarray,
+    class_counts: list[int],
+    settings: lcm.FitSettings,
+    items: list[str],
+    configural: bool = True,
+):
     """Configural (unless ``configural`` is false, or the data hold one LA) and invariant models
     for each K: (Table 3 analogue, {(model, K): fit}). Column ``configural_status`` says whether the
     configural models were fitted and, if not, why (:data:`CONFIGURAL_ONE_LA`,
@@ -52,8 +62,7 @@ def invariance_test(X: np.ndarray, groups: np.ndarray, class_counts: list[int],
         for fit in models:
             fits[(fit.kind, k)] = fit
             rows.append(fit.summary())
-            log.info("%s K=%d LL=%.2f AIC=%.1f BIC=%.1f", fit.kind, k, fit.log_likelihood,
-                     fit.aic, fit.bic)
+            log.info("%s K=%d LL=%.2f AIC=%.1f BIC=%.1f", fit.kind, k, fit.log_likelihood, fit.aic, fit.bic)
     table = pd.DataFrame(rows)
     table["chosen_by_bic"] = table["bic"] == table["bic"].min()
     table["configural_status"] = status
@@ -62,8 +71,7 @@ def invariance_test(X: np.ndarray, groups: np.ndarray, class_counts: list[int],
 
 def with_published_fit(table: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     """Table 3 analogue with the published AIC/BIC beside the reproduced ones."""
-    pub = published.rename(columns={"classes": "classes", "aic": "published_aic",
-                                    "bic": "published_bic"})
+    pub = published.rename(columns={"classes": "classes", "aic": "published_aic", "bic": "published_bic"})
     return table.merge(pub, on=["classes", "model"], how="left")
 
 
@@ -95,8 +103,9 @@ def label_classes(fit: lcm.LCAFit, reference: pd.DataFrame, names: dict[int, str
     return fit, matching, class_ids, class_names
 
 
-def cross_validate(fit: lcm.LCAFit, class_ids: list[int], X2: np.ndarray, groups2: np.ndarray,
-                   settings: lcm.FitSettings) -> dict:
+def cross_validate(
+    fit: lcm.LCAFit, class_ids: list[int], X2: np.ndarray, groups2: np.ndarray, settings: lcm.FitSettings
+) -> dict:
     """Refit the same model on the independent second sample; compare assignments there.
 
     The second-sample classes are matched to the final model's by item profiles; agreement =
@@ -109,8 +118,9 @@ def cross_validate(fit: lcm.LCAFit, class_ids: list[int], X2: np.ndarray, groups
     post_refit = lcm.posterior_probabilities(X2, lcm.group_index_for(refit, groups2), refit)
     modal_final = np.asarray(class_ids)[post_final.argmax(axis=1)]
     modal_refit = np.array([to_final[k + 1] for k in post_refit.argmax(axis=1)])
-    profile_gap = (profiles_frame(refit).rename(index=to_final).sort_index()
-                   - profiles_frame(fit, class_ids).sort_index()).abs()
+    profile_gap = (
+        profiles_frame(refit).rename(index=to_final).sort_index() - profiles_frame(fit, class_ids).sort_index()
+    ).abs()
     return {
         "n_episodes": int(len(X2)),
         "agreement": float(np.mean(modal_final == modal_refit)),
@@ -123,8 +133,9 @@ def cross_validate(fit: lcm.LCAFit, class_ids: list[int], X2: np.ndarray, groups
     }
 
 
-def assign_episodes(fit: lcm.LCAFit, class_ids: list[int], class_names: dict[int, str],
-                    episodes: pd.DataFrame, eligible: pd.Series) -> pd.DataFrame:
+def assign_episodes(
+    fit: lcm.LCAFit, class_ids: list[int], class_names: dict[int, str], episodes: pd.DataFrame, eligible: pd.Series
+) -> pd.DataFrame:
     """Posterior probabilities and modal class for every episode (NA where not eligible or the
     LA is not in the model)."""
     out = episodes[["episode_id", "la_code"]].copy()
@@ -134,7 +145,8 @@ def assign_episodes(fit: lcm.LCAFit, class_ids: list[int], class_names: dict[int
     if rows.any():
         sub = episodes.loc[rows]
         probs[rows] = lcm.posterior_probabilities(
-            item_matrix(sub, fit.items), lcm.group_index_for(fit, sub["la_code"]), fit)
+            item_matrix(sub, fit.items), lcm.group_index_for(fit, sub["la_code"]), fit
+        )
     modal = np.full(len(out), -1)
     modal[rows] = np.asarray(class_ids)[probs[rows].argmax(axis=1)]
     out["class_id"] = pd.array(np.where(modal > 0, modal, None), dtype="Int64")

@@ -12,6 +12,7 @@ over the observed (modal class s_i, category c_i) pairs. For a categorical varia
 small EM on the (s, c) contingency table, written here because StepMix's three-step routine would
 refit the measurement model on the same data instead of using the final model's posteriors.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,7 @@ def classification_error_matrix(posteriors: np.ndarray) -> np.ndarray:
     return D
 
 
-def ml_corrected_joint(counts: np.ndarray, D: np.ndarray, tol: float = 1e-10,
-                       max_iter: int = 10000) -> np.ndarray:
+def ml_corrected_joint(counts: np.ndarray, D: np.ndarray, tol: float = 1e-10, max_iter: int = 10000) -> np.ndarray:
     """Corrected joint counts (K x C) from modal-class x category counts (K x C) and D (K x K).
 
     EM: E-step splits each observed cell (s, c) over true classes k in proportion to
@@ -60,9 +60,13 @@ def ml_corrected_joint(counts: np.ndarray, D: np.ndarray, tol: float = 1e-10,
     return joint * total
 
 
-def crosstab_naive_and_corrected(modal: np.ndarray, category: pd.Series, posteriors: np.ndarray,
-                                 class_ids: list[int], strata: np.ndarray | None = None
-                                 ) -> pd.DataFrame:
+def crosstab_naive_and_corrected(
+    modal: np.ndarray,
+    category: pd.Series,
+    posteriors: np.ndarray,
+    class_ids: list[int],
+    strata: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Long table: class_id, category, n_naive (modal counts), n_corrected (ML three-step).
 
     ``posteriors`` (n x K, columns in ``class_ids`` order) give the classification-error matrix.
@@ -85,14 +89,18 @@ def crosstab_naive_and_corrected(modal: np.ndarray, category: pd.Series, posteri
         if len(rows) == 0:
             continue
         part = np.zeros_like(counts)
-        np.add.at(part, ([k_index[s] for s in modal[rows]],
-                         [c_index[c] for c in category.iloc[rows]]), 1.0)
+        np.add.at(part, ([k_index[s] for s in modal[rows]], [c_index[c] for c in category.iloc[rows]]), 1.0)
         D = classification_error_matrix(posteriors[np.flatnonzero(strata == stratum)])
         counts += part
         corrected += ml_corrected_joint(part, D)
     rows = [
-        {"class_id": k, "category": c, "n_naive": counts[k_index[k], c_index[c]],
-         "n_corrected": corrected[k_index[k], c_index[c]]}
-        for k in class_ids for c in levels
+        {
+            "class_id": k,
+            "category": c,
+            "n_naive": counts[k_index[k], c_index[c]],
+            "n_corrected": corrected[k_index[k], c_index[c]],
+        }
+        for k in class_ids
+        for c in levels
     ]
     return pd.DataFrame(rows)

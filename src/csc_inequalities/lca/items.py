@@ -3,6 +3,7 @@
 Report §2.3.4: factors with fewer than 10 episodes, factors about another household member,
 private fostering, UASC, trafficking, "Other" and "No factors" are left out.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -11,17 +12,26 @@ FACTOR_PREFIX = "factor_"
 
 # code -> reason (the default exclusion list of the config; codes of the 2016-17 schema).
 DEFAULT_EXCLUDED = {
-    "1C": "another household member", "2C": "another household member",
-    "3C": "another household member", "4C": "another household member",
-    "5C": "another household member", "6C": "another household member",
-    "8B": "private fostering", "8C": "private fostering", "8D": "private fostering",
-    "8E": "private fostering", "8F": "private fostering",
-    "9A": "UASC", "12A": "trafficking", "20": "other", "21": "no factors",
+    "1C": "another household member",
+    "2C": "another household member",
+    "3C": "another household member",
+    "4C": "another household member",
+    "5C": "another household member",
+    "6C": "another household member",
+    "8B": "private fostering",
+    "8C": "private fostering",
+    "8D": "private fostering",
+    "8E": "private fostering",
+    "8F": "private fostering",
+    "9A": "UASC",
+    "12A": "trafficking",
+    "20": "other",
+    "21": "no factors",
 }
 
 
 def factor_codes_in(frame: pd.DataFrame) -> list[str]:
-    return [c[len(FACTOR_PREFIX):] for c in frame.columns if c.startswith(FACTOR_PREFIX)]
+    return [c[len(FACTOR_PREFIX) :] for c in frame.columns if c.startswith(FACTOR_PREFIX)]
 
 
 def select_items(frame: pd.DataFrame, excluded: dict[str, str], min_count: int) -> pd.DataFrame:
@@ -48,8 +58,13 @@ def item_matrix(frame: pd.DataFrame, codes: list[str]):
     return frame[[FACTOR_PREFIX + c for c in codes]].fillna(False).astype(bool).to_numpy(float)
 
 
-def lca_population(episodes: pd.DataFrame, assessed_only: bool, require_any_factor: bool,
-                   codes: list[str] | None = None, completed_only: bool = False) -> pd.Series:
+def lca_population(
+    episodes: pd.DataFrame,
+    assessed_only: bool,
+    require_any_factor: bool,
+    codes: list[str] | None = None,
+    completed_only: bool = False,
+) -> pd.Series:
     """Bool mask of the episodes the LCA describes (and later assigns to classes).
 
     ``completed_only``: only episodes with a completed assessment, i.e. with any factor recorded
@@ -74,17 +89,44 @@ def lca_population(episodes: pd.DataFrame, assessed_only: bool, require_any_fact
 
 # Short labels of the factor codes (2016-17 schema) for figures and tables.
 SHORT_LABELS = {
-    "1A": "alcohol (child)", "1B": "alcohol (parent)", "1C": "alcohol (other)",
-    "2A": "drugs (child)", "2B": "drugs (parent)", "2C": "drugs (other)",
-    "3A": "DV (child)", "3B": "DV (parent)", "3C": "DV (other)",
-    "4A": "mental health (child)", "4B": "mental health (parent)", "4C": "mental health (other)",
-    "5A": "learning dis. (child)", "5B": "learning dis. (parent)", "5C": "learning dis. (other)",
-    "6A": "physical dis. (child)", "6B": "physical dis. (parent)", "6C": "physical dis. (other)",
-    "7A": "young carer", "8B": "priv. fostered", "8C": "priv. fostered", "8D": "priv. fostered",
-    "8E": "priv. fostered", "8F": "priv. fostered", "9A": "UASC", "10A": "missing",
-    "11A": "CSE", "12A": "trafficking", "13A": "gangs", "14A": "socially unacc. behaviour",
-    "15A": "self-harm", "16A": "neglect", "17A": "emotional abuse", "18A": "physical abuse",
-    "19A": "sexual abuse", "20": "other", "21": "no factors", "22A": "FGM",
+    "1A": "alcohol (child)",
+    "1B": "alcohol (parent)",
+    "1C": "alcohol (other)",
+    "2A": "drugs (child)",
+    "2B": "drugs (parent)",
+    "2C": "drugs (other)",
+    "3A": "DV (child)",
+    "3B": "DV (parent)",
+    "3C": "DV (other)",
+    "4A": "mental health (child)",
+    "4B": "mental health (parent)",
+    "4C": "mental health (other)",
+    "5A": "learning dis. (child)",
+    "5B": "learning dis. (parent)",
+    "5C": "learning dis. (other)",
+    "6A": "physical dis. (child)",
+    "6B": "physical dis. (parent)",
+    "6C": "physical dis. (other)",
+    "7A": "young carer",
+    "8B": "priv. fostered",
+    "8C": "priv. fostered",
+    "8D": "priv. fostered",
+    "8E": "priv. fostered",
+    "8F": "priv. fostered",
+    "9A": "UASC",
+    "10A": "missing",
+    "11A": "CSE",
+    "12A": "trafficking",
+    "13A": "gangs",
+    "14A": "socially unacc. behaviour",
+    "15A": "self-harm",
+    "16A": "neglect",
+    "17A": "emotional abuse",
+    "18A": "physical abuse",
+    "19A": "sexual abuse",
+    "20": "other",
+    "21": "no factors",
+    "22A": "FGM",
     "23A": "faith-based abuse",
 }
 

@@ -5,6 +5,7 @@ class by an optimal assignment (Hungarian algorithm, scipy's linear_sum_assignme
 the total mean absolute difference of item-response probabilities, using only the items the
 reference quantifies (the published profiles are partial).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,7 @@ def profile_distance(estimated: pd.DataFrame, reference: pd.DataFrame) -> pd.Dat
     if (counts == 0).any():
         empty = list(reference.index[counts == 0])
         raise ValueError(f"reference classes with no quantified shared item: {empty}")
-    return pd.DataFrame(diff.sum(axis=2) / counts[None, :], index=estimated.index,
-                        columns=reference.index)
+    return pd.DataFrame(diff.sum(axis=2) / counts[None, :], index=estimated.index, columns=reference.index)
 
 
 def match_classes(estimated: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
@@ -40,10 +40,7 @@ def match_classes(estimated: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFr
     pairs = {distance.index[r]: distance.columns[c] for r, c in zip(rows, cols)}
     out = pd.DataFrame({"estimated_class": list(distance.index)})
     out["reference_class"] = [pairs.get(k, pd.NA) for k in out["estimated_class"]]
-    out["distance"] = [
-        float(distance.loc[k, pairs[k]]) if k in pairs else float("nan")
-        for k in out["estimated_class"]
-    ]
+    out["distance"] = [float(distance.loc[k, pairs[k]]) if k in pairs else float("nan") for k in out["estimated_class"]]
     return out
 
 
@@ -54,10 +51,10 @@ def published_reference(profiles: pd.DataFrame, codes: pd.DataFrame) -> tuple[pd
     unknown = sorted(set(profiles["factor_description"]) - set(lookup))
     if unknown:
         raise ValueError(f"published profile descriptions without a factor code: {unknown}")
-    frame = profiles.assign(factor_code=profiles["factor_description"].map(lookup),
-                            p=profiles["percent"].astype(float) / 100.0)
-    reference = frame.pivot_table(index="class_id", columns="factor_code", values="p",
-                                  aggfunc="mean")
+    frame = profiles.assign(
+        factor_code=profiles["factor_description"].map(lookup), p=profiles["percent"].astype(float) / 100.0
+    )
+    reference = frame.pivot_table(index="class_id", columns="factor_code", values="p", aggfunc="mean")
     names = frame.drop_duplicates("class_id").set_index("class_id")["class_name"].to_dict()
     return reference, {int(k): v for k, v in names.items()}
 
@@ -69,9 +66,12 @@ def truth_profiles(item_probabilities: dict) -> pd.DataFrame:
     return frame.astype(float)
 
 
-def recovery(estimated: pd.DataFrame, truth: pd.DataFrame,
-             estimated_shares: pd.DataFrame | None = None,
-             truth_shares: pd.DataFrame | None = None) -> dict:
+def recovery(
+    estimated: pd.DataFrame,
+    truth: pd.DataFrame,
+    estimated_shares: pd.DataFrame | None = None,
+    truth_shares: pd.DataFrame | None = None,
+) -> dict:
     """Match estimated classes to the truth on the full profile, then compare.
 
     Returns the matching, item-probability errors (MAE, max, per item/class long table) and, if
@@ -84,13 +84,23 @@ def recovery(estimated: pd.DataFrame, truth: pd.DataFrame,
         for item in items:
             est = float(estimated.loc[pair["estimated_class"], item])
             tru = float(truth.loc[pair["reference_class"], item])
-            rows.append({"true_class": pair["reference_class"],
-                         "estimated_class": pair["estimated_class"], "factor_code": item,
-                         "estimated": est, "truth": tru, "abs_error": abs(est - tru)})
+            rows.append(
+                {
+                    "true_class": pair["reference_class"],
+                    "estimated_class": pair["estimated_class"],
+                    "factor_code": item,
+                    "estimated": est,
+                    "truth": tru,
+                    "abs_error": abs(est - tru),
+                }
+            )
     items_long = pd.DataFrame(rows)
-    out = {"matching": matching, "items": items_long,
-           "item_mae": float(items_long["abs_error"].mean()),
-           "item_max_error": float(items_long["abs_error"].max())}
+    out = {
+        "matching": matching,
+        "items": items_long,
+        "item_mae": float(items_long["abs_error"].mean()),
+        "item_max_error": float(items_long["abs_error"].max()),
+    }
     if estimated_shares is not None and truth_shares is not None:
         to_truth = dict(zip(matching["estimated_class"], matching["reference_class"]))
         share_rows = []
@@ -100,8 +110,15 @@ def recovery(estimated: pd.DataFrame, truth: pd.DataFrame,
                     continue
                 est = float(estimated_shares.loc[group, est_class])
                 tru = float(truth_shares.loc[group, true_class])
-                share_rows.append({"group": group, "true_class": true_class, "estimated": est,
-                                   "truth": tru, "abs_error": abs(est - tru)})
+                share_rows.append(
+                    {
+                        "group": group,
+                        "true_class": true_class,
+                        "estimated": est,
+                        "truth": tru,
+                        "abs_error": abs(est - tru),
+                    }
+                )
         shares_long = pd.DataFrame(share_rows)
         out["shares"] = shares_long
         out["share_max_error"] = float(shares_long["abs_error"].max())

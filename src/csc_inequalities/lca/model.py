@@ -24,6 +24,7 @@ where its screening stopped instead of starting again. A 7-class invariant fit w
 default size took 4-21 s through StepMix and takes well under a second this way, with the same
 optimum (tests/lca/test_lca.py runs both). ``_run`` keeps the StepMix path as the reference.
 """
+
 from __future__ import annotations
 
 import logging
@@ -106,8 +107,7 @@ class LCAFit:
         }
 
 
-def _stepmix(n_classes: int, settings: FitSettings, seed: int, by_group: bool,
-             max_iter: int | None = None):
+def _stepmix(n_classes: int, settings: FitSettings, seed: int, by_group: bool, max_iter: int | None = None):
     from stepmix.stepmix import StepMix
 
     kwargs = dict(
@@ -144,14 +144,12 @@ def _run(X, Y, n_classes, settings, seed, max_iter=None):
     return model, float(model.score(X, Y) * X.shape[0])
 
 
-def _best_of_starts_stepmix(X: np.ndarray, Y: np.ndarray | None, n_classes: int, settings: FitSettings,
-                            salt: int):
+def _best_of_starts_stepmix(X: np.ndarray, Y: np.ndarray | None, n_classes: int, settings: FitSettings, salt: int):
     """The former multi-start, one StepMix run per start (refined starts run again from the
     start): (best parameters, its LL, whether it converged, the refined starts' LLs)."""
     seeds = _start_seeds(settings, salt)[: 1 if n_classes == 1 else None]
     if settings.screen_iter and len(seeds) > settings.refine:
-        screened = [(_run(X, Y, n_classes, settings, seed, settings.screen_iter)[1], seed)
-                    for seed in seeds]
+        screened = [(_run(X, Y, n_classes, settings, seed, settings.screen_iter)[1], seed) for seed in seeds]
         seeds = [seed for _, seed in sorted(screened, key=lambda t: -t[0])[: settings.refine]]
     best, best_ll, best_converged, lls = None, -np.inf, False, []
     for seed in seeds:
@@ -272,8 +270,7 @@ def _scores(data: _EMData, params: dict, starts: np.ndarray) -> np.ndarray:
     return avg_ll * data.n
 
 
-def _best_of_starts(X: np.ndarray, Y: np.ndarray | None, n_classes: int, settings: FitSettings,
-                    salt: int):
+def _best_of_starts(X: np.ndarray, Y: np.ndarray | None, n_classes: int, settings: FitSettings, salt: int):
     """Two-stage multi-start EM (as Mplus' STARTS = n m or Latent GOLD's start sets).
 
     Every seeded start runs ``screen_iter`` EM iterations; the ``refine`` best continue to
@@ -285,9 +282,14 @@ def _best_of_starts(X: np.ndarray, Y: np.ndarray | None, n_classes: int, setting
     group_index = None if Y is None else np.asarray(Y).reshape(-1).astype(int)
     data = _EMData(X, group_index)
     weights, pis, struct = _initial_parameters(X, group_index, n_classes, seeds)
-    params = {"weights": weights, "pis": pis, "struct": struct,
-              "lower_bound": np.full(len(seeds), -np.inf), "iterations": np.zeros(len(seeds), dtype=int),
-              "converged": np.zeros(len(seeds), dtype=bool)}
+    params = {
+        "weights": weights,
+        "pis": pis,
+        "struct": struct,
+        "lower_bound": np.full(len(seeds), -np.inf),
+        "iterations": np.zeros(len(seeds), dtype=int),
+        "converged": np.zeros(len(seeds), dtype=bool),
+    }
     chosen = np.arange(len(seeds))
     with np.errstate(under="ignore"):
         if settings.screen_iter and len(seeds) > settings.refine:
@@ -339,8 +341,9 @@ def n_parameters(kind: str, n_classes: int, n_items: int, n_groups: int) -> int:
     raise ValueError(f"unknown model kind {kind!r}")
 
 
-def log_likelihood(X: np.ndarray, group_index: np.ndarray, item_probabilities: np.ndarray,
-                   class_shares: np.ndarray) -> float:
+def log_likelihood(
+    X: np.ndarray, group_index: np.ndarray, item_probabilities: np.ndarray, class_shares: np.ndarray
+) -> float:
     """Log-likelihood of binary items given group, computed directly with numpy.
 
     ``item_probabilities`` is (1 or n_groups, K, J); ``class_shares`` is (n_groups, K). Independent
@@ -388,41 +391,56 @@ def _finish(fit: LCAFit, X: np.ndarray, group_index: np.ndarray) -> LCAFit:
     return fit
 
 
-def fit_single(X: np.ndarray, n_classes: int, settings: FitSettings, salt: int = 0,
-               items: list[str] | None = None, group: str = "all") -> LCAFit:
+def fit_single(
+    X: np.ndarray,
+    n_classes: int,
+    settings: FitSettings,
+    salt: int = 0,
+    items: list[str] | None = None,
+    group: str = "all",
+) -> LCAFit:
     """One latent class model (no groups), best of several starts."""
     X = np.asarray(X, dtype=float)
     params, ll, converged, lls = _best_of_starts(X, None, n_classes, settings, salt)
     fit = LCAFit(
-        kind="single", n_classes=n_classes, items=list(items or range(X.shape[1])), groups=[group],
+        kind="single",
+        n_classes=n_classes,
+        items=list(items or range(X.shape[1])),
+        groups=[group],
         item_probabilities=params["measurement"]["pis"][None, :, :],
         class_shares=np.asarray(params["weights"])[None, :],
-        log_likelihood=ll, n_parameters=n_parameters("single", n_classes, X.shape[1], 1),
-        n_obs=X.shape[0], converged=converged, starts=1 if n_classes == 1 else settings.starts,
+        log_likelihood=ll,
+        n_parameters=n_parameters("single", n_classes, X.shape[1], 1),
+        n_obs=X.shape[0],
+        converged=converged,
+        starts=1 if n_classes == 1 else settings.starts,
         best_ll_replications=_replications(lls, ll, settings.ll_replication_tol),
         start_log_likelihoods=lls,
     )
     return _finish(fit, X, np.zeros(X.shape[0], dtype=int))
 
 
-def fit_configural(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: FitSettings,
-                   items: list[str] | None = None) -> tuple[LCAFit, list[LCAFit]]:
+def fit_configural(
+    X: np.ndarray, groups: np.ndarray, n_classes: int, settings: FitSettings, items: list[str] | None = None
+) -> tuple[LCAFit, list[LCAFit]]:
     """All parameters free per group: one model per group; returns (combined, per-group fits)."""
     X = np.asarray(X, dtype=float)
     labels, index = _group_index(groups)
     per_group = [
-        fit_single(X[index == g], n_classes, settings, salt=1000 * n_classes + g, items=items,
-                   group=labels[g])
+        fit_single(X[index == g], n_classes, settings, salt=1000 * n_classes + g, items=items, group=labels[g])
         for g in range(len(labels))
     ]
     combined = LCAFit(
-        kind="configural", n_classes=n_classes, items=list(items or range(X.shape[1])),
+        kind="configural",
+        n_classes=n_classes,
+        items=list(items or range(X.shape[1])),
         groups=labels,
         item_probabilities=np.concatenate([f.item_probabilities for f in per_group]),
         class_shares=np.concatenate([f.class_shares for f in per_group]),
         log_likelihood=float(sum(f.log_likelihood for f in per_group)),
         n_parameters=n_parameters("configural", n_classes, X.shape[1], len(labels)),
-        n_obs=X.shape[0], converged=all(f.converged for f in per_group),
+        n_obs=X.shape[0],
+        converged=all(f.converged for f in per_group),
         starts=settings.starts,
         best_ll_replications=min(f.best_ll_replications for f in per_group),
         start_log_likelihoods=[],
@@ -430,13 +448,15 @@ def fit_configural(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: 
     return _finish(combined, X, index), per_group
 
 
-def fit_invariant(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: FitSettings,
-                  items: list[str] | None = None) -> LCAFit:
+def fit_invariant(
+    X: np.ndarray, groups: np.ndarray, n_classes: int, settings: FitSettings, items: list[str] | None = None
+) -> LCAFit:
     """Item-response probabilities shared across groups, class shares free per group."""
     X = np.asarray(X, dtype=float)
     labels, index = _group_index(groups)
     params, joint_ll, converged, joint_lls = _best_of_starts(
-        X, index.reshape(-1, 1), n_classes, settings, salt=7 * n_classes + 1)
+        X, index.reshape(-1, 1), n_classes, settings, salt=7 * n_classes + 1
+    )
     pis = params["measurement"]["pis"]
     shares = shares_from_joint(params["weights"], params["structural"]["pis"][:, : len(labels)])
     # Conditional log-likelihood (items given LA), computed from the parameters; it equals the
@@ -444,11 +464,17 @@ def fit_invariant(X: np.ndarray, groups: np.ndarray, n_classes: int, settings: F
     ll = log_likelihood(X, index, pis[None, :, :], shares)
     lls = [start_ll - group_log_likelihood(index) for start_ll in joint_lls]
     fit = LCAFit(
-        kind="invariant", n_classes=n_classes, items=list(items or range(X.shape[1])),
-        groups=labels, item_probabilities=pis[None, :, :], class_shares=np.asarray(shares),
+        kind="invariant",
+        n_classes=n_classes,
+        items=list(items or range(X.shape[1])),
+        groups=labels,
+        item_probabilities=pis[None, :, :],
+        class_shares=np.asarray(shares),
         log_likelihood=ll,
         n_parameters=n_parameters("invariant", n_classes, X.shape[1], len(labels)),
-        n_obs=X.shape[0], converged=converged, starts=settings.starts,
+        n_obs=X.shape[0],
+        converged=converged,
+        starts=settings.starts,
         best_ll_replications=_replications(lls, max(lls), settings.ll_replication_tol),
         start_log_likelihoods=lls,
     )
@@ -473,23 +499,39 @@ def refine_invariant(fit: LCAFit, X: np.ndarray, groups: np.ndarray, settings: F
     data = _EMData(X, index)
     size = np.bincount(index, minlength=n_groups) / len(index)
     if (size == 0).any():
-        raise ValueError("every LA of the model needs episodes to refine it: "
-                         + ", ".join(g for g, n in zip(fit.groups, size) if n == 0))
+        raise ValueError(
+            "every LA of the model needs episodes to refine it: "
+            + ", ".join(g for g, n in zip(fit.groups, size) if n == 0)
+        )
     joint = np.asarray(fit.class_shares, dtype=float) * size[:, None]  # P(LA, class)
     weights = _clip(joint.sum(axis=0))
     struct = (joint / weights).T  # (K, L) P(LA | class)
-    params = {"weights": weights[None].copy(), "pis": np.asarray(fit.shared_item_probabilities(), float)[None].copy(),
-              "struct": struct[None].copy(), "lower_bound": np.full(1, -np.inf), "iterations": np.zeros(1, dtype=int),
-              "converged": np.zeros(1, dtype=bool)}
+    params = {
+        "weights": weights[None].copy(),
+        "pis": np.asarray(fit.shared_item_probabilities(), float)[None].copy(),
+        "struct": struct[None].copy(),
+        "lower_bound": np.full(1, -np.inf),
+        "iterations": np.zeros(1, dtype=int),
+        "converged": np.zeros(1, dtype=bool),
+    }
     with np.errstate(under="ignore"):
         _em(data, params, settings, settings.max_iter)
     shares = shares_from_joint(params["weights"][0], params["struct"][0])
     pis = params["pis"][0][None, :, :]
     refined = LCAFit(
-        kind="invariant", n_classes=fit.n_classes, items=list(fit.items), groups=list(fit.groups),
-        item_probabilities=pis, class_shares=shares, log_likelihood=log_likelihood(X, index, pis, shares),
-        n_parameters=fit.n_parameters, n_obs=X.shape[0], converged=bool(params["converged"][0]), starts=fit.starts,
-        best_ll_replications=fit.best_ll_replications, start_log_likelihoods=list(fit.start_log_likelihoods),
+        kind="invariant",
+        n_classes=fit.n_classes,
+        items=list(fit.items),
+        groups=list(fit.groups),
+        item_probabilities=pis,
+        class_shares=shares,
+        log_likelihood=log_likelihood(X, index, pis, shares),
+        n_parameters=fit.n_parameters,
+        n_obs=X.shape[0],
+        converged=bool(params["converged"][0]),
+        starts=fit.starts,
+        best_ll_replications=fit.best_ll_replications,
+        start_log_likelihoods=list(fit.start_log_likelihoods),
     )
     return _finish(refined, X, index)
 
@@ -516,7 +558,8 @@ def to_dict(fit: LCAFit) -> dict:
     """JSON-serialisable parameters and statistics."""
     out = fit.summary()
     out.update(
-        items=list(fit.items), groups=list(fit.groups),
+        items=list(fit.items),
+        groups=list(fit.groups),
         item_probabilities=fit.item_probabilities.tolist(),
         class_shares=fit.class_shares.tolist(),
         start_log_likelihoods=list(fit.start_log_likelihoods),
@@ -526,12 +569,17 @@ def to_dict(fit: LCAFit) -> dict:
 
 def from_dict(data: dict) -> LCAFit:
     fit = LCAFit(
-        kind=data["model"], n_classes=int(data["classes"]), items=list(data["items"]),
+        kind=data["model"],
+        n_classes=int(data["classes"]),
+        items=list(data["items"]),
         groups=list(data["groups"]),
         item_probabilities=np.asarray(data["item_probabilities"], dtype=float),
         class_shares=np.asarray(data["class_shares"], dtype=float),
-        log_likelihood=float(data["log_likelihood"]), n_parameters=int(data["n_parameters"]),
-        n_obs=int(data["n_obs"]), converged=bool(data["converged"]), starts=int(data["starts"]),
+        log_likelihood=float(data["log_likelihood"]),
+        n_parameters=int(data["n_parameters"]),
+        n_obs=int(data["n_obs"]),
+        converged=bool(data["converged"]),
+        starts=int(data["starts"]),
         best_ll_replications=int(data["best_ll_replications"]),
         start_log_likelihoods=list(data.get("start_log_likelihoods", [])),
     )

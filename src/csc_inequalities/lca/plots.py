@@ -1,4 +1,5 @@
 """Figures of the LCA strand (matplotlib, Agg backend; every figure written to a path)."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -28,13 +29,19 @@ def profile_heatmap(profiles: pd.DataFrame, labels: dict[str, str], path: str) -
     """Item-response probabilities: classes (rows, named) x items (columns)."""
     fig, ax = plt.subplots(figsize=(max(8, 0.45 * profiles.shape[1]), 0.6 * len(profiles) + 1.5))
     image = ax.imshow(profiles.to_numpy(float), vmin=0, vmax=1, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(profiles.shape[1]), [labels.get(c, c) for c in profiles.columns],
-                  rotation=90, fontsize=7)
+    ax.set_xticks(range(profiles.shape[1]), [labels.get(c, c) for c in profiles.columns], rotation=90, fontsize=7)
     ax.set_yticks(range(len(profiles)), list(profiles.index), fontsize=8)
     for (i, j), value in np.ndenumerate(profiles.to_numpy(float)):
         if value >= 0.05:
-            ax.text(j, i, f"{value:.2f}".lstrip("0"), ha="center", va="center", fontsize=6,
-                    color="white" if value < 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.2f}".lstrip("0"),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if value < 0.6 else "black",
+            )
     fig.colorbar(image, ax=ax, label="P(factor recorded | class)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -80,8 +87,7 @@ def class_bar_figure(table: pd.DataFrame, title: str, path: str) -> None:
     plt.close(fig)
 
 
-def rate_profile_figure(table: pd.DataFrame, variable: str, order: list[str], title: str,
-                        path: str) -> None:
+def rate_profile_figure(table: pd.DataFrame, variable: str, order: list[str], title: str, path: str) -> None:
     """Episodes per 10,000 children by ``variable`` (ML-corrected), one line per class."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for name, part in table.groupby("class_name", sort=False):

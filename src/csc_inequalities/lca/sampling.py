@@ -1,13 +1,15 @@
 """Balanced random samples per LA (report §2.3.4: 2,500 episodes per LA) and an independent
 second sample for cross-validation, drawn without overlap."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 
-def draw_samples(frame: pd.DataFrame, n_per_la: int, seed: int, la_col: str = "la_code",
-                 id_col: str = "episode_id") -> pd.DataFrame:
+def draw_samples(
+    frame: pd.DataFrame, n_per_la: int, seed: int, la_col: str = "la_code", id_col: str = "episode_id"
+) -> pd.DataFrame:
     """Two disjoint samples of up to ``n_per_la`` episodes per LA: columns id, la, sample (1/2).
 
     Each LA's episodes are shuffled with a generator seeded from (seed, LA code); the first
@@ -20,7 +22,7 @@ def draw_samples(frame: pd.DataFrame, n_per_la: int, seed: int, la_col: str = "l
         order = np.random.default_rng(np.random.SeedSequence(key)).permutation(len(group))
         shuffled = group.iloc[order]
         first = shuffled.iloc[:n_per_la].assign(sample=1)
-        second = shuffled.iloc[n_per_la: 2 * n_per_la].assign(sample=2)
+        second = shuffled.iloc[n_per_la : 2 * n_per_la].assign(sample=2)
         parts.extend([first, second])
     out = pd.concat(parts, ignore_index=True)
     out["sample"] = out["sample"].astype(int)

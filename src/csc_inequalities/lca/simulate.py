@@ -5,39 +5,90 @@ percentages of the prose are used where given, other items get a small backgroun
 shares per LA follow Table 11. This is a test fixture for the estimators, not the project's
 synthetic data generator (that lives in csc_inequalities.synthetic).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 CLASS_NAMES = {
-    1: "Neglect", 2: "Domestic violence", 3: "Physical abuse",
-    4: "Out-of-control/highly vulnerable", 5: "Multiple complex needs I",
-    6: "Multiple complex needs II", 7: "Disability and mental health",
+    1: "Neglect",
+    2: "Domestic violence",
+    3: "Physical abuse",
+    4: "Out-of-control/highly vulnerable",
+    5: "Multiple complex needs I",
+    6: "Multiple complex needs II",
+    7: "Disability and mental health",
 }
 
-ITEMS = ["1A", "1B", "2A", "2B", "3A", "3B", "4A", "4B", "5A", "5B", "6A", "6B", "7A", "10A",
-         "11A", "13A", "14A", "15A", "16A", "17A", "18A", "19A", "23A"]
+ITEMS = [
+    "1A",
+    "1B",
+    "2A",
+    "2B",
+    "3A",
+    "3B",
+    "4A",
+    "4B",
+    "5A",
+    "5B",
+    "6A",
+    "6B",
+    "7A",
+    "10A",
+    "11A",
+    "13A",
+    "14A",
+    "15A",
+    "16A",
+    "17A",
+    "18A",
+    "19A",
+    "23A",
+]
 
 # P(item | class): the published percentages where the prose gives one, else background rates.
 _PROFILE = {
     1: {"16A": 0.97, "17A": 0.05},
     2: {"3B": 0.95, "3A": 0.15, "17A": 0.09, "1B": 0.09},
     3: {"18A": 0.95, "17A": 0.14, "16A": 0.07},
-    4: {"14A": 0.26, "4A": 0.21, "19A": 0.16, "11A": 0.12, "2A": 0.10, "15A": 0.09, "10A": 0.15,
-        "1A": 0.06, "13A": 0.05},
+    4: {
+        "14A": 0.26,
+        "4A": 0.21,
+        "19A": 0.16,
+        "11A": 0.12,
+        "2A": 0.10,
+        "15A": 0.09,
+        "10A": 0.15,
+        "1A": 0.06,
+        "13A": 0.05,
+    },
     5: {"3B": 0.43, "4B": 0.42, "1B": 0.25, "2B": 0.21, "17A": 0.24, "16A": 0.20},
-    6: {"3B": 0.76, "17A": 0.60, "18A": 0.41, "16A": 0.41, "4A": 0.35, "3A": 0.46, "4B": 0.60,
-        "1B": 0.35, "2B": 0.30, "7A": 0.10, "14A": 0.20},
+    6: {
+        "3B": 0.76,
+        "17A": 0.60,
+        "18A": 0.41,
+        "16A": 0.41,
+        "4A": 0.35,
+        "3A": 0.46,
+        "4B": 0.60,
+        "1B": 0.35,
+        "2B": 0.30,
+        "7A": 0.10,
+        "14A": 0.20,
+    },
     7: {"5A": 0.42, "6A": 0.25, "4A": 0.16, "4B": 0.25, "6B": 0.14, "5B": 0.05},
 }
 _BACKGROUND = 0.02
 
 # Table 11 (percent of each LA's episodes per class), normalised per LA.
 _TABLE11 = {
-    "LA0": [17, 15, 13, 20, 26, 3, 6], "LA1": [5, 15, 9, 25, 32, 7, 8],
-    "LA2": [16, 20, 8, 29, 21, 1, 6], "LA3": [4, 19, 7, 20, 29, 8, 11],
-    "LA4": [8, 22, 15, 18, 25, 2, 10], "LA5": [3, 27, 8, 19, 30, 3, 11],
+    "LA0": [17, 15, 13, 20, 26, 3, 6],
+    "LA1": [5, 15, 9, 25, 32, 7, 8],
+    "LA2": [16, 20, 8, 29, 21, 1, 6],
+    "LA3": [4, 19, 7, 20, 29, 8, 11],
+    "LA4": [8, 22, 15, 18, 25, 2, 10],
+    "LA5": [3, 27, 8, 19, 30, 3, 11],
 }
 
 
@@ -82,10 +133,23 @@ def simulate_episodes(truth: dict, n_per_la: int | dict, seed: int) -> pd.DataFr
 
 
 # Published Table 14 row percentages (Assessed not CIN, CIN, CP plan, LAC) per class.
-_THRESHOLD_PCT = {1: [55, 24, 15, 6], 2: [61, 30, 9, 1], 3: [65, 22, 10, 4], 4: [59, 32, 6, 3],
-                  5: [50, 29, 17, 5], 6: [18, 29, 37, 15], 7: [44, 49, 5, 2]}
-_SOURCES = ["Individual", "Schools and Education Services", "Health Services",
-            "LA and Housing Services", "Police", "Other"]
+_THRESHOLD_PCT = {
+    1: [55, 24, 15, 6],
+    2: [61, 30, 9, 1],
+    3: [65, 22, 10, 4],
+    4: [59, 32, 6, 3],
+    5: [50, 29, 17, 5],
+    6: [18, 29, 37, 15],
+    7: [44, 49, 5, 2],
+}
+_SOURCES = [
+    "Individual",
+    "Schools and Education Services",
+    "Health Services",
+    "LA and Housing Services",
+    "Police",
+    "Other",
+]
 _CP = ["Emotional abuse", "Neglect", "Physical abuse", "Sexual abuse", "Multiple"]
 
 
@@ -105,15 +169,15 @@ def add_covariates(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
     out["lac"] = level == 3
     out["nfa"] = False
     out["cpp_initial_category"] = pd.Series(
-        np.where(out["cpp"], rng.choice(_CP, size=n, p=[0.32, 0.53, 0.1, 0.045, 0.005]), None),
-        dtype=object)
+        np.where(out["cpp"], rng.choice(_CP, size=n, p=[0.32, 0.53, 0.1, 0.045, 0.005]), None), dtype=object
+    )
     out["rereferral_12m"] = rng.random(n) < np.where(classes == 6, 0.33, 0.22)
     out["referral_source_group"] = rng.choice(_SOURCES, size=n, p=[0.08, 0.24, 0.15, 0.12, 0.29, 0.12])
     out["gender"] = rng.choice(["male", "female"], size=n)
-    out["age_group"] = rng.choice(["under1", "1-4", "5-9", "10-15", "16-17"], size=n,
-                                  p=[0.1, 0.2, 0.25, 0.35, 0.1])
-    out["ethnicity_group"] = rng.choice(["White", "Mixed", "Asian", "Black", "Other", "Unknown"],
-                                        size=n, p=[0.7, 0.08, 0.08, 0.07, 0.04, 0.03])
+    out["age_group"] = rng.choice(["under1", "1-4", "5-9", "10-15", "16-17"], size=n, p=[0.1, 0.2, 0.25, 0.35, 0.1])
+    out["ethnicity_group"] = rng.choice(
+        ["White", "Mixed", "Asian", "Black", "Other", "Unknown"], size=n, p=[0.7, 0.08, 0.08, 0.07, 0.04, 0.03]
+    )
     # Deprivation: decile (1 = least deprived) with more episodes in more deprived LSOAs.
     weights = np.arange(1, 11, dtype=float)
     out["imd_decile_least1"] = rng.choice(np.arange(1, 11), size=n, p=weights / weights.sum())
@@ -134,6 +198,14 @@ def simulate_population(la_codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame
             for age in range(18):
                 for sex in ("male", "female"):
                     for group in groups:
-                        rows.append({"lsoa11": lsoa, "la_code": la, "age": age, "sex": sex,
-                                     "ethnicity_group": group, "population": 10.0})
+                        rows.append(
+                            {
+                                "lsoa11": lsoa,
+                                "la_code": la,
+                                "age": age,
+                                "sex": sex,
+                                "ethnicity_group": group,
+                                "population": 10.0,
+                            }
+                        )
     return pd.DataFrame(rows), pd.DataFrame(ref)

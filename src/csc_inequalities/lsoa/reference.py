@@ -3,6 +3,7 @@
 Deciles run both ways and the column names say which: ``imd_decile_official`` (MHCLG: 1 = most
 deprived) and ``imd_decile_least1`` (the study's order: 1 = least deprived).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,25 +49,29 @@ def build_lsoa_reference(resource_dir: str | Path) -> pd.DataFrame:
     frame = lsoa.merge(districts[["lad13_code", "utla13_code"]], on="lad13_code", how="left", validate="m:1")
     unmapped = frame["utla13_code"].isna()
     if unmapped.any():
-        raise ValueError(f"{int(unmapped.sum())} LSOAs have a 2013 district with no upper-tier LA: "
-                         f"{sorted(frame.loc[unmapped, 'lad13_code'].unique())}")
+        raise ValueError(
+            f"{int(unmapped.sum())} LSOAs have a 2013 district with no upper-tier LA: "
+            f"{sorted(frame.loc[unmapped, 'lad13_code'].unique())}"
+        )
     las = las.assign(la_imd_decile_least1=la_deciles_least1(las["rank_avg_score"]))
     frame = frame.merge(las, on="utla13_code", how="left", validate="m:1")
     frame = frame.merge(income, on="lsoa11_code", how="left", validate="1:1")
-    out = pd.DataFrame({
-        "lsoa11": frame["lsoa11_code"],
-        "lad13": frame["lad13_code"],
-        "la_code": frame["utla13_code"],
-        "la_name": frame["utla13_name"],
-        "imd2015_score": frame["IMD_score"].astype(float),
-        "imd2015_rank": frame["IMD_rank"].astype("int64"),
-        "imd_decile_official": frame["IMD_decile"].astype("int64"),
-        "imd_decile_least1": decile_least1_from_official(frame["IMD_decile"]),
-        "income_rate_approx": frame["income_rate_approx"].astype(float),
-        "la_imd2015_avg_score": frame["avg_score"].astype(float),
-        "la_imd2015_rank_avg_score": frame["rank_avg_score"].astype("int64"),
-        "la_imd_decile_least1": frame["la_imd_decile_least1"].astype("int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "lsoa11": frame["lsoa11_code"],
+            "lad13": frame["lad13_code"],
+            "la_code": frame["utla13_code"],
+            "la_name": frame["utla13_name"],
+            "imd2015_score": frame["IMD_score"].astype(float),
+            "imd2015_rank": frame["IMD_rank"].astype("int64"),
+            "imd_decile_official": frame["IMD_decile"].astype("int64"),
+            "imd_decile_least1": decile_least1_from_official(frame["IMD_decile"]),
+            "income_rate_approx": frame["income_rate_approx"].astype(float),
+            "la_imd2015_avg_score": frame["avg_score"].astype(float),
+            "la_imd2015_rank_avg_score": frame["rank_avg_score"].astype("int64"),
+            "la_imd_decile_least1": frame["la_imd_decile_least1"].astype("int64"),
+        }
+    )
     return out.sort_values("lsoa11").reset_index(drop=True)
 
 
@@ -89,11 +94,17 @@ def build_lsoa_population(resource_dir: str | Path, reference: pd.DataFrame) -> 
     """
     resource_dir = Path(resource_dir)
     persons = pd.read_csv(resource_dir / "ons_mid2017_lsoa11_age0_17.csv.gz")
-    persons = persons.merge(reference[["lsoa11", "la_code", "imd_decile_least1"]],
-                            left_on="lsoa11_code", right_on="lsoa11", how="inner", validate="1:1")
+    persons = persons.merge(
+        reference[["lsoa11", "la_code", "imd_decile_least1"]],
+        left_on="lsoa11_code",
+        right_on="lsoa11",
+        how="inner",
+        validate="1:1",
+    )
     counts = persons[[str(a) for a in AGES]].to_numpy(dtype=float)  # (n, 18)
-    shares = ethnic_shares(persons["la_code"].str.startswith("E09").to_numpy(),
-                           persons["imd_decile_least1"].to_numpy())  # (n, 5)
+    shares = ethnic_shares(
+        persons["la_code"].str.startswith("E09").to_numpy(), persons["imd_decile_least1"].to_numpy()
+    )  # (n, 5)
     sex = np.array([MALE_SHARE, 1 - MALE_SHARE])
     values = counts[:, :, None, None] * sex[None, None, :, None] * shares[:, None, None, :]
     n = len(persons)
@@ -102,7 +113,9 @@ def build_lsoa_population(resource_dir: str | Path, reference: pd.DataFrame) -> 
     )
     frame = pd.DataFrame({"population": values.reshape(-1)}, index=index).reset_index()
     frame.insert(0, "lsoa11", persons["lsoa11"].to_numpy()[frame.pop("row").to_numpy()])
-    frame.insert(1, "la_code", persons["la_code"].to_numpy()[np.repeat(np.arange(n), len(AGES) * 2 * len(ETHNIC_GROUPS))])
+    frame.insert(
+        1, "la_code", persons["la_code"].to_numpy()[np.repeat(np.arange(n), len(AGES) * 2 * len(ETHNIC_GROUPS))]
+    )
     for col in ("lsoa11", "la_code", "sex", "ethnicity_group"):
         frame[col] = frame[col].astype("category")
     frame["age"] = frame["age"].astype("int8")

@@ -14,6 +14,7 @@ Each LA has a DfE 3-digit code (``la_code_old``, stable 2010-2019) and an ONS 9-
   (940) and West (941) Northamptonshire. These successors do not cover a 2013 LA exactly, so their
   rows are not mapped and the 2013 LAs have missing values in those years.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -22,17 +23,21 @@ import pandas as pd
 CODE_CHANGES_2013 = {"E06000048": "E06000057", "E08000020": "E08000037"}
 # Successor authorities that do not map onto one 2013 LA (left out, documented).
 UNMAPPED_SUCCESSORS = {
-    "838": "Dorset (from 2019-20)", "839": "Bournemouth, Christchurch and Poole (from 2019-20)",
-    "940": "North Northamptonshire (from 2021-22)", "941": "West Northamptonshire (from 2021-22)",
-    "942": "Cumberland (from 2023-24)", "943": "Westmorland and Furness (from 2023-24)",
-    "E06000063": "Cumberland", "E06000064": "Westmorland and Furness",
-    "E06000058": "Bournemouth, Christchurch and Poole", "E06000059": "Dorset (2019)",
-    "E06000061": "North Northamptonshire", "E06000062": "West Northamptonshire",
+    "838": "Dorset (from 2019-20)",
+    "839": "Bournemouth, Christchurch and Poole (from 2019-20)",
+    "940": "North Northamptonshire (from 2021-22)",
+    "941": "West Northamptonshire (from 2021-22)",
+    "942": "Cumberland (from 2023-24)",
+    "943": "Westmorland and Furness (from 2023-24)",
+    "E06000063": "Cumberland",
+    "E06000064": "Westmorland and Furness",
+    "E06000058": "Bournemouth, Christchurch and Poole",
+    "E06000059": "Dorset (2019)",
+    "E06000061": "North Northamptonshire",
+    "E06000062": "West Northamptonshire",
 }
 # Levels of aggregate rows across releases (compared lower-case).
-AGGREGATE_LEVELS = frozenset(
-    {"national", "country", "region", "regional", "gor", "england", "inner/outer london"}
-)
+AGGREGATE_LEVELS = frozenset({"national", "country", "region", "regional", "gor", "england", "inner/outer london"})
 LA_LEVELS = frozenset({"la", "local authority", "local authority district", "utla"})
 # LAs with suppressed cells in most files; kept as rows (cells missing).
 SMALL_LAS = {"E09000001": "City of London", "E06000053": "Isles of Scilly"}
@@ -80,15 +85,21 @@ def la_reference(imd_file11: pd.DataFrame, old_codes: pd.DataFrame) -> pd.DataFr
     ``old_codes``: a frame with ``la_code_old`` and ``la_code`` (e.g. the 2013-14 CIN file's
     ``geog_c`` and ``new_la_code``) supplying the DfE 3-digit codes.
     """
-    ref = pd.DataFrame({
-        "la_code": imd_file11.iloc[:, 0].astype(str).str.strip().map(harmonise_new_code),
-        "la_name": imd_file11.iloc[:, 1].astype(str).str.strip(),
-    })
+    ref = pd.DataFrame(
+        {
+            "la_code": imd_file11.iloc[:, 0].astype(str).str.strip().map(harmonise_new_code),
+            "la_name": imd_file11.iloc[:, 1].astype(str).str.strip(),
+        }
+    )
     ref = ref[ref["la_code"].str.match(r"^E(06|08|09|10)\d{6}$", na=False)]
-    lookup = old_codes.assign(
-        la_code=old_codes["la_code"].map(harmonise_new_code),
-        la_code_old=old_codes["la_code_old"].map(normalise_old_code),
-    ).dropna(subset=["la_code", "la_code_old"]).drop_duplicates("la_code")
+    lookup = (
+        old_codes.assign(
+            la_code=old_codes["la_code"].map(harmonise_new_code),
+            la_code_old=old_codes["la_code_old"].map(normalise_old_code),
+        )
+        .dropna(subset=["la_code", "la_code_old"])
+        .drop_duplicates("la_code")
+    )
     ref = ref.merge(lookup[["la_code", "la_code_old"]], on="la_code", how="left")
     if len(ref) != 152 or ref["la_code_old"].isna().any() or ref["la_code_old"].duplicated().any():
         missing = ref.loc[ref["la_code_old"].isna(), "la_name"].tolist()
@@ -135,9 +146,7 @@ def assign_la_codes(
             # "Kingston upon Thames / Richmond upon Thames", belong to no single 2013 LA.
             codes.append(None)
         else:
-            raise CodeError(
-                f"{source}: cannot place LA row {label!r} (3-digit {old!r}, ONS {new!r})"
-            )
+            raise CodeError(f"{source}: cannot place LA row {label!r} (3-digit {old!r}, ONS {new!r})")
     rows["la_code"] = codes
     rows = rows[rows["la_code"].notna()]
     dupes = rows.loc[rows["la_code"].duplicated(), "la_code"].tolist()

@@ -12,6 +12,7 @@ share a sign (an association that flips sign cannot be drawn as solid or dashed)
 which the pair has no correlation (a series missing, or too few LAs with both) counts as not
 significant, and such an earlier year is not checked (both series must exist in it).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -23,9 +24,18 @@ ROUTE_ALL_RECENT = "3_of_3"
 ROUTE_TWO_WITH_HISTORY = "2_of_3_with_history"
 
 EDGE_COLUMNS = [
-    "indicator_a", "indicator_b", "consistent", "route", "reason", "sign",
-    "recent_years_present", "recent_years_significant", "earlier_years_checked",
-    "earlier_years_significant", "mean_rho_recent", "mean_abs_rho_recent",
+    "indicator_a",
+    "indicator_b",
+    "consistent",
+    "route",
+    "reason",
+    "sign",
+    "recent_years_present",
+    "recent_years_significant",
+    "earlier_years_checked",
+    "earlier_years_significant",
+    "mean_rho_recent",
+    "mean_abs_rho_recent",
     "rho_by_year",
 ]
 
@@ -79,9 +89,7 @@ def assess_pair(
             "years with both series, so only the 3-of-3 route applies"
         )
         return out
-    failing = [
-        y for y, (rho, p) in sorted(earlier.items()) if not (p < alpha and np.sign(rho) == sign)
-    ]
+    failing = [y for y, (rho, p) in sorted(earlier.items()) if not (p < alpha and np.sign(rho) == sign)]
     if failing:
         out["reason"] = (
             f"significant in {len(significant)} of {len(recent_years)} recent years but not "
@@ -110,8 +118,7 @@ def consistency_table(
     earlier_years = list(earlier_years)
     rows = []
     for (a, b), series in correlations.groupby(["indicator_a", "indicator_b"], sort=False):
-        rows.append({"indicator_a": a, "indicator_b": b,
-                     **assess_pair(series, recent_years, earlier_years, alpha)})
+        rows.append({"indicator_a": a, "indicator_b": b, **assess_pair(series, recent_years, earlier_years, alpha)})
     out = pd.DataFrame(rows, columns=EDGE_COLUMNS)
     out["consistent"] = out["consistent"].astype(bool)
     return out

@@ -5,6 +5,7 @@ ties) and the Pearson correlation of the ranks is Spearman's rho; the two-tailed
 t distribution with n - 2 degrees of freedom (as SPSS and scipy do). N = LAs with both values.
 Table 6 of the final report is the row of the IMD average score against the demand indicators.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -108,9 +109,7 @@ def pairwise_correlations(
     return out
 
 
-def correlations_with(
-    correlations: pd.DataFrame, indicator: str
-) -> pd.DataFrame:
+def correlations_with(correlations: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """The rows of a pairwise table that involve ``indicator``, re-oriented as (other, year, rho, p, n)."""
     a = correlations[correlations["indicator_a"] == indicator].rename(columns={"indicator_b": "other"})
     b = correlations[correlations["indicator_b"] == indicator].rename(columns={"indicator_a": "other"})
@@ -216,10 +215,20 @@ def published_vs_reproduced(
             names = [pick] + [n for n in names if n != pick]
         note_extra = (row_notes or {}).get(label, "")
         if not names:
-            rows.append({**base, "source_indicator": None, "primary": True, "definition": None,
-                         "rho_reproduced": np.nan, "p_reproduced": np.nan, "n_reproduced": pd.NA,
-                         "diff": np.nan, "match": False,
-                         "note": _join("no indicator in the public files reproduces this row", note_extra)})
+            rows.append(
+                {
+                    **base,
+                    "source_indicator": None,
+                    "primary": True,
+                    "definition": None,
+                    "rho_reproduced": np.nan,
+                    "p_reproduced": np.nan,
+                    "n_reproduced": pd.NA,
+                    "diff": np.nan,
+                    "match": False,
+                    "note": _join("no indicator in the public files reproduces this row", note_extra),
+                }
+            )
             continue
         for name in names:
             definition = _definition(info, name, population)
@@ -238,15 +247,35 @@ def published_vs_reproduced(
                     if n != base["n_published"]:
                         parts.append(f"N {n} vs published {base['n_published']}")
                     note = _join("; ".join(parts), note_extra)
-                rows.append({**base, "source_indicator": name, "primary": name == pick,
-                             "definition": definition, "rho_reproduced": rho, "p_reproduced": p,
-                             "n_reproduced": n, "diff": diff, "match": match, "note": note})
+                rows.append(
+                    {
+                        **base,
+                        "source_indicator": name,
+                        "primary": name == pick,
+                        "definition": definition,
+                        "rho_reproduced": rho,
+                        "p_reproduced": p,
+                        "n_reproduced": n,
+                        "diff": diff,
+                        "match": match,
+                        "note": note,
+                    }
+                )
             else:
-                rows.append({**base, "source_indicator": name, "primary": name == pick,
-                             "definition": definition, "rho_reproduced": np.nan,
-                             "p_reproduced": np.nan, "n_reproduced": pd.NA, "diff": np.nan,
-                             "match": False,
-                             "note": _join(f"the public files hold no {name} for {year}", note_extra)})
+                rows.append(
+                    {
+                        **base,
+                        "source_indicator": name,
+                        "primary": name == pick,
+                        "definition": definition,
+                        "rho_reproduced": np.nan,
+                        "p_reproduced": np.nan,
+                        "n_reproduced": pd.NA,
+                        "diff": np.nan,
+                        "match": False,
+                        "note": _join(f"the public files hold no {name} for {year}", note_extra),
+                    }
+                )
     out = pd.DataFrame(rows)
     out["n_reproduced"] = out["n_reproduced"].astype("Int64")
     # Where several definitions compete, flag the one closest to the published cell (smallest
@@ -274,25 +303,36 @@ def largest_difference_by_row(comparison: pd.DataFrame, tolerance: float | None 
             "years_reproduced": len(have),
             "years_matching": int(sub["match"].sum()),
             "source_indicator": sub["source_indicator"].iloc[0],
-            "inferred": "; ".join(dict.fromkeys(t for t in sub.get("inferred", pd.Series(dtype=str)).fillna("")
-                                                if t)),
+            "inferred": "; ".join(dict.fromkeys(t for t in sub.get("inferred", pd.Series(dtype=str)).fillna("") if t)),
             "not_matching": _years_by_reason(sub),
         }
         if have.empty:
             rows.append({**base, "max_abs_diff": np.nan, "year_of_max": pd.NA, "n_equal_years": 0})
             continue
         worst = have.loc[have["diff"].abs().idxmax()]
-        rows.append({
-            **base,
-            "max_abs_diff": float(abs(worst["diff"])),
-            "year_of_max": int(worst["year"]),
-            "n_equal_years": int((have["n_reproduced"] == have["n_published"]).sum()),
-        })
+        rows.append(
+            {
+                **base,
+                "max_abs_diff": float(abs(worst["diff"])),
+                "year_of_max": int(worst["year"]),
+                "n_equal_years": int((have["n_reproduced"] == have["n_published"]).sum()),
+            }
+        )
     out = pd.DataFrame(rows)
     out["year_of_max"] = out["year_of_max"].astype("Int64")
-    columns = ["indicator", "definition", "years_published", "years_reproduced", "years_matching",
-               "max_abs_diff", "year_of_max", "n_equal_years", "source_indicator", "inferred",
-               "not_matching"]
+    columns = [
+        "indicator",
+        "definition",
+        "years_published",
+        "years_reproduced",
+        "years_matching",
+        "max_abs_diff",
+        "year_of_max",
+        "n_equal_years",
+        "source_indicator",
+        "inferred",
+        "not_matching",
+    ]
     return out[columns]
 
 
@@ -373,7 +413,8 @@ def correlation_indicators(
     else:
         excluded = set(exclude_kinds)
         chosen = [
-            str(row["indicator"]) for _, row in dictionary.iterrows()
+            str(row["indicator"])
+            for _, row in dictionary.iterrows()
             if str(row["indicator"]) in panel.columns
             and str(row.get("kind")) not in excluded
             and str(row["indicator"]) not in set(exclude_indicators)

@@ -16,6 +16,7 @@ Measures (``MEASURES``: name -> panel column(s), first present wins), each for t
 - ``cin_at_31_march``: children in need at 31 March;
 - ``cla_started``: children starting to be looked after in the year.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,7 +35,8 @@ MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 MEASURE_NAMES = tuple(MEASURES)
 PANEL_COLUMNS = ("la_code", "la_name", "year", "pop_0_17") + tuple(
-    dict.fromkeys(c for _, columns in MEASURES.values() for c in columns))
+    dict.fromkeys(c for _, columns in MEASURES.values() for c in columns)
+)
 
 
 def read_panel(path: str | Path) -> pd.DataFrame:
@@ -42,8 +44,9 @@ def read_panel(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(path, columns=list(PANEL_COLUMNS))
 
 
-def la_year_counts(panel: pd.DataFrame, la_codes: list[str] | None = None,
-                   years: list[int] | None = None) -> pd.DataFrame:
+def la_year_counts(
+    panel: pd.DataFrame, la_codes: list[str] | None = None, years: list[int] | None = None
+) -> pd.DataFrame:
     """DfE's published counts, long: one row per LA, year and measure with columns ``la_code``,
     ``la_name``, ``year``, ``measure``, ``label``, ``published`` (float; missing where DfE published
     none), ``source_column`` (the panel column it came from) and ``pop_0_17``.
@@ -64,14 +67,25 @@ def la_year_counts(panel: pd.DataFrame, la_codes: list[str] | None = None,
             take = value.isna() & frame[column].notna()
             value = value.mask(take, frame[column].astype(float))
             source = source.mask(take, column)
-        rows.append(pd.DataFrame({
-            "la_code": frame["la_code"].astype(str), "la_name": frame["la_name"].astype(str),
-            "year": frame["year"].astype(int), "measure": measure, "label": label,
-            "published": value.astype(float), "source_column": source,
-            "pop_0_17": frame["pop_0_17"].astype(float) if "pop_0_17" in frame else float("nan"),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "la_code": frame["la_code"].astype(str),
+                    "la_name": frame["la_name"].astype(str),
+                    "year": frame["year"].astype(int),
+                    "measure": measure,
+                    "label": label,
+                    "published": value.astype(float),
+                    "source_column": source,
+                    "pop_0_17": frame["pop_0_17"].astype(float) if "pop_0_17" in frame else float("nan"),
+                }
+            )
+        )
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     order = {m: i for i, m in enumerate(MEASURE_NAMES)}
-    return (out.assign(_order=out["measure"].map(order))
-            .sort_values(["la_code", "year", "_order"], kind="stable")
-            .drop(columns="_order").reset_index(drop=True))
+    return (
+        out.assign(_order=out["measure"].map(order))
+        .sort_values(["la_code", "year", "_order"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )

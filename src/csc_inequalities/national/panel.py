@@ -7,6 +7,7 @@ Original DfE underlying-data files are used for 2009-10 .. 2016-17 (later DfE re
 same series reproduce the published Table 6 less well); the 2021-22 explore-education-statistics
 release supplies 2017-18 .. 2021-22.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,8 +48,10 @@ CIN_EES = {
 POPULATION_EES = f"{CIN_EES_DIR}/ons_mid-year_population_estimates.csv"
 # ONS 0-17 estimates as published with the 2019-20 CIN release: mid-2012 and mid-2013 revised
 # after the original DfE files were made (an optional denominator for 2012-13 and 2013-14).
-POPULATION_EES_2020 = (f"{CWIP}/data/cin-census/2019-20/characteristics-of-children-in-need_2020/"
-                       "data/ons_mid-year_population_estimates.csv")
+POPULATION_EES_2020 = (
+    f"{CWIP}/data/cin-census/2019-20/characteristics-of-children-in-need_2020/"
+    "data/ons_mid-year_population_estimates.csv"
+)
 CLA_2010_STARTED = "goodair-csc/CLA_2010/SFR27_2010_Started.csv"
 CLA_2010_MARCH = "goodair-csc/CLA_2010/SFR27_2010_March.csv"
 CLA_UNDERLYING = {
@@ -122,8 +125,7 @@ def population_by_year(years: Iterable[int], population: dict | None = None) -> 
     for entry in population.get("by_year", []):
         year, source = int(entry["year"]), entry["source"]
         if source not in POPULATION_SOURCES:
-            raise ValueError(f"population source {source!r} for {year} is not one of "
-                             f"{', '.join(POPULATION_SOURCES)}")
+            raise ValueError(f"population source {source!r} for {year} is not one of {', '.join(POPULATION_SOURCES)}")
         if year in chosen:
             chosen[year] = source
     return chosen
@@ -159,16 +161,33 @@ def population_note(by_year: dict[int, str]) -> str:
     parts = [f"{years_text(years)}: {POPULATION_SOURCES[source][1]}" for source, years in by_source.items()]
     why = ""
     if "dfe_census_consistent_mid2011" in by_source:
-        why = (" 2010-11 takes the census-consistent mid-2011 estimate because the 2010-11 file's "
-               "mid-2010 estimate predates the 2011 Census rebasing, which shifted LAs' child "
-               "populations unevenly: with it every 2011 rate, and so every 2011 Table 6 cell, "
-               "comes out above the study's (the report's Table 6 comparison shows by how much).")
-    return ("Denominator of every rate, by year — " + "; ".join(parts) + "." + why
-            + " Where a year's population is not DfE's own, rates are computed from counts "
-              "rather than taken from DfE's published rates.")
+        why = (
+            " 2010-11 takes the census-consistent mid-2011 estimate because the 2010-11 file's "
+            "mid-2010 estimate predates the 2011 Census rebasing, which shifted LAs' child "
+            "populations unevenly: with it every 2011 rate, and so every 2011 Table 6 cell, "
+            "comes out above the study's (the report's Table 6 comparison shows by how much)."
+        )
+    return (
+        "Denominator of every rate, by year — "
+        + "; ".join(parts)
+        + "."
+        + why
+        + " Where a year's population is not DfE's own, rates are computed from counts "
+        "rather than taken from DfE's published rates."
+    )
+
+
 DICTIONARY_COLUMNS = [
-    "indicator", "label", "kind", "numerator", "denominator", "source_file", "source_column",
-    "years_present", "table6_label", "note",
+    "indicator",
+    "label",
+    "kind",
+    "numerator",
+    "denominator",
+    "source_file",
+    "source_column",
+    "years_present",
+    "table6_label",
+    "note",
 ]
 
 
@@ -190,8 +209,9 @@ def build_reference(raw_dir: Path) -> pd.DataFrame:
     return la_reference(imd, cin14.rename(columns={"geog_c": "la_code_old", "new_la_code": "la_code"}))
 
 
-def read_all_measures(raw_dir: Path, reference: pd.DataFrame, years: list[int],
-                      workforce_year_offset: int = 1) -> pd.DataFrame:
+def read_all_measures(
+    raw_dir: Path, reference: pd.DataFrame, years: list[int], workforce_year_offset: int = 1
+) -> pd.DataFrame:
     """All raw measures as one long frame (see readers.LONG_COLUMNS)."""
     parts = []
     ees_years = [y for y in years if y > max(CIN_ORIGINAL)]
@@ -201,50 +221,70 @@ def read_all_measures(raw_dir: Path, reference: pd.DataFrame, years: list[int],
     for key, columns in readers.CIN_EES_FILES.items():
         rel = f"{CIN_EES_DIR}/{CIN_EES[key]}"
         parts.append(readers.read_ees(raw_dir / rel, columns, ees_years, reference, rel))
-    parts.append(readers.read_population_ees(raw_dir / POPULATION_EES,
-                                             [y for y in ees_years if y <= 2021], reference,
-                                             POPULATION_EES))
+    parts.append(
+        readers.read_population_ees(
+            raw_dir / POPULATION_EES, [y for y in ees_years if y <= 2021], reference, POPULATION_EES
+        )
+    )
     if 2011 in years:
-        parts.append(readers.read_census_consistent_mid2011(raw_dir / CIN_ORIGINAL[2012], reference,
-                                                            CIN_ORIGINAL[2012]))
-    parts.append(readers.read_population_ees(raw_dir / POPULATION_EES_2020,
-                                             [y for y in years if 2013 <= y <= 2020], reference,
-                                             POPULATION_EES_2020, measure="pop_0_17_ons_2020_release"))
+        parts.append(
+            readers.read_census_consistent_mid2011(raw_dir / CIN_ORIGINAL[2012], reference, CIN_ORIGINAL[2012])
+        )
+    parts.append(
+        readers.read_population_ees(
+            raw_dir / POPULATION_EES_2020,
+            [y for y in years if 2013 <= y <= 2020],
+            reference,
+            POPULATION_EES_2020,
+            measure="pop_0_17_ons_2020_release",
+        )
+    )
     if 2010 in years:
-        parts.append(readers.read_cla_2010(raw_dir / CLA_2010_STARTED, raw_dir / CLA_2010_MARCH,
-                                           reference, CLA_2010_STARTED, CLA_2010_MARCH))
+        parts.append(
+            readers.read_cla_2010(
+                raw_dir / CLA_2010_STARTED, raw_dir / CLA_2010_MARCH, reference, CLA_2010_STARTED, CLA_2010_MARCH
+            )
+        )
     for year, (adm, march) in CLA_UNDERLYING.items():
         if year not in years:
             continue
         adm_rel, march_rel = f"{CWIP}/cla_data/{adm}", f"{CWIP}/cla_data/{march}"
-        parts.append(readers.read_cla_underlying(raw_dir / adm_rel, year, readers.CLA_ADM_COLUMNS,
-                                                 reference, adm_rel))
-        parts.append(readers.read_cla_underlying(raw_dir / march_rel, year,
-                                                 readers.CLA_MARCH_COLUMNS, reference, march_rel))
-        parts.append(readers.read_cla_underlying(raw_dir / march_rel, year,
-                                                 readers.CLA_MARCH_LEGAL_STATUS_COLUMNS, reference,
-                                                 march_rel))
+        parts.append(readers.read_cla_underlying(raw_dir / adm_rel, year, readers.CLA_ADM_COLUMNS, reference, adm_rel))
+        parts.append(
+            readers.read_cla_underlying(raw_dir / march_rel, year, readers.CLA_MARCH_COLUMNS, reference, march_rel)
+        )
+        parts.append(
+            readers.read_cla_underlying(
+                raw_dir / march_rel, year, readers.CLA_MARCH_LEGAL_STATUS_COLUMNS, reference, march_rel
+            )
+        )
     cla_ees_years = [y for y in years if y > max(CLA_UNDERLYING)]
     if cla_ees_years:
-        parts.append(readers.read_cla_ees_numbers(raw_dir / CLA_EES_NUMBERS, cla_ees_years + [2022],
-                                                  reference, CLA_EES_NUMBERS))
-        parts.append(readers.read_cla_ees_started(raw_dir / CLA_EES_STARTED, cla_ees_years,
-                                                  reference, CLA_EES_STARTED))
+        parts.append(
+            readers.read_cla_ees_numbers(raw_dir / CLA_EES_NUMBERS, cla_ees_years + [2022], reference, CLA_EES_NUMBERS)
+        )
+        parts.append(readers.read_cla_ees_started(raw_dir / CLA_EES_STARTED, cla_ees_years, reference, CLA_EES_STARTED))
     imd15 = readers.read_imd_file11(raw_dir / IMD2015)
     parts.append(readers.imd_measures(imd15, reference, years, "imd2015", IMD2015))
     imd19 = readers.read_imd_file11(raw_dir / IMD2019)
-    imd19 = imd19.assign(**{imd19.columns[0]: imd19.iloc[:, 0].map(lambda c: {
-        "E06000048": "E06000057", "E08000020": "E08000037"}.get(str(c).strip(), str(c).strip()))})
+    imd19 = imd19.assign(
+        **{
+            imd19.columns[0]: imd19.iloc[:, 0].map(
+                lambda c: {"E06000048": "E06000057", "E08000020": "E08000037"}.get(str(c).strip(), str(c).strip())
+            )
+        }
+    )
     parts.append(readers.imd_measures(imd19, reference, years, "imd2019", IMD2019))
     for september, rel in WORKFORCE_SFR.items():
         if september + workforce_year_offset in years:
-            parts.append(readers.read_workforce_sfr(raw_dir / rel, september, workforce_year_offset,
-                                                    reference, rel))
-    ees_septembers = [y - workforce_year_offset for y in years
-                      if y - workforce_year_offset >= 2017]
+            parts.append(readers.read_workforce_sfr(raw_dir / rel, september, workforce_year_offset, reference, rel))
+    ees_septembers = [y - workforce_year_offset for y in years if y - workforce_year_offset >= 2017]
     if ees_septembers:
-        parts.append(readers.read_workforce_ees(raw_dir / WORKFORCE_EES, ees_septembers,
-                                                workforce_year_offset, reference, WORKFORCE_EES))
+        parts.append(
+            readers.read_workforce_ees(
+                raw_dir / WORKFORCE_EES, ees_septembers, workforce_year_offset, reference, WORKFORCE_EES
+            )
+        )
     parts.append(readers.read_cafcass_lait(raw_dir / CAFCASS, years, reference, CAFCASS))
     parts.append(s251.spend_measures(raw_dir / S251_EXTRACT, reference, years, S251_EXTRACT))
     long = pd.concat([p for p in parts if len(p)], ignore_index=True)
@@ -252,7 +292,9 @@ def read_all_measures(raw_dir: Path, reference: pd.DataFrame, years: list[int],
     # Only the CLA EES 2022 population is kept from that file (2022 denominator).
     is_cla_pop = long["measure"] == "pop_0_17_cla_ees"
     long.loc[is_cla_pop & (long["year"] == 2022), ["measure", "source_column"]] = [
-        "pop_0_17", "population_estimate (mid-2021)"]
+        "pop_0_17",
+        "population_estimate (mid-2021)",
+    ]
     long = long[long["measure"] != "pop_0_17_cla_ees"]
     # The 2010 looked-after March file repeats the Mid2009 population of the CIN file.
     long = long[long["measure"] != "pop_0_17_cla2010"]
@@ -282,9 +324,12 @@ def _sources_of(long: pd.DataFrame, measures: list[str], years: Iterable[int]) -
     sel = long[long["measure"].isin(measures) & long["year"].isin(list(years))]
     if sel.empty:
         return "", ""
-    by_file = (sel.groupby(["source_file", "source_column"])["year"]
-               .agg(first="min", years=lambda s: years_text(s)).reset_index()
-               .sort_values(["first", "source_file", "source_column"]))
+    by_file = (
+        sel.groupby(["source_file", "source_column"])["year"]
+        .agg(first="min", years=lambda s: years_text(s))
+        .reset_index()
+        .sort_values(["first", "source_file", "source_column"])
+    )
     files = "; ".join(dict.fromkeys(by_file["source_file"]))
     columns = "; ".join(f"{r.source_column} ({r.years})" for r in by_file.itertuples())
     return files, columns
@@ -294,16 +339,15 @@ def how_taken(ind, rate_source: str) -> str:
     if not ind.published or ind.name == "care_proceedings_rate":
         return ""
     if rate_source == "published" and ind.kind == "rate_per_10k":
-        return ("DfE's published rate where the file gives one, else "
-                f"{ind.numerator} / {ind.denominator} x 10,000.")
+        return f"DfE's published rate where the file gives one, else {ind.numerator} / {ind.denominator} x 10,000."
     if rate_source == "published":
         return "DfE's published value where the file gives one, else computed."
     return ""
 
 
-def data_dictionary(panel: pd.DataFrame, long: pd.DataFrame,
-                    rate_source: str = "published",
-                    population: dict[int, str] | None = None) -> pd.DataFrame:
+def data_dictionary(
+    panel: pd.DataFrame, long: pd.DataFrame, rate_source: str = "published", population: dict[int, str] | None = None
+) -> pd.DataFrame:
     rows = []
     for ind in INDICATORS:
         if ind.name not in panel.columns:
@@ -322,15 +366,29 @@ def data_dictionary(panel: pd.DataFrame, long: pd.DataFrame,
         if ind.denominator == "GDP deflator" or ind.name.endswith("_real"):
             source_file = "; ".join(filter(None, [source_file, GDP_DEFLATOR]))
             source_column = "; ".join(filter(None, [source_column, "gdp (2011-2019)"]))
-        rows.append({
-            "indicator": ind.name, "label": ind.label, "kind": ind.kind,
-            "numerator": ind.numerator, "denominator": ind.denominator,
-            "source_file": source_file, "source_column": source_column,
-            "years_present": years_text(present), "table6_label": ind.table6_label,
-            "note": " ".join(filter(None, [how_taken(ind, rate_source), ind.note,
-                                           population_note(population) if population
-                                           and ind.name == "pop_0_17" else ""])),
-        })
+        rows.append(
+            {
+                "indicator": ind.name,
+                "label": ind.label,
+                "kind": ind.kind,
+                "numerator": ind.numerator,
+                "denominator": ind.denominator,
+                "source_file": source_file,
+                "source_column": source_column,
+                "years_present": years_text(present),
+                "table6_label": ind.table6_label,
+                "note": " ".join(
+                    filter(
+                        None,
+                        [
+                            how_taken(ind, rate_source),
+                            ind.note,
+                            population_note(population) if population and ind.name == "pop_0_17" else "",
+                        ],
+                    )
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=DICTIONARY_COLUMNS)
 
 
@@ -361,8 +419,9 @@ def build_panel(
     by_year = population_by_year(years, population)
     reference = build_reference(raw_dir)
     long = read_all_measures(raw_dir, reference, years, workforce_year_offset)
-    wide = long.pivot_table(index=["la_code", "year"], columns="measure", values="value",
-                            aggfunc="first", dropna=False).reset_index()
+    wide = long.pivot_table(
+        index=["la_code", "year"], columns="measure", values="value", aggfunc="first", dropna=False
+    ).reset_index()
     wide.columns.name = None
     grid = pd.MultiIndex.from_product([reference["la_code"], years], names=["la_code", "year"])
     wide = grid.to_frame(index=False).merge(wide, on=["la_code", "year"], how="left")
@@ -377,6 +436,5 @@ def build_panel(
         panel[col] = panel[col].astype(float)
     dictionary = data_dictionary(panel, long, rate_source, by_year)
     coverage = coverage_table(panel, indicator_columns)
-    log.info("panel: %d LAs x %d years, %d indicators", panel["la_code"].nunique(), len(years),
-             len(indicator_columns))
+    log.info("panel: %d LAs x %d years, %d indicators", panel["la_code"].nunique(), len(years), len(indicator_columns))
     return panel, dictionary, coverage

@@ -5,6 +5,7 @@ Long frame columns: ``la_code`` (2013), ``year`` (year ending March), ``measure`
 Measures are raw counts, DfE-published rates/percentages (suffix ``_published``) and
 denominators; indicators.py turns them into the panel's rates, ratios and proportions.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,20 +94,29 @@ def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LONG_COLUMNS)
 
 
-def _long(rows: pd.DataFrame, year: int, measure: str, values: pd.Series, source: str,
-          column: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "la_code": rows["la_code"].to_numpy(), "year": year, "measure": measure,
-        "value": values.to_numpy(dtype=float), "source_file": source, "source_column": column,
-    })
+def _long(rows: pd.DataFrame, year: int, measure: str, values: pd.Series, source: str, column: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "la_code": rows["la_code"].to_numpy(),
+            "year": year,
+            "measure": measure,
+            "value": values.to_numpy(dtype=float),
+            "source_file": source,
+            "source_column": column,
+        }
+    )
 
 
 def read_cin_original(path: Path, year: int, reference: pd.DataFrame, source: str) -> pd.DataFrame:
     raw = read_raw_csv(path)
     rows = assign_la_codes(
-        raw, reference, old_code="geog_c",
+        raw,
+        reference,
+        old_code="geog_c",
         new_code="new_la_code" if "new_la_code" in raw.columns else None,
-        level="geog_l", name="geog_n", source=source,
+        level="geog_l",
+        name="geog_n",
+        source=source,
     )
     parts = []
     for measure, patterns in CIN_ORIGINAL_PATTERNS.items():
@@ -125,29 +135,55 @@ def read_cin_original(path: Path, year: int, reference: pd.DataFrame, source: st
 # --------------------------------------------------------------------------------------------
 # DfE explore-education-statistics (EES) tidy files, 2021-22 release (LA rows 2013-2022).
 CIN_EES_FILES: dict[str, dict[str, str]] = {
-    "c1": {"Referrals": "referrals", "Referrals_rate": "referrals_rate_published",
-           "Re_referrals": "rereferrals", "Re_referrals_percent": "rereferrals_pct_published",
-           "No_Further_Action": "nfa", "No_Further_Action_percent": "nfa_pct_published",
-           "Not_in_Need": "assessed_not_cin", "Not_in_Need_percent": "assessed_not_cin_pct_published"},
-    "c2": {"Assessments_completed": "continuous_assessments",
-           "Assessments_completed_rate": "continuous_assessments_rate_published"},
-    "b1": {"Anypoint_episodes": "cin_during_year",
-           "Anypoint_episodes_rate": "cin_during_year_rate_published",
-           "Started_episodes": "cin_starting", "Started_episodes_rate": "cin_starting_rate_published",
-           "At31_episodes": "cin_at_31_march", "At31_episodes_rate": "cin_at_31_march_rate_published",
-           "Ended_episodes": "cin_ending"},
+    "c1": {
+        "Referrals": "referrals",
+        "Referrals_rate": "referrals_rate_published",
+        "Re_referrals": "rereferrals",
+        "Re_referrals_percent": "rereferrals_pct_published",
+        "No_Further_Action": "nfa",
+        "No_Further_Action_percent": "nfa_pct_published",
+        "Not_in_Need": "assessed_not_cin",
+        "Not_in_Need_percent": "assessed_not_cin_pct_published",
+    },
+    "c2": {
+        "Assessments_completed": "continuous_assessments",
+        "Assessments_completed_rate": "continuous_assessments_rate_published",
+    },
+    "b1": {
+        "Anypoint_episodes": "cin_during_year",
+        "Anypoint_episodes_rate": "cin_during_year_rate_published",
+        "Started_episodes": "cin_starting",
+        "Started_episodes_rate": "cin_starting_rate_published",
+        "At31_episodes": "cin_at_31_march",
+        "At31_episodes_rate": "cin_at_31_march_rate_published",
+        "Ended_episodes": "cin_ending",
+    },
     "b4": {"2years+": "cin_open_over_2y"},
     "b5": {"3_months_or_less": "cin_closed_under_3m"},
-    "c4": {"Section47": "s47", "Section47_rate": "s47_rate_published", "ICPC": "icpc",
-           "ICPC_rate": "icpc_rate_published"},
-    "d1": {"CPP_start": "cpp_starting", "CPP_start_rate": "cpp_starting_rate_published",
-           "CPP_At31": "cpp_at_31_march", "CPP_At31_rate": "cpp_at_31_march_rate_published"},
+    "c4": {
+        "Section47": "s47",
+        "Section47_rate": "s47_rate_published",
+        "ICPC": "icpc",
+        "ICPC_rate": "icpc_rate_published",
+    },
+    "d1": {
+        "CPP_start": "cpp_starting",
+        "CPP_start_rate": "cpp_starting_rate_published",
+        "CPP_At31": "cpp_at_31_march",
+        "CPP_At31_rate": "cpp_at_31_march_rate_published",
+    },
     "d3": {"CPP_subsequent": "repeat_cpp"},
 }
 
 
-def read_ees(path: Path, columns: dict[str, str], years: Iterable[int], reference: pd.DataFrame,
-             source: str, filters: dict[str, str] | None = None) -> pd.DataFrame:
+def read_ees(
+    path: Path,
+    columns: dict[str, str],
+    years: Iterable[int],
+    reference: pd.DataFrame,
+    source: str,
+    filters: dict[str, str] | None = None,
+) -> pd.DataFrame:
     raw = read_raw_csv(path)
     raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
     for key, value in (filters or {}).items():
@@ -155,32 +191,56 @@ def read_ees(path: Path, columns: dict[str, str], years: Iterable[int], referenc
     parts = []
     for period, frame in raw.groupby("time_period"):
         year = int(period)
-        rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",
-                               level="geographic_level", name="la_name", source=f"{source} {year}")
+        rows = assign_la_codes(
+            frame,
+            reference,
+            old_code="old_la_code",
+            new_code="new_la_code",
+            level="geographic_level",
+            name="la_name",
+            source=f"{source} {year}",
+        )
         for column, measure in columns.items():
             parts.append(_long(rows, year, measure, to_numeric(rows[column]), source, column))
     return _concat(parts)
 
 
-def read_population_ees(path: Path, years: Iterable[int], reference: pd.DataFrame,
-                        source: str, measure: str = "pop_0_17") -> pd.DataFrame:
+def read_population_ees(
+    path: Path, years: Iterable[int], reference: pd.DataFrame, source: str, measure: str = "pop_0_17"
+) -> pd.DataFrame:
     """ONS mid-year 0-17 estimates (EES); year Y gets mid-(Y-1), as DfE's rates do."""
     raw = read_raw_csv(path)
     raw = raw.assign(year=pd.to_numeric(raw["time_period"], errors="coerce") + 1)
     raw = raw[raw["year"].isin(list(years))]
     parts = []
     for year, frame in raw.groupby("year"):
-        rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",
-                               level="geographic_level", name="la_name", source=f"{source} {year}")
-        parts.append(_long(rows, int(year), measure, to_numeric(rows["population_estimate"]),
-                           source, f"population_estimate (mid-{int(year) - 1})"))
+        rows = assign_la_codes(
+            frame,
+            reference,
+            old_code="old_la_code",
+            new_code="new_la_code",
+            level="geographic_level",
+            name="la_name",
+            source=f"{source} {year}",
+        )
+        parts.append(
+            _long(
+                rows,
+                int(year),
+                measure,
+                to_numeric(rows["population_estimate"]),
+                source,
+                f"population_estimate (mid-{int(year) - 1})",
+            )
+        )
     return _concat(parts)
 
 
 # --------------------------------------------------------------------------------------------
 # SSDA903 looked-after children: 2010 SFR27 tables, 2011-2019 LA underlying data, 2020-22 EES.
-def read_cla_2010(started: Path, march: Path, reference: pd.DataFrame, src_started: str,
-                  src_march: str) -> pd.DataFrame:
+def read_cla_2010(
+    started: Path, march: Path, reference: pd.DataFrame, src_started: str, src_march: str
+) -> pd.DataFrame:
     parts = []
     for path, src, column, measure in (
         (started, src_started, "StartTotal_2010", "cla_started"),
@@ -188,15 +248,16 @@ def read_cla_2010(started: Path, march: Path, reference: pd.DataFrame, src_start
         (march, src_march, "Mid2009Pop0-17", "pop_0_17_cla2010"),
     ):
         raw = read_raw_csv(path)
-        rows = assign_la_codes(raw, reference, old_code="geog_c", level="geog_l", name="geog_n",
-                               source=src)
+        rows = assign_la_codes(raw, reference, old_code="geog_c", level="geog_l", name="geog_n", source=src)
         parts.append(_long(rows, 2010, measure, to_numeric(rows[column]), src, column))
     return _concat(parts)
 
 
 CLA_ADM_COLUMNS = {
-    "cla_started": "CLA_started{Y}", "cla_taken_into_care": "CLA_taken{Y}",
-    "section20_starts": "SCLA_S20", "interim_care_order_starts": "SCLA_ICO",
+    "cla_started": "CLA_started{Y}",
+    "cla_taken_into_care": "CLA_taken{Y}",
+    "section20_starts": "SCLA_S20",
+    "interim_care_order_starts": "SCLA_ICO",
     "full_care_order_starts": "SCLA_FCO",
 }
 CLA_MARCH_COLUMNS = {"cla_at_31_march": "CLA_Mar{Y}"}
@@ -213,11 +274,13 @@ CLA_MARCH_LEGAL_STATUS_COLUMNS = {
 }
 
 
-def read_cla_underlying(path: Path, year: int, columns: dict[str, str], reference: pd.DataFrame,
-                        source: str) -> pd.DataFrame:
+def read_cla_underlying(
+    path: Path, year: int, columns: dict[str, str], reference: pd.DataFrame, source: str
+) -> pd.DataFrame:
     raw = read_raw_csv(path)
-    rows = assign_la_codes(raw, reference, old_code="geog_c", new_code="New_geog_code",
-                           level="geog_l", name="geog_n", source=source)
+    rows = assign_la_codes(
+        raw, reference, old_code="geog_c", new_code="New_geog_code", level="geog_l", name="geog_n", source=source
+    )
     parts = []
     for measure, template in columns.items():
         column = template.format(Y=year)
@@ -243,19 +306,32 @@ CLA_EES_STARTED = {
 }
 
 
-def read_cla_ees_started(path: Path, years: Iterable[int], reference: pd.DataFrame,
-                         source: str) -> pd.DataFrame:
+def read_cla_ees_started(path: Path, years: Iterable[int], reference: pd.DataFrame, source: str) -> pd.DataFrame:
     raw = read_raw_csv(path)
     raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
     parts = []
     for (group, characteristic), measure in CLA_EES_STARTED.items():
         sel = raw[(raw["cla_group"] == group) & (raw["characteristic"] == characteristic)]
         for period, frame in sel.groupby("time_period"):
-            rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",
-                                   level="geographic_level", name="la_name",
-                                   source=f"{source} {period}")
-            parts.append(_long(rows, int(period), measure, to_numeric(rows["number"]), source,
-                               f"number [{group}: {characteristic}]"))
+            rows = assign_la_codes(
+                frame,
+                reference,
+                old_code="old_la_code",
+                new_code="new_la_code",
+                level="geographic_level",
+                name="la_name",
+                source=f"{source} {period}",
+            )
+            parts.append(
+                _long(
+                    rows,
+                    int(period),
+                    measure,
+                    to_numeric(rows["number"]),
+                    source,
+                    f"number [{group}: {characteristic}]",
+                )
+            )
     return _concat(parts)
 
 
@@ -265,23 +341,36 @@ CLA_EES_NUMBERS = {
 }
 
 
-def read_cla_ees_numbers(path: Path, years: Iterable[int], reference: pd.DataFrame,
-                         source: str) -> pd.DataFrame:
+def read_cla_ees_numbers(path: Path, years: Iterable[int], reference: pd.DataFrame, source: str) -> pd.DataFrame:
     raw = read_raw_csv(path)
     raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
     parts = []
     for count_name, measure in CLA_EES_NUMBERS.items():
         sel = raw[raw["population_count"] == count_name]
         for period, frame in sel.groupby("time_period"):
-            rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",
-                                   level="geographic_level", name="la_name",
-                                   source=f"{source} {period}")
-            parts.append(_long(rows, int(period), measure, to_numeric(rows["number"]), source,
-                               f"number [{count_name}]"))
+            rows = assign_la_codes(
+                frame,
+                reference,
+                old_code="old_la_code",
+                new_code="new_la_code",
+                level="geographic_level",
+                name="la_name",
+                source=f"{source} {period}",
+            )
+            parts.append(
+                _long(rows, int(period), measure, to_numeric(rows["number"]), source, f"number [{count_name}]")
+            )
             if measure == "cla_at_31_march":
-                parts.append(_long(rows, int(period), "pop_0_17_cla_ees",
-                                   to_numeric(rows["population_estimate"]), source,
-                                   "population_estimate"))
+                parts.append(
+                    _long(
+                        rows,
+                        int(period),
+                        "pop_0_17_cla_ees",
+                        to_numeric(rows["population_estimate"]),
+                        source,
+                        "population_estimate",
+                    )
+                )
     return _concat(parts)
 
 
@@ -294,9 +383,13 @@ def read_census_consistent_mid2011(path: Path, reference: pd.DataFrame, source: 
     file's mid-2011 figure is the first rebased on the 2011 Census."""
     raw = read_raw_csv(path)
     rows = assign_la_codes(
-        raw, reference, old_code="geog_c",
+        raw,
+        reference,
+        old_code="geog_c",
         new_code="new_la_code" if "new_la_code" in raw.columns else None,
-        level="geog_l", name="geog_n", source=source,
+        level="geog_l",
+        name="geog_n",
+        source=source,
     )
     column = find_column(rows.columns, [r"Mid2011Pop0-?17"], 2012, source)
     if column is None:
@@ -311,8 +404,9 @@ def read_imd_file11(path: Path, sheet: str = "IMD") -> pd.DataFrame:
     return frame
 
 
-def imd_measures(file11: pd.DataFrame, reference: pd.DataFrame, years: Iterable[int],
-                 prefix: str, source: str) -> pd.DataFrame:
+def imd_measures(
+    file11: pd.DataFrame, reference: pd.DataFrame, years: Iterable[int], prefix: str, source: str
+) -> pd.DataFrame:
     """IMD LA average score and rank of average score (1 = most deprived), repeated each year."""
     code_col = file11.columns[0]
     score_col = next(c for c in file11.columns if re.search(r"average score$", str(c), re.I))
@@ -321,10 +415,8 @@ def imd_measures(file11: pd.DataFrame, reference: pd.DataFrame, years: Iterable[
     frame = frame[frame["la_code"].isin(set(reference["la_code"]))]
     parts = []
     for year in years:
-        parts.append(_long(frame, year, f"{prefix}_avg_score", to_numeric(frame[score_col]), source,
-                           str(score_col)))
-        parts.append(_long(frame, year, f"{prefix}_rank_avg_score", to_numeric(frame[rank_col]),
-                           source, str(rank_col)))
+        parts.append(_long(frame, year, f"{prefix}_avg_score", to_numeric(frame[score_col]), source, str(score_col)))
+        parts.append(_long(frame, year, f"{prefix}_rank_avg_score", to_numeric(frame[rank_col]), source, str(rank_col)))
     return _concat(parts)
 
 
@@ -337,58 +429,72 @@ WORKFORCE_SFR_COLUMNS = {
     "sw_vacancy_rate_published": "A3_FTE_VacancyRate_{S}",
 }
 WORKFORCE_EES_COLUMNS = {
-    "inpost_fte": "social_workers_fte", "turnover_rate_fte": "sw_turnover_rate_published",
-    "agency_rate_fte": "sw_agency_rate_published", "vacancy_rate_fte": "sw_vacancy_rate_published",
+    "inpost_fte": "social_workers_fte",
+    "turnover_rate_fte": "sw_turnover_rate_published",
+    "agency_rate_fte": "sw_agency_rate_published",
+    "vacancy_rate_fte": "sw_vacancy_rate_published",
     "caseload_fte": "sw_caseload_published",
 }
 
 
-def read_workforce_sfr(path: Path, september: int, year_offset: int, reference: pd.DataFrame,
-                       source: str) -> pd.DataFrame:
+def read_workforce_sfr(
+    path: Path, september: int, year_offset: int, reference: pd.DataFrame, source: str
+) -> pd.DataFrame:
     raw = read_raw_csv(path)
     raw = raw[raw["LA_code (3 digit)"].str.strip() != ""]
-    rows = assign_la_codes(raw, reference, old_code="LA_code (3 digit)",
-                           new_code="LA_code (9 digit)", name="LA_name", source=source)
+    rows = assign_la_codes(
+        raw, reference, old_code="LA_code (3 digit)", new_code="LA_code (9 digit)", name="LA_name", source=source
+    )
     year = september + year_offset
     parts = [
-        _long(rows, year, measure, to_numeric(rows[template.format(S=september)]), source,
-              template.format(S=september))
+        _long(rows, year, measure, to_numeric(rows[template.format(S=september)]), source, template.format(S=september))
         for measure, template in WORKFORCE_SFR_COLUMNS.items()
     ]
     return _concat(parts)
 
 
-def read_workforce_ees(path: Path, septembers: Iterable[int], year_offset: int,
-                       reference: pd.DataFrame, source: str) -> pd.DataFrame:
+def read_workforce_ees(
+    path: Path, septembers: Iterable[int], year_offset: int, reference: pd.DataFrame, source: str
+) -> pd.DataFrame:
     raw = read_raw_csv(path)
     raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(septembers))]
     parts = []
     for period, frame in raw.groupby("time_period"):
-        rows = assign_la_codes(frame, reference, old_code="old_la_code", new_code="new_la_code",
-                               level="geographic_level", name="la_name", source=f"{source} {period}")
+        rows = assign_la_codes(
+            frame,
+            reference,
+            old_code="old_la_code",
+            new_code="new_la_code",
+            level="geographic_level",
+            name="la_name",
+            source=f"{source} {period}",
+        )
         year = int(period) + year_offset
         for column, measure in WORKFORCE_EES_COLUMNS.items():
-            parts.append(_long(rows, year, measure, to_numeric(rows[column]), source,
-                               f"{column} (September {period})"))
+            parts.append(_long(rows, year, measure, to_numeric(rows[column]), source, f"{column} (September {period})"))
     return _concat(parts)
 
 
 # --------------------------------------------------------------------------------------------
-def read_cafcass_lait(path: Path, years: Iterable[int], reference: pd.DataFrame,
-                      source: str) -> pd.DataFrame:
+def read_cafcass_lait(path: Path, years: Iterable[int], reference: pd.DataFrame, source: str) -> pd.DataFrame:
     """Cafcass care applications per 10,000 children 0-17 (LAIT; rates only, from 2014-15)."""
     raw = read_raw_csv(path)
     raw = raw[pd.to_numeric(raw["fy_end_year"], errors="coerce").isin(list(years))]
     parts = []
     for year, frame in raw.groupby("fy_end_year"):
         # England and regions are the rows without a region (LAIT numbers them 970-990).
-        frame = frame.assign(level=np.where(frame["region"].str.strip().isin(["", "NA"]), "Regional",
-                                            "Local authority"))
-        rows = assign_la_codes(frame, reference, old_code="la_number", level="level",
-                               name="la_name", source=f"{source} {year}")
+        frame = frame.assign(
+            level=np.where(frame["region"].str.strip().isin(["", "NA"]), "Regional", "Local authority")
+        )
+        rows = assign_la_codes(
+            frame, reference, old_code="la_number", level="level", name="la_name", source=f"{source} {year}"
+        )
         # value_raw keeps LAIT's own cell ('-' = no value).
-        parts.append(_long(rows, int(year), "care_proceedings_rate_published",
-                           to_numeric(rows["value_raw"]), source, "value_raw"))
+        parts.append(
+            _long(
+                rows, int(year), "care_proceedings_rate_published", to_numeric(rows["value_raw"]), source, "value_raw"
+            )
+        )
     return _concat(parts)
 
 
@@ -397,6 +503,5 @@ def read_gdp_deflator(path: Path) -> pd.Series:
     """GDP deflator index by year (year ending March), from the workbook's year/gdp columns."""
     frame = pd.read_excel(path)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    series = pd.Series(to_numeric(frame["gdp"]).to_numpy(),
-                       index=pd.to_numeric(frame["year"]).astype(int).to_numpy())
+    series = pd.Series(to_numeric(frame["gdp"]).to_numpy(), index=pd.to_numeric(frame["year"]).astype(int).to_numpy())
     return series.dropna()

@@ -16,6 +16,7 @@ the workbooks and their sha256). ``spend_measures`` classifies those lines and s
 
 A component that is missing leaves the total missing.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,7 +71,7 @@ def read_table_a1(path: str | Path) -> pd.DataFrame:
         if len(frame):
             break
     header = next(i for i in range(10) if "LA" in [str(v).strip() for v in frame.iloc[i]])
-    body = frame.iloc[header + 1:].copy()
+    body = frame.iloc[header + 1 :].copy()
     body.columns = [str(c).strip() for c in frame.iloc[header]]
     desc = next(c for c in body.columns if "Description" in c)
     return body.rename(columns={desc: "description"})
@@ -93,12 +94,10 @@ def spend_measures(extract_path: str | Path, reference: pd.DataFrame, years, sou
     """Long frame (readers.LONG_COLUMNS) of spend_safeguarding and spend_csc_total per LA-year."""
     raw = read_raw_csv(extract_path)
     raw = raw[pd.to_numeric(raw["year"], errors="coerce").isin(list(years))]
-    raw = raw.assign(component=raw["description"].map(classify_line),
-                     value=to_numeric(raw["NetCurrentExpenditure"]))
+    raw = raw.assign(component=raw["description"].map(classify_line), value=to_numeric(raw["NetCurrentExpenditure"]))
     parts = []
     for year, frame in raw.groupby("year"):
-        wide = frame.pivot_table(index="LA", columns="component", values="value", aggfunc="sum",
-                                 dropna=False)
+        wide = frame.pivot_table(index="LA", columns="component", values="value", aggfunc="sum", dropna=False)
         present = frame.groupby(["LA", "component"])["value"].count().unstack()
         wide = wide.where(present.reindex_like(wide) > 0)  # an all-missing component stays missing
         wide = wide.reset_index()
@@ -107,20 +106,32 @@ def spend_measures(extract_path: str | Path, reference: pd.DataFrame, years, sou
         other = rows.get("other_families_total", pd.Series(np.nan, index=rows.index))
         if "other_families_line" in rows:
             other = other.where(other.notna(), rows["other_families_line"])
-        components = [rows.get(c, pd.Series(np.nan, index=rows.index))
-                      for c in ("looked_after", "safeguarding", "family_support", "young_people",
-                                "youth_justice")] + [other]
+        components = [
+            rows.get(c, pd.Series(np.nan, index=rows.index))
+            for c in ("looked_after", "safeguarding", "family_support", "young_people", "youth_justice")
+        ] + [other]
         total = sum(components)  # NaN if any component is missing
         for measure, values, column in (
             ("spend_safeguarding", rows.get("safeguarding"), "NetCurrentExpenditure [Total Safeguarding ...]"),
-            ("spend_csc_total", total, "NetCurrentExpenditure [sum of CLA, safeguarding, other children's "
-                                       "and families, family support, young people, youth justice]"),
+            (
+                "spend_csc_total",
+                total,
+                "NetCurrentExpenditure [sum of CLA, safeguarding, other children's "
+                "and families, family support, young people, youth justice]",
+            ),
         ):
-            parts.append(pd.DataFrame({
-                "la_code": rows["la_code"].to_numpy(), "year": int(year), "measure": measure,
-                "value": np.asarray(values, dtype=float), "source_file": source,
-                "source_column": column,
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "la_code": rows["la_code"].to_numpy(),
+                        "year": int(year),
+                        "measure": measure,
+                        "value": np.asarray(values, dtype=float),
+                        "source_file": source,
+                        "source_column": column,
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)
 
 

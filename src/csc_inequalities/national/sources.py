@@ -10,6 +10,7 @@ DfE underlying-data files write suppressed or unavailable cells as ``x``, ``..``
 flags (``P`` provisional, ``A`` ...) sit in numeric columns. All of these become NaN here: missing
 stays missing, never zero.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,9 +66,7 @@ def verify_manifest(manifest: str | Path, base_dir: str | Path | None = None) ->
             continue
         actual = sha256_of(path)
         if actual != expected:
-            problems.append(
-                f"raw file {path} has been altered: sha256 {actual}, expected sha256 {expected}"
-            )
+            problems.append(f"raw file {path} has been altered: sha256 {actual}, expected sha256 {expected}")
     if problems:
         raise RawFileError("; ".join(problems))
     return entries
@@ -75,8 +74,33 @@ def verify_manifest(manifest: str | Path, base_dir: str | Path | None = None) ->
 
 # Cells that mean "no value" in DfE/ONS/LAIT files (compared after stripping, case-insensitive).
 SUPPRESSION_MARKERS = frozenset(
-    {"", "x", "..", ".", "-", ":", "c", "z", "u", "low", "n/a", "na", "nan", "*", "~", "p", "a",
-     "w", "k", "!", "#", "null", "none", "—", "–"}
+    {
+        "",
+        "x",
+        "..",
+        ".",
+        "-",
+        ":",
+        "c",
+        "z",
+        "u",
+        "low",
+        "n/a",
+        "na",
+        "nan",
+        "*",
+        "~",
+        "p",
+        "a",
+        "w",
+        "k",
+        "!",
+        "#",
+        "null",
+        "none",
+        "—",
+        "–",
+    }
 )
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 

@@ -14,6 +14,7 @@ Both were inferred from the fit of the published cells to the public files (see
 Each rule returns the adjusted panel and one evidence row per LA it touched (or refused), so the
 report can show exactly what was changed and why.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -26,13 +27,26 @@ from csc_inequalities.national.indicators import rate_per_10k
 
 INFERRED_LABEL = "inferred from the fit, not stated in the report"
 EVIDENCE_COLUMNS = [
-    "choice", "la_code", "la_name", "year", "indicator", "action", "value_before", "value_used",
-    "value_low", "value_high", "reason",
+    "choice",
+    "la_code",
+    "la_name",
+    "year",
+    "indicator",
+    "action",
+    "value_before",
+    "value_used",
+    "value_low",
+    "value_high",
+    "reason",
 ]
 # Legal-status cells at 31 March that add up to the looked-after total (SSDA903 LA tables).
 S20_OTHER_CELLS = [
-    "cla_ico_31mar", "cla_fco_31mar", "cla_placement_order_31mar", "cla_freed_for_adoption_31mar",
-    "cla_cpg_31mar", "cla_yjls_31mar",
+    "cla_ico_31mar",
+    "cla_fco_31mar",
+    "cla_placement_order_31mar",
+    "cla_freed_for_adoption_31mar",
+    "cla_cpg_31mar",
+    "cla_yjls_31mar",
 ]
 
 
@@ -47,8 +61,7 @@ class S20Reconstruction:
     refused: str = ""
 
 
-def reconstruct_s20(total: float, others: dict[str, float], small_cell: Sequence[int] = (1, 5)
-                    ) -> S20Reconstruction:
+def reconstruct_s20(total: float, others: dict[str, float], small_cell: Sequence[int] = (1, 5)) -> S20Reconstruction:
     """s20 = total - (known other legal-status cells) - (the one unknown small cell).
 
     ``others`` maps each other legal-status cell to its count (NaN = suppressed). With no other
@@ -64,17 +77,18 @@ def reconstruct_s20(total: float, others: dict[str, float], small_cell: Sequence
     if not unknown:
         return S20Reconstruction(low=rest, high=rest, used=rest)
     if len(unknown) > 1:
-        return S20Reconstruction(refused=f"{len(unknown)} other legal-status cells unknown "
-                                         f"({', '.join(unknown)})")
+        return S20Reconstruction(refused=f"{len(unknown)} other legal-status cells unknown ({', '.join(unknown)})")
     low, high = rest - small_max, rest - small_min
     if low <= small_max:
-        return S20Reconstruction(refused=f"the bracket {low:g}-{high:g} reaches a small cell, so s20 "
-                                         "may itself be the suppressed small cell")
+        return S20Reconstruction(
+            refused=f"the bracket {low:g}-{high:g} reaches a small cell, so s20 may itself be the suppressed small cell"
+        )
     return S20Reconstruction(low=low, high=high, used=(low + high) / 2)
 
 
-def rebuild_s20_by_subtraction(panel: pd.DataFrame, years: Sequence[int],
-                               small_cell: Sequence[int] = (1, 5)) -> tuple[pd.DataFrame, pd.DataFrame]:
+def rebuild_s20_by_subtraction(
+    panel: pd.DataFrame, years: Sequence[int], small_cell: Sequence[int] = (1, 5)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rebuild the suppressed ``cla_s20_31mar`` (and its rate) by subtraction in the given years.
 
     Returns the panel with the rebuilt values (the bracket's middle) and one evidence row per LA
@@ -86,17 +100,38 @@ def rebuild_s20_by_subtraction(panel: pd.DataFrame, years: Sequence[int],
     for idx in out.index[candidates]:
         r = out.loc[idx]
         result = reconstruct_s20(r["cla_at_31_march"], {c: r[c] for c in S20_OTHER_CELLS}, small_cell)
-        base = {"choice": "s20_by_subtraction", "la_code": r["la_code"], "la_name": r.get("la_name", ""),
-                "year": int(r["year"]), "indicator": "cla_s20_31mar_rate", "value_before": np.nan}
+        base = {
+            "choice": "s20_by_subtraction",
+            "la_code": r["la_code"],
+            "la_name": r.get("la_name", ""),
+            "year": int(r["year"]),
+            "indicator": "cla_s20_31mar_rate",
+            "value_before": np.nan,
+        }
         if result.refused:
-            rows.append({**base, "action": "left missing", "value_used": np.nan, "value_low": np.nan,
-                         "value_high": np.nan, "reason": result.refused})
+            rows.append(
+                {
+                    **base,
+                    "action": "left missing",
+                    "value_used": np.nan,
+                    "value_low": np.nan,
+                    "value_high": np.nan,
+                    "reason": result.refused,
+                }
+            )
             continue
         out.loc[idx, "cla_s20_31mar"] = result.used
-        rows.append({**base, "action": "rebuilt", "value_used": result.used, "value_low": result.low,
-                     "value_high": result.high,
-                     "reason": "s20 is the only unknown legal-status cell besides one small one: "
-                               f"total - known cells - small ({small_cell[0]}-{small_cell[1]})"})
+        rows.append(
+            {
+                **base,
+                "action": "rebuilt",
+                "value_used": result.used,
+                "value_low": result.low,
+                "value_high": result.high,
+                "reason": "s20 is the only unknown legal-status cell besides one small one: "
+                f"total - known cells - small ({small_cell[0]}-{small_cell[1]})",
+            }
+        )
     out["cla_s20_31mar_rate"] = rate_per_10k(out["cla_s20_31mar"], out["pop_0_17"])
     return out, pd.DataFrame(rows, columns=EVIDENCE_COLUMNS)
 
@@ -113,19 +148,26 @@ def s20_at_bracket_end(panel: pd.DataFrame, evidence: pd.DataFrame, end: str) ->
     return out
 
 
-def drop_core_assessment_switchers(panel: pd.DataFrame, year: int, below: float
-                                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def drop_core_assessment_switchers(panel: pd.DataFrame, year: int, below: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Treat core assessments as missing in ``year`` for LAs with fewer than ``below`` of them
     (LAs that had largely moved to single assessments); returns the panel and the evidence rows."""
     out = panel.copy()
     low = (out["year"] == year) & (out["core_assessments"] < below)
     rows = [
-        {"choice": "core_assessment_switchers", "la_code": r.la_code, "la_name": r.la_name,
-         "year": int(r.year), "indicator": "core_assessments_rate", "action": "treated as missing",
-         "value_before": float(r.core_assessments), "value_used": np.nan, "value_low": np.nan,
-         "value_high": np.nan,
-         "reason": f"{r.core_assessments:g} core assessments in the year, fewer than {below:g}: "
-                   "the LA had largely moved to single assessments"}
+        {
+            "choice": "core_assessment_switchers",
+            "la_code": r.la_code,
+            "la_name": r.la_name,
+            "year": int(r.year),
+            "indicator": "core_assessments_rate",
+            "action": "treated as missing",
+            "value_before": float(r.core_assessments),
+            "value_used": np.nan,
+            "value_low": np.nan,
+            "value_high": np.nan,
+            "reason": f"{r.core_assessments:g} core assessments in the year, fewer than {below:g}: "
+            "the LA had largely moved to single assessments",
+        }
         for r in out.loc[low].itertuples(index=False)
     ]
     out.loc[low, ["core_assessments", "core_assessments_rate"]] = np.nan
@@ -144,8 +186,7 @@ def apply_inferred_choices(panel: pd.DataFrame, inferred: dict) -> tuple[pd.Data
         panel, rows = rebuild_s20_by_subtraction(panel, s20["years"], s20["small_cell"])
         evidence.append(rows)
     evidence = [e for e in evidence if len(e)]
-    return panel, (pd.concat(evidence, ignore_index=True) if evidence
-                   else pd.DataFrame(columns=EVIDENCE_COLUMNS))
+    return panel, (pd.concat(evidence, ignore_index=True) if evidence else pd.DataFrame(columns=EVIDENCE_COLUMNS))
 
 
 def rho_reach(x: np.ndarray, y: np.ndarray, missing: np.ndarray) -> tuple[float, float]:
@@ -185,8 +226,9 @@ def rho_reach(x: np.ndarray, y: np.ndarray, missing: np.ndarray) -> tuple[float,
     return float(best_low), float(best_high)
 
 
-def s20_rho_bracket(panel: pd.DataFrame, evidence: pd.DataFrame, imd_indicator: str,
-                    indicator: str = "cla_s20_31mar_rate") -> dict[int, tuple[float, float]]:
+def s20_rho_bracket(
+    panel: pd.DataFrame, evidence: pd.DataFrame, imd_indicator: str, indicator: str = "cla_s20_31mar_rate"
+) -> dict[int, tuple[float, float]]:
     """Year -> (rho, rho) of IMD against s20 with every rebuilt value at the low, then the high end
     of its bracket (the range the reconstruction implies for the Table 6 cell)."""
     from csc_inequalities.national.correlations import spearman
@@ -203,8 +245,9 @@ def s20_rho_bracket(panel: pd.DataFrame, evidence: pd.DataFrame, imd_indicator: 
     return out
 
 
-def explain_cells(comparison: pd.DataFrame, panel: pd.DataFrame, imd_indicator: str,
-                  evidence: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+def explain_cells(
+    comparison: pd.DataFrame, panel: pd.DataFrame, imd_indicator: str, evidence: pd.DataFrame, tolerance: float
+) -> pd.DataFrame:
     """Add ``inferred`` (the unstated choice a cell rests on) and ``reason`` (why a cell of the
     definition Table 6 uses does not match) to the published-vs-reproduced comparison.
 
@@ -223,18 +266,24 @@ def explain_cells(comparison: pd.DataFrame, panel: pd.DataFrame, imd_indicator: 
         touched = rows[rows["action"] != "left missing"]
         names = ", ".join(sorted(touched["la_name"].astype(str)))
         if choice == "core_assessment_switchers":
-            counts = ", ".join(f"{r.la_name} ({r.value_before:g})"
-                               for r in touched.sort_values("la_name").itertuples(index=False))
-            text = (f"{INFERRED_LABEL}: LAs with few core assessments that year, having largely moved "
-                    f"to single assessments, treated as missing: {counts}")
+            counts = ", ".join(
+                f"{r.la_name} ({r.value_before:g})" for r in touched.sort_values("la_name").itertuples(index=False)
+            )
+            text = (
+                f"{INFERRED_LABEL}: LAs with few core assessments that year, having largely moved "
+                f"to single assessments, treated as missing: {counts}"
+            )
         else:
             low, high = brackets.get(int(year), (np.nan, np.nan))
-            text = (f"{INFERRED_LABEL}: s20 rebuilt by subtraction for {len(touched)} LAs ({names}); "
-                    f"rho {low:.3f} to {high:.3f} across their brackets")
+            text = (
+                f"{INFERRED_LABEL}: s20 rebuilt by subtraction for {len(touched)} LAs ({names}); "
+                f"rho {low:.3f} to {high:.3f} across their brackets"
+            )
             refused = rows[rows["action"] == "left missing"]
             if len(refused):
                 text += "; left missing: " + "; ".join(
-                    f"{r.la_name} ({r.reason})" for r in refused.itertuples(index=False))
+                    f"{r.la_name} ({r.reason})" for r in refused.itertuples(index=False)
+                )
         target = (out["source_indicator"] == indicator) & (out["year"] == year)
         out.loc[target, "inferred"] = text
     with_data = panel[panel[imd_indicator].notna()]
@@ -256,14 +305,19 @@ def explain_cells(comparison: pd.DataFrame, panel: pd.DataFrame, imd_indicator: 
             year_rows = with_data[with_data["year"] == r["year"]]
             missing = year_rows[r["source_indicator"]].isna().to_numpy()
             if missing.sum() == short:
-                low, high = rho_reach(year_rows[imd_indicator].to_numpy(),
-                                      year_rows[r["source_indicator"]].to_numpy(), missing)
+                low, high = rho_reach(
+                    year_rows[imd_indicator].to_numpy(), year_rows[r["source_indicator"]].to_numpy(), missing
+                )
                 out.loc[idx, ["reach_low", "reach_high"]] = [low, high]
                 names = ", ".join(year_rows.loc[missing, "la_name"].astype(str))
-                verdict = ("so no value for them reproduces the published rho"
-                           if not low - 0.0005 <= r["rho_published"] <= high + 0.0005
-                           else "which includes the published rho")
-                reasons.append(f"the public series has no value for {names}; any values for them give "
-                               f"rho {low:.3f} to {high:.3f}, {verdict} ({r['rho_published']:.3f})")
+                verdict = (
+                    "so no value for them reproduces the published rho"
+                    if not low - 0.0005 <= r["rho_published"] <= high + 0.0005
+                    else "which includes the published rho"
+                )
+                reasons.append(
+                    f"the public series has no value for {names}; any values for them give "
+                    f"rho {low:.3f} to {high:.3f}, {verdict} ({r['rho_published']:.3f})"
+                )
         out.loc[idx, "reason"] = "; ".join(reasons)
     return out

@@ -1,6 +1,7 @@
 """Table 6 end to end, as the rule national_correlations runs it: the study's unstated choices
 applied to the panel, every pairwise correlation, Table 6, its comparison with the published
 cells (each cell explained), the row summary and the one-line match summary."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,26 +32,34 @@ class Table6Reproduction:
     summary: dict
 
 
-def reproduce_table6(panel: pd.DataFrame, dictionary: pd.DataFrame, published: pd.DataFrame,
-                     analysis: dict, population: dict | None) -> Table6Reproduction:
+def reproduce_table6(
+    panel: pd.DataFrame, dictionary: pd.DataFrame, published: pd.DataFrame, analysis: dict, population: dict | None
+) -> Table6Reproduction:
     """``analysis`` is the config section national_analysis, ``population`` national_panel.population."""
     corr_cfg, t6_cfg = analysis["correlations"], analysis["table6"]
     imd = analysis["imd_indicator"]
     panel = without_las(panel, corr_cfg["exclude_las"])
     # Applied before any correlation, so Table 6 and the consistency rule see the same values.
     panel, evidence = apply_inferred_choices(panel, t6_cfg["inferred"])
-    indicators = correlation_indicators(panel, dictionary, imd, corr_cfg["indicators"],
-                                        corr_cfg["exclude_kinds"], corr_cfg["exclude_indicators"])
+    indicators = correlation_indicators(
+        panel, dictionary, imd, corr_cfg["indicators"], corr_cfg["exclude_kinds"], corr_cfg["exclude_indicators"]
+    )
     # The indicators Table 6 uses are correlated whatever the selection says.
     indicators += [i for i in t6_cfg["primary"].values() if i not in indicators and i in panel.columns]
     pairwise = pairwise_correlations(panel, indicators, min_n=corr_cfg["min_n"])
     label_order = list(dict.fromkeys(published["indicator"]))
     t6 = table6(pairwise, dictionary, imd, t6_cfg["years"], label_order, t6_cfg["primary"])
     population_text = population_summary(population, t6_cfg["years"])
-    comparison = published_vs_reproduced(published, pairwise, dictionary, imd, t6_cfg["primary"],
-                                         t6_cfg["tolerance"], t6_cfg["row_notes"], population_text)
+    comparison = published_vs_reproduced(
+        published,
+        pairwise,
+        dictionary,
+        imd,
+        t6_cfg["primary"],
+        t6_cfg["tolerance"],
+        t6_cfg["row_notes"],
+        population_text,
+    )
     comparison = explain_cells(comparison, panel, imd, evidence, t6_cfg["tolerance"])
-    summary = {**table6_match_summary(comparison), "tolerance": t6_cfg["tolerance"],
-               "population": population_text}
-    return Table6Reproduction(panel, evidence, pairwise, t6, comparison,
-                              largest_difference_by_row(comparison), summary)
+    summary = {**table6_match_summary(comparison), "tolerance": t6_cfg["tolerance"], "population": population_text}
+    return Table6Reproduction(panel, evidence, pairwise, t6, comparison, largest_difference_by_row(comparison), summary)

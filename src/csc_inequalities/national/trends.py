@@ -8,6 +8,7 @@ pooled rate. This is the rate of the reporting LAs, not DfE's England total (whi
 LAs with suppressed cells). Each series gets an ordinary least-squares line over the years of a
 view and its R².
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -17,8 +18,18 @@ import pandas as pd
 
 SERIES_COLUMNS = ["indicator", "year", "value", "n_las", "weight_total"]
 FIT_COLUMNS = [
-    "view", "indicator", "first_year", "last_year", "n_years", "slope", "intercept", "r2",
-    "first_value", "last_value", "fitted_first", "fitted_last",
+    "view",
+    "indicator",
+    "first_year",
+    "last_year",
+    "n_years",
+    "slope",
+    "intercept",
+    "r2",
+    "first_value",
+    "last_value",
+    "fitted_first",
+    "fitted_last",
 ]
 
 
@@ -95,12 +106,22 @@ def trend_fits(series: pd.DataFrame, views: dict[str, tuple[int, int]]) -> pd.Da
             sub = sub.sort_values("year")
             slope, intercept, r2 = linear_trend(sub["year"], sub["value"])
             y0, y1 = int(sub["year"].iloc[0]), int(sub["year"].iloc[-1])
-            rows.append({
-                "view": view, "indicator": indicator, "first_year": y0, "last_year": y1,
-                "n_years": len(sub), "slope": slope, "intercept": intercept, "r2": r2,
-                "first_value": float(sub["value"].iloc[0]), "last_value": float(sub["value"].iloc[-1]),
-                "fitted_first": slope * y0 + intercept, "fitted_last": slope * y1 + intercept,
-            })
+            rows.append(
+                {
+                    "view": view,
+                    "indicator": indicator,
+                    "first_year": y0,
+                    "last_year": y1,
+                    "n_years": len(sub),
+                    "slope": slope,
+                    "intercept": intercept,
+                    "r2": r2,
+                    "first_value": float(sub["value"].iloc[0]),
+                    "last_value": float(sub["value"].iloc[-1]),
+                    "fitted_first": slope * y0 + intercept,
+                    "fitted_last": slope * y1 + intercept,
+                }
+            )
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
@@ -126,8 +147,11 @@ def series_specs(figures: dict[str, dict], population_column: str) -> dict[str, 
     for name, figure in figures.items():
         for s in figure["series"]:
             if s.get("numerator"):
-                spec = {"numerator": s["numerator"], "denominator": s.get("denominator"),
-                        "scale": float(s.get("scale", 1.0))}
+                spec = {
+                    "numerator": s["numerator"],
+                    "denominator": s.get("denominator"),
+                    "scale": float(s.get("scale", 1.0)),
+                }
             else:
                 weight = s.get("weight", "population")
                 spec = {"weight": population_column if weight == "population" else weight}

@@ -5,6 +5,7 @@ synthetic_la) runs, and its files are written under the same names: a batch only
 Python and reading the shared inputs once per LA (issue 13). The LA's random stream depends on
 its index in ``synthetic.las`` alone, never on the batch it is in.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,18 +21,39 @@ import yaml
 log = logging.getLogger(__name__)
 
 
-def generate_and_write(synthetic: Mapping[str, Any], la_code: str, reference: pd.DataFrame, population_path: str,
-                       published_dir: str, lea_code: str, extracts_dir: str, key: bytes,
-                       panel: pd.DataFrame | None, calibrated: Mapping[str, Any] | None,
-                       episodes_path: str, expected_path: str, summary_path: str) -> dict[str, Any]:
+def generate_and_write(
+    synthetic: Mapping[str, Any],
+    la_code: str,
+    reference: pd.DataFrame,
+    population_path: str,
+    published_dir: str,
+    lea_code: str,
+    extracts_dir: str,
+    key: bytes,
+    panel: pd.DataFrame | None,
+    calibrated: Mapping[str, Any] | None,
+    episodes_path: str,
+    expected_path: str,
+    summary_path: str,
+) -> dict[str, Any]:
     """Generate one LA: its extract files (under ``extracts_dir``/<la_code>/), the generator's
     episode table, expected counts and summary. Returns the summary."""
     from csc_inequalities.synthetic.run import generate_one_la
 
     # Only this LA's population cells: memory stays per-LA however many LAs the run has.
     population = pd.read_parquet(population_path, filters=[("la_code", "==", la_code)])
-    one = generate_one_la(dict(synthetic), la_code, reference, population, published_dir, lea_code, extracts_dir,
-                          key, panel, dict(calibrated) if calibrated is not None else None)
+    one = generate_one_la(
+        dict(synthetic),
+        la_code,
+        reference,
+        population,
+        published_dir,
+        lea_code,
+        extracts_dir,
+        key,
+        panel,
+        dict(calibrated) if calibrated is not None else None,
+    )
     one["episodes"].to_parquet(episodes_path, index=False)
     one["expected"].to_parquet(expected_path, index=False)
     with open(summary_path, "w") as handle:
@@ -39,9 +61,17 @@ def generate_and_write(synthetic: Mapping[str, Any], la_code: str, reference: pd
     return one["summary"]
 
 
-def generate_batch(members: Sequence[Mapping[str, str]], synthetic: Mapping[str, Any], reference_path: str,
-                   population_path: str, published_dir: str, extracts_dir: str, key_file: str,
-                   calibrated_path: str, panel_path: str | None = None) -> Iterator[tuple[Mapping[str, str], float]]:
+def generate_batch(
+    members: Sequence[Mapping[str, str]],
+    synthetic: Mapping[str, Any],
+    reference_path: str,
+    population_path: str,
+    published_dir: str,
+    extracts_dir: str,
+    key_file: str,
+    calibrated_path: str,
+    panel_path: str | None = None,
+) -> Iterator[tuple[Mapping[str, str], float]]:
     """Generate the LAs of a batch one after the other; yields (member, seconds) after each.
 
     ``members``: one mapping per LA with ``la_code``, ``lea_code`` and its output paths
@@ -56,9 +86,21 @@ def generate_batch(members: Sequence[Mapping[str, str]], synthetic: Mapping[str,
     key = load_or_create_key(key_file)
     for member in members:
         started = time.perf_counter()
-        generate_and_write(synthetic, member["la_code"], reference, population_path, published_dir,
-                           member["lea_code"], extracts_dir, key, panel, calibrated,
-                           member["episodes"], member["expected"], member["summary"])
+        generate_and_write(
+            synthetic,
+            member["la_code"],
+            reference,
+            population_path,
+            published_dir,
+            member["lea_code"],
+            extracts_dir,
+            key,
+            panel,
+            calibrated,
+            member["episodes"],
+            member["expected"],
+            member["summary"],
+        )
         seconds = time.perf_counter() - started
         log.info("%s generated in %.1f s", member["la_code"], seconds)
         yield member, seconds

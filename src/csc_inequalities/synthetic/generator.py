@@ -4,6 +4,7 @@ Vectorised: one array operation per step over all children of an LA, no per-chil
 except in the XML writer (which streams). Deterministic from the seed: LA ``i`` of the config
 list draws from ``numpy.random.default_rng([seed, i])``, so adding LAs does not change the others.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,9 +53,13 @@ log = logging.getLogger(__name__)
 # that an event is seen, for the truth).
 DEFAULT_PERIOD = Period.of_years(2014, 2018)
 PERIOD_START, PERIOD_END = DEFAULT_PERIOD.start, DEFAULT_PERIOD.end
-ETHNICITY_CODES = {"White": (("WBRI", 0.85), ("WOTH", 0.15)), "Mixed": (("MWBC", 0.5), ("MOTH", 0.5)),
-                   "Asian": (("APKN", 0.4), ("AIND", 0.35), ("ABAN", 0.25)), "Black": (("BAFR", 0.6), ("BCRB", 0.4)),
-                   "Other": (("OOTH", 1.0),)}
+ETHNICITY_CODES = {
+    "White": (("WBRI", 0.85), ("WOTH", 0.15)),
+    "Mixed": (("MWBC", 0.5), ("MOTH", 0.5)),
+    "Asian": (("APKN", 0.4), ("AIND", 0.35), ("ABAN", 0.25)),
+    "Black": (("BAFR", 0.6), ("BCRB", 0.4)),
+    "Other": (("OOTH", 1.0),),
+}
 LAC_LEGAL_STATUS = (("C1", 0.45), ("V2", 0.40), ("C2", 0.15))
 LAC_CPP_SHARE = 0.5  # LAC episodes that had a child protection plan first
 # No S47 on episodes closed after assessment: DfE rule 2990 forbids an S47 (or CPP, CIN plan) on an
@@ -98,12 +103,15 @@ def la_class_shares(targets: PublishedTargets, la_index: int, params: Generating
 
 def class_log_rr(targets: PublishedTargets, params: GeneratingParameters) -> np.ndarray:
     """Per decile step, the shift of each class's share beyond what the referral gradient gives."""
-    return np.log1p(targets.deprivation_effect.sort_index().to_numpy() / 100.0) - np.log1p(params.reference_deprivation_effect / 100.0)
+    return np.log1p(targets.deprivation_effect.sort_index().to_numpy() / 100.0) - np.log1p(
+        params.reference_deprivation_effect / 100.0
+    )
 
 
 @dataclasses.dataclass
 class CellProcess:
     """Per row (population cell or child): the episode process given its LSOA and LA deciles."""
+
     d_lsoa: np.ndarray  # (n,) centred LSOA decile
     class_probs: np.ndarray  # (n, K) P(class | assessed)
     nfa: np.ndarray  # (n,) P(NFA)
@@ -111,8 +119,14 @@ class CellProcess:
     categories: np.ndarray  # (n, K, 5) P(CP category | class)
 
 
-def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParameters, targets: PublishedTargets,
-                 la_index: int, offsets: dict[str, float] | None = None) -> CellProcess:
+def cell_process(
+    deciles: np.ndarray,
+    la_decile: int,
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    la_index: int,
+    offsets: dict[str, float] | None = None,
+) -> CellProcess:
     """The episode process of rows with LSOA deciles ``deciles`` (1 = least deprived) in an LA of
     decile ``la_decile``: class shares tilted by deprivation (Table 13), assessment and each pathway
     step tilted by the escalation (model.escalation), CP categories by deprivation. Computed once per
@@ -122,7 +136,9 @@ def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParamete
     values, index = np.unique(deciles, return_inverse=True)
     d = values - 5.5
     x = escalation(params, d, float(la_decile) - 5.5)
-    probs = class_probabilities(np.tile(la_class_shares(targets, la_index, params), (len(d), 1)), class_log_rr(targets, params), d)
+    probs = class_probabilities(
+        np.tile(la_class_shares(targets, la_index, params), (len(d), 1)), class_log_rr(targets, params), d
+    )
     offsets = offsets or {}
     nfa = 1.0 - assessed_probability(params.nfa_share, x + offsets.get("assess", 0.0))
     path = tilted_pathways(pathway_base(targets, params), x)
@@ -137,8 +153,14 @@ def cell_process(deciles: np.ndarray, la_decile: int, params: GeneratingParamete
     return CellProcess(deciles - 5.5, probs[index], nfa[index], path[index], cats[index])
 
 
-def la_pathway_mix(cells: pd.DataFrame, rate: np.ndarray, targets: PublishedTargets, params: GeneratingParameters,
-                   la_index: int, la_decile: int = 6) -> tuple:
+def la_pathway_mix(
+    cells: pd.DataFrame,
+    rate: np.ndarray,
+    targets: PublishedTargets,
+    params: GeneratingParameters,
+    la_index: int,
+    la_decile: int = 6,
+) -> tuple:
     """((pathway, share), ...) of the LA's first episodes (nfa first): its Table 11 class shares and
     pathways tilted by each cell's deprivation, weighted by the cell's expected referred children."""
     process = cell_process(cells["imd_decile_least1"].to_numpy(dtype=float), la_decile, params, targets, la_index)
@@ -159,8 +181,9 @@ def lsoa_frailty(cells: pd.DataFrame, shape: float, seed: int, la_index: int) ->
     return z[index]
 
 
-def first_referral_distribution(period: Period, mix: tuple, rereferral_share: float,
-                                referrals_by_year: tuple | None = None) -> np.ndarray:
+def first_referral_distribution(
+    period: Period, mix: tuple, rereferral_share: float, referrals_by_year: tuple | None = None
+) -> np.ndarray:
     """The pmf of a child's first referral over the period's days that makes the LA's referrals
     (first and second episodes, ``mix``: :func:`la_pathway_mix`) arrive at a constant expected rate
     (timing.first_referral_pmf), or, with ``referrals_by_year`` ((year, count), ...), at each year's
@@ -173,8 +196,9 @@ def children_for_referrals(period: Period, mix: tuple, rereferral_share: float, 
     return _first_referrals(period, mix, rereferral_share, referrals_by_year)[1]
 
 
-def expected_referrals_by_year(period: Period, mix: tuple, rereferral_share: float, children: float,
-                               referrals_by_year: tuple | None = None) -> dict[int, float]:
+def expected_referrals_by_year(
+    period: Period, mix: tuple, rereferral_share: float, children: float, referrals_by_year: tuple | None = None
+) -> dict[int, float]:
     """Noise-free referrals (first and second episodes) per collection year for ``children`` referred children."""
     pmf = _first_referrals(period, mix, rereferral_share, referrals_by_year)[0]
     per_day = expected_referrals_per_day(period, dict(mix), rereferral_share, pmf)
@@ -186,8 +210,15 @@ def events_seen(period: Period, mix: tuple, rereferral_share: float, referrals_b
     return _observation(period, mix, rereferral_share, referrals_by_year)
 
 
-def la_scale(cells: pd.DataFrame, years: int, rate: np.ndarray, period: Period, mix: tuple, rereferral_share: float,
-             referrals_by_year: tuple) -> float:
+def la_scale(
+    cells: pd.DataFrame,
+    years: int,
+    rate: np.ndarray,
+    period: Period,
+    mix: tuple,
+    rereferral_share: float,
+    referrals_by_year: tuple,
+) -> float:
     """Factor on every cell's rate that makes the LA's expected referred children those whose first
     and second referrals give ``referrals_by_year`` (the LA's published counts)."""
     children = children_for_referrals(period, mix, rereferral_share, referrals_by_year)
@@ -213,14 +244,21 @@ def cell_rates(cells: pd.DataFrame, params: GeneratingParameters, la_effect: flo
     d_lsoa = cells["imd_decile_least1"].to_numpy(dtype=float) - 5.5
     d_la = float(la_decile) - 5.5
     # Groups without a stratum slope get none (dict look-up, not a Python function per cell).
-    slope = (params.lsoa_decile_log_rr
-             + cells["age_group"].map(params.age_lsoa_log_rr).astype(float).fillna(0.0).to_numpy()
-             + cells["ethnicity_group"].map(params.ethnicity_lsoa_log_rr).astype(float).fillna(0.0).to_numpy())
-    log_rate = (np.log(params.base_referral_rate) + slope * d_lsoa
-                + params.la_decile_log_rr * d_la + params.interaction_log_rr * d_lsoa * d_la + la_effect
-                + cells["age_group"].map(params.age_log_rr).to_numpy(dtype=float)
-                + np.where(cells["sex"].to_numpy() == "female", params.female_log_rr, 0.0)
-                + cells["ethnicity_group"].map(params.ethnicity_log_rr).to_numpy(dtype=float))
+    slope = (
+        params.lsoa_decile_log_rr
+        + cells["age_group"].map(params.age_lsoa_log_rr).astype(float).fillna(0.0).to_numpy()
+        + cells["ethnicity_group"].map(params.ethnicity_lsoa_log_rr).astype(float).fillna(0.0).to_numpy()
+    )
+    log_rate = (
+        np.log(params.base_referral_rate)
+        + slope * d_lsoa
+        + params.la_decile_log_rr * d_la
+        + params.interaction_log_rr * d_lsoa * d_la
+        + la_effect
+        + cells["age_group"].map(params.age_log_rr).to_numpy(dtype=float)
+        + np.where(cells["sex"].to_numpy() == "female", params.female_log_rr, 0.0)
+        + cells["ethnicity_group"].map(params.ethnicity_log_rr).to_numpy(dtype=float)
+    )
     return np.exp(log_rate)
 
 
@@ -270,9 +308,19 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
 
 
 def generate_la(
-    la_code: str, la_index: int, cells: pd.DataFrame, la_decile: int, years: int, params: GeneratingParameters,
-    targets: PublishedTargets, la_effect: float, seed: int, la_number: str = "999", period: Period | None = None,
-    referrals_by_year: tuple | None = None, timing=None,
+    la_code: str,
+    la_index: int,
+    cells: pd.DataFrame,
+    la_decile: int,
+    years: int,
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    la_effect: float,
+    seed: int,
+    la_number: str = "999",
+    period: Period | None = None,
+    referrals_by_year: tuple | None = None,
+    timing=None,
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
     lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
@@ -303,7 +351,9 @@ def generate_la(
     n_per_cell = rng.poisson(expected)
     cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
     n = len(cell_of_child)
-    child = cells.iloc[cell_of_child].reset_index(drop=True)[["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]]
+    child = cells.iloc[cell_of_child].reset_index(drop=True)[
+        ["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]
+    ]
     prefix = la_code[-4:]
     child["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n)]
     child["UPN"] = upns(la_number, n)
@@ -312,8 +362,11 @@ def generate_la(
         mask = child["ethnicity_group"].to_numpy() == group
         child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
     two = rng.random(n) < params.rereferral_share
-    arrival = (timing.pmf if timing is not None
-               else first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year))
+    arrival = (
+        timing.pmf
+        if timing is not None
+        else first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year)
+    )
     first_day = rng.choice(period.days, size=n, p=arrival)
     first_ref = period.start + pd.to_timedelta(first_day, unit="D")
     # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
@@ -357,7 +410,8 @@ def generate_la(
             ref = first_ref
         else:
             ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(
-                rng.integers(LAGS["gap"][0], LAGS["gap"][1] + 1, m), unit="D")
+                rng.integers(LAGS["gap"][0], LAGS["gap"][1] + 1, m), unit="D"
+            )
         ep = pd.DataFrame({"child_index": idx, "episode_number": k, "referral_date": pd.DatetimeIndex(ref)})
         nfa = rng.random(m) < process.nfa[idx]
         demand_class = _choice(rng, process.class_probs[idx]) + 1
@@ -402,6 +456,7 @@ def generate_la(
             ep[f"factor_{code}"] = factors[:, j]
         # Dates (days after referral).
         r = ep["referral_date"]
+
         def days(lag: str, m: int = m) -> pd.TimedeltaIndex:
             lo, hi = LAGS[lag]
             return pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
@@ -434,7 +489,9 @@ def generate_la(
             ep["reassessment_start"] = (ep["assessment_auth"] + days("reassessment_start")).where(again)
             ep["reassessment_auth"] = (ep["reassessment_start"] + days("reassessment_auth")).where(again)
         else:
-            ep["reassessment_start"] = ep["reassessment_auth"] = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
+            ep["reassessment_start"] = ep["reassessment_auth"] = pd.Series(
+                pd.NaT, index=ep.index, dtype="datetime64[ns]"
+            )
         close = pd.Series(r, index=ep.index).where(nfa)
         close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
         close = close.where(pathway != "cin", ep["plan_end"])
@@ -471,20 +528,45 @@ def generate_la(
 
     lac_rows = episodes[episodes["lac"]]  # care started by the end of the period
     kid = child.iloc[lac_rows["child_index"].to_numpy()].reset_index(drop=True)
-    ssda903 = pd.DataFrame({
-        "CHILD": kid["LAchildID"], "SEX": np.where(kid["sex"] == "male", "1", "2"),
-        "DOB": kid["dob"].dt.strftime("%d/%m/%Y"), "ETHNIC": kid["ethnicity_code"], "UPN": kid["UPN"],
-        "DECOM": lac_rows["decom"].dt.strftime("%d/%m/%Y").to_numpy(), "RNE": "S",
-        "LS": lac_rows["legal_status"].to_numpy(), "CIN": "N1", "PLACE": "U1", "PLACE_PROVIDER": "PR1",
-        "DEC": lac_rows["dec"].dt.strftime("%d/%m/%Y").fillna("").to_numpy(),
-        "REC": np.where(lac_rows["dec"].notna(), "E4A", ""), "REASON_PLACE_CHANGE": "",
-        "HOME_POST": "", "PL_POST": "", "URN": "SC000000",
-    })
+    ssda903 = pd.DataFrame(
+        {
+            "CHILD": kid["LAchildID"],
+            "SEX": np.where(kid["sex"] == "male", "1", "2"),
+            "DOB": kid["dob"].dt.strftime("%d/%m/%Y"),
+            "ETHNIC": kid["ethnicity_code"],
+            "UPN": kid["UPN"],
+            "DECOM": lac_rows["decom"].dt.strftime("%d/%m/%Y").to_numpy(),
+            "RNE": "S",
+            "LS": lac_rows["legal_status"].to_numpy(),
+            "CIN": "N1",
+            "PLACE": "U1",
+            "PLACE_PROVIDER": "PR1",
+            "DEC": lac_rows["dec"].dt.strftime("%d/%m/%Y").fillna("").to_numpy(),
+            "REC": np.where(lac_rows["dec"].notna(), "E4A", ""),
+            "REASON_PLACE_CHANGE": "",
+            "HOME_POST": "",
+            "PL_POST": "",
+            "URN": "SC000000",
+        }
+    )
     return LAData(child, episodes, ssda903)
 
 
-DATE_COLUMNS = ("assessment_start", "assessment_auth", "reassessment_start", "reassessment_auth", "s47_start", "icpc_date", "cpp_start", "decom", "cpp_end",
-                "plan_start", "plan_end", "dec", "close_full")
+DATE_COLUMNS = (
+    "assessment_start",
+    "assessment_auth",
+    "reassessment_start",
+    "reassessment_auth",
+    "s47_start",
+    "icpc_date",
+    "cpp_start",
+    "decom",
+    "cpp_end",
+    "plan_start",
+    "plan_end",
+    "dec",
+    "close_full",
+)
 
 
 def censor(episodes: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
@@ -508,8 +590,9 @@ def censor(episodes: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
         episodes.loc[unrecorded, factor_columns] = False
     # A repeat CPP: a CPP seen in the child's earlier episode.
     first_cpp = episodes.loc[(episodes["episode_number"] == 1) & episodes["cpp"], "child_index"]
-    episodes["repeat_cpp"] = (episodes["cpp"] & (episodes["episode_number"] == 2)
-                              & episodes["child_index"].isin(set(first_cpp))).to_numpy()
+    episodes["repeat_cpp"] = (
+        episodes["cpp"] & (episodes["episode_number"] == 2) & episodes["child_index"].isin(set(first_cpp))
+    ).to_numpy()
     return episodes
 
 
@@ -546,5 +629,16 @@ def calibrated_parameters(config: dict[str, Any], calibrated: dict[str, Any] | N
     return params
 
 
-__all__ = ["generate_la", "default_parameters", "censor", "LAData", "Period", "PERIOD_START", "PERIOD_END", "AGE_GROUPS",
-           "ETHNIC_GROUPS", "CP_CODES", "age_group_of"]
+__all__ = [
+    "generate_la",
+    "default_parameters",
+    "censor",
+    "LAData",
+    "Period",
+    "PERIOD_START",
+    "PERIOD_END",
+    "AGE_GROUPS",
+    "ETHNIC_GROUPS",
+    "CP_CODES",
+    "age_group_of",
+]

@@ -6,6 +6,7 @@ compared with. docs/synthetic.md states the model in words.
 
 Deciles here are the study's order (1 = least deprived), centred at 5.5.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,14 +21,37 @@ PATHWAYS = ("nfa", "assessed_not_cin", "cin", "cpp", "lac")
 THRESHOLDS = ("referral", "assessment", "cin", "s47", "icpc", "cpp", "lac")
 AGE_GROUPS = ("under1", "1-4", "5-9", "10-15", "16-17")
 CP_CATEGORIES = ("Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple")
-CP_CODES = {"Neglect": "NEG", "Emotional abuse": "EMO", "Physical abuse": "PHY", "Sexual abuse": "SAB", "Multiple": "MUL"}
-TABLE18_CATEGORY = {"Emotional abuse": "Emotional abuse", "Neglect": "Neglect", "Physical abuse": "Physical abuse",
-                    "Sexual abuse": "Sexual abuse", "Multiple abuse": "Multiple"}
-REFERRAL_GROUPS = ("Individual", "Schools and Education Services", "Health Services",
-                   "LA and Housing Services", "Police", "Other")
+CP_CODES = {
+    "Neglect": "NEG",
+    "Emotional abuse": "EMO",
+    "Physical abuse": "PHY",
+    "Sexual abuse": "SAB",
+    "Multiple": "MUL",
+}
+TABLE18_CATEGORY = {
+    "Emotional abuse": "Emotional abuse",
+    "Neglect": "Neglect",
+    "Physical abuse": "Physical abuse",
+    "Sexual abuse": "Sexual abuse",
+    "Multiple abuse": "Multiple",
+}
+REFERRAL_GROUPS = (
+    "Individual",
+    "Schools and Education Services",
+    "Health Services",
+    "LA and Housing Services",
+    "Police",
+    "Other",
+)
 # One DfE referral-source code per group (the census codes are finer than the study's groups).
-REFERRAL_GROUP_CODE = {"Individual": "1A", "Schools and Education Services": "2A", "Health Services": "3A",
-                       "LA and Housing Services": "5A", "Police": "6", "Other": "8"}
+REFERRAL_GROUP_CODE = {
+    "Individual": "1A",
+    "Schools and Education Services": "2A",
+    "Health Services": "3A",
+    "LA and Housing Services": "5A",
+    "Police": "6",
+    "Other": "8",
+}
 # Background rate of a factor a class profile does not state, and of the factors the study's LCA
 # excludes (household members, private fostering, UASC, trafficking, Other, No factors).
 BACKGROUND_RATE = 0.015
@@ -90,25 +114,34 @@ def load_published_targets(published_dir: str | Path) -> PublishedTargets:
     t14 = t14[(t14["threshold"] != "Total") & t14["class_id"].notna()]
     t14["class_id"] = t14["class_id"].astype(int)
     path = t14.pivot(index="class_id", columns="threshold", values="percent").astype(float)
-    path = path.rename(columns={"Assessed Not CIN": "assessed_not_cin", "CIN (no CP)": "cin", "CP Plan": "cpp", "LAC": "lac"})
+    path = path.rename(
+        columns={"Assessed Not CIN": "assessed_not_cin", "CIN (no CP)": "cin", "CP Plan": "cpp", "LAC": "lac"}
+    )
     path = _normalise_rows(path[["assessed_not_cin", "cin", "cpp", "lac"]])
 
     t16 = pd.read_csv(d / "table16_class_by_referral_source.csv")
     t16 = t16[t16["referral_source"] != "Total"]
     t16["class_id"] = t16["class_id"].fillna(0).astype(int)
-    sources = _normalise_rows(t16.pivot(index="class_id", columns="referral_source", values="percent")[list(REFERRAL_GROUPS)].astype(float))
+    sources = _normalise_rows(
+        t16.pivot(index="class_id", columns="referral_source", values="percent")[list(REFERRAL_GROUPS)].astype(float)
+    )
 
     t18 = pd.read_csv(d / "table18_class_by_cp_category.csv")
     t18 = t18[(t18["cp_plan_category"] != "Total") & t18["class_id"].notna()]
     t18["class_id"] = t18["class_id"].astype(int)
     t18["category"] = t18["cp_plan_category"].map(TABLE18_CATEGORY)
-    cats = _normalise_rows(t18.pivot(index="class_id", columns="category", values="percent")[list(CP_CATEGORIES)].astype(float).clip(lower=0.05))
+    cats = _normalise_rows(
+        t18.pivot(index="class_id", columns="category", values="percent")[list(CP_CATEGORIES)]
+        .astype(float)
+        .clip(lower=0.05)
+    )
     return PublishedTargets(names, shares, items, effect, path, sources, cats)
 
 
 @dataclasses.dataclass
 class GeneratingParameters:
     """Log-linear model of the rate at which children are referred, and the episode process."""
+
     base_referral_rate: float  # distinct children referred per child-year at centred deciles
     lsoa_decile_log_rr: float  # social gradient, per LSOA decile step (1 = least deprived)
     la_decile_log_rr: float  # inverse intervention, per LA decile step (adjusted for LSOA)
@@ -153,8 +186,11 @@ PATHWAY_STEP = {"nfa": -1, "assessed_not_cin": 0, "cin": 1, "cpp": 2, "lac": 3}
 def escalation(params: GeneratingParameters, d_lsoa: np.ndarray, d_la: float) -> np.ndarray:
     """Log odds per pathway step at each row's (centred) LSOA and LA deciles."""
     d_lsoa = np.asarray(d_lsoa, dtype=float)
-    return (params.escalation_lsoa_log_rr * d_lsoa + params.escalation_la_log_rr * d_la
-            + params.escalation_interaction_log_rr * d_lsoa * d_la)
+    return (
+        params.escalation_lsoa_log_rr * d_lsoa
+        + params.escalation_la_log_rr * d_la
+        + params.escalation_interaction_log_rr * d_lsoa * d_la
+    )
 
 
 def assessed_probability(nfa_share: float, x: np.ndarray) -> np.ndarray:
@@ -184,7 +220,9 @@ def tilted_categories(categories: np.ndarray, params: GeneratingParameters, d_ls
     return w / w.sum(axis=2, keepdims=True)
 
 
-def class_probabilities(la_shares: np.ndarray, deprivation_log_rr: np.ndarray, lsoa_decile_centred: np.ndarray) -> np.ndarray:
+def class_probabilities(
+    la_shares: np.ndarray, deprivation_log_rr: np.ndarray, lsoa_decile_centred: np.ndarray
+) -> np.ndarray:
     """P(class | assessed episode) per row: the LA's Table 11 shares tilted by deprivation.
 
     ``la_shares`` (n, K) per row, ``deprivation_log_rr`` (K,), ``lsoa_decile_centred`` (n,).
@@ -193,21 +231,38 @@ def class_probabilities(la_shares: np.ndarray, deprivation_log_rr: np.ndarray, l
     return weights / weights.sum(axis=1, keepdims=True)
 
 
-def episode_event_probabilities(class_probs: np.ndarray, targets: PublishedTargets, nfa_share: float,
-                                lac_cpp_share: float, s47_given: dict[str, float], icpc_given: dict[str, float]) -> dict[str, np.ndarray]:
+def episode_event_probabilities(
+    class_probs: np.ndarray,
+    targets: PublishedTargets,
+    nfa_share: float,
+    lac_cpp_share: float,
+    s47_given: dict[str, float],
+    icpc_given: dict[str, float],
+) -> dict[str, np.ndarray]:
     """Per-episode probability of each threshold event (n,) and of each class×threshold (n, K)."""
     assessed = 1.0 - nfa_share
     path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
     p_cin_c = path[:, 1:].sum(axis=1)
     p_cpp_c = path[:, 2] + path[:, 3] * lac_cpp_share
     p_lac_c = path[:, 3]
-    p_s47_c = (path[:, 0] * s47_given["assessed_not_cin"] + path[:, 1] * s47_given["cin"] + path[:, 2]
-               + path[:, 3] * (lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"]))
-    p_icpc_c = (path[:, 1] * icpc_given["cin"] + path[:, 2]
-                + path[:, 3] * (lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"]))
+    p_s47_c = (
+        path[:, 0] * s47_given["assessed_not_cin"]
+        + path[:, 1] * s47_given["cin"]
+        + path[:, 2]
+        + path[:, 3] * (lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"])
+    )
+    p_icpc_c = (
+        path[:, 1] * icpc_given["cin"]
+        + path[:, 2]
+        + path[:, 3] * (lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"])
+    )
     per_class = {
-        "assessment": np.ones(len(path)), "cin": p_cin_c, "s47": p_s47_c, "icpc": p_icpc_c,
-        "cpp": p_cpp_c, "lac": p_lac_c,
+        "assessment": np.ones(len(path)),
+        "cin": p_cin_c,
+        "s47": p_s47_c,
+        "icpc": p_icpc_c,
+        "cpp": p_cpp_c,
+        "lac": p_lac_c,
     }
     out: dict[str, np.ndarray] = {"referral": np.ones(len(class_probs))}
     for name, p_c in per_class.items():
@@ -229,10 +284,18 @@ def child_probability(p_event: np.ndarray, p_threshold: np.ndarray, rereferral_s
     return p_event * (1.0 + rereferral_share * (1.0 - p_threshold))
 
 
-def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTargets, nfa_share: float,
-                                 lac_cpp_share: float, s47_given: dict[str, float], icpc_given: dict[str, float],
-                                 rereferral_share: float, observation, path: np.ndarray | None = None,
-                                 categories: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def observed_child_probabilities(
+    class_probs: np.ndarray,
+    targets: PublishedTargets,
+    nfa_share: float,
+    lac_cpp_share: float,
+    s47_given: dict[str, float],
+    icpc_given: dict[str, float],
+    rereferral_share: float,
+    observation,
+    path: np.ndarray | None = None,
+    categories: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """P(a referred child is counted for a threshold) per row of ``class_probs`` (n, K), with each
     event seen only if it happens by the end of the period (``observation``: timing.Observation).
 
@@ -260,11 +323,19 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
     key = np.concatenate(per_row, axis=1)
     distinct, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     if len(distinct) < n:
-        pick = (lambda a: None if a is None else (np.asarray(a)[first] if np.ndim(a) and len(np.asarray(a)) == n else a))
-        once = observed_child_probabilities(np.asarray(class_probs)[first], targets, pick(nfa_share), lac_cpp_share, s47_given,
-                                            icpc_given, rereferral_share, observation,
-                                            path=pick(path) if path is not None and np.ndim(path) == 3 else path,
-                                            categories=pick(categories))
+        pick = lambda a: None if a is None else (np.asarray(a)[first] if np.ndim(a) and len(np.asarray(a)) == n else a)
+        once = observed_child_probabilities(
+            np.asarray(class_probs)[first],
+            targets,
+            pick(nfa_share),
+            lac_cpp_share,
+            s47_given,
+            icpc_given,
+            rereferral_share,
+            observation,
+            path=pick(path) if path is not None and np.ndim(path) == 3 else path,
+            categories=pick(categories),
+        )
         return {name: values[inverse.ravel()] for name, values in once.items()}
     if path is None:
         path = targets.pathways.to_numpy()  # (K, 4): assessed_not_cin, cin, cpp, lac
@@ -275,8 +346,11 @@ def observed_child_probabilities(class_probs: np.ndarray, targets: PublishedTarg
     lac_s47 = lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"]
     lac_icpc = lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"]
     reach = {
-        "assessment": [1.0, 1.0, 1.0, 1.0], "cin": [0.0, 1.0, 1.0, 1.0], "cpp": [0.0, 0.0, 1.0, lac_cpp_share],
-        "lac": [0.0, 0.0, 0.0, 1.0], "s47": [s47_given["assessed_not_cin"], s47_given["cin"], 1.0, lac_s47],
+        "assessment": [1.0, 1.0, 1.0, 1.0],
+        "cin": [0.0, 1.0, 1.0, 1.0],
+        "cpp": [0.0, 0.0, 1.0, lac_cpp_share],
+        "lac": [0.0, 0.0, 0.0, 1.0],
+        "s47": [s47_given["assessed_not_cin"], s47_given["cin"], 1.0, lac_s47],
         "icpc": [0.0, icpc_given["cin"], 1.0, lac_icpc],
     }
     p_path = (1.0 - nfa_share)[:, None, None] * class_probs[:, :, None] * path  # (n, K, 4)

@@ -16,6 +16,7 @@ Targets are read from the published headline figures (never typed here); where a
 from two published numbers (the 2020 report prints only Figure 18's CPP values, the 2021 summary
 gives ratios between thresholds and strata), the derivation is in the target's note.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,9 +49,11 @@ PATHWAY_COLUMNS = ["assessed_not_cin", "cin", "cpp", "lac"]
 # Parameters that the LAs' published totals fix (synthetic.panel_measures): the per LA x year offsets
 # set each LA's level at these steps, so the LA-level part of the escalation is theirs, not solved.
 PANEL_SET = {"escalation_la_log_rr": ("cpp_starts", "lac_starts", "s47", "icpc", "assessments")}
-PANEL_SET_NOTE = ("not solved: each LA's totals at every step follow its published counts (synthetic.panel_measures), "
-                  "which fix the LA-level rates, so the LA decile effect is that of the real LAs' counts; residual "
-                  "log(truth/published) shown")
+PANEL_SET_NOTE = (
+    "not solved: each LA's totals at every step follow its published counts (synthetic.panel_measures), "
+    "which fix the LA-level rates, so the LA decile effect is that of the real LAs' counts; residual "
+    "log(truth/published) shown"
+)
 
 
 @dataclasses.dataclass
@@ -72,10 +75,12 @@ class Target:
 # slopes. White is the reference of the stratum slopes (its own slope is the referral slope).
 ETHNIC_REFERENCE = "White"
 ETHNIC_BETWEEN = ("Mixed", "Asian", "Other")
-ETHNIC_JOINT = ("jointly fitted with the other referral gradients: with White steepest, Black lowest and the other "
-                "groups between (the 2021 summary), the pooled gradient of these LAs' ethnic mix cannot meet the "
-                "overall, White and Black targets exactly at once; the three are fitted together on the log scale "
-                "and each residual is log(truth/published)")
+ETHNIC_JOINT = (
+    "jointly fitted with the other referral gradients: with White steepest, Black lowest and the other "
+    "groups between (the 2021 summary), the pooled gradient of these LAs' ethnic mix cannot meet the "
+    "overall, White and Black targets exactly at once; the three are fitted together on the log scale "
+    "and each residual is log(truth/published)"
+)
 
 
 def _figure(headline: dict, key: str) -> float:
@@ -98,65 +103,229 @@ def published_targets(headline: dict, target_set: str) -> list[Target]:
         cpp_lsoa = _figure(headline, "fr_fig18_cp_plan_odds_per_decile_child_level_deprivation")
         cpp_la = _figure(headline, "fr_fig18_cp_plan_odds_per_decile_la_level_deprivation")
         ref_lsoa = float(np.exp(np.log(cpp_lsoa) * np.log(ref_mean) / np.log(cpp_score)))
-        derived = ("derived: the 2020 report prints only Figure 18's CPP values, so this is Figure 18's CPP "
-                   "gradient ({}) scaled on the log scale by the 2021 summary's ratio {}")
+        derived = (
+            "derived: the 2020 report prints only Figure 18's CPP values, so this is Figure 18's CPP "
+            "gradient ({}) scaled on the log scale by the 2021 summary's ratio {}"
+        )
         return [
-            Target("cpp: rate ratio per LSOA decile (Figure 18)", "FR Figure 18 (3.5.1)", cpp_lsoa, "decile", "cpp", "all", "all",
-                   "lsoa_decile", "escalation_lsoa_log_rr"),
-            Target("cpp: rate ratio per LA decile, adjusted (Figure 18)", "FR Figure 18 (3.5.1)", cpp_la, "decile", "cpp", "all",
-                   "all", "la_decile", "escalation_la_log_rr"),
-            Target("referral: rate ratio per LSOA decile", f"FR Figure 18 x {es}", ref_lsoa, "decile", "referral", "all", "all",
-                   "lsoa_decile", "lsoa_decile_log_rr",
-                   derived.format(cpp_lsoa, f"log {ref_mean} / log {cpp_score} (referral / CPP score)") + "; " + ETHNIC_JOINT),
-            Target("referral: score at LA -10 points / score at +10 points", es, ref_minus / ref_plus, "score", "referral",
-                   "all", "all", "minus_over_plus", "interaction_log_rr",
-                   f"ratio of the 2021 scores {ref_minus} / {ref_plus}: the steeper gradient of less deprived LAs "
-                   "(the six LAs cannot speak to the national level of the score)"),
-            Target("referral, White: rate ratio per LSOA decile", f"FR Figure 18 x {es}", float(ref_lsoa ** (np.log(white) / np.log(ref_mean))),
-                   "decile", "referral", "ethnicity_group", "White", "lsoa_decile", "lsoa_decile_log_rr",
-                   derived.format(cpp_lsoa, f"log {white} / log {cpp_score} (White referral score / CPP score; the "
-                                            "summary does not name the threshold of the ethnic scores: referral assumed)")
-                   + "; " + ETHNIC_JOINT),
-            Target("referral, Black: rate ratio per LSOA decile", f"FR Figure 18 x {es}", float(ref_lsoa ** (np.log(black) / np.log(ref_mean))),
-                   "decile", "referral", "ethnicity_group", "Black", "lsoa_decile", "ethnicity_lsoa_log_rr.Black",
-                   derived.format(cpp_lsoa, f"log {black} / log {cpp_score} (Black referral score / CPP score; referral assumed)")
-                   + "; " + ETHNIC_JOINT),
-            Target("cpp, Neglect: rate ratio per LSOA decile", f"FR Figure 18 x {es}", float(cpp_lsoa ** (np.log(neglect) / np.log(cpp_score))),
-                   "decile", "cpp", "cpp_latest_category", "Neglect", "lsoa_decile", "cp_category_lsoa_log_rr.Neglect",
-                   derived.format(cpp_lsoa, f"log {neglect} / log {cpp_score} (neglect CPP score / CPP score)")),
-            Target("cpp, Sexual abuse: rate ratio per LSOA decile", f"FR Figure 18 x {es}", float(cpp_lsoa ** (np.log(sexual) / np.log(cpp_score))),
-                   "decile", "cpp", "cpp_latest_category", "Sexual abuse", "lsoa_decile", "cp_category_lsoa_log_rr.Sexual abuse",
-                   derived.format(cpp_lsoa, f"log {sexual} / log {cpp_score} (sexual abuse CPP score / CPP score)")),
+            Target(
+                "cpp: rate ratio per LSOA decile (Figure 18)",
+                "FR Figure 18 (3.5.1)",
+                cpp_lsoa,
+                "decile",
+                "cpp",
+                "all",
+                "all",
+                "lsoa_decile",
+                "escalation_lsoa_log_rr",
+            ),
+            Target(
+                "cpp: rate ratio per LA decile, adjusted (Figure 18)",
+                "FR Figure 18 (3.5.1)",
+                cpp_la,
+                "decile",
+                "cpp",
+                "all",
+                "all",
+                "la_decile",
+                "escalation_la_log_rr",
+            ),
+            Target(
+                "referral: rate ratio per LSOA decile",
+                f"FR Figure 18 x {es}",
+                ref_lsoa,
+                "decile",
+                "referral",
+                "all",
+                "all",
+                "lsoa_decile",
+                "lsoa_decile_log_rr",
+                derived.format(cpp_lsoa, f"log {ref_mean} / log {cpp_score} (referral / CPP score)")
+                + "; "
+                + ETHNIC_JOINT,
+            ),
+            Target(
+                "referral: score at LA -10 points / score at +10 points",
+                es,
+                ref_minus / ref_plus,
+                "score",
+                "referral",
+                "all",
+                "all",
+                "minus_over_plus",
+                "interaction_log_rr",
+                f"ratio of the 2021 scores {ref_minus} / {ref_plus}: the steeper gradient of less deprived LAs "
+                "(the six LAs cannot speak to the national level of the score)",
+            ),
+            Target(
+                "referral, White: rate ratio per LSOA decile",
+                f"FR Figure 18 x {es}",
+                float(ref_lsoa ** (np.log(white) / np.log(ref_mean))),
+                "decile",
+                "referral",
+                "ethnicity_group",
+                "White",
+                "lsoa_decile",
+                "lsoa_decile_log_rr",
+                derived.format(
+                    cpp_lsoa,
+                    f"log {white} / log {cpp_score} (White referral score / CPP score; the "
+                    "summary does not name the threshold of the ethnic scores: referral assumed)",
+                )
+                + "; "
+                + ETHNIC_JOINT,
+            ),
+            Target(
+                "referral, Black: rate ratio per LSOA decile",
+                f"FR Figure 18 x {es}",
+                float(ref_lsoa ** (np.log(black) / np.log(ref_mean))),
+                "decile",
+                "referral",
+                "ethnicity_group",
+                "Black",
+                "lsoa_decile",
+                "ethnicity_lsoa_log_rr.Black",
+                derived.format(
+                    cpp_lsoa, f"log {black} / log {cpp_score} (Black referral score / CPP score; referral assumed)"
+                )
+                + "; "
+                + ETHNIC_JOINT,
+            ),
+            Target(
+                "cpp, Neglect: rate ratio per LSOA decile",
+                f"FR Figure 18 x {es}",
+                float(cpp_lsoa ** (np.log(neglect) / np.log(cpp_score))),
+                "decile",
+                "cpp",
+                "cpp_latest_category",
+                "Neglect",
+                "lsoa_decile",
+                "cp_category_lsoa_log_rr.Neglect",
+                derived.format(cpp_lsoa, f"log {neglect} / log {cpp_score} (neglect CPP score / CPP score)"),
+            ),
+            Target(
+                "cpp, Sexual abuse: rate ratio per LSOA decile",
+                f"FR Figure 18 x {es}",
+                float(cpp_lsoa ** (np.log(sexual) / np.log(cpp_score))),
+                "decile",
+                "cpp",
+                "cpp_latest_category",
+                "Sexual abuse",
+                "lsoa_decile",
+                "cp_category_lsoa_log_rr.Sexual abuse",
+                derived.format(cpp_lsoa, f"log {sexual} / log {cpp_score} (sexual abuse CPP score / CPP score)"),
+            ),
         ]
     if target_set == "summary_2021":
-        joint = (f"jointly unreachable: a log-linear interaction gives score(mean)^2 = score(+10) x score(-10), but "
-                 f"{ref_mean}^2 = {ref_mean ** 2:.3f} and {ref_plus} x {ref_minus} = {ref_plus * ref_minus:.3f}; the three "
-                 "are fitted together on the log scale and the residual is shown")
+        joint = (
+            f"jointly unreachable: a log-linear interaction gives score(mean)^2 = score(+10) x score(-10), but "
+            f"{ref_mean}^2 = {ref_mean**2:.3f} and {ref_plus} x {ref_minus} = {ref_plus * ref_minus:.3f}; the three "
+            "are fitted together on the log scale and the residual is shown"
+        )
         return [
-            Target("referral: score at mean LA deprivation", es, ref_mean, "score", "referral", "all", "all", "mean",
-                   "lsoa_decile_log_rr", joint),
-            Target("referral: score at LA +10 points", es, ref_plus, "score", "referral", "all", "all", "plus",
-                   "interaction_log_rr", joint),
-            Target("referral: score at LA -10 points", es, ref_minus, "score", "referral", "all", "all", "minus",
-                   "interaction_log_rr", joint),
-            Target("cpp: score at mean LA deprivation", es, cpp_score, "score", "cpp", "all", "all", "mean",
-                   "escalation_lsoa_log_rr"),
-            Target("referral, White: score", es, white, "score", "referral", "ethnicity_group", "White", "mean",
-                   "lsoa_decile_log_rr", "the summary does not name the threshold: referral assumed; " + ETHNIC_JOINT),
-            Target("referral, Black: score", es, black, "score", "referral", "ethnicity_group", "Black", "mean",
-                   "ethnicity_lsoa_log_rr.Black", "the summary does not name the threshold: referral assumed; " + ETHNIC_JOINT),
-            Target("cpp, Neglect: score", es, neglect, "score", "cpp", "cpp_latest_category", "Neglect", "mean",
-                   "cp_category_lsoa_log_rr.Neglect"),
-            Target("cpp, Sexual abuse: score", es, sexual, "score", "cpp", "cpp_latest_category", "Sexual abuse", "mean",
-                   "cp_category_lsoa_log_rr.Sexual abuse"),
+            Target(
+                "referral: score at mean LA deprivation",
+                es,
+                ref_mean,
+                "score",
+                "referral",
+                "all",
+                "all",
+                "mean",
+                "lsoa_decile_log_rr",
+                joint,
+            ),
+            Target(
+                "referral: score at LA +10 points",
+                es,
+                ref_plus,
+                "score",
+                "referral",
+                "all",
+                "all",
+                "plus",
+                "interaction_log_rr",
+                joint,
+            ),
+            Target(
+                "referral: score at LA -10 points",
+                es,
+                ref_minus,
+                "score",
+                "referral",
+                "all",
+                "all",
+                "minus",
+                "interaction_log_rr",
+                joint,
+            ),
+            Target(
+                "cpp: score at mean LA deprivation",
+                es,
+                cpp_score,
+                "score",
+                "cpp",
+                "all",
+                "all",
+                "mean",
+                "escalation_lsoa_log_rr",
+            ),
+            Target(
+                "referral, White: score",
+                es,
+                white,
+                "score",
+                "referral",
+                "ethnicity_group",
+                "White",
+                "mean",
+                "lsoa_decile_log_rr",
+                "the summary does not name the threshold: referral assumed; " + ETHNIC_JOINT,
+            ),
+            Target(
+                "referral, Black: score",
+                es,
+                black,
+                "score",
+                "referral",
+                "ethnicity_group",
+                "Black",
+                "mean",
+                "ethnicity_lsoa_log_rr.Black",
+                "the summary does not name the threshold: referral assumed; " + ETHNIC_JOINT,
+            ),
+            Target(
+                "cpp, Neglect: score",
+                es,
+                neglect,
+                "score",
+                "cpp",
+                "cpp_latest_category",
+                "Neglect",
+                "mean",
+                "cp_category_lsoa_log_rr.Neglect",
+            ),
+            Target(
+                "cpp, Sexual abuse: score",
+                es,
+                sexual,
+                "score",
+                "cpp",
+                "cpp_latest_category",
+                "Sexual abuse",
+                "mean",
+                "cp_category_lsoa_log_rr.Sexual abuse",
+            ),
         ]
     raise ValueError(f"unknown calibration target set {target_set!r}")
 
 
 # --- fast Python approximations of the truth models ------------------------------------------------
 
-def poisson_la_intercepts(y: np.ndarray, offset: np.ndarray, groups: np.ndarray, x: np.ndarray,
-                          tol: float = 1e-10, max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+
+def poisson_la_intercepts(
+    y: np.ndarray, offset: np.ndarray, groups: np.ndarray, x: np.ndarray, tol: float = 1e-10, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
     """Poisson GLM (log link) with one intercept per group and slopes ``x`` (n, p), by Newton's method.
     ``y`` may be non-integer (expected counts). Returns (intercepts (J,), slopes (p,))."""
     y = np.asarray(y, float)
@@ -186,13 +355,21 @@ def count_weights(y: np.ndarray, mu: np.ndarray, dispersion: float | None) -> tu
     if dispersion is None:
         return y * np.log(mu) - mu, y - mu, mu
     theta = float(dispersion)
-    return (y * np.log(mu) - (y + theta) * np.log(mu + theta), (y - mu) * theta / (mu + theta),
-            mu * theta * (y + theta) / (mu + theta) ** 2)
+    return (
+        y * np.log(mu) - (y + theta) * np.log(mu + theta),
+        (y - mu) * theta / (mu + theta),
+        mu * theta * (y + theta) / (mu + theta) ** 2,
+    )
 
 
-def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarray, x: np.ndarray,
-                             log_sd_bounds: tuple[float, float] = (-12.0, 1.5),
-                             dispersion: float | None = None) -> tuple[np.ndarray, float]:
+def poisson_random_intercept(
+    y: np.ndarray,
+    offset: np.ndarray,
+    groups: np.ndarray,
+    x: np.ndarray,
+    log_sd_bounds: tuple[float, float] = (-12.0, 1.5),
+    dispersion: float | None = None,
+) -> tuple[np.ndarray, float]:
     """Poisson GLMM with a random intercept per group, fitted as glmmTMB does: Laplace-approximate
     marginal likelihood, maximised over the fixed effects (penalised IRLS at each SD) and the SD of
     the random intercept (profiled, bounded 1-D search). ``x`` (n, p) holds the fixed effects
@@ -211,7 +388,7 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
     state = {"theta": theta}
 
     def pirls(sd: float) -> tuple[np.ndarray, np.ndarray]:
-        penalty = np.r_[np.zeros(p), np.full(j, 1.0 / sd ** 2)]
+        penalty = np.r_[np.zeros(p), np.full(j, 1.0 / sd**2)]
         theta = state["theta"].copy()
         for _ in range(100):
             mu = np.exp(design @ theta + offset)
@@ -231,8 +408,7 @@ def poisson_random_intercept(y: np.ndarray, offset: np.ndarray, groups: np.ndarr
         u = theta[p:]
         loglik, _, information = count_weights(y, mu, dispersion)
         h = np.bincount(g, information, j)
-        return -(float(np.sum(loglik)) - float(np.sum(u ** 2)) / (2 * sd ** 2)
-                 - 0.5 * float(np.sum(np.log1p(sd ** 2 * h))))
+        return -(float(np.sum(loglik)) - float(np.sum(u**2)) / (2 * sd**2) - 0.5 * float(np.sum(np.log1p(sd**2 * h))))
 
     best = optimize.minimize_scalar(negative_laplace, bounds=log_sd_bounds, method="bounded", options={"xatol": 1e-6})
     theta, _ = pirls(float(np.exp(best.x)))
@@ -245,8 +421,13 @@ def decile_effects(table: pd.DataFrame, dispersion: float | None = None) -> dict
     ``dispersion`` fixed) with an LA random intercept, as the truth refits."""
     frame = model_frame(table)
     x = np.column_stack([np.ones(len(frame)), frame["lsoa_decile_c"], frame["la_decile_c"]])
-    beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                       frame["la_code"].to_numpy(), x, dispersion=dispersion)
+    beta, _ = poisson_random_intercept(
+        frame["count"].to_numpy(),
+        np.log(frame["population_years"].to_numpy()),
+        frame["la_code"].to_numpy(),
+        x,
+        dispersion=dispersion,
+    )
     return {"lsoa_decile": float(beta[1]), "la_decile": float(beta[2])}
 
 
@@ -254,15 +435,27 @@ def score_effects(table: pd.DataFrame, shift: float = 10.0, dispersion: float | 
     """The score model's log scores at mean LA deprivation and at +/- ``shift`` points (mean, plus,
     minus) and log(minus/plus), on ``table`` (count, income_rate_approx, population_years, la_code)."""
     frame = score_frame(table)
-    x = np.column_stack([np.ones(len(frame)), frame["income10_c"], frame["la_score_c"],
-                         frame["income10_c"] * frame["la_score_c"]])
-    beta, _ = poisson_random_intercept(frame["count"].to_numpy(), np.log(frame["population_years"].to_numpy()),
-                                       frame["la_code"].to_numpy(), x, dispersion=dispersion)
+    x = np.column_stack(
+        [np.ones(len(frame)), frame["income10_c"], frame["la_score_c"], frame["income10_c"] * frame["la_score_c"]]
+    )
+    beta, _ = poisson_random_intercept(
+        frame["count"].to_numpy(),
+        np.log(frame["population_years"].to_numpy()),
+        frame["la_code"].to_numpy(),
+        x,
+        dispersion=dispersion,
+    )
     b, c = beta[1], beta[3]
-    return {"mean": float(b), "plus": float(b + shift * c), "minus": float(b - shift * c), "minus_over_plus": float(-2 * shift * c)}
+    return {
+        "mean": float(b),
+        "plus": float(b + shift * c),
+        "minus": float(b - shift * c),
+        "minus_over_plus": float(-2 * shift * c),
+    }
 
 
 # --- the generator's expected counts for every configured LA ---------------------------------------
+
 
 @dataclasses.dataclass
 class LAInput:
@@ -275,16 +468,26 @@ class LAInput:
     totals: tuple | None = None  # totals.panel_totals: the LA's published counts it follows
 
 
-def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, params: GeneratingParameters,
-                  panel: pd.DataFrame | None = None) -> list[LAInput]:
+def solver_inputs(
+    config: dict[str, Any],
+    reference: pd.DataFrame,
+    population: pd.DataFrame,
+    params: GeneratingParameters,
+    panel: pd.DataFrame | None = None,
+) -> list[LAInput]:
     """Each configured LA's population cells and its draws (LA random intercept) as the generator has them."""
     effects = la_random_intercepts(config, params)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
     out = []
     for index, la_code in enumerate(config["las"]):
         cells = population_cells(population[population["la_code"] == la_code], reference, la_code)
-        cells = (cells.groupby(["lsoa11", "imd_decile_least1", "age_group", "sex", "ethnicity_group"], observed=True, sort=True)
-                 ["population"].sum().reset_index())
+        cells = (
+            cells.groupby(
+                ["lsoa11", "imd_decile_least1", "age_group", "sex", "ethnicity_group"], observed=True, sort=True
+            )["population"]
+            .sum()
+            .reset_index()
+        )
         decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
         totals = None
         if config.get("referrals_from_panel") and panel is not None:
@@ -295,8 +498,14 @@ def solver_inputs(config: dict[str, Any], reference: pd.DataFrame, population: p
     return out
 
 
-def _timing(la: LAInput, config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets, solve: bool = False,
-            frozen: dict | None = None):
+def _timing(
+    la: LAInput,
+    config: dict[str, Any],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    solve: bool = False,
+    frozen: dict | None = None,
+):
     """The LA's totals.LATiming (None if it does not follow its published totals): with the
     offsets in ``params.panel_offsets`` (``solve``: solved again from them). ``frozen``: timings
     computed earlier (arrivals and offsets kept; the scale recomputed for ``params``, so that the
@@ -305,38 +514,72 @@ def _timing(la: LAInput, config: dict[str, Any], params: GeneratingParameters, t
         return None
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     if frozen and la.la_code in frozen and not solve:
-        base = float((la.cells["population"].to_numpy() * years
-                      * cell_rates(la.cells, params, la.la_effect, la.la_decile)).sum())
+        base = float(
+            (la.cells["population"].to_numpy() * years * cell_rates(la.cells, params, la.la_effect, la.la_decile)).sum()
+        )
         return dataclasses.replace(frozen[la.la_code], scale=frozen[la.la_code].children / base)
-    return la_totals_timing(la.cells, la.la_code, la.la_index, la.la_decile, la.la_effect, years, params, targets,
-                            period_of(config), la.totals,
-                            solve=solve or not (params.panel_offsets or {}).get(la.la_code))
+    return la_totals_timing(
+        la.cells,
+        la.la_code,
+        la.la_index,
+        la.la_decile,
+        la.la_effect,
+        years,
+        params,
+        targets,
+        period_of(config),
+        la.totals,
+        solve=solve or not (params.panel_offsets or {}).get(la.la_code),
+    )
 
 
-def solve_panel_offsets(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters,
-                        targets: PublishedTargets) -> GeneratingParameters:
+def solve_panel_offsets(
+    inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets
+) -> GeneratingParameters:
     """Every LA's per-year offsets (totals.solve_la_offsets) for the current parameters, from the
     previous solution."""
     from csc_inequalities.synthetic.totals import offsets_record
 
     if not any(la.totals for la in inputs):
         return params
-    offsets = {la.la_code: offsets_record(_timing(la, config, params, targets, solve=True)) for la in inputs if la.totals}
+    offsets = {
+        la.la_code: offsets_record(_timing(la, config, params, targets, solve=True)) for la in inputs if la.totals
+    }
     return dataclasses.replace(params, panel_offsets=offsets)
 
 
-def all_expected(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets,
-                 reference: pd.DataFrame, frozen: dict | None = None) -> pd.DataFrame:
+def all_expected(
+    inputs: list[LAInput],
+    config: dict[str, Any],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    reference: pd.DataFrame,
+    frozen: dict | None = None,
+) -> pd.DataFrame:
     """run.expected_counts of every LA with the reference columns the models use (``frozen``: the
     LAs' timings held fixed, inside a least-squares round)."""
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     period = period_of(config)
-    frames = [expected_counts(la.cells, la.la_code, la.la_index, la.la_decile, la.la_effect, years, params, targets, period,
-                              la.referrals_by_year, timing=_timing(la, config, params, targets, frozen=frozen))
-              for la in inputs]
+    frames = [
+        expected_counts(
+            la.cells,
+            la.la_code,
+            la.la_index,
+            la.la_decile,
+            la.la_effect,
+            years,
+            params,
+            targets,
+            period,
+            la.referrals_by_year,
+            timing=_timing(la, config, params, targets, frozen=frozen),
+        )
+        for la in inputs
+    ]
     table = pd.concat(frames, ignore_index=True).rename(columns={"expected": "count"})
     ref = reference[["lsoa11", "imd_decile_least1", "la_imd_decile_least1", "income_rate_approx"]].rename(
-        columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"})
+        columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"}
+    )
     return table.merge(ref, on="lsoa11", how="left")
 
 
@@ -348,15 +591,22 @@ def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: flo
     for t in target_list:
         key = (t.kind, t.threshold, t.stratum_type, t.stratum_level)
         if key not in cache:
-            rows = table[(table["threshold"] == t.threshold) & (table["stratum_type"] == t.stratum_type)
-                         & (table["stratum_level"].str.lower() == t.stratum_level.lower())]
-            cache[key] = (decile_effects(rows, dispersion=dispersion) if t.kind == "decile"
-                          else score_effects(rows, dispersion=dispersion))
+            rows = table[
+                (table["threshold"] == t.threshold)
+                & (table["stratum_type"] == t.stratum_type)
+                & (table["stratum_level"].str.lower() == t.stratum_level.lower())
+            ]
+            cache[key] = (
+                decile_effects(rows, dispersion=dispersion)
+                if t.kind == "decile"
+                else score_effects(rows, dispersion=dispersion)
+            )
         out.append(float(np.exp(cache[key][t.statistic])))
     return np.array(out)
 
 
 # --- parameters --------------------------------------------------------------------------------------
+
 
 def get_parameter(params: GeneratingParameters, name: str) -> float:
     field, _, key = name.partition(".")
@@ -386,8 +636,10 @@ def with_parameters(params: GeneratingParameters, names: list[str], values: np.n
 
 # --- Tables 11 and 14: proportional fitting of the shares at centred deprivation ---------------------
 
-def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets,
-                    config: dict[str, Any] | None = None) -> np.ndarray:
+
+def pooled_pathways(
+    inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets, config: dict[str, Any] | None = None
+) -> np.ndarray:
     """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs (LAs
     that follow their published totals: each year's offsets, weighted by its first referrals)."""
     from csc_inequalities.synthetic.totals import with_offsets
@@ -395,26 +647,53 @@ def pooled_pathways(inputs: list[LAInput], params: GeneratingParameters, targets
     total = 0.0
     for la in inputs:
         rate = cell_rates(la.cells, params, la.la_effect, la.la_decile)
-        process = cell_process(la.cells["imd_decile_least1"].to_numpy(float), la.la_decile, params, targets, la.la_index)
+        process = cell_process(
+            la.cells["imd_decile_least1"].to_numpy(float), la.la_decile, params, targets, la.la_index
+        )
         timing = _timing(la, config, params, targets) if config is not None else None
-        parts = ([(1.0, process)] if timing is None else
-                 [(w * timing.scale, with_offsets(process, timing.offsets.get(y, {})))
-                  for w, y in zip(timing.weights, timing.years, strict=True)])
+        parts = (
+            [(1.0, process)]
+            if timing is None
+            else [
+                (w * timing.scale, with_offsets(process, timing.offsets.get(y, {})))
+                for w, y in zip(timing.weights, timing.years, strict=True)
+            ]
+        )
         for w, proc in parts:
             weight = la.cells["population"].to_numpy() * rate * w * (1 - proc.nfa)
             total = total + np.einsum("n,nk,nkp->kp", weight, proc.class_probs, proc.path)
     return total / total.sum(axis=1, keepdims=True)
 
 
-def la_shares(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets) -> dict[str, np.ndarray]:
+def la_shares(
+    inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets
+) -> dict[str, np.ndarray]:
     years = int(config["last_year"]) - int(config["first_year"]) + 1
-    return {la.la_code: expected_class_shares(la.cells, la.la_index, la.la_decile, la.la_effect, years, params, targets,
-                                              period_of(config), la.referrals_by_year,
-                                              timing=_timing(la, config, params, targets)) for la in inputs}
+    return {
+        la.la_code: expected_class_shares(
+            la.cells,
+            la.la_index,
+            la.la_decile,
+            la.la_effect,
+            years,
+            params,
+            targets,
+            period_of(config),
+            la.referrals_by_year,
+            timing=_timing(la, config, params, targets),
+        )
+        for la in inputs
+    }
 
 
-def fit_shares(inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets,
-               iterations: int = 20, tol: float = 1e-5) -> GeneratingParameters:
+def fit_shares(
+    inputs: list[LAInput],
+    config: dict[str, Any],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    iterations: int = 20,
+    tol: float = 1e-5,
+) -> GeneratingParameters:
     """Per-class pathway shares and per-study-LA class shares at centred deprivation such that the
     expected (deprivation-tilted) shares are Table 14's (pooled) and Table 11's (per LA)."""
     published_path = targets.pathways[PATHWAY_COLUMNS].to_numpy()
@@ -436,20 +715,28 @@ def fit_shares(inputs: list[LAInput], config: dict[str, Any], params: Generating
         class_base = {}
         for study in sorted({f"LA{la.la_index % 6}" for la in inputs}):
             mine = [la for la in inputs if f"LA{la.la_index % 6}" == study]
-            ratio = np.exp(np.mean([np.log(targets.class_shares[study].to_numpy() / shares[la.la_code]) for la in mine], axis=0))
+            ratio = np.exp(
+                np.mean([np.log(targets.class_shares[study].to_numpy() / shares[la.la_code]) for la in mine], axis=0)
+            )
             b = la_class_shares(targets, mine[0].la_index, params) * ratio
             class_base[study] = [float(v) for v in b / b.sum()]
-        change = max(np.max(np.abs(np.log(target_path / current))),
-                     max(np.max(np.abs(np.log(targets.class_shares[f"LA{la.la_index % 6}"].to_numpy() / shares[la.la_code])))
-                         for la in inputs))
-        params = dataclasses.replace(params, pathway_base=[[float(v) for v in row] for row in new_base],
-                                     class_share_base=class_base)
+        change = max(
+            np.max(np.abs(np.log(target_path / current))),
+            max(
+                np.max(np.abs(np.log(targets.class_shares[f"LA{la.la_index % 6}"].to_numpy() / shares[la.la_code])))
+                for la in inputs
+            ),
+        )
+        params = dataclasses.replace(
+            params, pathway_base=[[float(v) for v in row] for row in new_base], class_share_base=class_base
+        )
         if change < tol:
             break
     return params
 
 
 # --- the solver ---------------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Solution:
@@ -459,9 +746,17 @@ class Solution:
     rounds: list[dict[str, Any]]
 
 
-def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, targets: PublishedTargets,
-          target_list: list[Target], params: GeneratingParameters, panel: pd.DataFrame | None = None,
-          max_rounds: int = 4, progress: Callable[[str], None] | None = None) -> Solution:
+def solve(
+    config: dict[str, Any],
+    reference: pd.DataFrame,
+    population: pd.DataFrame,
+    targets: PublishedTargets,
+    target_list: list[Target],
+    params: GeneratingParameters,
+    panel: pd.DataFrame | None = None,
+    max_rounds: int = 4,
+    progress: Callable[[str], None] | None = None,
+) -> Solution:
     """Least squares on log(truth / published) over the targets' parameters (one round), then the
     Table 11/14 shares by proportional fitting; repeated until neither moves."""
     from csc_inequalities.gradient.truth import truth_family
@@ -482,22 +777,39 @@ def solve(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFr
 
     def residuals(values: np.ndarray, base: GeneratingParameters, frozen: dict) -> np.ndarray:
         trial = with_parameters(base, names, values)
-        return np.log(truth_values(all_expected(inputs, config, trial, targets, reference, frozen), free,
-                                   dispersion)) - published
+        return (
+            np.log(truth_values(all_expected(inputs, config, trial, targets, reference, frozen), free, dispersion))
+            - published
+        )
 
     for round_ in range(max_rounds):
         x0 = np.array([get_parameter(params, n) for n in names])
         # Within a round the LAs' arrivals and offsets are held (the next round re-solves them): the
         # exact truth of the final parameters is computed after the last round.
         frozen = {la.la_code: _timing(la, config, params, targets) for la in inputs if la.totals}
-        fit = optimize.least_squares(residuals, x0, args=(params, frozen), method="trf", diff_step=1e-4, xtol=1e-10, ftol=1e-10,
-                                     gtol=1e-10, max_nfev=60)
+        fit = optimize.least_squares(
+            residuals,
+            x0,
+            args=(params, frozen),
+            method="trf",
+            diff_step=1e-4,
+            xtol=1e-10,
+            ftol=1e-10,
+            gtol=1e-10,
+            max_nfev=60,
+        )
         params = with_parameters(params, names, fit.x)
         moved = float(np.max(np.abs(fit.x - x0)))
         params = fit_shares(inputs, config, params, targets)
         params = solve_panel_offsets(inputs, config, params, targets)
-        rounds.append({"round": round_ + 1, "evaluations": int(fit.nfev), "max_parameter_change": moved,
-                       "max_abs_log_residual": float(np.max(np.abs(fit.fun)))})
+        rounds.append(
+            {
+                "round": round_ + 1,
+                "evaluations": int(fit.nfev),
+                "max_parameter_change": moved,
+                "max_abs_log_residual": float(np.max(np.abs(fit.fun))),
+            }
+        )
         if progress:
             progress(f"calibration round {round_ + 1}: {rounds[-1]}")
         # A round that moves no parameter by more than 1e-3 (log scale) leaves every target within
@@ -520,24 +832,36 @@ def solution_record(solution: Solution, target_set: str) -> dict[str, Any]:
     for name in names + ["pathway_base", "class_share_base", "panel_offsets"]:
         field = name.partition(".")[0]
         value = getattr(p, field)
-        parameters[field] = ({k: float(v) for k, v in value.items()}
-                             if isinstance(value, dict) and field not in ("class_share_base", "panel_offsets")
-                             else value if not isinstance(value, (float, np.floating)) else float(value))
+        parameters[field] = (
+            {k: float(v) for k, v in value.items()}
+            if isinstance(value, dict) and field not in ("class_share_base", "panel_offsets")
+            else value
+            if not isinstance(value, (float, np.floating))
+            else float(value)
+        )
     return {
         "target_set": target_set,
         "parameters": parameters,
-        "targets": [{**dataclasses.asdict(t), "solver_truth": float(v)} for t, v in zip(solution.targets, solution.truth)],
+        "targets": [
+            {**dataclasses.asdict(t), "solver_truth": float(v)} for t, v in zip(solution.targets, solution.truth)
+        ],
         "rounds": solution.rounds,
         "method": "least squares on log(truth / published) (scipy trf) over the targets' parameters, then Table 11/14 "
-                  "shares by proportional fitting, repeated; truth = Python random-intercept fits (Laplace, as glmmTMB; NB2 with the "
-                  "dispersion fixed at the LSOA frailty shape, Poisson without a frailty) of the report's models on "
-                  "run.expected_counts",
+        "shares by proportional fitting, repeated; truth = Python random-intercept fits (Laplace, as glmmTMB; NB2 with the "
+        "dispersion fixed at the LSOA frailty shape, Poisson without a frailty) of the report's models on "
+        "run.expected_counts",
     }
 
 
-def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population: pd.DataFrame, published_dir: str,
-                    headline: dict, panel: pd.DataFrame | None = None,
-                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_calibration(
+    config: dict[str, Any],
+    reference: pd.DataFrame,
+    population: pd.DataFrame,
+    published_dir: str,
+    headline: dict,
+    panel: pd.DataFrame | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """calibrated_parameters.yaml of a run (config: the synthetic section): the solution, or, with
     calibration disabled, no parameters (the config's are used) and the targets for the table."""
     from csc_inequalities.synthetic.generator import default_parameters
@@ -560,23 +884,35 @@ def run_calibration(config: dict[str, Any], reference: pd.DataFrame, population:
             record["parameters"] = {"panel_offsets": params.panel_offsets}
             record["method"] += "; per LA x year offsets solved for the published totals (totals.py)"
     else:
-        solution = solve(config, reference, population, targets, target_list, params, panel,
-                         max_rounds=int(settings.get("max_rounds", 4)), progress=progress)
+        solution = solve(
+            config,
+            reference,
+            population,
+            targets,
+            target_list,
+            params,
+            panel,
+            max_rounds=int(settings.get("max_rounds", 4)),
+            progress=progress,
+        )
         record = solution_record(solution, target_set)
         params = solution.params
         inputs = solver_inputs(config, reference, population, params, panel)
     # The noise-free shares Tables 11 and 14 are compared with (truth column of the calibration table).
     pooled = pooled_pathways(inputs, params, targets, config)
     record["expected_shares"] = {
-        "table14_pathways": {int(c): {p: float(v) for p, v in zip(PATHWAY_COLUMNS, row)}
-                             for c, row in zip(targets.pathways.index, pooled)},
+        "table14_pathways": {
+            int(c): {p: float(v) for p, v in zip(PATHWAY_COLUMNS, row)}
+            for c, row in zip(targets.pathways.index, pooled)
+        },
     }
     record["tolerance"] = float(settings.get("tolerance", 0.05))
     return record
 
 
-def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0,
-                 dispersion: float | None = None) -> dict[str, float]:
+def truth_scores(
+    expected: pd.DataFrame, threshold: str, shift: float = 10.0, dispersion: float | None = None
+) -> dict[str, float]:
     """The score model (gradient.scores) refitted by glmmTMB to the expected counts of ``threshold``
     (stratum 'all'; count = expected, attach_reference columns), in the family of the other truth
     refits (NB2 with ``dispersion`` fixed; Poisson without)."""
@@ -585,15 +921,28 @@ def truth_scores(expected: pd.DataFrame, threshold: str, shift: float = 10.0,
     frame = score_frame(expected[(expected["threshold"] == threshold) & (expected["stratum_type"] == "all")])
     formula = "count ~ income10_c * la_score_c + offset(log(population_years)) + (1 | la_code)"
     fixed = "count ~ income10_c * la_score_c + offset(log(population_years))"
-    fit = r_engine.fit_glmmtmb(frame, formula, fixed, "poisson" if dispersion is None else "nbinom2",
-                               dispersion=dispersion)
+    fit = r_engine.fit_glmmtmb(
+        frame, formula, fixed, "poisson" if dispersion is None else "nbinom2", dispersion=dispersion
+    )
     if not fit.get("ok"):
         return {}
     b = dict(zip(fit["term"], fit["estimate"]))
     main, inter = b["income10_c"], b["income10_c:la_score_c"]
-    return {"mean": float(main), "plus": float(main + shift * inter), "minus": float(main - shift * inter),
-            "minus_over_plus": float(-2 * shift * inter)}
+    return {
+        "mean": float(main),
+        "plus": float(main + shift * inter),
+        "minus": float(main - shift * inter),
+        "minus_over_plus": float(-2 * shift * inter),
+    }
 
 
-__all__ = ["Target", "published_targets", "decile_effects", "score_effects", "poisson_la_intercepts", "solve",
-           "solution_record", "CP_CATEGORIES"]
+__all__ = [
+    "Target",
+    "published_targets",
+    "decile_effects",
+    "score_effects",
+    "poisson_la_intercepts",
+    "solve",
+    "solution_record",
+    "CP_CATEGORIES",
+]

@@ -11,6 +11,7 @@ the event has not happened. The expected counts of the truth therefore carry the
 event is observed, computed here exactly (discrete convolutions over the days of the period, with
 the ICPC's move from a weekend to the Monday on the calendar), so the truth stays noise-free and exact.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -75,7 +76,7 @@ def _capped(pmf: np.ndarray, cap: int) -> np.ndarray:
     if len(pmf) <= cap + 1:
         return pmf
     out = pmf[: cap + 1].copy()
-    out[cap] += pmf[cap + 1:].sum()
+    out[cap] += pmf[cap + 1 :].sum()
     return out
 
 
@@ -94,8 +95,10 @@ def event_lags(lac_cpp_share: float) -> dict[tuple[str, str], tuple[np.ndarray, 
         lags[("cpp", pathway)] = (_sum("s47_start", "icpc"), True)
         lags[("lac", pathway)] = (_sum("assessment_start", "assessment_auth", "decom"), False)
         lags[("completed", pathway)] = (_sum("assessment_start", "assessment_auth"), False)  # factors recorded
-        lags[("reassessed", pathway)] = (_sum("assessment_start", "assessment_auth", "reassessment_start",
-                                              "reassessment_auth"), False)
+        lags[("reassessed", pathway)] = (
+            _sum("assessment_start", "assessment_auth", "reassessment_start", "reassessment_auth"),
+            False,
+        )
     lags[("cin", "assessed_not_cin")] = (plan_after, False)  # never reached: any lag
     lags[("cin", "cin")] = (plan_after, False)
     lags[("cin", "cpp")] = (plan_before, False)
@@ -109,7 +112,9 @@ def closure_lags() -> dict[str, np.ndarray]:
     return {
         "nfa": np.ones(1),
         "assessed_not_cin": _capped(_sum("assessment_start", "assessment_auth"), FIRST_EPISODE_LIMIT),
-        "cin": _capped(_sum("assessment_start", "assessment_auth", "plan_after_auth", "plan_length"), FIRST_EPISODE_LIMIT),
+        "cin": _capped(
+            _sum("assessment_start", "assessment_auth", "plan_after_auth", "plan_length"), FIRST_EPISODE_LIMIT
+        ),
         "cpp": _capped(_sum("s47_start", "icpc", "cpp_length"), FIRST_EPISODE_LIMIT),
         "lac": _capped(_sum("assessment_start", "assessment_auth", "decom", "care_length"), FIRST_EPISODE_LIMIT),
     }
@@ -156,8 +161,9 @@ def daily_rate(period: Period, referrals_by_year: dict[int, float]) -> np.ndarra
     return pd.Series(year).map(referrals_by_year).to_numpy(dtype=float) / per_year.to_numpy(dtype=float)
 
 
-def first_referral_density(period: Period, first_pathway_shares: dict[str, float], rereferral_share: float,
-                           rate: np.ndarray) -> np.ndarray:
+def first_referral_density(
+    period: Period, first_pathway_shares: dict[str, float], rereferral_share: float, rate: np.ndarray
+) -> np.ndarray:
     """Expected first referrals per day f such that first and second referrals together arrive at
     ``rate`` per day (the renewal equation f(t) = rate(t) - q sum_s f(s) o(t - s), f >= 0)."""
     closes = closure_lags()
@@ -189,8 +195,9 @@ def observation(period: Period, lac_cpp_share: float, referral: np.ndarray | Non
     return Observation(first, second, second_referral)
 
 
-def expected_referrals_per_day(period: Period, first_pathway_shares: dict[str, float], rereferral_share: float,
-                               first_pmf: np.ndarray) -> np.ndarray:
+def expected_referrals_per_day(
+    period: Period, first_pathway_shares: dict[str, float], rereferral_share: float, first_pmf: np.ndarray
+) -> np.ndarray:
     """Expected referrals (first and second) per day of the period, per referred child."""
     closes = closure_lags()
     width = max(len(p) for p in closes.values())

@@ -19,6 +19,7 @@ exact discrete convolutions over the period's days, the ICPC's weekend move incl
 published count. The structure within the LA (gradients, strata, classes) is kept: the offsets are
 the same for every LSOA of the LA. Deciles: 1 = least deprived.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,18 +50,24 @@ MEASURES = {
 }
 PANEL_SERIES = tuple(dict.fromkeys(MEASURES.values()))
 # measure -> the generated event date it counts (generator episode columns) and its offset
-EVENT_COLUMN = {"referrals": "referral_date", "assessments": ("assessment_auth", "reassessment_auth"), "s47": "s47_start",
-                "icpc": "icpc_date", "cpp_starts": "cpp_start", "lac_starts": "decom"}
+EVENT_COLUMN = {
+    "referrals": "referral_date",
+    "assessments": ("assessment_auth", "reassessment_auth"),
+    "s47": "s47_start",
+    "icpc": "icpc_date",
+    "cpp_starts": "cpp_start",
+    "lac_starts": "decom",
+}
 OFFSET_OF = {"assessments": "assess", "cpp_starts": "cpp", "lac_starts": "lac", "icpc": "icpc", "s47": "s47"}
 OFFSETS = ("assess", "cpp", "lac", "icpc", "s47")
 FIRST_PATHWAYS = ("nfa", *PATHWAYS)
 OFFSET_BOUND = 12.0  # |offset| on the log-odds scale: a published count the model cannot reach stops here
 
 
-
 # A synthetic total "follows" the published count when within 10% of it or 3 Poisson SD (issue 12).
 WITHIN_RELATIVE = 0.10
 WITHIN_POISSON_SD = 3
+
 
 def _logit(p: float) -> float:
     return float(np.log(p / (1.0 - p)))
@@ -70,8 +77,9 @@ def _expit(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
-def given_probabilities(s47_given: dict[str, float], icpc_given: dict[str, float], offsets: dict[str, float] | None
-                        ) -> tuple[dict[str, float], dict[str, float]]:
+def given_probabilities(
+    s47_given: dict[str, float], icpc_given: dict[str, float], offsets: dict[str, float] | None
+) -> tuple[dict[str, float], dict[str, float]]:
     """(S47 given, ICPC given) per pathway with a year's ``icpc`` and ``s47`` offsets: the ICPC odds
     shifted by ``icpc``, the odds of an S47 without an ICPC by ``s47`` (so S47 >= ICPC always)."""
     if not offsets:
@@ -89,20 +97,25 @@ def reach(measure: str, s47_given: dict[str, float], icpc_given: dict[str, float
     """P(an episode on each pathway (nfa, assessed_not_cin, cin, cpp, lac) has the measure's event)."""
     lac_s47 = lac_cpp_share + (1 - lac_cpp_share) * s47_given["lac_no_cpp"]
     lac_icpc = lac_cpp_share + (1 - lac_cpp_share) * icpc_given["lac_no_cpp"]
-    return np.array({
-        "referrals": [1, 1, 1, 1, 1],
-        "assessments": [0, 1, 1, 1, 1],
-        "s47": [0, s47_given["assessed_not_cin"], s47_given["cin"], 1, lac_s47],
-        "icpc": [0, 0, icpc_given["cin"], 1, lac_icpc],
-        "cpp_starts": [0, 0, 0, 1, lac_cpp_share],
-        "lac_starts": [0, 0, 0, 0, 1],
-    }[measure], dtype=float)
+    return np.array(
+        {
+            "referrals": [1, 1, 1, 1, 1],
+            "assessments": [0, 1, 1, 1, 1],
+            "s47": [0, s47_given["assessed_not_cin"], s47_given["cin"], 1, lac_s47],
+            "icpc": [0, 0, icpc_given["cin"], 1, lac_icpc],
+            "cpp_starts": [0, 0, 0, 1, lac_cpp_share],
+            "lac_starts": [0, 0, 0, 0, 1],
+        }[measure],
+        dtype=float,
+    )
 
 
 # --- panel counts ------------------------------------------------------------------------------------
 
-def panel_totals(panel: pd.DataFrame, la_code: str, years: list[int], measures: list[str],
-                 missing: dict[str, str] | None = None) -> tuple:
+
+def panel_totals(
+    panel: pd.DataFrame, la_code: str, years: list[int], measures: list[str], missing: dict[str, str] | None = None
+) -> tuple:
     """((measure, ((year, count or None), ...)), ...) of one LA from the national panel, referrals
     first. A year without a count is an error naming the LA, year and series unless
     ``missing[measure]`` is ``other_years`` (the measure's offset of that year is then the mean of
@@ -120,7 +133,8 @@ def panel_totals(panel: pd.DataFrame, la_code: str, years: list[int], measures: 
             raise ValueError(
                 f"the national panel has no {series!r} count for {la_code} in collection year(s) {absent} "
                 f"(measure {measure}): choose years the panel covers, set synthetic.panel_missing.{measure}: "
-                "other_years, or leave the measure out of synthetic.panel_measures")
+                "other_years, or leave the measure out of synthetic.panel_measures"
+            )
         if measure == "referrals" and absent:
             # The daily rate needs a count every year: the mean of the LA's published years.
             fill = float(np.mean([rows[y] for y in years if y not in absent]))
@@ -137,6 +151,7 @@ def referrals_of(totals: tuple) -> tuple:
 
 
 # --- time: arrivals and the events of each first-referral year, by collection year -------------------
+
 
 def _year_index(period: Period) -> tuple[np.ndarray, list[int]]:
     dates = pd.date_range(period.start, period.end, freq="D")
@@ -176,8 +191,9 @@ def _second_kernel(mix: dict[str, float]) -> np.ndarray:
     return np.convolve(close / close.sum(), _uniform("gap"))
 
 
-def first_referral_density_by_year(period: Period, mixes: dict[int, dict[str, float]], rereferral_share: float,
-                                   rate: np.ndarray) -> np.ndarray:
+def first_referral_density_by_year(
+    period: Period, mixes: dict[int, dict[str, float]], rereferral_share: float, rate: np.ndarray
+) -> np.ndarray:
     """First referrals per day f such that first and second referrals together arrive at ``rate``
     per day, the second referral's offset following the first-episode pathway mix of the year of the
     child's first referral: f(t) = rate(t) - q sum_s f(s) o_{year(s)}(t - s), f >= 0."""
@@ -203,6 +219,7 @@ class YearEvents:
     """Events of the children first referred in one collection year, by the collection year they fall in
     (per child first referred that year): ``first[(t, pathway)]``, ``second[(t, pathway2, pathway1)]``
     and ``second_referral[pathway1]``, each an array over the period's collection years."""
+
     weight: float  # expected children first referred in the year (density units: children)
     first: dict
     second: dict
@@ -210,9 +227,11 @@ class YearEvents:
 
     def observation(self) -> Observation:
         """timing.Observation of these children (P(event seen by the end of the period))."""
-        return Observation({k: float(v.sum()) for k, v in self.first.items()},
-                           {k: float(v.sum()) for k, v in self.second.items()},
-                           {k: float(v.sum()) for k, v in self.second_referral.items()})
+        return Observation(
+            {k: float(v.sum()) for k, v in self.first.items()},
+            {k: float(v.sum()) for k, v in self.second.items()},
+            {k: float(v.sum()) for k, v in self.second_referral.items()},
+        )
 
 
 def year_events(period: Period, density: np.ndarray, lac_cpp_share: float) -> list[YearEvents]:
@@ -234,9 +253,14 @@ def year_events(period: Period, density: np.ndarray, lac_cpp_share: float) -> li
         f_y = np.where(index == yi, density, 0.0)
         weight = float(f_y.sum())
         if weight <= 0:
-            out.append(YearEvents(0.0, {k: np.zeros(len(years)) for k in lags},
-                                  {(t, p2, p1): np.zeros(len(years)) for (t, p2) in lags for p1 in closes},
-                                  {p1: np.zeros(len(years)) for p1 in closes}))
+            out.append(
+                YearEvents(
+                    0.0,
+                    {k: np.zeros(len(years)) for k in lags},
+                    {(t, p2, p1): np.zeros(len(years)) for (t, p2) in lags for p1 in closes},
+                    {p1: np.zeros(len(years)) for p1 in closes},
+                )
+            )
             continue
         pmf_y = f_y / weight
         start = int(np.argmax(pmf_y > 0))
@@ -261,9 +285,11 @@ def year_events(period: Period, density: np.ndarray, lac_cpp_share: float) -> li
 
 # --- the LA's process per first-referral year ----------------------------------------------------------
 
+
 @dataclasses.dataclass
 class LATiming:
     """Everything time-dependent of an LA that follows its published totals."""
+
     period: Period
     years: list[int]
     offsets: dict[int, dict[str, float]]
@@ -294,8 +320,9 @@ def with_offsets(base, offsets: dict[str, float] | None):
     return dataclasses.replace(base, nfa=1.0 - odds / (1.0 + odds), path=path / path.sum(axis=2, keepdims=True))
 
 
-def year_process(deciles: np.ndarray, la_decile: int, params, targets, la_index: int, offsets: dict[str, float],
-                 base=None):
+def year_process(
+    deciles: np.ndarray, la_decile: int, params, targets, la_index: int, offsets: dict[str, float], base=None
+):
     from csc_inequalities.synthetic.generator import cell_process
 
     if base is None:
@@ -309,8 +336,17 @@ def pathway_probabilities(process) -> np.ndarray:
     return np.concatenate([process.nfa[:, None], assessed], axis=1)
 
 
-def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndarray, la_decile: int, params, targets,
-                    la_index: int, measures: list[str], base=None) -> dict[str, np.ndarray]:
+def expected_events(
+    timing: LATiming,
+    cell_weights: np.ndarray,
+    deciles: np.ndarray,
+    la_decile: int,
+    params,
+    targets,
+    la_index: int,
+    measures: list[str],
+    base=None,
+) -> dict[str, np.ndarray]:
     """Noise-free expected events of each measure per collection year (episodes of first and second
     referrals; events dated after the period's end unseen). ``cell_weights``: each row's share of
     the LA's referred children."""
@@ -342,8 +378,13 @@ def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndar
                 second = sum(mean_p[i] * ev.second_referral[p1] for i, p1 in enumerate(FIRST_PATHWAYS))
                 out[measure] += ev.weight * (first + q * second)
                 continue
-            threshold = {"assessments": "completed", "s47": "s47", "icpc": "icpc", "cpp_starts": "cpp",
-                         "lac_starts": "lac"}[measure]
+            threshold = {
+                "assessments": "completed",
+                "s47": "s47",
+                "icpc": "icpc",
+                "cpp_starts": "cpp",
+                "lac_starts": "lac",
+            }[measure]
             parts = [(threshold, r)]
             if measure == "assessments" and reassessment_probability(offsets) > 0:
                 parts.append(("reassessed", reassessment_probability(offsets) * np.array([0, 0, 1, 1, 1], dtype=float)))
@@ -351,16 +392,28 @@ def expected_events(timing: LATiming, cell_weights: np.ndarray, deciles: np.ndar
                 first = sum(mean_p[i + 1] * r_key[i + 1] * ev.first[(key, p2)] for i, p2 in enumerate(PATHWAYS))
                 # Second episodes: the same cell's pathway probabilities for both episodes.
                 joint = np.einsum("n,na,nb->ab", cell_weights, p, p * r_key[None, :])  # (p1, p2)
-                second = sum(joint[a, b + 1] * ev.second[(key, p2, p1)]
-                             for a, p1 in enumerate(FIRST_PATHWAYS) for b, p2 in enumerate(PATHWAYS))
+                second = sum(
+                    joint[a, b + 1] * ev.second[(key, p2, p1)]
+                    for a, p1 in enumerate(FIRST_PATHWAYS)
+                    for b, p2 in enumerate(PATHWAYS)
+                )
                 out[measure] += ev.weight * first + ev.weight * q * second
     return out
 
 
 # --- solving -----------------------------------------------------------------------------------------
 
-def year_mixes(cell_weights: np.ndarray, deciles: np.ndarray, la_decile: int, params, targets, la_index: int,
-               years: list[int], offsets: dict[int, dict[str, float]]) -> dict[int, dict[str, float]]:
+
+def year_mixes(
+    cell_weights: np.ndarray,
+    deciles: np.ndarray,
+    la_decile: int,
+    params,
+    targets,
+    la_index: int,
+    years: list[int],
+    offsets: dict[int, dict[str, float]],
+) -> dict[int, dict[str, float]]:
     from csc_inequalities.synthetic.generator import cell_process
 
     base = cell_process(deciles, la_decile, params, targets, la_index)
@@ -371,8 +424,18 @@ def year_mixes(cell_weights: np.ndarray, deciles: np.ndarray, la_decile: int, pa
     return mixes
 
 
-def la_timing(period: Period, cell_weights: np.ndarray, cell_base: float, deciles: np.ndarray, la_decile: int, params,
-              targets, la_index: int, referrals_by_year: tuple, offsets: dict[int, dict[str, float]]) -> LATiming:
+def la_timing(
+    period: Period,
+    cell_weights: np.ndarray,
+    cell_base: float,
+    deciles: np.ndarray,
+    la_decile: int,
+    params,
+    targets,
+    la_index: int,
+    referrals_by_year: tuple,
+    offsets: dict[int, dict[str, float]],
+) -> LATiming:
     """The LA's arrivals and events given its offsets: first referrals by the renewal equation with
     each year's published referrals as the daily rate. ``cell_base``: the LA's expected referred
     children before scaling (sum of population x years x rate)."""
@@ -381,16 +444,36 @@ def la_timing(period: Period, cell_weights: np.ndarray, cell_base: float, decile
 
     years = [int(y) for y, _ in referrals_by_year]
     mixes = year_mixes(cell_weights, deciles, la_decile, params, targets, la_index, years, offsets)
-    density = first_referral_density_by_year(period, mixes, params.rereferral_share,
-                                             daily_rate(period, dict(referrals_by_year)))
+    density = first_referral_density_by_year(
+        period, mixes, params.rereferral_share, daily_rate(period, dict(referrals_by_year))
+    )
     children = float(density.sum())
-    return LATiming(period, years, {int(y): dict(v) for y, v in offsets.items()}, density,
-                    year_events(period, density, LAC_CPP_SHARE), children, children / cell_base)
+    return LATiming(
+        period,
+        years,
+        {int(y): dict(v) for y, v in offsets.items()},
+        density,
+        year_events(period, density, LAC_CPP_SHARE),
+        children,
+        children / cell_base,
+    )
 
 
-def solve_la_offsets(period: Period, cell_weights: np.ndarray, cell_base: float, deciles: np.ndarray, la_decile: int,
-                     params, targets, la_index: int, totals: tuple, start: dict | None = None,
-                     outer: int = 4, inner: int = 30, tol: float = 1e-7) -> LATiming:
+def solve_la_offsets(
+    period: Period,
+    cell_weights: np.ndarray,
+    cell_base: float,
+    deciles: np.ndarray,
+    la_decile: int,
+    params,
+    targets,
+    la_index: int,
+    totals: tuple,
+    start: dict | None = None,
+    outer: int = 4,
+    inner: int = 30,
+    tol: float = 1e-7,
+) -> LATiming:
     """The LA's offsets (per collection year of the first referral) whose expected events per
     collection year equal the published counts ``totals`` (:func:`panel_totals`). Newton steps on
     each offset with the year's own sensitivity (the arrivals held fixed), then the arrivals
@@ -400,7 +483,9 @@ def solve_la_offsets(period: Period, cell_weights: np.ndarray, cell_base: float,
     years = [y for y, _ in referrals]
     measures = [m for m in counts if m != "referrals"]
     offsets = {y: {o: float((start or {}).get(y, {}).get(o, 0.0)) for o in OFFSETS} for y in years}
-    timing = la_timing(period, cell_weights, cell_base, deciles, la_decile, params, targets, la_index, referrals, offsets)
+    timing = la_timing(
+        period, cell_weights, cell_base, deciles, la_decile, params, targets, la_index, referrals, offsets
+    )
     if not measures:
         return timing
     from csc_inequalities.synthetic.generator import cell_process
@@ -416,11 +501,15 @@ def solve_la_offsets(period: Period, cell_weights: np.ndarray, cell_base: float,
                 name = OFFSET_OF[measure]
                 published = dict(counts[measure])
                 have = [y for y in years if published[y] is not None]
-                now = expected_events(timing, cell_weights, deciles, la_decile, params, targets, la_index, [measure],
-                                      base)[measure]
-                bumped = dataclasses.replace(timing, offsets={y: {**o, name: o[name] + delta} for y, o in timing.offsets.items()})
-                up = expected_events(bumped, cell_weights, deciles, la_decile, params, targets, la_index, [measure],
-                                     base)[measure]
+                now = expected_events(
+                    timing, cell_weights, deciles, la_decile, params, targets, la_index, [measure], base
+                )[measure]
+                bumped = dataclasses.replace(
+                    timing, offsets={y: {**o, name: o[name] + delta} for y, o in timing.offsets.items()}
+                )
+                up = expected_events(
+                    bumped, cell_weights, deciles, la_decile, params, targets, la_index, [measure], base
+                )[measure]
                 for yi, y in enumerate(years):
                     if y not in have:
                         continue
@@ -437,8 +526,9 @@ def solve_la_offsets(period: Period, cell_weights: np.ndarray, cell_base: float,
             moved = max(moved, step_max)
             if step_max < tol:
                 break
-        timing = la_timing(period, cell_weights, cell_base, deciles, la_decile, params, targets, la_index, referrals,
-                           timing.offsets)
+        timing = la_timing(
+            period, cell_weights, cell_base, deciles, la_decile, params, targets, la_index, referrals, timing.offsets
+        )
         if moved < tol:
             break
     return timing
@@ -474,22 +564,56 @@ def totals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.
                 real = mine[series].get(int(year), np.nan) if series in mine.columns else np.nan
                 n = synthetic.get(str(year), synthetic.get(int(year), 0)) if isinstance(synthetic, dict) else 0
                 followed = summary.get("measures_followed", [])
-                note = ("" if measure in followed else "not followed (synthetic.panel_measures)")
+                note = "" if measure in followed else "not followed (synthetic.panel_measures)"
                 if measure in followed and pd.isna(real):
-                    note = ("not published: that year's referrals are the mean of the LA's published years' "
-                            "(synthetic.panel_missing)" if measure == "referrals" else
-                            "not published: the offset is the mean of the LA's other years' (synthetic.panel_missing)")
-                offset = summary.get("panel_offsets", {}).get(str(year), summary.get("panel_offsets", {}).get(int(year), {}))
+                    note = (
+                        "not published: that year's referrals are the mean of the LA's published years' "
+                        "(synthetic.panel_missing)"
+                        if measure == "referrals"
+                        else "not published: the offset is the mean of the LA's other years' (synthetic.panel_missing)"
+                    )
+                offset = summary.get("panel_offsets", {}).get(
+                    str(year), summary.get("panel_offsets", {}).get(int(year), {})
+                )
                 if measure in OFFSET_OF and abs(float(offset.get(OFFSET_OF[measure], 0.0))) >= OFFSET_BOUND - 1e-9:
-                    note = (f"beyond the model: its offset stops at the bound {OFFSET_BOUND:g}"
-                            + (" (more assessments than one per episode and a re-assessment on every CIN, CPP "
-                               "and LAC episode can carry)" if measure == "assessments" else ""))
-                rows.append({"la_code": la, "year": int(year), "measure": measure, "series": series,
-                             "synthetic": int(n), "expected": round(float(expected), 1), "published": real, "note": note})
-    table = pd.DataFrame(rows, columns=["la_code", "year", "measure", "series", "synthetic", "expected", "published", "note"])
+                    note = f"beyond the model: its offset stops at the bound {OFFSET_BOUND:g}" + (
+                        " (more assessments than one per episode and a re-assessment on every CIN, CPP "
+                        "and LAC episode can carry)"
+                        if measure == "assessments"
+                        else ""
+                    )
+                rows.append(
+                    {
+                        "la_code": la,
+                        "year": int(year),
+                        "measure": measure,
+                        "series": series,
+                        "synthetic": int(n),
+                        "expected": round(float(expected), 1),
+                        "published": real,
+                        "note": note,
+                    }
+                )
+    table = pd.DataFrame(
+        rows, columns=["la_code", "year", "measure", "series", "synthetic", "expected", "published", "note"]
+    )
     table["relative_difference"] = (table["synthetic"] / table["published"] - 1).round(4)
     table["poisson_z"] = ((table["synthetic"] - table["published"]) / np.sqrt(table["published"])).round(2)
-    table["within"] = ((table["relative_difference"].abs() <= WITHIN_RELATIVE)
-                       | (table["poisson_z"].abs() <= WITHIN_POISSON_SD)) & table["published"].notna()
-    return table[["la_code", "year", "measure", "series", "synthetic", "expected", "published", "relative_difference",
-                  "poisson_z", "within", "note"]]
+    table["within"] = (
+        (table["relative_difference"].abs() <= WITHIN_RELATIVE) | (table["poisson_z"].abs() <= WITHIN_POISSON_SD)
+    ) & table["published"].notna()
+    return table[
+        [
+            "la_code",
+            "year",
+            "measure",
+            "series",
+            "synthetic",
+            "expected",
+            "published",
+            "relative_difference",
+            "poisson_z",
+            "within",
+            "note",
+        ]
+    ]

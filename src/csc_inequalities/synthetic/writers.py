@@ -8,6 +8,7 @@ in the year, S47 enquiries started or holding their ICPC in the year, CIN and ch
 plans open at some point of the year (DfE rules 8696, 8715, 4013, 8930). An episode's modules are
 therefore spread over the returns that hold it; the reader takes their union.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,7 +56,11 @@ def _join_all(columns: list, n: int) -> str:
 
 def _element(name: str, text: np.ndarray, present: np.ndarray, opening: str = "") -> list:
     """Columns giving ``opening<name>text</name>`` where ``present``, '' elsewhere."""
-    return [np.where(present, f"{opening}<{name}>", ""), np.where(present, text, ""), np.where(present, f"</{name}>", "")]
+    return [
+        np.where(present, f"{opening}<{name}>", ""),
+        np.where(present, text, ""),
+        np.where(present, f"</{name}>", ""),
+    ]
 
 
 class _EpisodeStrings:
@@ -64,9 +69,20 @@ class _EpisodeStrings:
     Every value written comes from fixed code lists or dates, so no XML escaping is needed
     (the header's LEA, which comes from config, is escaped)."""
 
-    DATE_COLUMNS = ("referral_date", "close_full", "icpc_date", "assessment_start", "assessment_auth",
-                    "reassessment_start", "reassessment_auth",
-                    "plan_start", "plan_end", "s47_start", "cpp_start", "cpp_end")
+    DATE_COLUMNS = (
+        "referral_date",
+        "close_full",
+        "icpc_date",
+        "assessment_start",
+        "assessment_auth",
+        "reassessment_start",
+        "reassessment_auth",
+        "plan_start",
+        "plan_end",
+        "s47_start",
+        "cpp_start",
+        "cpp_end",
+    )
 
     def __init__(self, ep: pd.DataFrame, children: pd.DataFrame):
         none = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
@@ -79,25 +95,46 @@ class _EpisodeStrings:
         self.nfa = np.where(ep["nfa"].to_numpy(dtype=bool), "true", "false").astype(object)
         category = ep["cpp_category"].map(CP_CODES).fillna("").to_numpy(dtype=object)
         previous = np.where(ep["repeat_cpp"].to_numpy(dtype=bool), "1", "0").astype(object)
-        self.cpp_codes = np.array(_join_rows([
-            "<InitialCategoryOfAbuse>", category, "</InitialCategoryOfAbuse><LatestCategoryOfAbuse>", category,
-            "</LatestCategoryOfAbuse><NumberOfPreviousCPP>", previous, "</NumberOfPreviousCPP></ChildProtectionPlans>"]),
-            dtype=object)
+        self.cpp_codes = np.array(
+            _join_rows(
+                [
+                    "<InitialCategoryOfAbuse>",
+                    category,
+                    "</InitialCategoryOfAbuse><LatestCategoryOfAbuse>",
+                    category,
+                    "</LatestCategoryOfAbuse><NumberOfPreviousCPP>",
+                    previous,
+                    "</NumberOfPreviousCPP></ChildProtectionPlans>",
+                ]
+            ),
+            dtype=object,
+        )
         present = ep[[f"factor_{code}" for code in FACTOR_CODES]].to_numpy(dtype=bool)
         tags = np.array([f"<AssessmentFactors>{code}</AssessmentFactors>" for code in FACTOR_CODES], dtype=object)
         factors = np.array(list(map("".join, np.where(present, tags[None, :], "").tolist())), dtype=object)
-        self.factors = np.where(present.any(axis=1), "<FactorsIdentifiedAtAssessment>" + factors
-                                + "</FactorsIdentifiedAtAssessment>", "")
+        self.factors = np.where(
+            present.any(axis=1), "<FactorsIdentifiedAtAssessment>" + factors + "</FactorsIdentifiedAtAssessment>", ""
+        )
         # Each child's opening element, repeated on each of its episodes (written before the first).
         kid = children.iloc[ep["child_index"].to_numpy()]
-        self.child_open = np.array(_join_rows([
-            "<Child><ChildIdentifiers><LAchildID>", kid["LAchildID"].to_numpy(dtype=object), "</LAchildID><UPN>",
-            kid["UPN"].to_numpy(dtype=object), "</UPN><PersonBirthDate>", _iso(kid["dob"]),
-            "</PersonBirthDate><GenderCurrent>", np.where(kid["sex"].to_numpy() == "male", "1", "2").astype(object),
-            "</GenderCurrent></ChildIdentifiers><ChildCharacteristics><Ethnicity>",
-            kid["ethnicity_code"].astype(str).to_numpy(dtype=object),
-            "</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>"]),
-            dtype=object)
+        self.child_open = np.array(
+            _join_rows(
+                [
+                    "<Child><ChildIdentifiers><LAchildID>",
+                    kid["LAchildID"].to_numpy(dtype=object),
+                    "</LAchildID><UPN>",
+                    kid["UPN"].to_numpy(dtype=object),
+                    "</UPN><PersonBirthDate>",
+                    _iso(kid["dob"]),
+                    "</PersonBirthDate><GenderCurrent>",
+                    np.where(kid["sex"].to_numpy() == "male", "1", "2").astype(object),
+                    "</GenderCurrent></ChildIdentifiers><ChildCharacteristics><Ethnicity>",
+                    kid["ethnicity_code"].astype(str).to_numpy(dtype=object),
+                    "</Ethnicity><Disabilities><Disability>NONE</Disability></Disabilities></ChildCharacteristics>",
+                ]
+            ),
+            dtype=object,
+        )
 
     def episode_columns(self, ref_date: pd.Timestamp, rows: np.ndarray) -> list:
         """The ``<CINdetails>`` of the episodes at positions ``rows`` as string columns, with only
@@ -105,8 +142,10 @@ class _EpisodeStrings:
         ref = np.datetime64(ref_date)
         year_start = np.datetime64(ref_date - pd.DateOffset(years=1) + pd.Timedelta(days=1))
         known = {c: (~np.isnat(d[rows])) & (d[rows] <= ref) for c, d in self.dates.items()}
-        before = {c: (~np.isnat(self.dates[c][rows])) & (self.dates[c][rows] < year_start)
-                  for c in ("assessment_auth", "reassessment_auth", "s47_start", "icpc_date", "plan_end", "cpp_end")}
+        before = {
+            c: (~np.isnat(self.dates[c][rows])) & (self.dates[c][rows] < year_start)
+            for c in ("assessment_auth", "reassessment_auth", "s47_start", "icpc_date", "plan_end", "cpp_end")
+        }
         t = {c: v[rows] for c, v in self.text.items()}
         authorised = known["assessment_auth"]
         assessed = known["assessment_start"] & ~before["assessment_auth"]
@@ -117,7 +156,10 @@ class _EpisodeStrings:
         plan = known["plan_start"] & ~before["plan_end"]
         cpp = known["cpp_start"] & ~before["cpp_end"]
         return [
-            "<CINdetails><CINreferralDate>", t["referral_date"], "</CINreferralDate><ReferralSource>", self.source[rows],
+            "<CINdetails><CINreferralDate>",
+            t["referral_date"],
+            "</CINreferralDate><ReferralSource>",
+            self.source[rows],
             "</ReferralSource><PrimaryNeedCode>N1</PrimaryNeedCode>",
             *_element("CINclosureDate", t["close_full"], known["close_full"]),
             *_element("ReasonForClosure", self.closure_reason[rows], known["close_full"]),
@@ -136,9 +178,18 @@ class _EpisodeStrings:
             *_element("S47ActualStartDate", t["s47_start"], s47, "<Section47>"),
             *_element("InitialCPCtarget", self.icpc_target[rows], s47),
             *_element("DateOfInitialCPC", t["icpc_date"], s47 & icpc),
-            np.where(s47, np.where(has_icpc, "<ICPCnotRequired>false</ICPCnotRequired></Section47>",
-                                   "<ICPCnotRequired>true</ICPCnotRequired></Section47>"), ""),
-            "<ReferralNFA>", self.nfa[rows], "</ReferralNFA>",
+            np.where(
+                s47,
+                np.where(
+                    has_icpc,
+                    "<ICPCnotRequired>false</ICPCnotRequired></Section47>",
+                    "<ICPCnotRequired>true</ICPCnotRequired></Section47>",
+                ),
+                "",
+            ),
+            "<ReferralNFA>",
+            self.nfa[rows],
+            "</ReferralNFA>",
             *_element("CPPstartDate", t["cpp_start"], cpp, "<ChildProtectionPlans>"),
             *_element("CPPendDate", t["cpp_end"], cpp & known["cpp_end"]),
             np.where(cpp, self.cpp_codes[rows], ""),
@@ -147,14 +198,17 @@ class _EpisodeStrings:
 
 
 def _census_header(year: int, la_code_old: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
-            f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate></CollectionDetails><Source>"
-            f"<SourceLevel>L</SourceLevel><LEA>{escape(la_code_old)}</LEA><SoftwareCode>csc-inequalities synthetic</SoftwareCode>"
-            f"<Release>1</Release><SerialNo>{year}</SerialNo><DateTime>{year}-05-01T00:00:00</DateTime></Source></Header><Children>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails><Collection>CIN</Collection>'
+        f"<Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate></CollectionDetails><Source>"
+        f"<SourceLevel>L</SourceLevel><LEA>{escape(la_code_old)}</LEA><SoftwareCode>csc-inequalities synthetic</SoftwareCode>"
+        f"<Release>1</Release><SerialNo>{year}</SerialNo><DateTime>{year}-05-01T00:00:00</DateTime></Source></Header><Children>\n"
+    )
 
 
-def write_cin_census_xml(data: LAData, la_code_old: str, year: int, path: str | Path,
-                         strings: _EpisodeStrings | None = None) -> int:
+def write_cin_census_xml(
+    data: LAData, la_code_old: str, year: int, path: str | Path, strings: _EpisodeStrings | None = None
+) -> int:
     """One collection year's return (every episode open at some point in the year); returns the
     number of episodes written. Built column-wise: each episode's text is assembled with array
     operations, then each child's episodes are wrapped in its ``<Child>`` element."""
@@ -169,8 +223,11 @@ def write_cin_census_xml(data: LAData, la_code_old: str, year: int, path: str | 
     child = ep["child_index"].to_numpy()[rows]
     first_of_child = np.r_[True, child[1:] != child[:-1]] if len(rows) else np.zeros(0, dtype=bool)
     last_of_child = np.r_[child[1:] != child[:-1], True] if len(rows) else np.zeros(0, dtype=bool)
-    columns = [np.where(first_of_child, strings.child_open[rows], ""), *strings.episode_columns(ref_date, rows),
-               np.where(last_of_child, "</Child>\n", "")]
+    columns = [
+        np.where(first_of_child, strings.child_open[rows], ""),
+        *strings.episode_columns(ref_date, rows),
+        np.where(last_of_child, "</Child>\n", ""),
+    ]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as out:
@@ -183,7 +240,11 @@ def write_cin_census_xml(data: LAData, la_code_old: str, year: int, path: str | 
 def write_la_files(data: LAData, la_code: str, la_code_old: str, years: list[int], out_dir: str | Path) -> dict:
     out_dir = Path(out_dir) / la_code
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {"cin_census": {}, "ssda903": str(out_dir / "ssda903_episodes.csv"), "child_lsoa": str(out_dir / "child_lsoa.csv")}
+    files = {
+        "cin_census": {},
+        "ssda903": str(out_dir / "ssda903_episodes.csv"),
+        "child_lsoa": str(out_dir / "child_lsoa.csv"),
+    }
     strings = _EpisodeStrings(data.episodes, data.children)
     for year in years:
         path = out_dir / f"cin_census_{year}.xml"
@@ -191,7 +252,8 @@ def write_la_files(data: LAData, la_code: str, la_code_old: str, years: list[int
         files["cin_census"][int(year)] = str(path)
     data.ssda903.to_csv(files["ssda903"], index=False)
     pd.DataFrame({"LAchildID": data.children["LAchildID"], "LSOA11CD": data.children["lsoa11"].astype(str)}).to_csv(
-        files["child_lsoa"], index=False)
+        files["child_lsoa"], index=False
+    )
     return files
 
 
@@ -203,15 +265,17 @@ def episode_table(data: LAData, la_code: str, reference: pd.DataFrame, key: byte
     child_id = pseudonymise_series(kid["LAchildID"], la_code, key)
     ref = reference.set_index("lsoa11")
     lsoa = kid["lsoa11"].astype(str)
-    out = pd.DataFrame({
-        "episode_id": [episode_id(c, r) for c, r in zip(child_id, _iso(ep["referral_date"]))],
-        "child_id": child_id,
-        "la_code": la_code,
-        "referral_date": ep["referral_date"],
-        "referral_year": year_ending_march(ep["referral_date"]),
-        "closure_date": ep["close_full"],
-        "age_at_referral": whole_years(kid["dob"], ep["referral_date"]),
-    })
+    out = pd.DataFrame(
+        {
+            "episode_id": [episode_id(c, r) for c, r in zip(child_id, _iso(ep["referral_date"]))],
+            "child_id": child_id,
+            "la_code": la_code,
+            "referral_date": ep["referral_date"],
+            "referral_year": year_ending_march(ep["referral_date"]),
+            "closure_date": ep["close_full"],
+            "age_at_referral": whole_years(kid["dob"], ep["referral_date"]),
+        }
+    )
     out["age_group"] = age_group(out["age_at_referral"])
     out["gender"] = kid["sex"].astype(str).to_numpy()
     out["ethnicity_code"] = kid["ethnicity_code"].to_numpy()
@@ -224,8 +288,20 @@ def episode_table(data: LAData, la_code: str, reference: pd.DataFrame, key: byte
     out["imd_tertile_in_la_least1"] = tertile_in_la(out["imd2015_score"], out["la_code"])
     out["referral_source"] = ep["referral_source"].to_numpy()
     out["referral_source_group"] = ep["referral_source"].map(codes.REFERRAL_SOURCE_GROUP).to_numpy()
-    for flag in ("nfa", "assessed", "assessed_not_cin", "cin_plan", "s47", "icpc", "cpp", "lac", "section20",
-                 "interim_care_order", "rereferral_12m", "repeat_cpp"):
+    for flag in (
+        "nfa",
+        "assessed",
+        "assessed_not_cin",
+        "cin_plan",
+        "s47",
+        "icpc",
+        "cpp",
+        "lac",
+        "section20",
+        "interim_care_order",
+        "rereferral_12m",
+        "repeat_cpp",
+    ):
         out[flag] = ep[flag].astype(bool).to_numpy()
     out["cpp_initial_category"] = ep["cpp_category"].where(ep["cpp"]).to_numpy()
     out["cpp_latest_category"] = out["cpp_initial_category"]

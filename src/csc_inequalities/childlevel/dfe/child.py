@@ -1,4 +1,5 @@
 """DfE rules on the header, ChildIdentifiers and ChildCharacteristics (UPN, birth date, disability)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,18 +20,66 @@ def upn_check_letter(upn: str) -> str | None:
 
 def _la_codes(*extra: int, without: tuple[int, ...] = ()) -> frozenset[str]:
     """Post-April-1998 LA numbers and DfE's pseudo-LA codes that rule 1530 accepts."""
-    ranges = [(1, 5), (201, 213), (301, 320), (330, 336), (340, 344), (350, 359), (370, 373), (380, 384),
-              (390, 394), (660, 681), (701, 708), (800, 803), (805, 808), (810, 813), (820, 823), (835, 839),
-              (850, 852), (855, 857), (865, 896), (935, 938), (940, 941)]
-    single = [420, 815, 816, 825, 826, 830, 831, 840, 841, 845, 846, 860, 861, 908, 909, 916, 919, 921, 925, 926,
-              928, 929, 931, 933, *extra]
+    ranges = [
+        (1, 5),
+        (201, 213),
+        (301, 320),
+        (330, 336),
+        (340, 344),
+        (350, 359),
+        (370, 373),
+        (380, 384),
+        (390, 394),
+        (660, 681),
+        (701, 708),
+        (800, 803),
+        (805, 808),
+        (810, 813),
+        (820, 823),
+        (835, 839),
+        (850, 852),
+        (855, 857),
+        (865, 896),
+        (935, 938),
+        (940, 941),
+    ]
+    single = [
+        420,
+        815,
+        816,
+        825,
+        826,
+        830,
+        831,
+        840,
+        841,
+        845,
+        846,
+        860,
+        861,
+        908,
+        909,
+        916,
+        919,
+        921,
+        925,
+        926,
+        928,
+        929,
+        931,
+        933,
+        *extra,
+    ]
     numbers = {n for lo, hi in ranges for n in range(lo, hi + 1)} | set(single)
     return frozenset(f"{n:03d}" for n in numbers - set(without))
 
 
 # 838 and 839 (Dorset, Bournemouth Christchurch and Poole) from 2021-22; 942 and 943 from 2023-24.
-UPN_LA_CODES = {(2014, 2021): _la_codes(without=(838, 839)), (2022, 2023): _la_codes(),
-                (2024, None): _la_codes(942, 943)}
+UPN_LA_CODES = {
+    (2014, 2021): _la_codes(without=(838, 839)),
+    (2022, 2023): _la_codes(),
+    (2024, None): _la_codes(942, 943),
+}
 
 
 def _upns(data: ReturnData) -> pd.Series:
@@ -40,9 +89,13 @@ def _upns(data: ReturnData) -> pd.Series:
 @dfe_rule("100", "Reference Date is incorrect")
 def rule_100(data: ReturnData) -> list[Flag]:
     reference = data.header.get("ReferenceDate")
-    return flag("header", np.array([reference != f"{data.year}-03-31"]), "Header/ReferenceDate",
-                f"{data.year}-03-31 (31 March of the configured collection year)",
-                pd.Series([repr(reference) if reference is not None else "nothing (empty or absent)"]))
+    return flag(
+        "header",
+        np.array([reference != f"{data.year}-03-31"]),
+        "Header/ReferenceDate",
+        f"{data.year}-03-31 (31 March of the configured collection year)",
+        pd.Series([repr(reference) if reference is not None else "nothing (empty or absent)"]),
+    )
 
 
 @dfe_rule("1510", "UPN invalid (wrong check letter at character 1)")
@@ -50,8 +103,11 @@ def rule_1510(data: ReturnData) -> list[Flag]:
     upns = data.children["UPN"].tolist()
     letters = [None if u is None or (not isinstance(u, str) and pd.isna(u)) else upn_check_letter(str(u)) for u in upns]
     bad = np.array([c is not None and u[0] != c for u, c in zip(upns, letters)], dtype=bool)
-    found = pd.Series([f"'{u}' (check letter {c})" if b else "" for u, c, b in zip(upns, letters, bad)],
-                      index=data.children.index, dtype=object)
+    found = pd.Series(
+        [f"'{u}' (check letter {c})" if b else "" for u, c, b in zip(upns, letters, bad)],
+        index=data.children.index,
+        dtype=object,
+    )
     return flag("children", bad, "UPN", "a UPN whose first character is its check letter", found)
 
 
@@ -62,8 +118,12 @@ def _rule_1530(years):
     def rule_1530(data: ReturnData) -> list[Flag]:
         upn = _upns(data)
         bad = upn.notna() & (upn.str.len() == 13) & ~upn.str[1:4].isin(allowed)
-        return flag("children", bad.to_numpy(dtype=bool), "UPN",
-                    f"characters 2-4 a DfE LA number valid in {years[0]}" + ("+" if years[1] is None else f"-{years[1]}"))
+        return flag(
+            "children",
+            bad.to_numpy(dtype=bool),
+            "UPN",
+            f"characters 2-4 a DfE LA number valid in {years[0]}" + ("+" if years[1] is None else f"-{years[1]}"),
+        )
 
     return rule_1530
 
@@ -104,15 +164,24 @@ def rule_8540(data: ReturnData) -> list[Flag]:
     children = data.children
     acted_on = set(data.cin.loc[~data.cin["_nfa"], "LAchildID"].dropna())
     bad = children["_birth"].notna() & children["LAchildID"].isin(acted_on) & children["Disabilities"].isna()
-    return flag("children", bad.to_numpy(dtype=bool), "Disabilities",
-                "at least one Disability (NONE if none) for a born child with a referral going on to further action")
+    return flag(
+        "children",
+        bad.to_numpy(dtype=bool),
+        "Disabilities",
+        "at least one Disability (NONE if none) for a born child with a referral going on to further action",
+    )
 
 
 @dfe_rule("8590", "Child does not have a recorded CIN episode.")
 def rule_8590(data: ReturnData) -> list[Flag]:
     bad = ~data.children["LAchildID"].isin(set(data.cin["LAchildID"].dropna()))
-    return flag("children", bad.to_numpy(dtype=bool), "CINdetails", "at least one CINdetails module",
-                pd.Series(["none"] * len(bad), index=data.children.index))
+    return flag(
+        "children",
+        bad.to_numpy(dtype=bool),
+        "CINdetails",
+        "at least one CINdetails module",
+        pd.Series(["none"] * len(bad), index=data.children.index),
+    )
 
 
 @dfe_rule("8606", "Child referral date is more than 40 weeks before DOB or expected DOB")
@@ -122,28 +191,43 @@ def rule_8606(data: ReturnData) -> list[Flag]:
     cin = data.cin
     child_birth = pd.Series(birth.reindex(cin["LAchildID"]).to_numpy(), index=cin.index)
     bad = cin["_ref"] < child_birth - pd.Timedelta(days=280)
-    return flag("cin", bad.to_numpy(dtype=bool), "CINreferralDate",
-                "a date no more than 280 days before the (expected) birth date",
-                "'" + date_text(cin["_ref"]).fillna("") + "' (birth " + date_text(child_birth).fillna("") + ")")
+    return flag(
+        "cin",
+        bad.to_numpy(dtype=bool),
+        "CINreferralDate",
+        "a date no more than 280 days before the (expected) birth date",
+        "'" + date_text(cin["_ref"]).fillna("") + "' (birth " + date_text(child_birth).fillna("") + ")",
+    )
 
 
 def _disabilities(data: ReturnData) -> pd.Series:
     """Each child's disability codes as a list ([] if none recorded)."""
-    return data.children["Disabilities"].map(lambda v: [] if v is None or (not isinstance(v, str) and pd.isna(v))
-                                             else [c.strip() for c in str(v).split(";")])
+    return data.children["Disabilities"].map(
+        lambda v: [] if v is None or (not isinstance(v, str) and pd.isna(v)) else [c.strip() for c in str(v).split(";")]
+    )
 
 
 @dfe_rule("8790", "Disability information includes both None and other values")
 def rule_8790(data: ReturnData) -> list[Flag]:
     codes = _disabilities(data)
     bad = codes.map(lambda c: "NONE" in c and len(set(c)) > 1)
-    return flag("children", bad.to_numpy(dtype=bool), "Disabilities", "NONE alone, or disability codes without NONE",
-                codes.map(lambda c: repr(";".join(c))).astype(object))
+    return flag(
+        "children",
+        bad.to_numpy(dtype=bool),
+        "Disabilities",
+        "NONE alone, or disability codes without NONE",
+        codes.map(lambda c: repr(";".join(c))).astype(object),
+    )
 
 
 @dfe_rule("8794", "Child has two or more disabilities with the same code")
 def rule_8794(data: ReturnData) -> list[Flag]:
     codes = _disabilities(data)
     bad = codes.map(lambda c: len(c) != len(set(c)))
-    return flag("children", bad.to_numpy(dtype=bool), "Disabilities", "each disability code once per child",
-                codes.map(lambda c: repr(";".join(c))).astype(object))
+    return flag(
+        "children",
+        bad.to_numpy(dtype=bool),
+        "Disabilities",
+        "each disability code once per child",
+        codes.map(lambda c: repr(";".join(c))).astype(object),
+    )

@@ -13,6 +13,7 @@ Rule identifiers are ``dfe_<code>`` (``dfe_8875``; queries keep DfE's ``Q``: ``d
 Where DfE changed a rule between collection years, the rule has one function per version, each
 registered for its years (``years=(first, last)``, collection year = year ending 31 March).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,8 +29,14 @@ from csc_inequalities.childlevel.records import CensusReturn
 FIRST_YEAR = 2014  # the 2013-14 specification: the first of the CINdetails/Assessments layout used here
 SEVERITIES = ("error", "query")
 RECORDS = {
-    "header": "Header", "children": "Child", "cin": "CINdetails", "assessments": "Assessments", "factors": "AssessmentFactors",
-    "plans": "CINPlanDates", "s47": "Section47", "cpp": "ChildProtectionPlans",
+    "header": "Header",
+    "children": "Child",
+    "cin": "CINdetails",
+    "assessments": "Assessments",
+    "factors": "AssessmentFactors",
+    "plans": "CINPlanDates",
+    "s47": "Section47",
+    "cpp": "ChildProtectionPlans",
 }
 
 
@@ -92,10 +99,25 @@ def rules_for_year(year: int) -> list[DfeRule]:
 
 def rule_catalogue() -> pd.DataFrame:
     """Every registered rule version: code, rule id, severity, years, message."""
-    rows = [{"code": r.code, "rule": r.rule_id, "severity": r.severity, "first_year": r.years[0],
-             "last_year": r.years[1], "message": r.message} for r in REGISTRY]
-    return pd.DataFrame(rows).sort_values(["code", "first_year"], key=lambda s: s.map(
-        lambda v: (int(str(v).rstrip("Q")), str(v)) if s.name == "code" else v)).reset_index(drop=True)
+    rows = [
+        {
+            "code": r.code,
+            "rule": r.rule_id,
+            "severity": r.severity,
+            "first_year": r.years[0],
+            "last_year": r.years[1],
+            "message": r.message,
+        }
+        for r in REGISTRY
+    ]
+    return (
+        pd.DataFrame(rows)
+        .sort_values(
+            ["code", "first_year"],
+            key=lambda s: s.map(lambda v: (int(str(v).rstrip("Q")), str(v)) if s.name == "code" else v),
+        )
+        .reset_index(drop=True)
+    )
 
 
 def dfe_descriptions() -> dict[str, str]:
@@ -116,16 +138,21 @@ def dfe_default_policy() -> dict[str, str]:
 # ----------------------------------------------------------------------------------------------
 # The return as the rules see it.
 
+
 def _dates(series: pd.Series) -> pd.Series:
     """YYYY-MM-DD -> datetime64 (anything else NaT: the rules run on returns whose dates passed the
     structural check)."""
-    return pd.to_datetime(series.astype("string"), format="%Y-%m-%d", errors="coerce").astype(
-        "datetime64[ns]").reset_index(drop=True)
+    return (
+        pd.to_datetime(series.astype("string"), format="%Y-%m-%d", errors="coerce")
+        .astype("datetime64[ns]")
+        .reset_index(drop=True)
+    )
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
-    return (frame["LAchildID"].astype("string").fillna("") + "|"
-            + frame["CINreferralDate"].astype("string").fillna("")).reset_index(drop=True)
+    return (
+        frame["LAchildID"].astype("string").fillna("") + "|" + frame["CINreferralDate"].astype("string").fillna("")
+    ).reset_index(drop=True)
 
 
 @dataclasses.dataclass
@@ -160,10 +187,18 @@ class ReturnData:
         assessments["_start"] = _dates(assessments["AssessmentActualStartDate"])
         assessments["_auth"] = _dates(assessments["AssessmentAuthorisationDate"])
         # One assessment = the episode key and its start date, as the factors name it.
-        assessments["_akey"] = assessments["_key"] + "|" + assessments["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
+        assessments["_akey"] = (
+            assessments["_key"]
+            + "|"
+            + assessments["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
+        )
         factors = t["assessment_factors"]
         factors["_key"] = _key(factors)
-        factors["_akey"] = factors["_key"] + "|" + factors["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
+        factors["_akey"] = (
+            factors["_key"]
+            + "|"
+            + factors["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
+        )
         plans = t["cin_plan_dates"]
         plans["_key"] = _key(plans)
         plans["_start"], plans["_end"] = _dates(plans["CINPlanStartDate"]), _dates(plans["CINPlanEndDate"])
@@ -174,14 +209,31 @@ class ReturnData:
         cpp = t["child_protection_plans"]
         cpp["_key"] = _key(cpp)
         cpp["_start"], cpp["_end"] = _dates(cpp["CPPstartDate"]), _dates(cpp["CPPendDate"])
-        return cls(census.year, census.file, pd.Timestamp(f"{census.year - 1}-04-01"),
-                   pd.Timestamp(f"{census.year}-03-31"), children, cin, assessments, factors, plans, s47, cpp,
-                   dict(census.header))
+        return cls(
+            census.year,
+            census.file,
+            pd.Timestamp(f"{census.year - 1}-04-01"),
+            pd.Timestamp(f"{census.year}-03-31"),
+            children,
+            cin,
+            assessments,
+            factors,
+            plans,
+            s47,
+            cpp,
+            dict(census.header),
+        )
 
     def table(self, name: str) -> pd.DataFrame:
         if name == "header":  # one row: the header's fields, no child
-            return pd.DataFrame({"LAchildID": [None], "CINreferralDate": [None], "_line": [self.header.get("_line")],
-                                 **{k: [v] for k, v in self.header.items() if not k.startswith("_")}})
+            return pd.DataFrame(
+                {
+                    "LAchildID": [None],
+                    "CINreferralDate": [None],
+                    "_line": [self.header.get("_line")],
+                    **{k: [v] for k, v in self.header.items() if not k.startswith("_")},
+                }
+            )
         return getattr(self, name)
 
     def parent(self, frame: pd.DataFrame, column: str) -> pd.Series:
@@ -210,12 +262,17 @@ class ReturnData:
 # ----------------------------------------------------------------------------------------------
 # Helpers the rules share.
 
+
 def missing(series: pd.Series) -> pd.Series:
     return series.isna()
 
 
 def text(value) -> str:
-    return "nothing (empty or absent)" if value is None or (not isinstance(value, str) and pd.isna(value)) else repr(str(value))
+    return (
+        "nothing (empty or absent)"
+        if value is None or (not isinstance(value, str) and pd.isna(value))
+        else repr(str(value))
+    )
 
 
 def date_text(dates: pd.Series) -> pd.Series:
@@ -229,16 +286,26 @@ def any_in_group(keys: pd.Series, mask: pd.Series | np.ndarray, of: pd.Series) -
 
 
 def flag(table: str, rows, field: str, expected: str, found: pd.Series | None = None) -> list[Flag]:
-    rows = np.asarray(pd.Series(rows).fillna(False), dtype=bool) if not isinstance(rows, np.ndarray) else rows.astype(bool)
+    rows = (
+        np.asarray(pd.Series(rows).fillna(False), dtype=bool) if not isinstance(rows, np.ndarray) else rows.astype(bool)
+    )
     if not rows.any():
         return []
     return [Flag(table, rows, field, expected, found)]
 
 
-def interval_starts_inside(frame: pd.DataFrame, start: str, end: str, reference: pd.Timestamp,
-                           group: str = "_key", open_end_to_reference: bool = True,
-                           start_inclusive: bool = True, end_inclusive: bool = True,
-                           others: pd.DataFrame | None = None, eligible: np.ndarray | None = None) -> np.ndarray:
+def interval_starts_inside(
+    frame: pd.DataFrame,
+    start: str,
+    end: str,
+    reference: pd.Timestamp,
+    group: str = "_key",
+    open_end_to_reference: bool = True,
+    start_inclusive: bool = True,
+    end_inclusive: bool = True,
+    others: pd.DataFrame | None = None,
+    eligible: np.ndarray | None = None,
+) -> np.ndarray:
     """For each row: does its ``start`` fall within another row's [start, end] of the same
     ``group`` (an open end runs to ``reference``)? With ``others``, the intervals are those of
     another table (same group key), not of the other rows of ``frame``; ``eligible``: which rows of
@@ -266,6 +333,7 @@ def interval_starts_inside(frame: pd.DataFrame, start: str, end: str, reference:
 # ----------------------------------------------------------------------------------------------
 # Running the rules.
 
+
 @dataclasses.dataclass
 class DfeResult:
     findings: list[Finding]
@@ -289,8 +357,18 @@ def _to_findings(rule: DfeRule, flag_: Flag, data: ReturnData) -> tuple[list[Fin
     else:
         records = [f"{record} referral {r}" for r in rows["CINreferralDate"].astype("string").fillna("?")]
     findings = [
-        Finding(rule.rule_id, data.file, None if pd.isna(line) else int(line), None if pd.isna(child) else str(child),
-                flag_.field, flag_.expected, value, record=rec, severity=rule.severity, description=rule.message)
+        Finding(
+            rule.rule_id,
+            data.file,
+            None if pd.isna(line) else int(line),
+            None if pd.isna(child) else str(child),
+            flag_.field,
+            flag_.expected,
+            value,
+            record=rec,
+            severity=rule.severity,
+            description=rule.message,
+        )
         for line, child, rec, value in zip(rows["_line"], rows["LAchildID"], records, found)
     ]
     keys = None
@@ -305,13 +383,14 @@ def run_rules(census: CensusReturn, rules: Iterable[DfeRule] | None = None) -> D
     findings: list[Finding] = []
     keys: list[pd.DataFrame] = []
     counts: dict[str, int] = {}
-    for rule in (rules_for_year(census.year) if rules is None else rules):
+    for rule in rules_for_year(census.year) if rules is None else rules:
         for flag_ in rule.check(data):
             found, episode_keys = _to_findings(rule, flag_, data)
             findings.extend(found)
             counts[rule.rule_id] = counts.get(rule.rule_id, 0) + len(found)
             if episode_keys is not None:
                 keys.append(episode_keys)
-    key_frame = (pd.concat(keys, ignore_index=True) if keys
-                 else pd.DataFrame(columns=["LAchildID", "CINreferralDate", "rule"]))
+    key_frame = (
+        pd.concat(keys, ignore_index=True) if keys else pd.DataFrame(columns=["LAchildID", "CINreferralDate", "rule"])
+    )
     return DfeResult(findings, key_frame, counts)
