@@ -1,7 +1,8 @@
 import pandas as pd
 import pytest
 
-from csc_inequalities.gradient.counts import age_group_labels, build_count_table, level_slug, population_by_stratum
+from csc_inequalities.gradient.counts import age_group_labels, build_count_table, population_by_stratum
+from csc_inequalities.gradient.spec import level_slug
 
 
 def test_age_group_labels_default():
