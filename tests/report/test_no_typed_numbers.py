@@ -23,7 +23,7 @@ STRUCTURAL = [
     r"aged?\s+0[–-]17", r"0[–-]17", r"31 March", r"30 September", r"\(2016-17 is 2017\)",
     r"September 2015 → 2015-16", r"centred at 5\.5", r"N − 2", r"\(?0 to 1\)?", r"probability 0 to 1",
     r"\*\* p < 0\.01, \* p < 0\.05", r"year S \+", r"h\d", r"excludes 1", r"optimiser code 0", r"× 10,000",
-    r"mean 1", r"[Ss]ection 47", r"\b[Ss]47\b:?", r"≥ 2 LAs", r"R² = 1 −", r"\(target \d+ (min|s per model)\)", r"Stage [12]", r"stage [12]",
+    r"mean 1", r"[Ss]ection 47", r"\b[Ss]47\b:?", r"≥ 2 LAs", r"R² = 1 −", r"\(target \d+ (min|s per model)\)", r"\(targets \d+ s and \d+ s\)", r"Stage [12]", r"stage [12]",
 ]
 
 
