@@ -54,6 +54,11 @@ with script_context(snakemake) as log:
         stratum_forest(effects, stratum, [str(v) for v in levels], Path(snakemake.output.forests) / f"{stratum}.png")
     summary = gather_summary(effects, comparison, convergence, published, snakemake.params.max_z)
     Path(snakemake.output.summary).write_text(json.dumps(summary, indent=1, default=float))
-    n_bad = int((~convergence["converged"]).sum())
-    if n_bad:
-        log.warning("%d model fits did not converge: flagged in convergence.csv and the report", n_bad)
+    # Not fitted (e.g. one LA: the LA-deprivation models need >= 2 LAs) is not a convergence failure.
+    if summary["models_not_converged"]:
+        log.warning(
+            "%d fitted models did not converge: flagged in convergence.csv and the report",
+            summary["models_not_converged"],
+        )
+    if summary["models_not_fitted"]:
+        log.info("%d models not fitted (reasons in convergence.csv)", summary["models_not_fitted"])
