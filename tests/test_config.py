@@ -71,3 +71,16 @@ def test_national_config_names_every_upper_tier_la_once_with_its_dfe_number():
     assert len(set(lea.values())) == 152
     assert lea["E06000053"] == "420" and lea["E06000001"] == "805"  # Isles of Scilly, Hartlepool
     assert filled["lca"]["configural_comparison"] is False and filled["lca"]["invariance_classes"] == [7]
+
+
+def test_rule_files_do_not_restate_schema_defaults():
+    """Defaults live in the schema only: a rule file reading config with .get(key, default) would keep
+    its own copy of a default that the schema (and docs/configuration.md) could change."""
+    import re
+
+    offenders = []
+    for path in sorted((ROOT / "workflow" / "rules").glob("*.smk")) + [ROOT / "Snakefile"]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"config(\[[^\]]+\])*\.get\(\"", line):
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert offenders == []

@@ -12,7 +12,7 @@ from csc_inequalities.gradient.spec import (
 from csc_inequalities.gradient.truth import truth_family
 
 GRADIENT = config["gradient"]
-GRADIENT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
+GRADIENT_SYNTHETIC = config["extracts"]["source"] == "synthetic"
 GRADIENT_JOBS = model_jobs(GRADIENT)
 GRADIENT_STRATA = strata_in_spec(GRADIENT)
 GRADIENT_PUBLISHED = "resources/gradient/published"
@@ -100,9 +100,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
 # estimates (at national scale the 80 fits took 29 minutes as a single job). NB2 with the dispersion
 # fixed at the generator's LSOA frailty shape (truth.yaml: gradient.lsoa_nbinom2_dispersion), the
 # estimator's pseudo-true value; Poisson when the generator has no frailty (gradient.truth.truth_family).
-GRADIENT_TRUTH_FAMILY, GRADIENT_TRUTH_DISPERSION = truth_family(
-    config.get("synthetic", {}).get("model", {}).get("lsoa_frailty_shape")
-)
+GRADIENT_TRUTH_FAMILY, GRADIENT_TRUTH_DISPERSION = truth_family(config["synthetic"]["model"]["lsoa_frailty_shape"])
 for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
 
     rule:
@@ -235,7 +233,7 @@ rule gradient_scores:
         thresholds=GRADIENT["scores"]["thresholds"],
         la_shift_points=GRADIENT["scores"]["la_shift_points"],
         band_edges=GRADIENT["scores"]["income_band_edges"],
-        min_cell=config["disclosure"].get("min_cell", 10),
+        min_cell=config["disclosure"]["min_cell"],
     script:
         "../scripts/gradient_scores.py"
 
@@ -270,7 +268,7 @@ rule gradient_crosstabs:
         runtime=resource_minutes("gradient_crosstabs"),
     params:
         broad_age_edges=GRADIENT["crosstabs"]["broad_age_edges"],
-        min_cell=max(GRADIENT["crosstabs"]["min_cell"], config["disclosure"].get("min_cell", 10)),
+        min_cell=max(GRADIENT["crosstabs"]["min_cell"], config["disclosure"]["min_cell"]),
     script:
         "../scripts/gradient_crosstabs.py"
 

@@ -4,7 +4,7 @@
 # and the class tables (Tables 11-18, Figures 13-17) naive and corrected for classification error.
 
 LCA_CFG = config["lca"]
-LCA_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
+LCA_SYNTHETIC = config["extracts"]["source"] == "synthetic"
 LCA_EPISODES = "results/record_level/episodes.parquet"
 LCA_PUBLISHED = LCA_CFG["published_dir"]
 LCA_FIT_PARAMS = {key: LCA_CFG[key] for key in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")}
@@ -43,7 +43,7 @@ rule lca_items:
     params:
         excluded=LCA_CFG["excluded_factors"],
         min_count=LCA_CFG["min_item_count"],
-        min_cell=config["disclosure"].get("min_cell", 10),
+        min_cell=config["disclosure"]["min_cell"],
         assessed_only=LCA_CFG["assessed_only"],
         completed_only=LCA_CFG["completed_only"],
     script:
@@ -215,7 +215,7 @@ rule lca_assign:
         assessed_only=LCA_CFG["assessed_only"],
         completed_only=LCA_CFG["completed_only"],
         require_any_factor=LCA_CFG["require_any_factor"],
-        min_cell=config["disclosure"].get("min_cell", 10),
+        min_cell=config["disclosure"]["min_cell"],
     script:
         "../scripts/lca_assign.py"
 
@@ -254,7 +254,7 @@ rule lca_tables:
         runtime=resource_minutes("lca_tables"),
     params:
         published_dir=lambda wildcards, input: str(Path(input.published[0]).parent),
-        min_cell=config["disclosure"].get("min_cell", 10),
+        min_cell=config["disclosure"]["min_cell"],
     script:
         "../scripts/lca_tables.py"
 
@@ -301,7 +301,7 @@ rule lca_rates:
         mem_mb=resource_mb("lca_rates"),
         runtime=resource_minutes("lca_rates"),
     params:
-        min_cell=config["disclosure"].get("min_cell", 10),
+        min_cell=config["disclosure"]["min_cell"],
     script:
         "../scripts/lca_rates.py"
 

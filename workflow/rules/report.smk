@@ -36,7 +36,7 @@ rule report:
         runtime=resource_minutes("report"),
     params:
         sections=lambda wildcards: report_section_specs(),
-        synthetic=config["extracts"].get("source", "synthetic") == "synthetic",
+        synthetic=config["extracts"]["source"] == "synthetic",
         template_dir=lambda wildcards, input: report_template_dir(input.templates),
         benchmark_dir="results/benchmarks",
         tables_dir=lambda wildcards, output: output.tables,

@@ -2,7 +2,7 @@
 # reproduced (real data) and published against truth and estimate (synthetic calibration), each
 # with the section, rule and script that made it; the counts feed results/report/values.json.
 
-REPORT_SYNTHETIC = config["extracts"].get("source", "synthetic") == "synthetic"
+REPORT_SYNTHETIC = config["extracts"]["source"] == "synthetic"
 
 
 rule report_summary:
