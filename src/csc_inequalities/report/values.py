@@ -205,14 +205,20 @@ def whole_run(run: dict[str, Any]) -> dict[str, Any]:
     return run
 
 
+def _generation_and_reading_cpu(cpu: dict[str, float]) -> tuple[float, float]:
+    """CPU seconds of generation and of reading + validation, whether the LAs ran one per job or
+    batched (synthetic.las_per_job / extracts.las_per_job)."""
+    generation = cpu.get("synthetic_la", 0.0) + cpu.get("synthetic_la_batch", 0.0)
+    reading = cpu.get("childlevel_la_episodes", 0.0) + cpu.get("childlevel_la_episodes_batch", 0.0)
+    return generation, reading
+
+
 def national_figures(run: dict[str, Any]) -> dict[str, Any]:
     """What the README says about a whole national run, from its benchmark record
     (``benchmarks/results/national_run.json``, written by benchmarks/national_run.py)."""
     cpu = run["cpu_s_by_rule"]
     per_rule = sorted(run["per_rule"], key=lambda r: -r["max_rss_mb"])
-    # Per-LA jobs or LAs batched per job (synthetic.las_per_job / extracts.las_per_job).
-    gen = cpu.get("synthetic_la", 0.0) + cpu.get("synthetic_la_batch", 0.0)
-    read = cpu.get("childlevel_la_episodes", 0.0) + cpu.get("childlevel_la_episodes_batch", 0.0)
+    gen, read = _generation_and_reading_cpu(cpu)
     return {
         "las": run["las"],
         "episodes": run["episodes"],
@@ -240,9 +246,7 @@ def stage1_figures(run: dict[str, Any]) -> dict[str, Any] | None:
     if run.get("stage2_everything_else", {}).get("wall_s") is not None:
         return None
     stage = run["stage1_generation_validation_episodes"]
-    cpu = run["cpu_s_by_rule"]
-    gen = cpu.get("synthetic_la", 0.0) + cpu.get("synthetic_la_batch", 0.0)
-    read = cpu.get("childlevel_la_episodes", 0.0) + cpu.get("childlevel_la_episodes_batch", 0.0)
+    gen, read = _generation_and_reading_cpu(run["cpu_s_by_rule"])
     fits = run.get("gradient_fits") or {}
     return {
         "created": run["created"][:10],
