@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from csc_inequalities.report.benchmarks import collect_benchmarks, summarise_by_rule
+from csc_inequalities.report.values import whole_run
 
 IGNORE = shutil.ignore_patterns(
     ".venv",
@@ -83,7 +84,7 @@ def main() -> None:
         action="store_true",
         help="do not run: collect the figures of a finished run in --workdir (wall times from --note)",
     )
-    parser.add_argument("--note", default="", help="how the run went (with --collect)")
+    parser.add_argument("--note", default="", help="how the run went")
     parser.add_argument(
         "--stage-walls",
         type=float,
@@ -132,6 +133,8 @@ def main() -> None:
             load_after=[round(v, 2) for v in os.getloadavg()],
             cpu_s=round(sum(cpu_by_rule(work / "results" / "benchmarks").values()), 1),
         )
+        if args.note:
+            stage1["note"] = args.note
         if args.stage1_only:
             stage2 = {"wall_s": None, "jobs": None, "note": "not run (--stage1-only)"}
         else:
@@ -173,6 +176,11 @@ def main() -> None:
         # The run before this one, kept (one level): a stage-1-only run leaves the last whole run's
         # per-rule figures (stage 2: latent classes, gradient, report) in the record.
         previous = json.loads(out.read_text())
+        if result["gradient_fits"] is None:
+            result["gradient_fits"] = previous.get("gradient_fits")
+        if args.stage1_only and whole_run(previous) is not previous:
+            # The last record measured stage 1 only too: keep the whole run it kept.
+            previous = previous["previous"]
         previous.pop("previous", None)
         result["previous"] = previous
     out.write_text(json.dumps(result, indent=2))
