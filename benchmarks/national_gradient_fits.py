@@ -3,11 +3,17 @@
 Each model (threshold x stratum level) is two NB2 fits, the LA effect adjusted for LSOA deprivation
 and unadjusted (csc_inequalities.gradient.models.MODELS); each fit is timed alone (wall and CPU
 seconds of this process, R included: rpy2 runs R in-process) with the path it took (retry,
-boundary refit) and its estimates. R start-up is timed separately. Writes a JSON file that
+boundary refit) and its estimates. R start-up is timed separately. With --expected and
+--lsoa-reference it times the generator's truth refits instead: the same models on the expected
+(noise-free) counts, in the truth rules' family (NB2 with the dispersion fixed at the generator's
+LSOA frailty shape). Writes a JSON file that
 benchmarks/national_run.py --gradient-fits folds into benchmarks/results/national_run.json.
 
     .venv/bin/python benchmarks/national_gradient_fits.py --counts <run>/results/record_level/gradient_counts.parquet \\
         --configfile config/national.yaml --output benchmarks/results/national_gradient_fits.json [--models cpp/age_group/5-9 ...]
+    .venv/bin/python benchmarks/national_gradient_fits.py --counts <run>/results/record_level/gradient_counts.parquet \
+        --expected <run>/results/synthetic/expected_counts.parquet --lsoa-reference <run>/results/lsoa/lsoa_reference.parquet \
+        --configfile config/national.yaml --output benchmarks/results/national_gradient_truth_fits.json
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ def main() -> int:
     parser.add_argument("--configfile", nargs="+", default=["config/config.yaml"])
     parser.add_argument("--models", nargs="*", help="threshold/stratum/level (default: every model of the config)")
     parser.add_argument("--output", required=True)
+    parser.add_argument("--expected", help="the generator's expected counts: time the truth refits")
+    parser.add_argument("--lsoa-reference", help="with --expected: the LSOA reference table")
     parser.add_argument("--note", default="")
     args = parser.parse_args()
     config: dict = {}
@@ -61,6 +69,12 @@ def main() -> int:
 
     from csc_inequalities.gradient import batch, r_engine
     from csc_inequalities.gradient.models import MODELS, fit_model, model_frame
+    from csc_inequalities.gradient.truth import canonical_levels, truth_family
+
+    truth = args.expected is not None
+    family, dispersion = (
+        truth_family(config["synthetic"]["model"]["lsoa_frailty_shape"]) if truth else ("nbinom2", None)
+    )
 
     _, r_wall, r_cpu = timed(r_engine.r_session)
     load = os.getloadavg()
@@ -73,14 +87,24 @@ def main() -> int:
             and (threshold, stratum, str(level)) not in wanted
         ):
             continue
-        if threshold not in cache:
+        key = stratum if truth else threshold
+        if key not in cache:
             cache.clear()
-            cache[threshold] = batch.read_counts(args.counts, threshold)
-        table = cache[threshold]
+            cache[key] = (
+                batch.read_expected(args.expected, args.lsoa_reference, stratum)
+                if truth
+                else batch.read_counts(args.counts, threshold)
+            )
+        table = cache[key]
+        if truth:
+            # As the truth rules do: the expected counts' levels named as the models name them.
+            job = {"threshold": threshold, "stratum_type": stratum, "stratum_level": str(level)}
+            table = canonical_levels(table, [job])
+            table = table[table["threshold"] == threshold]
         subset = table[(table["stratum_type"] == stratum) & (table["stratum_level"].astype(str) == str(level))]
         frame = model_frame(subset)
         for model, terms in MODELS.items():
-            fit, wall, cpu = timed(fit_model, frame, terms)
+            fit, wall, cpu = timed(fit_model, frame, terms, family=family, dispersion=dispersion)
             warnings = fit.get("warnings") or []
             rows.append(
                 {
@@ -128,7 +152,10 @@ def main() -> int:
     walls = [r["wall_s"] for r in rows]
     result = {
         "description": "each gradient fit timed alone in one R session (benchmarks/national_gradient_fits.py)",
-        "counts": str(args.counts),
+        "counts": str(args.expected if truth else args.counts),
+        "kind": "truth refits (expected counts)" if truth else "estimates (observed counts)",
+        "family": family,
+        "dispersion": dispersion,
         "configfile": args.configfile,
         "note": args.note,
         "r_startup": {"wall_s": r_wall, "cpu_s": r_cpu},

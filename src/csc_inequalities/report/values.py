@@ -259,6 +259,8 @@ def stage1_figures(run: dict[str, Any]) -> dict[str, Any] | None:
         "jobs": stage["jobs"],
         "load_min": min(stage["load_before"] + stage["load_after"]),
         "load_max": max(stage["load_before"] + stage["load_after"]),
+        # More runnable processes than cores at either end: the wall time is not the idle one.
+        "shared": max(stage["load_before"] + stage["load_after"]) > run["cores"],
         "generation_s_per_la": gen / run["las"],
         "reading_s_per_la": read / run["las"],
         "fits": fits.get("fits"),
