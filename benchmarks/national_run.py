@@ -76,7 +76,7 @@ def cpu_by_rule(benchmark_dir: Path) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--workdir", help="where the run goes (not with --fits-only)")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--configfile", default="config/national.yaml")
     parser.add_argument(
@@ -103,7 +103,23 @@ def main() -> None:
         default=None,
         help="JSON of benchmarks/national_gradient_fits.py to include (the per-fit times)",
     )
+    parser.add_argument(
+        "--truth-fits", default=None, help="JSON of national_gradient_fits.py --expected (truth refits)"
+    )
+    parser.add_argument(
+        "--fits-only",
+        action="store_true",
+        help="do not run: fold --gradient-fits / --truth-fits into the existing national_run.json",
+    )
     args = parser.parse_args()
+    out = ROOT / "benchmarks" / "results" / "national_run.json"
+    if args.fits_only:
+        record = json.loads(out.read_text())
+        for key, path in (("gradient_fits", args.gradient_fits), ("gradient_truth_fits", args.truth_fits)):
+            if path:
+                record[key] = json.loads(Path(path).read_text())
+        out.write_text(json.dumps(record, indent=2))
+        return
     work = Path(args.workdir).resolve()
     if args.collect:
         walls = args.stage_walls or [None, None]
@@ -164,6 +180,7 @@ def main() -> None:
         "report": str(report),
         "report_bytes": report.stat().st_size if report.exists() else None,
         "gradient_fits": json.loads(Path(args.gradient_fits).read_text()) if args.gradient_fits else None,
+        "gradient_truth_fits": json.loads(Path(args.truth_fits).read_text()) if args.truth_fits else None,
         "machine": {
             "python": platform.python_version(),
             "cpus": psutil.cpu_count(),
@@ -171,13 +188,13 @@ def main() -> None:
         },
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
-    out = ROOT / "benchmarks" / "results" / "national_run.json"
     if out.exists():
         # The run before this one, kept (one level): a stage-1-only run leaves the last whole run's
         # per-rule figures (stage 2: latent classes, gradient, report) in the record.
         previous = json.loads(out.read_text())
-        if result["gradient_fits"] is None:
-            result["gradient_fits"] = previous.get("gradient_fits")
+        for key in ("gradient_fits", "gradient_truth_fits"):
+            if result[key] is None:
+                result[key] = previous.get(key)
         if args.stage1_only and whole_run(previous) is not previous:
             # The last record measured stage 1 only too: keep the whole run it kept.
             previous = previous["previous"]
