@@ -107,6 +107,11 @@ def main() -> None:
         "--truth-fits", default=None, help="JSON of national_gradient_fits.py --expected (truth refits)"
     )
     parser.add_argument(
+        "--demand-fits",
+        default=None,
+        help="JSON of national_gradient_fits.py --models <the demand-class models> (they need the run's latent classes)",
+    )
+    parser.add_argument(
         "--fits-only",
         action="store_true",
         help="do not run: fold --gradient-fits / --truth-fits into the existing national_run.json",
@@ -115,7 +120,11 @@ def main() -> None:
     out = ROOT / "benchmarks" / "results" / "national_run.json"
     if args.fits_only:
         record = json.loads(out.read_text())
-        for key, path in (("gradient_fits", args.gradient_fits), ("gradient_truth_fits", args.truth_fits)):
+        for key, path in (
+            ("gradient_fits", args.gradient_fits),
+            ("gradient_truth_fits", args.truth_fits),
+            ("gradient_demand_fits", args.demand_fits),
+        ):
             if path:
                 record[key] = json.loads(Path(path).read_text())
         out.write_text(json.dumps(record, indent=2))
@@ -181,6 +190,7 @@ def main() -> None:
         "report_bytes": report.stat().st_size if report.exists() else None,
         "gradient_fits": json.loads(Path(args.gradient_fits).read_text()) if args.gradient_fits else None,
         "gradient_truth_fits": json.loads(Path(args.truth_fits).read_text()) if args.truth_fits else None,
+        "gradient_demand_fits": json.loads(Path(args.demand_fits).read_text()) if args.demand_fits else None,
         "machine": {
             "python": platform.python_version(),
             "cpus": psutil.cpu_count(),
@@ -192,7 +202,7 @@ def main() -> None:
         # The run before this one, kept (one level): a stage-1-only run leaves the last whole run's
         # per-rule figures (stage 2: latent classes, gradient, report) in the record.
         previous = json.loads(out.read_text())
-        for key in ("gradient_fits", "gradient_truth_fits"):
+        for key in ("gradient_fits", "gradient_truth_fits", "gradient_demand_fits"):
             if result[key] is None:
                 result[key] = previous.get(key)
         if args.stage1_only and whole_run(previous) is not previous:

@@ -241,6 +241,25 @@ def national_figures(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def fit_timings(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Per-fit timings of one benchmarks/national_gradient_fits.py record (each fit timed alone)."""
+    if not record:
+        return None
+    rows = record.get("per_fit") or []
+    loads = [v[0] for v in (record.get("load_average_before"), record.get("load_average_after")) if v]
+    return {
+        "fits": record["fits"],
+        "models": record.get("models") or len({(r["threshold"], r["stratum"], r["level"]) for r in rows}),
+        "max_wall_s": record["max_wall_s"],
+        "median_wall_s": record["median_wall_s"],
+        "max_cpu_s": record["max_cpu_s"],
+        "median_cpu_s": record["median_cpu_s"],
+        "converged": record.get("all_converged", all(r["converged"] for r in rows)),
+        "load_min": min(loads) if loads else None,
+        "load_max": max(loads) if loads else None,
+    }
+
+
 def stage1_figures(run: dict[str, Any]) -> dict[str, Any] | None:
     """The latest stage-1-only measurement and the per-fit gradient timings, when ``run`` is one."""
     if run.get("stage2_everything_else", {}).get("wall_s") is not None:
@@ -268,6 +287,8 @@ def stage1_figures(run: dict[str, Any]) -> dict[str, Any] | None:
         "fit_max_s": fits.get("max_wall_s"),
         "fit_median_s": fits.get("median_wall_s"),
         "fits_converged": fits.get("all_converged"),
+        "demand_fits": fit_timings(run.get("gradient_demand_fits")),
+        "truth_fits": fit_timings(run.get("gradient_truth_fits")),
     }
 
 
