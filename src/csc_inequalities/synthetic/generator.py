@@ -307,6 +307,317 @@ def _pick(rng: np.random.Generator, options: tuple[tuple[str, float], ...], n: i
     return values[rng.choice(len(values), size=n, p=probs / probs.sum())]
 
 
+@dataclasses.dataclass
+class ChildProcess:
+    """Per child: the episode process (cell_process) with each child's first-referral year's offsets,
+    and the per-child probabilities that depend on them."""
+
+    process: CellProcess
+    s47_given: dict[str, np.ndarray]
+    icpc_given: dict[str, np.ndarray]
+    reassess_p: np.ndarray
+
+
+def expected_children(
+    cells: pd.DataFrame,
+    years: int,
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    la_index: int,
+    la_effect: float,
+    la_decile: int,
+    seed: int,
+    period: Period,
+    referrals_by_year: tuple | None = None,
+    timing=None,
+) -> tuple[np.ndarray, tuple]:
+    """(expected referred children per population cell, the LA's first-episode pathway mix): the
+    cell rates, scaled to the LA's published counts when it follows them, times the LSOA frailty
+    (one gamma draw per LSOA from its own stream; normalised to mean 1 over the LA's expected
+    children when ``timing`` is given, so the LA's total stays the published one)."""
+    rate = cell_rates(cells, params, la_effect, la_decile)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
+    if timing is not None:
+        rate = rate * timing.scale
+    elif referrals_by_year is not None:
+        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
+    # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
+    frailty = lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
+    if timing is not None:
+        # The LA's total follows its published counts: the frailty redistributes children between its
+        # LSOAs without moving the LA's expected total (normalised to mean 1 over its expected children).
+        weight = cells["population"].to_numpy() * rate
+        frailty = frailty * weight.sum() / (weight * frailty).sum()
+    return cells["population"].to_numpy() * years * rate * frailty, mix
+
+
+def draw_children(
+    rng: np.random.Generator, cells: pd.DataFrame, expected: np.ndarray, la_code: str, la_number: str
+) -> pd.DataFrame:
+    """One row per referred child: Poisson children per cell (``expected``), the cell's LSOA,
+    decile, age, sex and ethnic group, a local child ID, a valid UPN of the LA and an ethnicity code."""
+    n_per_cell = rng.poisson(expected)
+    cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
+    n = len(cell_of_child)
+    child = cells.iloc[cell_of_child].reset_index(drop=True)[
+        ["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]
+    ]
+    prefix = la_code[-4:]
+    child["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n)]
+    child["UPN"] = upns(la_number, n)
+    child["ethnicity_code"] = ""
+    for group, options in ETHNICITY_CODES.items():
+        mask = child["ethnicity_group"].to_numpy() == group
+        child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
+    return child
+
+
+def draw_first_referrals(
+    rng: np.random.Generator, child: pd.DataFrame, period: Period, arrival: np.ndarray, rereferral_share: float
+) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    """(has a second episode, day index of the first referral, its date); sets each child's birth
+    date (age at the first referral = the cell's age in whole years) and ``n_episodes``."""
+    n = len(child)
+    two = rng.random(n) < rereferral_share
+    first_day = rng.choice(period.days, size=n, p=arrival)
+    first_ref = period.start + pd.to_timedelta(first_day, unit="D")
+    # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
+    days_past_birthday = rng.integers(0, 360, n)
+    child["dob"] = years_before(first_ref, child["age"].to_numpy()) - pd.to_timedelta(days_past_birthday, unit="D")
+    child["n_episodes"] = np.where(two, 2, 1)
+    return two, first_day, first_ref
+
+
+def child_process(
+    child: pd.DataFrame,
+    first_day: np.ndarray,
+    la_decile: int,
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    la_index: int,
+    period: Period,
+    timing=None,
+) -> ChildProcess:
+    """Each child's episode process; with ``timing`` (the LA follows its published totals) every
+    episode of a child takes the offsets of the collection year of its first referral."""
+    n = len(child)
+    child_deciles = child["imd_decile_least1"].to_numpy(dtype=float)
+    process = cell_process(child_deciles, la_decile, params, targets, la_index)
+    s47_given = {k: np.full(n, v) for k, v in S47_GIVEN.items()}
+    icpc_given = {k: np.full(n, v) for k, v in ICPC_GIVEN.items()}
+    reassess_p = np.zeros(n)
+    if timing is not None:
+        from csc_inequalities.synthetic.totals import _year_index, given_probabilities
+
+        year_of_child = _year_index(period)[0][first_day]
+        for yi, year in enumerate(timing.years):
+            mine = year_of_child == yi
+            if not mine.any():
+                continue
+            offsets = timing.offsets.get(year, {})
+            p_y = cell_process(child_deciles[mine], la_decile, params, targets, la_index, offsets=offsets)
+            process.nfa[mine], process.path[mine] = p_y.nfa, p_y.path
+            s47_y, icpc_y = given_probabilities(S47_GIVEN, ICPC_GIVEN, offsets)
+            for k in s47_given:
+                s47_given[k][mine] = s47_y[k]
+            for k in icpc_given:
+                icpc_given[k][mine] = icpc_y[k]
+            reassess_p[mine] = reassessment_probability(offsets)
+    return ChildProcess(process, s47_given, icpc_given, reassess_p)
+
+
+def draw_pathways(
+    rng: np.random.Generator, ep: pd.DataFrame, idx: np.ndarray, cp: ChildProcess, targets: PublishedTargets
+) -> None:
+    """Adds to episode frame ``ep`` (children ``idx``): NFA, demand class, pathway (the highest
+    threshold), S47, ICPC, CPP and LAC flags, referral source and CP category."""
+    m = len(idx)
+    process = cp.process
+    nfa = rng.random(m) < process.nfa[idx]
+    demand_class = _choice(rng, process.class_probs[idx]) + 1
+    path_probs = process.path[idx, demand_class - 1]
+    pathway = np.array(["assessed_not_cin", "cin", "cpp", "lac"], dtype=object)[_choice(rng, path_probs)]
+    pathway = np.where(nfa, "nfa", pathway)
+    ep["nfa"] = nfa
+    ep["demand_class"] = np.where(nfa, 0, demand_class)
+    ep["pathway"] = pathway
+    lac = pathway == "lac"
+    cpp = (pathway == "cpp") | (lac & (rng.random(m) < LAC_CPP_SHARE))
+    s47 = cpp.copy()
+    u = rng.random(m)
+    s47 |= (pathway == "assessed_not_cin") & (u < cp.s47_given["assessed_not_cin"][idx])
+    s47 |= (pathway == "cin") & (u < cp.s47_given["cin"][idx])
+    s47 |= lac & ~cpp & (u < cp.s47_given["lac_no_cpp"][idx])
+    icpc = cpp.copy()
+    icpc |= (pathway == "cin") & (u < cp.icpc_given["cin"][idx])  # u < ICPC share implies u < S47 share
+    icpc |= lac & ~cpp & (u < cp.icpc_given["lac_no_cpp"][idx])
+    ep["s47"], ep["icpc"], ep["cpp"], ep["lac"] = s47, icpc, cpp, lac
+    ep["assessed"] = ~nfa
+    ep["cin_plan"] = np.isin(pathway, ["cin", "cpp", "lac"])
+    ep["assessed_not_cin"] = pathway == "assessed_not_cin"
+    # Referral source: by class among assessed episodes (Table 16), the overall row for NFA.
+    source_probs = targets.referral_sources.loc[np.where(nfa, 0, demand_class)].to_numpy()
+    groups = np.array(REFERRAL_GROUPS, dtype=object)[_choice(rng, source_probs)]
+    ep["referral_source"] = pd.Series(groups).map(REFERRAL_GROUP_CODE).to_numpy()
+    cat_probs = process.categories[idx, np.maximum(demand_class, 1) - 1]
+    category = np.array(CP_CATEGORIES, dtype=object)[_choice(rng, cat_probs)]
+    ep["cpp_category"] = np.where(cpp, category, None)
+
+
+def draw_factors(rng: np.random.Generator, ep: pd.DataFrame, targets: PublishedTargets) -> None:
+    """Factors at assessment: Bernoulli per item from the class profile (assessed episodes only);
+    code 21 ("no factors identified") only alone (DfE 8869), and on every completed assessment that
+    has no other factor (DfE 8897Q)."""
+    nfa = ep["nfa"].to_numpy()
+    items = targets.item_probabilities.loc[np.maximum(ep["demand_class"].to_numpy(), 1)].to_numpy()
+    factors = (rng.random(items.shape) < items) & ~nfa[:, None]
+    item_codes = list(targets.item_probabilities.columns)
+    if "21" in item_codes:
+        j21 = item_codes.index("21")
+        others = np.delete(factors, j21, axis=1).any(axis=1)
+        factors[:, j21] = ~nfa & ~others
+    for j, code in enumerate(item_codes):
+        ep[f"factor_{code}"] = factors[:, j]
+
+
+def draw_dates(rng: np.random.Generator, ep: pd.DataFrame, reassess_p: np.ndarray | None) -> None:
+    """The dates of each episode's events (uniform lags in days after the referral: timing.LAGS)
+    and, with ``reassess_p`` (per episode; the LA follows its published totals), re-assessments."""
+    m = len(ep)
+    r = ep["referral_date"]
+    nfa, s47, icpc, cpp, lac = (ep[c].to_numpy() for c in ("nfa", "s47", "icpc", "cpp", "lac"))
+
+    def days(lag: str) -> pd.TimedeltaIndex:
+        lo, hi = LAGS[lag]
+        return pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
+
+    ep["assessment_start"] = (r + days("assessment_start")).where(~nfa)
+    ep["assessment_auth"] = (ep["assessment_start"] + days("assessment_auth")).where(~nfa)
+    ep["s47_start"] = (r + days("s47_start")).where(s47)
+    icpc_due = ep["s47_start"] + days("icpc")
+    ep["icpc_date"] = next_weekday(icpc_due).where(icpc)
+    ep["cpp_start"] = ep["icpc_date"].where(cpp)
+    # Care starts after the authorisation, which comes after any ICPC (lags in timing.py): a CPP
+    # before care ends the day care starts.
+    ep["decom"] = (ep["assessment_auth"] + days("decom")).where(lac)
+    ep["cpp_end"] = (icpc_due + days("cpp_length")).where(cpp)
+    ep.loc[lac & cpp, "cpp_end"] = ep.loc[lac & cpp, "decom"]
+    # A CIN plan in every episode that reaches CIN: after the assessment (CIN, care), or, where a
+    # child protection plan follows, from the first days of the episode until the CPP starts
+    # (a CIN plan may not be open during a CPP: DfE 4001, 4016, 4017).
+    plan_start = ep["assessment_auth"] + days("plan_after_auth")
+    plan_start = plan_start.where(~cpp, r + days("plan_before_cpp"))
+    ep["plan_start"] = plan_start.where(ep["cin_plan"])
+    plan_end = ep["plan_start"] + days("plan_length")
+    ep["plan_end"] = plan_end.where(~cpp, ep["cpp_start"]).where(ep["cin_plan"])
+    ep["dec"] = (ep["decom"] + days("care_length")).where(lac)
+    if reassess_p is not None:
+        # Re-assessments (the LA's published assessments exceed its episodes): after the first
+        # assessment's authorisation, completed within 50 days of it, before a CIN, CPP or LAC
+        # episode can close (a CIN plan lasts at least 60 days after the authorisation).
+        again = np.isin(ep["pathway"].to_numpy(), ["cin", "cpp", "lac"]) & (rng.random(m) < reassess_p)
+        ep["reassessment_start"] = (ep["assessment_auth"] + days("reassessment_start")).where(again)
+        ep["reassessment_auth"] = (ep["reassessment_start"] + days("reassessment_auth")).where(again)
+    else:
+        ep["reassessment_start"] = ep["reassessment_auth"] = pd.Series(pd.NaT, index=ep.index, dtype="datetime64[ns]")
+
+
+def close_episodes(ep: pd.DataFrame, first_of_two: np.ndarray | None) -> None:
+    """Each episode's closure (``close_full``) and reason: the referral (NFA), the authorisation
+    (assessed, not CIN), the end of the CIN plan, CPP or care. ``first_of_two`` (first episodes
+    only): the episode is followed by a second, so it closes at most FIRST_EPISODE_LIMIT days
+    after its referral (its plans and care end by then)."""
+    r = ep["referral_date"]
+    pathway = ep["pathway"].to_numpy()
+    nfa, lac = ep["nfa"].to_numpy(), ep["lac"].to_numpy()
+    close = pd.Series(r, index=ep.index).where(nfa)
+    close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
+    close = close.where(pathway != "cin", ep["plan_end"])
+    close = close.where(pathway != "cpp", ep[["cpp_end", "plan_end"]].max(axis=1))
+    close = close.where(~lac, ep[["dec", "plan_end"]].max(axis=1))
+    if first_of_two is not None:
+        two = first_of_two
+        limit = r + pd.Timedelta(days=FIRST_EPISODE_LIMIT)
+        close = close.where(~(two & (close > limit)), limit)
+        ep.loc[two & lac & (ep["dec"] > limit), "dec"] = limit
+        ep["plan_end"] = ep["plan_end"].where(~(two & (ep["plan_end"] > close)), close)
+        ep["cpp_end"] = ep["cpp_end"].where(~(two & (ep["cpp_end"] > close)), close)
+    ep["closure_reason"] = np.select([nfa, pathway == "assessed_not_cin"], ["RC7", "RC8"], "RC7")
+    ep["close_full"] = close
+
+
+def draw_episodes(
+    rng: np.random.Generator,
+    n: int,
+    two: np.ndarray,
+    first_ref: pd.DatetimeIndex,
+    cp: ChildProcess,
+    targets: PublishedTargets,
+    with_reassessment: bool,
+) -> pd.DataFrame:
+    """Every child's first episode, then the second episodes (children ``two``), each referred a
+    gap after the first's closure; one row per episode, before censoring at the period's end."""
+    episodes = []
+    previous_close = previous_ref = None
+    had_cpp = np.zeros(n, dtype=bool)
+    for k in (1, 2):
+        idx = np.arange(n) if k == 1 else np.flatnonzero(two)
+        m = len(idx)
+        if k == 1:
+            ref = first_ref
+        else:
+            ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(
+                rng.integers(LAGS["gap"][0], LAGS["gap"][1] + 1, m), unit="D"
+            )
+        ep = pd.DataFrame({"child_index": idx, "episode_number": k, "referral_date": pd.DatetimeIndex(ref)})
+        draw_pathways(rng, ep, idx, cp, targets)
+        draw_factors(rng, ep, targets)
+        draw_dates(rng, ep, cp.reassess_p[idx] if with_reassessment else None)
+        close_episodes(ep, two if k == 1 else None)
+        r, close, cpp = ep["referral_date"], ep["close_full"], ep["cpp"].to_numpy()
+        if k == 1:
+            ep["rereferral_12m"] = False
+        else:
+            gap = pd.to_timedelta(r.to_numpy() - previous_ref.to_numpy()[idx])
+            ep["rereferral_12m"] = np.asarray(gap.days <= 365)
+        ep["repeat_cpp"] = cpp & had_cpp[idx]
+        had_cpp[idx] |= cpp
+        ep["legal_status"] = np.where(ep["lac"].to_numpy(), _pick(rng, LAC_LEGAL_STATUS, m), None)
+        episodes.append(ep)
+        previous_close = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        previous_close.iloc[idx] = close.to_numpy()
+        previous_ref = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        previous_ref.iloc[idx] = r.to_numpy()
+    return pd.concat(episodes, ignore_index=True)
+
+
+def ssda903_rows(child: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """SSDA903 episodes (DfE layout): one per episode whose care started by the end of the period."""
+    lac_rows = episodes[episodes["lac"]]
+    kid = child.iloc[lac_rows["child_index"].to_numpy()].reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "CHILD": kid["LAchildID"],
+            "SEX": np.where(kid["sex"] == "male", "1", "2"),
+            "DOB": kid["dob"].dt.strftime("%d/%m/%Y"),
+            "ETHNIC": kid["ethnicity_code"],
+            "UPN": kid["UPN"],
+            "DECOM": lac_rows["decom"].dt.strftime("%d/%m/%Y").to_numpy(),
+            "RNE": "S",
+            "LS": lac_rows["legal_status"].to_numpy(),
+            "CIN": "N1",
+            "PLACE": "U1",
+            "PLACE_PROVIDER": "PR1",
+            "DEC": lac_rows["dec"].dt.strftime("%d/%m/%Y").fillna("").to_numpy(),
+            "REC": np.where(lac_rows["dec"].notna(), "E4A", ""),
+            "REASON_PLACE_CHANGE": "",
+            "HOME_POST": "",
+            "PL_POST": "",
+            "URN": "SC000000",
+        }
+    )
+
+
 def generate_la(
     la_code: str,
     la_index: int,
@@ -329,227 +640,33 @@ def generate_la(
     ``referrals_by_year`` ((collection year, referrals), ...): the LA's referrals follow these counts
     (its level is scaled to them, the structure within the LA kept: :func:`la_scale`). ``timing``
     (totals.LATiming): the LA follows its published totals; its scale, arrivals and per-year offsets
-    (by the collection year of each child's first referral) replace ``referrals_by_year``."""
+    (by the collection year of each child's first referral) replace ``referrals_by_year``.
+
+    The steps, in the order they draw from the LA's stream (default_rng([seed, la_index])):
+    :func:`draw_children`, :func:`draw_first_referrals`, then per episode number
+    :func:`draw_pathways`, :func:`draw_factors`, :func:`draw_dates` (:func:`draw_episodes`)."""
     period = period or Period.of_years(2019 - years, 2018)
     if period.days < 365 * years:
         raise ValueError(f"period {period} is shorter than {years} collection years")
     rng = np.random.default_rng([seed, la_index])
-    rate = cell_rates(cells, params, la_effect, la_decile)
-    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
-    if timing is not None:
-        rate = rate * timing.scale
-    elif referrals_by_year is not None:
-        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
-    # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
-    frailty = lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
-    if timing is not None:
-        # The LA's total follows its published counts: the frailty redistributes children between its
-        # LSOAs without moving the LA's expected total (normalised to mean 1 over its expected children).
-        weight = cells["population"].to_numpy() * rate
-        frailty = frailty * weight.sum() / (weight * frailty).sum()
-    expected = cells["population"].to_numpy() * years * rate * frailty
-    n_per_cell = rng.poisson(expected)
-    cell_of_child = np.repeat(np.arange(len(cells)), n_per_cell)
-    n = len(cell_of_child)
-    child = cells.iloc[cell_of_child].reset_index(drop=True)[
-        ["lsoa11", "imd_decile_least1", "age", "sex", "ethnicity_group"]
-    ]
-    prefix = la_code[-4:]
-    child["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n)]
-    child["UPN"] = upns(la_number, n)
-    child["ethnicity_code"] = ""
-    for group, options in ETHNICITY_CODES.items():
-        mask = child["ethnicity_group"].to_numpy() == group
-        child.loc[mask, "ethnicity_code"] = _pick(rng, options, int(mask.sum()))
-    two = rng.random(n) < params.rereferral_share
+    expected, mix = expected_children(
+        cells, years, params, targets, la_index, la_effect, la_decile, seed, period, referrals_by_year, timing
+    )
+    child = draw_children(rng, cells, expected, la_code, la_number)
     arrival = (
         timing.pmf
         if timing is not None
         else first_referral_distribution(period, mix, params.rereferral_share, referrals_by_year)
     )
-    first_day = rng.choice(period.days, size=n, p=arrival)
-    first_ref = period.start + pd.to_timedelta(first_day, unit="D")
-    # Age at the first referral is the cell's age; the birth date makes that exact in whole years.
-    days_past_birthday = rng.integers(0, 360, n)
-    dob = years_before(first_ref, child["age"].to_numpy()) - pd.to_timedelta(days_past_birthday, unit="D")
-    child["dob"] = dob
-    child["n_episodes"] = np.where(two, 2, 1)
-
-    child_deciles = child["imd_decile_least1"].to_numpy(dtype=float)
-    process = cell_process(child_deciles, la_decile, params, targets, la_index)
-    s47_given = {k: np.full(n, v) for k, v in S47_GIVEN.items()}
-    icpc_given = {k: np.full(n, v) for k, v in ICPC_GIVEN.items()}
-    reassess_p = np.zeros(n)
-    if timing is not None:
-        # Every episode of a child takes the offsets of the collection year of its first referral.
-        from csc_inequalities.synthetic.totals import _year_index, given_probabilities
-
-        year_of_child = _year_index(period)[0][first_day]
-        for yi, year in enumerate(timing.years):
-            mine = year_of_child == yi
-            if not mine.any():
-                continue
-            offsets = timing.offsets.get(year, {})
-            p_y = cell_process(child_deciles[mine], la_decile, params, targets, la_index, offsets=offsets)
-            process.nfa[mine], process.path[mine] = p_y.nfa, p_y.path
-            s47_y, icpc_y = given_probabilities(S47_GIVEN, ICPC_GIVEN, offsets)
-            for k in s47_given:
-                s47_given[k][mine] = s47_y[k]
-            for k in icpc_given:
-                icpc_given[k][mine] = icpc_y[k]
-            reassess_p[mine] = reassessment_probability(offsets)
-
-    episodes = []
-    previous_close = None
-    previous_ref = None
-    had_cpp = np.zeros(n, dtype=bool)
-    for k in (1, 2):
-        idx = np.arange(n) if k == 1 else np.flatnonzero(two)
-        m = len(idx)
-        if k == 1:
-            ref = first_ref
-        else:
-            ref = pd.DatetimeIndex(previous_close.to_numpy()[idx]) + pd.to_timedelta(
-                rng.integers(LAGS["gap"][0], LAGS["gap"][1] + 1, m), unit="D"
-            )
-        ep = pd.DataFrame({"child_index": idx, "episode_number": k, "referral_date": pd.DatetimeIndex(ref)})
-        nfa = rng.random(m) < process.nfa[idx]
-        demand_class = _choice(rng, process.class_probs[idx]) + 1
-        path_probs = process.path[idx, demand_class - 1]
-        pathway = np.array(["assessed_not_cin", "cin", "cpp", "lac"], dtype=object)[_choice(rng, path_probs)]
-        pathway = np.where(nfa, "nfa", pathway)
-        ep["nfa"] = nfa
-        ep["demand_class"] = np.where(nfa, 0, demand_class)
-        ep["pathway"] = pathway
-        lac = pathway == "lac"
-        cpp = (pathway == "cpp") | (lac & (rng.random(m) < LAC_CPP_SHARE))
-        s47 = cpp.copy()
-        u = rng.random(m)
-        s47 |= (pathway == "assessed_not_cin") & (u < s47_given["assessed_not_cin"][idx])
-        s47 |= (pathway == "cin") & (u < s47_given["cin"][idx])
-        s47 |= lac & ~cpp & (u < s47_given["lac_no_cpp"][idx])
-        icpc = cpp.copy()
-        icpc |= (pathway == "cin") & (u < icpc_given["cin"][idx])  # u < ICPC share implies u < S47 share
-        icpc |= lac & ~cpp & (u < icpc_given["lac_no_cpp"][idx])
-        ep["s47"], ep["icpc"], ep["cpp"], ep["lac"] = s47, icpc, cpp, lac
-        ep["assessed"] = ~nfa
-        ep["cin_plan"] = np.isin(pathway, ["cin", "cpp", "lac"])
-        ep["assessed_not_cin"] = pathway == "assessed_not_cin"
-        # Referral source: by class among assessed episodes (Table 16), the overall row for NFA.
-        source_probs = targets.referral_sources.loc[np.where(nfa, 0, demand_class)].to_numpy()
-        groups = np.array(REFERRAL_GROUPS, dtype=object)[_choice(rng, source_probs)]
-        ep["referral_source"] = pd.Series(groups).map(REFERRAL_GROUP_CODE).to_numpy()
-        cat_probs = process.categories[idx, np.maximum(demand_class, 1) - 1]
-        category = np.array(CP_CATEGORIES, dtype=object)[_choice(rng, cat_probs)]
-        ep["cpp_category"] = np.where(cpp, category, None)
-        # Factors at assessment: Bernoulli per item from the class profile (assessed episodes only).
-        items = targets.item_probabilities.loc[np.maximum(demand_class, 1)].to_numpy()
-        factors = (rng.random(items.shape) < items) & ~nfa[:, None]
-        # Code 21 ("no factors identified") only alone (DfE 8869), and on every completed assessment
-        # that has no other factor (DfE 8897Q).
-        item_codes = list(targets.item_probabilities.columns)
-        if "21" in item_codes:
-            j21 = item_codes.index("21")
-            others = np.delete(factors, j21, axis=1).any(axis=1)
-            factors[:, j21] = ~nfa & ~others
-        for j, code in enumerate(item_codes):
-            ep[f"factor_{code}"] = factors[:, j]
-        # Dates (days after referral).
-        r = ep["referral_date"]
-
-        def days(lag: str, m: int = m) -> pd.TimedeltaIndex:
-            lo, hi = LAGS[lag]
-            return pd.to_timedelta(rng.integers(lo, hi + 1, m), unit="D")
-
-        ep["assessment_start"] = (r + days("assessment_start")).where(~nfa)
-        ep["assessment_auth"] = (ep["assessment_start"] + days("assessment_auth")).where(~nfa)
-        ep["s47_start"] = (r + days("s47_start")).where(s47)
-        icpc_due = ep["s47_start"] + days("icpc")
-        ep["icpc_date"] = next_weekday(icpc_due).where(icpc)
-        ep["cpp_start"] = ep["icpc_date"].where(cpp)
-        # Care starts after the authorisation, which comes after any ICPC (lags in timing.py): a CPP
-        # before care ends the day care starts.
-        ep["decom"] = (ep["assessment_auth"] + days("decom")).where(lac)
-        ep["cpp_end"] = (icpc_due + days("cpp_length")).where(cpp)
-        ep.loc[lac & cpp, "cpp_end"] = ep.loc[lac & cpp, "decom"]
-        # A CIN plan in every episode that reaches CIN: after the assessment (CIN, care), or, where a
-        # child protection plan follows, from the first days of the episode until the CPP starts
-        # (a CIN plan may not be open during a CPP: DfE 4001, 4016, 4017).
-        plan_start = ep["assessment_auth"] + days("plan_after_auth")
-        plan_start = plan_start.where(~cpp, r + days("plan_before_cpp"))
-        ep["plan_start"] = plan_start.where(ep["cin_plan"])
-        plan_end = ep["plan_start"] + days("plan_length")
-        ep["plan_end"] = plan_end.where(~cpp, ep["cpp_start"]).where(ep["cin_plan"])
-        ep["dec"] = (ep["decom"] + days("care_length")).where(lac)
-        if timing is not None:
-            # Re-assessments (the LA's published assessments exceed its episodes): after the first
-            # assessment's authorisation, completed within 50 days of it, before a CIN, CPP or LAC
-            # episode can close (a CIN plan lasts at least 60 days after the authorisation).
-            again = np.isin(pathway, ["cin", "cpp", "lac"]) & (rng.random(m) < reassess_p[idx])
-            ep["reassessment_start"] = (ep["assessment_auth"] + days("reassessment_start")).where(again)
-            ep["reassessment_auth"] = (ep["reassessment_start"] + days("reassessment_auth")).where(again)
-        else:
-            ep["reassessment_start"] = ep["reassessment_auth"] = pd.Series(
-                pd.NaT, index=ep.index, dtype="datetime64[ns]"
-            )
-        close = pd.Series(r, index=ep.index).where(nfa)
-        close = close.where(pathway != "assessed_not_cin", ep["assessment_auth"])
-        close = close.where(pathway != "cin", ep["plan_end"])
-        close = close.where(pathway != "cpp", ep[["cpp_end", "plan_end"]].max(axis=1))
-        close = close.where(~lac, ep[["dec", "plan_end"]].max(axis=1))
-        if k == 1:
-            # First episodes of children with a second last at most FIRST_EPISODE_LIMIT days.
-            limit = r + pd.Timedelta(days=FIRST_EPISODE_LIMIT)
-            close = close.where(~(two & (close > limit)), limit)
-            ep.loc[two & lac & (ep["dec"] > limit), "dec"] = limit
-            ep["plan_end"] = ep["plan_end"].where(~(two & (ep["plan_end"] > close)), close)
-            ep["cpp_end"] = ep["cpp_end"].where(~(two & (ep["cpp_end"] > close)), close)
-        ep["closure_reason"] = np.select([nfa, pathway == "assessed_not_cin"], ["RC7", "RC8"], "RC7")
-        ep["close_full"] = close
-        if k == 1:
-            ep["rereferral_12m"] = False
-        else:
-            gap = pd.to_timedelta(r.to_numpy() - previous_ref.to_numpy()[idx])
-            ep["rereferral_12m"] = np.asarray(gap.days <= 365)
-        ep["repeat_cpp"] = cpp & had_cpp[idx]
-        had_cpp[idx] |= cpp
-        ep["legal_status"] = np.where(lac, _pick(rng, LAC_LEGAL_STATUS, m), None)
-        episodes.append(ep)
-        previous_close = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-        previous_close.iloc[idx] = close.to_numpy()
-        previous_ref = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-        previous_ref.iloc[idx] = r.to_numpy()
-    episodes = pd.concat(episodes, ignore_index=True)
+    two, first_day, first_ref = draw_first_referrals(rng, child, period, arrival, params.rereferral_share)
+    cp = child_process(child, first_day, la_decile, params, targets, la_index, period, timing)
+    episodes = draw_episodes(rng, len(child), two, first_ref, cp, targets, with_reassessment=timing is not None)
     episodes = censor(episodes, period.end)
-    child["n_episodes"] = np.bincount(episodes["child_index"].to_numpy(), minlength=n)
+    child["n_episodes"] = np.bincount(episodes["child_index"].to_numpy(), minlength=len(child))
     episodes["section20"] = episodes["legal_status"] == "V2"
     episodes["interim_care_order"] = episodes["legal_status"] == "C1"
     episodes["la_code"] = la_code
-
-    lac_rows = episodes[episodes["lac"]]  # care started by the end of the period
-    kid = child.iloc[lac_rows["child_index"].to_numpy()].reset_index(drop=True)
-    ssda903 = pd.DataFrame(
-        {
-            "CHILD": kid["LAchildID"],
-            "SEX": np.where(kid["sex"] == "male", "1", "2"),
-            "DOB": kid["dob"].dt.strftime("%d/%m/%Y"),
-            "ETHNIC": kid["ethnicity_code"],
-            "UPN": kid["UPN"],
-            "DECOM": lac_rows["decom"].dt.strftime("%d/%m/%Y").to_numpy(),
-            "RNE": "S",
-            "LS": lac_rows["legal_status"].to_numpy(),
-            "CIN": "N1",
-            "PLACE": "U1",
-            "PLACE_PROVIDER": "PR1",
-            "DEC": lac_rows["dec"].dt.strftime("%d/%m/%Y").fillna("").to_numpy(),
-            "REC": np.where(lac_rows["dec"].notna(), "E4A", ""),
-            "REASON_PLACE_CHANGE": "",
-            "HOME_POST": "",
-            "PL_POST": "",
-            "URN": "SC000000",
-        }
-    )
-    return LAData(child, episodes, ssda903)
+    return LAData(child, episodes, ssda903_rows(child, episodes))
 
 
 DATE_COLUMNS = (
