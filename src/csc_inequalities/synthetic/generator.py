@@ -33,6 +33,7 @@ from csc_inequalities.synthetic.model import (
     tilted_pathways,
 )
 from csc_inequalities.synthetic.timing import (
+    DURATION_SCALE_BOUNDS,
     FIRST_EPISODE_LIMIT,
     LAGS,
     PATHWAYS,
@@ -42,6 +43,7 @@ from csc_inequalities.synthetic.timing import (
     expected_referrals_per_day,
     first_referral_density,
     first_referral_pmf,
+    max_event_lag,
     observation,
 )
 
@@ -90,6 +92,8 @@ class LAData:
     children: pd.DataFrame  # one row per child (raw identifiers: stays under local/)
     episodes: pd.DataFrame  # one row per episode with dates and flags
     ssda903: pd.DataFrame  # SSDA903 episodes (DfE layout)
+    # the durations of the last episodes (solve_duration_scales): care and cpp scales, long_plan_share
+    duration_scales: dict | None = None
 
 
 def la_class_shares(targets: PublishedTargets, la_index: int, params: GeneratingParameters | None = None) -> np.ndarray:
@@ -272,18 +276,18 @@ def years_before(dates: pd.DatetimeIndex, years: np.ndarray) -> pd.DatetimeIndex
     return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day})))
 
 
-def upns(la_number: str, n: int) -> list[str]:
-    """``n`` distinct valid UPNs of an LA: check letter (DfE's mod-23 rule), the LA's 3-digit DfE
-    number, then 9 digits (DfE rules 1510, 1530, 1540, 1550)."""
+def upns(la_number: str, n: int, start: int = 0) -> list[str]:
+    """``n`` distinct valid UPNs of an LA (serial numbers from ``start``): check letter (DfE's mod-23
+    rule), the LA's 3-digit DfE number, then 9 digits (DfE rules 1510, 1530, 1540, 1550)."""
     from csc_inequalities.childlevel.dfe.child import CHECK_LETTERS
 
     digits = np.array([[int(c) for c in la_number]], dtype=np.int64).repeat(n, axis=0)
-    serial = np.arange(n, dtype=np.int64)
+    serial = np.arange(start, start + n, dtype=np.int64)
     tail = np.stack([(serial // 10 ** (8 - k)) % 10 for k in range(9)], axis=1) if n else np.zeros((0, 9), np.int64)
     body = np.concatenate([digits, tail], axis=1)  # characters 2..13
     check = (body * np.arange(2, 14)).sum(axis=1) % 23
     letters = np.array(list(CHECK_LETTERS))[check]
-    text = [f"{la_number}{i:09d}" for i in range(n)]
+    text = [f"{la_number}{i:09d}" for i in range(start, start + n)]
     return [letter + t for letter, t in zip(letters, text)]
 
 
@@ -397,9 +401,11 @@ def child_process(
     la_index: int,
     period: Period,
     timing=None,
+    year_of_child: np.ndarray | None = None,
 ) -> ChildProcess:
     """Each child's episode process; with ``timing`` (the LA follows its published totals) every
-    episode of a child takes the offsets of the collection year of its first referral."""
+    episode of a child takes the offsets of the collection year of its first referral (or of
+    ``year_of_child``, indices into ``timing.years``)."""
     n = len(child)
     child_deciles = child["imd_decile_least1"].to_numpy(dtype=float)
     process = cell_process(child_deciles, la_decile, params, targets, la_index)
@@ -409,7 +415,8 @@ def child_process(
     if timing is not None:
         from csc_inequalities.synthetic.totals import _year_index, given_probabilities
 
-        year_of_child = _year_index(period)[0][first_day]
+        if year_of_child is None:
+            year_of_child = _year_index(period)[0][first_day]
         for yi, year in enumerate(timing.years):
             mine = year_of_child == yi
             if not mine.any():
@@ -591,6 +598,279 @@ def draw_episodes(
     return pd.concat(episodes, ignore_index=True)
 
 
+# --- stocks at 31 March: how long the last episode of a child stays open -------------------------------
+
+# The published stocks at 31 March an LA's last episodes follow (national panel series): looked after
+# (the care duration stretched by one scale per LA), on a child protection plan (the CPP duration,
+# likewise), and children in need (which also counts the CPP and care children): a share of the CIN
+# plans, per collection year of the referral, runs a factor LONG_PLAN[0] to LONG_PLAN[1] (log-uniform,
+# one draw per episode) times its drawn length (the long-running CIN cases: the panel's "open more than
+# 2 years"), the others keep it.
+STOCK_DURATION = {"cla_at_31_march": "care", "cpp_at_31_march": "cpp", "cin_at_31_march": "plan"}
+STOCK_MEASURES = tuple(STOCK_DURATION)
+LONG_PLAN = (4.0, 24.0)  # a long CIN plan: 240 days to 7.9 years (timing.LAGS plan_length 60-120 days)
+LONG_PLAN_SHARE_START = 0.5  # the share of long CIN plans in every year while the LA's level is solved
+_BISECTION_STEPS = 40
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """Dates as float day numbers (NaN for missing)."""
+    out = values.to_numpy(dtype="datetime64[D]").astype("float64")
+    out[pd.isna(values).to_numpy()] = np.nan
+    return out
+
+
+def _march(year: int) -> float:
+    return float(np.datetime64(f"{int(year)}-03-31", "D").astype("float64"))
+
+
+@dataclasses.dataclass
+class LastEpisodes:
+    """The dates that decide whether a child's last episode is open (day numbers), and the durations
+    the stocks follow: the CIN plan (CIN and care episodes without a CPP), the CPP (CPP episodes
+    without care) and care. ``u``: per episode, a uniform that makes its CIN plan long (below the year's
+    share) and one that sets how long (its own stream)."""
+
+    rows: np.ndarray  # positions in the episode table
+    year: np.ndarray  # collection year of the referral (burn-in episodes: the period's first)
+    referral: np.ndarray
+    pathway: np.ndarray
+    auth: np.ndarray
+    plan_start: np.ndarray
+    plan_days: np.ndarray
+    cpp_start: np.ndarray
+    cpp_days: np.ndarray
+    decom: np.ndarray
+    care_days: np.ndarray
+    u: np.ndarray
+    long_factor: np.ndarray
+
+    @classmethod
+    def of(cls, episodes: pd.DataFrame, last: np.ndarray, first_year: int, u: np.ndarray) -> LastEpisodes:
+        """``u``: (2, episodes) uniforms."""
+        ep = episodes[last]
+        referral = ep["referral_date"]
+        cpp, lac = ep["cpp"].to_numpy(), ep["lac"].to_numpy()
+        plan_start, cpp_start, decom = _days(ep["plan_start"]), _days(ep["cpp_start"]), _days(ep["decom"])
+        return cls(
+            rows=np.flatnonzero(last),
+            year=np.maximum((referral.dt.year + (referral.dt.month >= 4)).to_numpy(), first_year),
+            referral=_days(referral),
+            pathway=ep["pathway"].to_numpy(),
+            auth=_days(ep["assessment_auth"]),
+            plan_start=plan_start,
+            plan_days=np.where(cpp, np.nan, _days(ep["plan_end"]) - plan_start),
+            cpp_start=cpp_start,
+            cpp_days=np.where(cpp & ~lac, _days(ep["cpp_end"]) - cpp_start, np.nan),
+            decom=decom,
+            care_days=_days(ep["dec"]) - decom,
+            u=u[0][last],
+            long_factor=LONG_PLAN[0] * (LONG_PLAN[1] / LONG_PLAN[0]) ** u[1][last],
+        )
+
+    def ends(self, scales: dict) -> dict[str, np.ndarray]:
+        """plan_end, cpp_end, dec and close (day numbers) with the LA's scales (``care``, ``cpp``) and
+        each referral year's share of long CIN plans (``long_plan_share``: {year: share})."""
+        stretch = lambda days, s: np.maximum(np.round(days * s), 1.0)
+        share = np.zeros(len(self.rows))
+        for year, value in scales.get("long_plan_share", {}).items():
+            share[self.year == int(year)] = value
+        plan = np.where(self.u < share, self.long_factor * scales.get("long_plan_scale", 1.0), 1.0)
+        plan_end = np.where(np.isnan(self.plan_days), self.cpp_start, self.plan_start + stretch(self.plan_days, plan))
+        cpp_end = np.where(
+            np.isnan(self.cpp_days), self.decom, self.cpp_start + stretch(self.cpp_days, scales.get("cpp", 1.0))
+        )
+        dec = self.decom + stretch(self.care_days, scales.get("care", 1.0))
+        p = self.pathway
+        close = np.select(
+            [p == "nfa", p == "assessed_not_cin", p == "cin", p == "cpp"],
+            [self.referral, self.auth, plan_end, np.fmax(cpp_end, plan_end)],
+            np.fmax(dec, plan_end),
+        )
+        return {"plan_end": plan_end, "cpp_end": cpp_end, "dec": dec, "close": close}
+
+
+def _open_at(day: float, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    return (start <= day) & (end > day)  # NaN compares False: never started
+
+
+def stocks_at_31_march(
+    episodes: pd.DataFrame, years: list[int], measures: tuple[str, ...] = STOCK_MEASURES
+) -> dict[str, dict[int, int]]:
+    """Children with an episode open at 31 March of each year (referred by then, not closed, not a
+    referral with no further action: reconcile.extract_yearly_counts), on a child protection plan,
+    looked after; from the generator's episodes (an episode of the period's end still open)."""
+    start = {"cin_at_31_march": "referral_date", "cpp_at_31_march": "cpp_start", "cla_at_31_march": "decom"}
+    end = {"cin_at_31_march": "close_full", "cpp_at_31_march": "cpp_end", "cla_at_31_march": "dec"}
+    out = {}
+    for measure in measures:
+        s = _days(episodes[start[measure]])
+        e = _days(episodes[end[measure]])
+        e = np.where(np.isnan(e) & ~np.isnan(s), np.inf, e)
+        if measure == "cin_at_31_march":
+            s = np.where(episodes["nfa"].to_numpy(), np.nan, s)
+        child = episodes["child_index"].to_numpy()
+        out[measure] = {int(y): int(len(np.unique(child[_open_at(_march(y), s, e)]))) for y in years}
+    return out
+
+
+def solve_duration_scales(
+    episodes: pd.DataFrame, last: np.ndarray, stocks: tuple, first_year: int, u: np.ndarray
+) -> tuple[dict, LastEpisodes]:
+    """The durations of the LA's last episodes (``last``: not followed by another) that make the
+    children open at 31 March follow the published stocks ``stocks`` ((measure, ((year, count or
+    None), ...)), ...; years without a count left out), on the LA's own draws (durations are
+    stretched, nothing is redrawn, so every other draw of the LA is unchanged): the care scale, then
+    the CPP scale, each so that the stock summed over the years equals the published sum; then the
+    scale on the long CIN plans' durations, likewise with LONG_PLAN_SHARE_START of each year's plans
+    long; then, year by year (a year's stock holds the long plans of earlier years), the share of long CIN plans among
+    that year's referrals so that the children in need at its 31 March equal the published count. Each
+    by bisection (scales on the log scale within DURATION_SCALE_BOUNDS, shares within 0..1); a stock
+    that the bounds do not reach stops there."""
+    le = LastEpisodes.of(episodes, last, first_year, u)
+    counts = {m: {y: v for y, v in dict(c).items() if v is not None} for m, c in stocks}
+    scales: dict = {"care": 1.0, "cpp": 1.0, "long_plan_scale": 1.0, "long_plan_share": {}}
+    others = episodes.loc[~last]
+    child_other = others["child_index"].to_numpy()
+    child_last = episodes["child_index"].to_numpy()[le.rows]
+    other_ranges = {
+        "cin_at_31_march": (
+            np.where(others["nfa"].to_numpy(), np.nan, _days(others["referral_date"])),
+            _days(others["close_full"]),
+        ),
+        "cpp_at_31_march": (_days(others["cpp_start"]), _days(others["cpp_end"])),
+        "cla_at_31_march": (_days(others["decom"]), _days(others["dec"])),
+    }
+    last_start = {
+        "cin_at_31_march": np.where(le.pathway == "nfa", np.nan, le.referral),
+        "cpp_at_31_march": le.cpp_start,
+        "cla_at_31_march": le.decom,
+    }
+    last_end = {"cin_at_31_march": "close", "cpp_at_31_march": "cpp_end", "cla_at_31_march": "dec"}
+
+    def stock(measure: str, years: list[int]) -> int:
+        s_o, e_o = other_ranges[measure]
+        ends = le.ends(scales)[last_end[measure]]
+        total = 0
+        for year in years:
+            day = _march(year)
+            both = [child_other[_open_at(day, s_o, e_o)], child_last[_open_at(day, last_start[measure], ends)]]
+            total += int(len(np.unique(np.concatenate(both))))
+        return total
+
+    def bisect(measure: str, years: list[int], target: float, get, put, lo: float, hi: float) -> None:
+        put(lo)
+        if stock(measure, years) >= target:
+            return
+        put(hi)
+        if stock(measure, years) <= target:
+            return
+        a, b = lo, hi
+        for _ in range(_BISECTION_STEPS):
+            mid = 0.5 * (a + b)
+            put(mid)
+            a, b = (mid, b) if stock(measure, years) < target else (a, mid)
+        put(b)
+
+    log_lo, log_hi = np.log(DURATION_SCALE_BOUNDS[0]), np.log(DURATION_SCALE_BOUNDS[1])
+    for measure, kind in (("cla_at_31_march", "care"), ("cpp_at_31_march", "cpp")):
+        years = sorted(counts.get(measure, {}))
+        if years:
+            put = lambda v, kind=kind: scales.__setitem__(kind, float(np.exp(v)))
+            bisect(measure, years, sum(counts[measure][y] for y in years), None, put, log_lo, log_hi)
+    cin_years = sorted(counts.get("cin_at_31_march", {}))
+    if cin_years:
+        # The LA's level first: how long its long plans run, with half of every year's plans long ...
+        scales["long_plan_share"] = dict.fromkeys(cin_years, LONG_PLAN_SHARE_START)
+        put = lambda v: scales.__setitem__("long_plan_scale", float(np.exp(v)))
+        target = sum(counts["cin_at_31_march"][y] for y in cin_years)
+        bisect("cin_at_31_march", cin_years, target, None, put, log_lo, log_hi)
+    for year in cin_years:
+        # ... then each year's share of long plans.
+        put = lambda v, year=year: scales["long_plan_share"].__setitem__(int(year), float(v))
+        bisect("cin_at_31_march", [year], counts["cin_at_31_march"][year], None, put, 0.0, 1.0)
+    return scales, le
+
+
+def apply_duration_scales(episodes: pd.DataFrame, le: LastEpisodes, scales: dict) -> None:
+    """Writes the stretched plan, CPP and care ends and the closures of the last episodes ``le``."""
+    ends = le.ends(scales)
+    as_dates = lambda days: pd.to_datetime(days, unit="D").astype("datetime64[ns]")
+    rows = le.rows
+    cin_plan = episodes["cin_plan"].to_numpy()[rows]
+    cpp, lac = episodes["cpp"].to_numpy()[rows], episodes["lac"].to_numpy()[rows]
+    col = episodes.columns.get_loc
+    episodes.iloc[rows[cin_plan], col("plan_end")] = as_dates(ends["plan_end"][cin_plan])
+    episodes.iloc[rows[cpp], col("cpp_end")] = as_dates(ends["cpp_end"][cpp])
+    episodes.iloc[rows[lac], col("dec")] = as_dates(ends["dec"][lac])
+    episodes.iloc[rows, col("close_full")] = as_dates(ends["close"])
+
+
+# Episodes referred before the period and still open at its start: referrals over BURN_IN_YEARS before
+# it, those of the last days before it left out (no event of theirs that a measure counts falls in
+# the period: the flows stay those solved in totals.py; timing.max_event_lag).
+BURN_IN_YEARS = 8
+
+
+def draw_burn_in(
+    rng: np.random.Generator,
+    cells: pd.DataFrame,
+    expected: np.ndarray,
+    period: Period,
+    la_decile: int,
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    la_index: int,
+    timing=None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(children, episodes) referred in the BURN_IN_YEARS before the period, up to max_event_lag()
+    days before its start, at the period's rate of referrals (first and second) per day, one episode
+    each, with the first collection year's process and offsets. Uncensored: the caller keeps those
+    still open at the period's start (:func:`keep_open_at_start`)."""
+    window = pd.Timestamp(period.start) - pd.DateOffset(years=BURN_IN_YEARS)
+    last_day = pd.Timestamp(period.start) - pd.Timedelta(days=max_event_lag() + 1)
+    days = int((last_day - window).days) + 1
+    per_day = expected * (1.0 + params.rereferral_share) / period.days
+    child = draw_children(rng, cells, per_day * days, "", "999")
+    n = len(child)
+    ref = window + pd.to_timedelta(rng.integers(0, days, n), unit="D")
+    child["dob"] = years_before(pd.DatetimeIndex(ref), child["age"].to_numpy()) - pd.to_timedelta(
+        rng.integers(0, 360, n), unit="D"
+    )
+    child["n_episodes"] = 1
+    cp = child_process(
+        child, np.zeros(n, dtype=int), la_decile, params, targets, la_index, period, timing, np.zeros(n, dtype=int)
+    )
+    episodes = draw_episodes(
+        rng, n, np.zeros(n, dtype=bool), pd.DatetimeIndex(ref), cp, targets, with_reassessment=timing is not None
+    )
+    return child, episodes
+
+
+def keep_open_at_start(
+    child: pd.DataFrame, early: pd.DataFrame, episodes: pd.DataFrame, period: Period, la_code: str, la_number: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's children and the burn-in children whose episode is open at the period's start
+    (numbered after the period's children, with their own IDs and UPNs), and their episodes."""
+    n = len(child)
+    burn = episodes["burn_in"].to_numpy()
+    keep = ~burn | (episodes["close_full"] >= period.start).to_numpy()
+    episodes = episodes[keep].reset_index(drop=True)
+    kept = np.unique(episodes.loc[episodes["burn_in"], "child_index"].to_numpy()) - n
+    renumber = np.full(len(early), -1)
+    renumber[kept] = n + np.arange(len(kept))
+    is_burn = episodes["burn_in"].to_numpy()
+    index = episodes["child_index"].to_numpy().copy()
+    index[is_burn] = renumber[index[is_burn] - n]
+    episodes["child_index"] = index
+    early = early.iloc[kept].reset_index(drop=True)
+    m = len(early)
+    prefix = la_code[-4:]
+    early["LAchildID"] = [f"SYN{prefix}{i:07d}" for i in range(n, n + m)]
+    early["UPN"] = upns(la_number, m, start=n)
+    return pd.concat([child, early], ignore_index=True), episodes
+
+
 def ssda903_rows(child: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     """SSDA903 episodes (DfE layout): one per episode whose care started by the end of the period."""
     lac_rows = episodes[episodes["lac"]]
@@ -632,6 +912,7 @@ def generate_la(
     period: Period | None = None,
     referrals_by_year: tuple | None = None,
     timing=None,
+    stocks: tuple | None = None,
 ) -> LAData:
     """Children, episodes and SSDA903 rows of one LA. ``cells``: the LA's population cells with
     lsoa11, imd_decile_least1, age, age_group, sex, ethnicity_group, population. ``la_number``:
@@ -641,6 +922,9 @@ def generate_la(
     (its level is scaled to them, the structure within the LA kept: :func:`la_scale`). ``timing``
     (totals.LATiming): the LA follows its published totals; its scale, arrivals and per-year offsets
     (by the collection year of each child's first referral) replace ``referrals_by_year``.
+    ``stocks`` ((measure, ((year, count or None), ...)), ...; STOCK_MEASURES): the children open at
+    31 March follow these published counts through the durations of each child's last episode
+    (:func:`solve_duration_scales`).
 
     The steps, in the order they draw from the LA's stream (default_rng([seed, la_index])):
     :func:`draw_children`, :func:`draw_first_referrals`, then per episode number
@@ -661,12 +945,39 @@ def generate_la(
     two, first_day, first_ref = draw_first_referrals(rng, child, period, arrival, params.rereferral_share)
     cp = child_process(child, first_day, la_decile, params, targets, la_index, period, timing)
     episodes = draw_episodes(rng, len(child), two, first_ref, cp, targets, with_reassessment=timing is not None)
+    episodes["burn_in"] = False
+    scales = None
+    if stocks:
+        # Episodes open at the period's start (referred before it, from the LA's own stream), then
+        # the last episode of a child (none follows it) stays open as long as the LA's published
+        # stocks at 31 March need; first episodes followed by a second keep their durations.
+        early, early_episodes = draw_burn_in(
+            np.random.default_rng([seed, la_index, 2]),
+            cells,
+            expected,
+            period,
+            la_decile,
+            params,
+            targets,
+            la_index,
+            timing,
+        )
+        early_episodes["child_index"] += len(child)
+        early_episodes["burn_in"] = True
+        episodes = pd.concat([episodes, early_episodes], ignore_index=True)
+        last = (episodes["episode_number"].to_numpy() == 2) | ~np.r_[two, np.zeros(len(early), bool)][
+            episodes["child_index"].to_numpy()
+        ]
+        u = np.random.default_rng([seed, la_index, 3]).random((2, len(episodes)))
+        scales, last_episodes = solve_duration_scales(episodes, last, stocks, period.end.year - years + 1, u)
+        apply_duration_scales(episodes, last_episodes, scales)
+        child, episodes = keep_open_at_start(child, early, episodes, period, la_code, la_number)
     episodes = censor(episodes, period.end)
     child["n_episodes"] = np.bincount(episodes["child_index"].to_numpy(), minlength=len(child))
     episodes["section20"] = episodes["legal_status"] == "V2"
     episodes["interim_care_order"] = episodes["legal_status"] == "C1"
     episodes["la_code"] = la_code
-    return LAData(child, episodes, ssda903_rows(child, episodes))
+    return LAData(child, episodes, ssda903_rows(child, episodes), scales)
 
 
 DATE_COLUMNS = (

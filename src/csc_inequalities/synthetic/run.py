@@ -366,9 +366,16 @@ def generate_one_la(
     decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
     cells = population_cells(population, reference, la_code)
     period = period_of(config)
-    from csc_inequalities.synthetic.totals import counts_by_year, expected_events, offsets_record, panel_totals
+    from csc_inequalities.synthetic.generator import stocks_at_31_march
+    from csc_inequalities.synthetic.totals import (
+        counts_by_year,
+        expected_events,
+        offsets_record,
+        panel_stocks,
+        panel_totals,
+    )
 
-    from_panel, timing, totals = None, None, None
+    from_panel, timing, totals, stocks = None, None, None, None
     measures, missing = panel_settings(config)
     if config.get("referrals_from_panel") and panel is None:
         # Library callers without a panel (tests, benchmarks): the model's own rates. The workflow
@@ -376,6 +383,7 @@ def generate_one_la(
         log.warning("%s: no national panel given: totals not followed (synthetic.referrals_from_panel)", la_code)
     if config.get("referrals_from_panel") and panel is not None:
         totals = panel_totals(panel, la_code, years, measures, missing)
+        stocks = panel_stocks(panel, la_code, years)
         from_panel = dict(totals)["referrals"]
         timing = la_totals_timing(
             cells,
@@ -404,6 +412,7 @@ def generate_one_la(
         period=period,
         referrals_by_year=from_panel,
         timing=timing,
+        stocks=stocks,
     )
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
@@ -442,6 +451,10 @@ def generate_one_la(
             }
         }
     counted = counts_by_year(data.episodes, all_measures)
+    # Stocks at 31 March: followed through the durations of the last episodes, solved on the LA's
+    # draws, so they have no noise-free expectation (None).
+    counted.update(stocks_at_31_march(data.episodes, years))
+    expected_by_year.update({m: dict.fromkeys(years) for m in (m for m, _ in (stocks or ()))})
     return {
         "episodes": episode_table(data, la_code, reference, key),
         "expected": expected_counts(
@@ -462,7 +475,11 @@ def generate_one_la(
             "expected_referrals_by_year": expected_by_year["referrals"],
             "counts_by_year": counted,
             "expected_by_year": expected_by_year,
-            "measures_followed": list(dict(totals)) if timing is not None else [],
+            "measures_followed": [*dict(totals), *dict(stocks or ())] if timing is not None else [],
+            "duration_scales": {
+                k: ({int(y): round(float(x), 6) for y, x in v.items()} if isinstance(v, dict) else round(float(v), 6))
+                for k, v in (data.duration_scales or {}).items()
+            },
             "panel_offsets": offsets_record(timing) if timing is not None else {},
             "la_log_scale": float(np.log(timing.scale)) if timing is not None else 0.0,
         },
