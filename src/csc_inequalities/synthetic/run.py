@@ -519,9 +519,11 @@ def generator_truth(
     la_log_scales: dict[str, float] | None = None,
     calibrated: dict[str, Any] | None = None,
     panel_offsets: dict[str, dict] | None = None,
+    duration_scales: dict[str, dict] | None = None,
 ) -> dict[str, Any]:
     """The generator's truth for every strand (aggregate): parameters, LA intercepts, class profiles
-    and shares, the gradient's generating rate ratios."""
+    and shares, the gradient's generating rate ratios, the durations that make the stocks at 31 March
+    follow the panel."""
     params = calibrated_parameters(config, calibrated)
     targets = load_published_targets(published_dir)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
@@ -545,6 +547,9 @@ def generator_truth(
             "panel_offsets": {
                 la: {int(y): dict(o) for y, o in (panel_offsets or {}).get(la, {}).items()} for la in las
             },
+            # The stocks at 31 March: care and CPP duration scales and the long CIN plans (scale, share
+            # per referral year) of each LA's last episodes (generator.solve_duration_scales).
+            "duration_scales": {la: (duration_scales or {}).get(la, {}) for la in las},
             "la_imd_decile_least1": {la: int(la_deciles[la]) for la in las},
             "study_la_of_each_la": {la: f"LA{i % 6}" for i, la in enumerate(las)},
             "lac_with_cpp_share": LAC_CPP_SHARE,
@@ -636,10 +641,11 @@ def generate_all(
         summaries.append(one["summary"])
     scales = {s["la_code"]: s["la_log_scale"] for s in summaries}
     offsets = {s["la_code"]: s.get("panel_offsets", {}) for s in summaries}
+    durations = {s["la_code"]: s.get("duration_scales", {}) for s in summaries}
     return {
         "episodes": pd.concat(episodes, ignore_index=True),
         "expected": pd.concat(expected, ignore_index=True),
-        "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated, offsets),
+        "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated, offsets, durations),
         "manifest": manifest,
         "summaries": summaries,
     }
