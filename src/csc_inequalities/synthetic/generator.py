@@ -610,7 +610,7 @@ STOCK_DURATION = {"cla_at_31_march": "care", "cpp_at_31_march": "cpp", "cin_at_3
 STOCK_MEASURES = tuple(STOCK_DURATION)
 LONG_PLAN = (4.0, 24.0)  # a long CIN plan: 240 days to 7.9 years (timing.LAGS plan_length 60-120 days)
 LONG_PLAN_SHARE_START = 0.5  # the share of long CIN plans in every year while the LA's level is solved
-_BISECTION_STEPS = 40
+_BISECTION_STEPS = 30
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -644,6 +644,10 @@ class LastEpisodes:
     care_days: np.ndarray
     u: np.ndarray
     long_factor: np.ndarray
+
+    def __post_init__(self) -> None:
+        # Pathway masks once (comparing object arrays on every evaluation is slow).
+        self._masks = [self.pathway == p for p in ("nfa", "assessed_not_cin", "cin", "cpp")]
 
     @classmethod
     def of(cls, episodes: pd.DataFrame, last: np.ndarray, first_year: int, u: np.ndarray) -> LastEpisodes:
@@ -681,11 +685,8 @@ class LastEpisodes:
             np.isnan(self.cpp_days), self.decom, self.cpp_start + stretch(self.cpp_days, scales.get("cpp", 1.0))
         )
         dec = self.decom + stretch(self.care_days, scales.get("care", 1.0))
-        p = self.pathway
         close = np.select(
-            [p == "nfa", p == "assessed_not_cin", p == "cin", p == "cpp"],
-            [self.referral, self.auth, plan_end, np.fmax(cpp_end, plan_end)],
-            np.fmax(dec, plan_end),
+            self._masks, [self.referral, self.auth, plan_end, np.fmax(cpp_end, plan_end)], np.fmax(dec, plan_end)
         )
         return {"plan_end": plan_end, "cpp_end": cpp_end, "dec": dec, "close": close}
 
@@ -731,8 +732,6 @@ def solve_duration_scales(
     counts = {m: {y: v for y, v in dict(c).items() if v is not None} for m, c in stocks}
     scales: dict = {"care": 1.0, "cpp": 1.0, "long_plan_scale": 1.0, "long_plan_share": {}}
     others = episodes.loc[~last]
-    child_other = others["child_index"].to_numpy()
-    child_last = episodes["child_index"].to_numpy()[le.rows]
     other_ranges = {
         "cin_at_31_march": (
             np.where(others["nfa"].to_numpy(), np.nan, _days(others["referral_date"])),
@@ -748,14 +747,19 @@ def solve_duration_scales(
     }
     last_end = {"cin_at_31_march": "close", "cpp_at_31_march": "cpp_end", "cla_at_31_march": "dec"}
 
+    # A child has at most one episode open on a day (a second is referred after the first closes), so
+    # children open = episodes open; the other episodes' part does not depend on the durations solved.
+    fixed: dict[tuple[str, int], int] = {}
+
     def stock(measure: str, years: list[int]) -> int:
-        s_o, e_o = other_ranges[measure]
         ends = le.ends(scales)[last_end[measure]]
         total = 0
         for year in years:
             day = _march(year)
-            both = [child_other[_open_at(day, s_o, e_o)], child_last[_open_at(day, last_start[measure], ends)]]
-            total += int(len(np.unique(np.concatenate(both))))
+            if (measure, year) not in fixed:
+                s_o, e_o = other_ranges[measure]
+                fixed[(measure, year)] = int(_open_at(day, s_o, e_o).sum())
+            total += fixed[(measure, year)] + int(_open_at(day, last_start[measure], ends).sum())
         return total
 
     def bisect(measure: str, years: list[int], target: float, get, put, lo: float, hi: float) -> None:
