@@ -6,8 +6,16 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.childlevel.dfe.child import CHECK_LETTERS
-from csc_inequalities.synthetic.generator import close_episodes, draw_children, draw_first_referrals, ssda903_rows
-from csc_inequalities.synthetic.timing import FIRST_EPISODE_LIMIT, Period
+from csc_inequalities.synthetic.generator import (
+    apply_duration_scales,
+    close_episodes,
+    draw_children,
+    draw_first_referrals,
+    solve_duration_scales,
+    ssda903_rows,
+    stocks_at_31_march,
+)
+from csc_inequalities.synthetic.timing import DURATION_SCALE_BOUNDS, FIRST_EPISODE_LIMIT, Period
 
 T = pd.Timestamp
 
@@ -112,3 +120,81 @@ def test_ssda903_rows_has_one_row_per_care_episode():
     assert rows["DEC"].tolist() == ["01/12/2016", ""]
     assert rows["REC"].tolist() == ["E4A", ""]
     assert rows["SEX"].tolist() == ["2", "2"]
+
+
+def _stock_episodes() -> pd.DataFrame:
+    """Four last episodes of four children (one per pathway that can be open) and an NFA."""
+    nat = pd.NaT
+    return pd.DataFrame(
+        {
+            "child_index": [0, 1, 2, 3, 4],
+            "episode_number": [1, 1, 1, 1, 1],
+            "referral_date": [T("2015-01-01")] * 5,
+            "pathway": ["nfa", "cin", "cin", "cpp", "lac"],
+            "nfa": [True, False, False, False, False],
+            "cin_plan": [False, True, True, True, True],
+            "cpp": [False, False, False, True, False],
+            "lac": [False, False, False, False, True],
+            "assessment_auth": [nat, T("2015-02-01"), T("2015-02-01"), T("2015-02-01"), T("2015-02-01")],
+            "plan_start": [nat, T("2015-02-01"), T("2015-02-01"), T("2015-01-05"), T("2015-02-01")],
+            "plan_end": [nat, T("2015-04-01"), T("2015-05-01"), T("2015-01-20"), T("2015-04-01")],
+            "cpp_start": [nat, nat, nat, T("2015-01-20"), nat],
+            "cpp_end": [nat, nat, nat, T("2015-07-20"), nat],
+            "decom": [nat, nat, nat, nat, T("2015-03-01")],
+            "dec": [nat, nat, nat, nat, T("2015-09-01")],
+            "close_full": [T("2015-01-01"), T("2015-04-01"), T("2015-05-01"), T("2015-07-20"), T("2015-09-01")],
+        }
+    )
+
+
+def test_stocks_at_31_march_count_open_children_by_hand():
+    ep = _stock_episodes()
+    stocks = stocks_at_31_march(ep, [2015, 2016])
+    # 31 March 2015: both CIN plans (to 1 April and 1 May), the CPP child and the child in care; not the NFA.
+    assert stocks["cin_at_31_march"] == {2015: 4, 2016: 0}
+    assert stocks["cpp_at_31_march"] == {2015: 1, 2016: 0}
+    assert stocks["cla_at_31_march"] == {2015: 1, 2016: 0}
+
+
+def test_duration_scales_solve_the_published_stocks_by_stretching_the_draws():
+    ep = _stock_episodes()
+    last = np.ones(len(ep), dtype=bool)
+    u = np.array([[0.1, 0.9, 0.2, 0.5, 0.5], [0.5] * 5])
+    published = (
+        ("cla_at_31_march", ((2016, 1),)),  # care (184 days from 1 March 2015) must last past 31 March 2016
+        ("cpp_at_31_march", ((2016, 0),)),
+    )
+    scales, le = solve_duration_scales(ep, last, published, 2015, u)
+    assert 396 / 184 < scales["care"] <= 397 / 184 * (1 + 1e-6)  # the shortest stretch that reaches 1 April 2016
+    assert scales["cpp"] == DURATION_SCALE_BOUNDS[0]  # the stock is met at the lower bound
+    assert scales["long_plan_share"] == {}  # no CIN stock given: every plan keeps its drawn length
+    apply_duration_scales(ep, le, scales)
+    assert stocks_at_31_march(ep, [2016]) == {
+        "cin_at_31_march": {2016: 1},  # the child in care
+        "cpp_at_31_march": {2016: 0},
+        "cla_at_31_march": {2016: 1},
+    }
+    assert ep.loc[4, "dec"] == ep.loc[4, "close_full"] > T("2016-03-31")
+    assert ep.loc[3, "cpp_end"] == T("2015-01-20") + pd.Timedelta(days=round(181 * DURATION_SCALE_BOUNDS[0]))
+    assert ep.loc[2, "plan_end"] == T("2015-05-01")  # plans keep their drawn length
+    assert ep.loc[0, "close_full"] == T("2015-01-01")  # NFA closes at referral whatever the scales
+
+
+def test_a_share_of_long_cin_plans_reaches_the_published_children_in_need():
+    ep = _stock_episodes()
+    u = np.array([[0.1, 0.1, 0.9, 0.5, 0.5], [0.0] * 5])  # episode 1 long below a share of 0.1, episode 2 above 0.9
+    published = (("cin_at_31_march", ((2016, 1),)),)
+    # First year 2016: the episodes, referred before it, take its share (as burn-in episodes do).
+    scales, le = solve_duration_scales(ep, np.ones(len(ep), dtype=bool), published, 2016, u)
+    assert 0.1 < scales["long_plan_share"][2016] <= 0.9
+    apply_duration_scales(ep, le, scales)
+    # 31 March 2016: one child in need: episode 1's plan, long (59 days x 4 x the LA's scale), not 2's.
+    assert stocks_at_31_march(ep, [2015, 2016])["cin_at_31_march"] == {2015: 4, 2016: 1}
+    assert ep.loc[1, "plan_end"] > T("2016-03-31") and ep.loc[2, "plan_end"] == T("2015-05-01")
+
+
+def test_the_reader_leaves_episodes_referred_before_the_first_year_out():
+    from csc_inequalities.childlevel.pipeline import referred_in_years
+
+    episodes = pd.DataFrame({"episode_id": ["a", "b", "c"], "referral_year": [2012, 2014, 2018]})
+    assert referred_in_years(episodes, 2014)["episode_id"].tolist() == ["b", "c"]

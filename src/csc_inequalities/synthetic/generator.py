@@ -767,8 +767,8 @@ def solve_duration_scales(
         if stock(measure, years) >= target:
             return
         put(hi)
-        if stock(measure, years) <= target:
-            return
+        if stock(measure, years) < target:
+            return  # beyond the bound: stays there
         a, b = lo, hi
         for _ in range(_BISECTION_STEPS):
             mid = 0.5 * (a + b)
