@@ -154,6 +154,8 @@ def test_batched_workflow_writes_the_files_of_one_job_per_la(tmp_path):
     _project_copy(work)
     (work / "extra.yaml").write_text(
         "synthetic:\n  las: [E06000017, E06000001, E06000053]\n  calibration: {enabled: false}\n"
+        "  referrals_from_panel: false\n  lea_codes: {E06000017: '857', E06000001: '805'}\n"
+        "  model: {base_referral_rate: 0.08}\n"
     )
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env.pop("LD_LIBRARY_PATH", None)

@@ -1,6 +1,7 @@
 """Every CIN census return the generator writes for a small configuration (config/ci-tiny.yaml:
-two real LAs, five collection years) passes DfE's CIN census validation rules of its year: no
-error-level finding (and no query either)."""
+two real LAs following their published totals and stocks, five collection years, episodes open at
+the period's start included) passes DfE's CIN census validation rules of its year: no error-level
+finding (and no query either)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from csc_inequalities.childlevel.dfe import rules_for_year
 from csc_inequalities.childlevel.extracts import LAFiles, validate_la
 from csc_inequalities.config import load_schema, validate_config
 from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
+from csc_inequalities.national.panel import build_panel
 from csc_inequalities.synthetic.run import generate_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +28,9 @@ def generated(tmp_path_factory):
     synthetic = config["synthetic"]
     reference = build_lsoa_reference(ROOT / "resources" / "lsoa")
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
+    population = population[population["la_code"].isin(synthetic["las"])]
+    panel, _, _ = build_panel(ROOT / "resources" / "national" / "raw", first_year=2013, last_year=2019)
+    assert synthetic["referrals_from_panel"]
     out = tmp_path_factory.mktemp("extracts")
     result = generate_all(
         synthetic,
@@ -35,6 +40,7 @@ def generated(tmp_path_factory):
         synthetic["lea_codes"],
         str(out),
         bytes(32),
+        panel,
     )
     return synthetic, result, set(reference["lsoa11"])
 

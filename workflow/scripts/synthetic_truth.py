@@ -23,6 +23,7 @@ with script_context(snakemake) as log:
         {s["la_code"]: s["la_log_scale"] for s in summaries},
         yaml.safe_load(open(snakemake.input.calibrated)),
         {s["la_code"]: s.get("panel_offsets", {}) for s in summaries},
+        {s["la_code"]: s.get("duration_scales", {}) for s in summaries},
     )
     panel = pd.read_parquet(snakemake.input.panel, columns=["la_code", "year", *PANEL_SERIES])
     totals_vs_panel(summaries, panel).to_csv(snakemake.output.totals_vs_panel, index=False)

@@ -78,6 +78,7 @@ def run_la(
     Path(counts_path).parent.mkdir(parents=True, exist_ok=True)
     counts.to_csv(counts_path, index=False)
     episodes = build_episodes(loaded.tables, loaded.ssda903, loaded.child_lsoa, reference, la_code, last_year)
+    episodes = referred_in_years(episodes, min(la_files.cin_census), la_code, log)
     Path(episodes_path).parent.mkdir(parents=True, exist_ok=True)
     episodes.to_parquet(episodes_path, index=False)
     Path(identifiers_path).write_text(json.dumps(loaded.identifiers))
@@ -87,6 +88,22 @@ def run_la(
         write_quality(loaded.findings, la_files, la_code, quality_path, min_cell)
     log.info("LA %s: %d episodes (%d dropped by policy)", la_code, len(episodes), loaded.dropped_episodes)
     return episodes
+
+
+def referred_in_years(episodes: pd.DataFrame, first_year: int, la_code: str = "", log=log_default) -> pd.DataFrame:
+    """The episodes referred in or after collection year ``first_year`` (year ending 31 March): the
+    analyses count the children referred in the configured years. A return also holds every episode
+    open during its year, those referred earlier included; they count only in the stocks at 31 March
+    (the yearly counts, read from the returns themselves)."""
+    before = (episodes["referral_year"] < int(first_year)).to_numpy()
+    if before.any():
+        log.info(
+            "LA %s: %d episodes referred before %d-04-01 left out of the episode table",
+            la_code,
+            int(before.sum()),
+            int(first_year) - 1,
+        )
+    return episodes[~before].reset_index(drop=True)
 
 
 def write_yearly_counts(loaded, la_code: str, path: str, min_cell: int) -> pd.DataFrame:

@@ -366,9 +366,16 @@ def generate_one_la(
     decile = int(reference.loc[reference["la_code"] == la_code, "la_imd_decile_least1"].iloc[0])
     cells = population_cells(population, reference, la_code)
     period = period_of(config)
-    from csc_inequalities.synthetic.totals import counts_by_year, expected_events, offsets_record, panel_totals
+    from csc_inequalities.synthetic.generator import stocks_at_31_march
+    from csc_inequalities.synthetic.totals import (
+        counts_by_year,
+        expected_events,
+        offsets_record,
+        panel_stocks,
+        panel_totals,
+    )
 
-    from_panel, timing, totals = None, None, None
+    from_panel, timing, totals, stocks = None, None, None, None
     measures, missing = panel_settings(config)
     if config.get("referrals_from_panel") and panel is None:
         # Library callers without a panel (tests, benchmarks): the model's own rates. The workflow
@@ -376,6 +383,7 @@ def generate_one_la(
         log.warning("%s: no national panel given: totals not followed (synthetic.referrals_from_panel)", la_code)
     if config.get("referrals_from_panel") and panel is not None:
         totals = panel_totals(panel, la_code, years, measures, missing)
+        stocks = panel_stocks(panel, la_code, years)
         from_panel = dict(totals)["referrals"]
         timing = la_totals_timing(
             cells,
@@ -404,6 +412,7 @@ def generate_one_la(
         period=period,
         referrals_by_year=from_panel,
         timing=timing,
+        stocks=stocks,
     )
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
@@ -442,6 +451,10 @@ def generate_one_la(
             }
         }
     counted = counts_by_year(data.episodes, all_measures)
+    # Stocks at 31 March: followed through the durations of the last episodes, solved on the LA's
+    # draws, so they have no noise-free expectation (None).
+    counted.update(stocks_at_31_march(data.episodes, years))
+    expected_by_year.update({m: dict.fromkeys(years) for m in (m for m, _ in (stocks or ()))})
     return {
         "episodes": episode_table(data, la_code, reference, key),
         "expected": expected_counts(
@@ -462,7 +475,11 @@ def generate_one_la(
             "expected_referrals_by_year": expected_by_year["referrals"],
             "counts_by_year": counted,
             "expected_by_year": expected_by_year,
-            "measures_followed": list(dict(totals)) if timing is not None else [],
+            "measures_followed": [*dict(totals), *dict(stocks or ())] if timing is not None else [],
+            "duration_scales": {
+                k: ({int(y): round(float(x), 6) for y, x in v.items()} if isinstance(v, dict) else round(float(v), 6))
+                for k, v in (data.duration_scales or {}).items()
+            },
             "panel_offsets": offsets_record(timing) if timing is not None else {},
             "la_log_scale": float(np.log(timing.scale)) if timing is not None else 0.0,
         },
@@ -502,9 +519,11 @@ def generator_truth(
     la_log_scales: dict[str, float] | None = None,
     calibrated: dict[str, Any] | None = None,
     panel_offsets: dict[str, dict] | None = None,
+    duration_scales: dict[str, dict] | None = None,
 ) -> dict[str, Any]:
     """The generator's truth for every strand (aggregate): parameters, LA intercepts, class profiles
-    and shares, the gradient's generating rate ratios."""
+    and shares, the gradient's generating rate ratios, the durations that make the stocks at 31 March
+    follow the panel."""
     params = calibrated_parameters(config, calibrated)
     targets = load_published_targets(published_dir)
     years = list(range(int(config["first_year"]), int(config["last_year"]) + 1))
@@ -528,6 +547,9 @@ def generator_truth(
             "panel_offsets": {
                 la: {int(y): dict(o) for y, o in (panel_offsets or {}).get(la, {}).items()} for la in las
             },
+            # The stocks at 31 March: care and CPP duration scales and the long CIN plans (scale, share
+            # per referral year) of each LA's last episodes (generator.solve_duration_scales).
+            "duration_scales": {la: (duration_scales or {}).get(la, {}) for la in las},
             "la_imd_decile_least1": {la: int(la_deciles[la]) for la in las},
             "study_la_of_each_la": {la: f"LA{i % 6}" for i, la in enumerate(las)},
             "lac_with_cpp_share": LAC_CPP_SHARE,
@@ -619,10 +641,11 @@ def generate_all(
         summaries.append(one["summary"])
     scales = {s["la_code"]: s["la_log_scale"] for s in summaries}
     offsets = {s["la_code"]: s.get("panel_offsets", {}) for s in summaries}
+    durations = {s["la_code"]: s.get("duration_scales", {}) for s in summaries}
     return {
         "episodes": pd.concat(episodes, ignore_index=True),
         "expected": pd.concat(expected, ignore_index=True),
-        "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated, offsets),
+        "truth": generator_truth(config, reference, published_dir, shares, scales, calibrated, offsets, durations),
         "manifest": manifest,
         "summaries": summaries,
     }

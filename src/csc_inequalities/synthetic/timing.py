@@ -37,6 +37,9 @@ LAGS = {
     "reassessment_start": (1, 20),
     "reassessment_auth": (10, 30),
 }
+# The scale on the durations of a child's last episode that makes the LA's stocks at 31 March follow
+# the published ones (generator.solve_duration_scales) stays within these bounds.
+DURATION_SCALE_BOUNDS = (0.25, 12.0)
 FIRST_EPISODE_LIMIT = 540  # days: the first of two episodes closes at the latest this long after its referral
 PATHWAYS = ("assessed_not_cin", "cin", "cpp", "lac")
 
@@ -104,6 +107,11 @@ def event_lags(lac_cpp_share: float) -> dict[tuple[str, str], tuple[np.ndarray, 
     lags[("cin", "cpp")] = (plan_before, False)
     lags[("cin", "lac")] = (lac_cpp_share * pad(plan_before) + (1 - lac_cpp_share) * pad(plan_after), False)
     return lags
+
+
+def max_event_lag() -> int:
+    """Days from a referral to its latest event that a yearly measure counts (weekend move included)."""
+    return max(len(pmf) - 1 + (2 if moved else 0) for pmf, moved in event_lags(0.5).values())
 
 
 def closure_lags() -> dict[str, np.ndarray]:

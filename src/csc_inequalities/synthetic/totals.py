@@ -31,6 +31,7 @@ import pandas as pd
 from scipy.signal import fftconvolve
 
 from csc_inequalities.synthetic.timing import (
+    DURATION_SCALE_BOUNDS,
     PATHWAYS,
     Observation,
     Period,
@@ -48,7 +49,14 @@ MEASURES = {
     "cpp_starts": "cpp_starting",
     "lac_starts": "cla_started",
 }
-PANEL_SERIES = tuple(dict.fromkeys(MEASURES.values()))
+# Stocks at 31 March (children in need, on a child protection plan, looked after): followed through the
+# durations of each child's last episode (generator.solve_duration_scales), not through offsets.
+STOCKS = {
+    "cin_at_31_march": "cin_at_31_march",
+    "cpp_at_31_march": "cpp_at_31_march",
+    "cla_at_31_march": "cla_at_31_march",
+}
+PANEL_SERIES = tuple(dict.fromkeys([*MEASURES.values(), *STOCKS.values()]))
 # measure -> the generated event date it counts (generator episode columns) and its offset
 EVENT_COLUMN = {
     "referrals": "referral_date",
@@ -143,6 +151,21 @@ def panel_totals(
         if len(absent) == len(years):
             continue  # other_years with no published year: not followed (the model's own rate)
         out.append((measure, tuple((int(y), None if y in absent else float(rows[y])) for y in years)))
+    return tuple(out)
+
+
+def panel_stocks(panel: pd.DataFrame, la_code: str, years: list[int]) -> tuple:
+    """((stock, ((year, count or None), ...)), ...) of one LA from the national panel (STOCKS); a year
+    without a published count is None (its durations keep their scale 1), a series absent from the
+    panel is left out."""
+    mine = panel[(panel["la_code"] == la_code) & panel["year"].isin(years)].set_index("year")
+    out = []
+    for measure, series in STOCKS.items():
+        if series not in mine.columns:
+            continue
+        values = tuple((int(y), None if pd.isna(mine[series].get(y)) else float(mine[series][y])) for y in years)
+        if any(v is not None for _, v in values):
+            out.append((measure, values))
     return tuple(out)
 
 
@@ -558,20 +581,32 @@ def totals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.
         la = summary["la_code"]
         mine = panel[panel["la_code"] == la].set_index("year")
         for measure, by_year in summary["expected_by_year"].items():
-            series = MEASURES[measure]
+            series = {**MEASURES, **STOCKS}[measure]
             synthetic = summary["counts_by_year"].get(measure, {})
             for year, expected in by_year.items():
                 real = mine[series].get(int(year), np.nan) if series in mine.columns else np.nan
                 n = synthetic.get(str(year), synthetic.get(int(year), 0)) if isinstance(synthetic, dict) else 0
                 followed = summary.get("measures_followed", [])
                 note = "" if measure in followed else "not followed (synthetic.panel_measures)"
-                if measure in followed and pd.isna(real):
+                if measure in STOCKS:
                     note = (
-                        "not published: that year's referrals are the mean of the LA's published years' "
-                        "(synthetic.panel_missing)"
-                        if measure == "referrals"
-                        else "not published: the offset is the mean of the LA's other years' (synthetic.panel_missing)"
+                        "stock: the last episodes' durations solved on the LA's own draws, "
+                        "pooled over the years (no noise-free expectation)"
+                        if measure in followed
+                        else "stock: not followed (synthetic.referrals_from_panel false)"
                     )
+                    scales = summary.get("duration_scales", {})
+                    value = (
+                        scales.get("long_plan_share", {}).get(
+                            str(year), scales.get("long_plan_share", {}).get(int(year))
+                        )
+                        if measure == "cin_at_31_march"
+                        else scales.get({"cpp_at_31_march": "cpp", "cla_at_31_march": "care"}[measure])
+                    )
+                    bounds = (0.0, 1.0) if measure == "cin_at_31_march" else DURATION_SCALE_BOUNDS
+                    if measure in followed and value is not None and not pd.isna(real):
+                        if not bounds[0] + 1e-9 < float(value) < bounds[1] - 1e-9:
+                            note = f"stock beyond the model: its duration parameter stops at the bound {float(value):g}"
                 offset = summary.get("panel_offsets", {}).get(
                     str(year), summary.get("panel_offsets", {}).get(int(year), {})
                 )
@@ -589,7 +624,7 @@ def totals_vs_panel(summaries: list[dict[str, Any]], panel: pd.DataFrame) -> pd.
                         "measure": measure,
                         "series": series,
                         "synthetic": int(n),
-                        "expected": round(float(expected), 1),
+                        "expected": np.nan if expected is None else round(float(expected), 1),
                         "published": real,
                         "note": note,
                     }

@@ -258,8 +258,12 @@ def write_la_files(data: LAData, la_code: str, la_code_old: str, years: list[int
 
 
 def episode_table(data: LAData, la_code: str, reference: pd.DataFrame, key: bytes) -> pd.DataFrame:
-    """The generator's own episode table in the data-model schema (pseudonymised child IDs)."""
+    """The generator's own episode table in the data-model schema (pseudonymised child IDs): the
+    episodes referred in the period (those open at its start, referred before it, are in the returns
+    only: the reader leaves them out of the analyses' episode table too)."""
     ep = data.episodes
+    if "burn_in" in ep:
+        ep = ep[~ep["burn_in"].to_numpy()]
     kid = data.children.iloc[ep["child_index"].to_numpy()].reset_index(drop=True)
     ep = ep.reset_index(drop=True)
     child_id = pseudonymise_series(kid["LAchildID"], la_code, key)

@@ -102,7 +102,7 @@ def totals_view(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     out["within"] = out["within"].map({True: "yes", False: "no"})
     out = out.rename(columns={"within": f"within {WITHIN_RELATIVE:.0%} or {WITHIN_POISSON_SD:g} SD"})
     out["published"] = out["published"].round().astype("Int64")
-    out["expected"] = out["expected"].map("{:,.1f}".format)
+    out["expected"] = out["expected"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}")
     out["relative_difference"] = out["relative_difference"].map(lambda v: "" if pd.isna(v) else f"{v:+.1%}")
     out["poisson_z"] = out["poisson_z"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}")
     return out, summary
