@@ -34,11 +34,14 @@ FOLDERS = ("results", "report")
 RUN_TIME_FOLDERS = ("results/benchmarks/",)
 # JSON keys that record when and how long a job ran, and the commit of the code that ran.
 RUN_TIME_KEYS = {"created", "seconds", "git_commit"}
-# In the HTML report: ISO timestamps, commit hashes, and the appendix's per-job time and memory rows.
+# Table columns of the report's time and memory appendix (report/tables/*.csv), from benchmark files.
+RUN_TIME_COLUMN = re.compile(r"^(s|h:m:s)$|wall|cpu|rss|vms|uss|pss|io_in|io_out|load|seconds|runtime|mem")
+# In the HTML report: when it was built, the commit, each provenance record's time and run time.
 HTML_RUN_TIME = [
     re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\+00:00|Z)?"),
-    re.compile(r"\b[0-9a-f]{40}\b"),
-    re.compile(r"\b[0-9a-f]{7,12}\b"),
+    re.compile(r"built \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"),
+    re.compile(r"\b[0-9a-f]{40}(-dirty)?\b"),
+    re.compile(r", [\d.]+ s</summary>"),
 ]
 
 
@@ -71,20 +74,34 @@ def is_run_time_key(key_path: str) -> bool:
     return any(part in RUN_TIME_KEYS for part in key_path.split("."))
 
 
-def explain(relative: str, before: Path, after: Path) -> dict:
-    """Why two versions of one file differ: {"kind", "expected": bool, "reason", "details"}."""
+def explain(relative: str, before: Path, after: Path, run_time_files: dict[str, set[str]] | None = None) -> dict:
+    """Why two versions of one file differ: {"kind", "expected": bool, "reason", "details"}.
+
+    run_time_files: {path: its two sha256} of the files already found to differ in run time only; a
+    provenance record whose only other difference is such an input's checksum is then expected too,
+    and so is a sha256 prefix of one of them in the HTML report."""
+    run_time_files = run_time_files or {}
     suffix = before.suffix.lower()
     if relative.startswith(RUN_TIME_FOLDERS):
         return {"kind": "benchmark", "expected": True, "reason": "a job's wall time and memory (benchmark file)"}
     if suffix in (".json", ".yaml", ".yml"):
         load = json.loads if suffix == ".json" else yaml.safe_load
-        keys = json_differences(load(before.read_text()), load(after.read_text()))
-        unexpected = [k for k in keys if not is_run_time_key(k)]
+        before_doc, after_doc = load(before.read_text()), load(after.read_text())
+        keys = json_differences(before_doc, after_doc)
+        unexpected = [
+            k for k in keys if not is_run_time_key(k) and not _run_time_input(k, before_doc, after_doc, run_time_files)
+        ]
         return {
             "kind": suffix.lstrip("."),
             "expected": not unexpected,
             "reason": (
-                "run-time fields only (" + ", ".join(sorted({k.split(".")[-1] for k in keys})) + ")"
+                "run-time fields only ("
+                + ", ".join(
+                    sorted(
+                        {"sha256 of run-time-only inputs" if k.endswith("sha256") else k.split(".")[-1] for k in keys}
+                    )
+                )
+                + ")"
                 if not unexpected
                 else f"{len(unexpected)} result field(s) differ"
             ),
@@ -100,51 +117,103 @@ def explain(relative: str, before: Path, after: Path) -> dict:
         if b.shape == a.shape and list(b.columns) == list(a.columns) and b.equals(a):
             return {"kind": suffix.lstrip("."), "expected": True, "reason": "same table, file metadata differs"}
         columns = [c for c in b.columns if c not in a.columns or not b[c].equals(a[c])] if b.shape == a.shape else []
+        run_time = bool(columns) and all(RUN_TIME_COLUMN.search(str(c)) for c in columns)
         return {
             "kind": suffix.lstrip("."),
-            "expected": False,
-            "reason": f"table differs (shape {b.shape} vs {a.shape})",
+            "expected": run_time,
+            "reason": (
+                "run-time columns only (wall time, CPU time, memory of the jobs)"
+                if run_time
+                else f"table differs (shape {b.shape} vs {a.shape})"
+            ),
             "details": [str(c) for c in columns][:20],
         }
     if suffix in (".html", ".txt", ".md", ".rst", ".log"):
-        before_lines, after_lines = before.read_text().splitlines(), after.read_text().splitlines()
+        # one element per line: the report is a few long lines
+        before_lines, after_lines = (p.read_text().replace("><", ">\n<").splitlines() for p in (before, after))
+        prefixes = {sha[:16] for shas in run_time_files.values() for sha in shas}
         changed = [
             line[1:]
             for line in difflib.unified_diff(before_lines, after_lines, lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         ]
-        masked = [_mask_html(line) for line in changed]
-        removed = sorted(m for m, line in zip(masked, changed) if line in before_lines)
-        added = sorted(m for m, line in zip(masked, changed) if line in after_lines)
+        removed, added = _split_changes(before_lines, after_lines, prefixes)
         same_after_masking = removed == added
         return {
             "kind": suffix.lstrip("."),
             "expected": same_after_masking,
             "reason": (
-                f"{len(changed) // 2} changed line(s), each only in timestamps, commit hashes or run times"
+                f"{len(removed)} changed element(s), each only in build time, commit, run times or the "
+                "checksums of run-time-only files"
                 if same_after_masking
-                else f"{len(changed)} changed line(s) differ beyond timestamps and commit hashes"
+                else f"{len(removed)} changed element(s) differ beyond run-time fields"
             ),
-            "details": changed[:10],
+            "details": [line[:300] for line in changed[:6]] if not same_after_masking else [],
         }
     return {"kind": suffix.lstrip(".") or "binary", "expected": False, "reason": "bytes differ"}
 
 
-def _mask_html(line: str) -> str:
+def _mask_html(line: str, prefixes: set[str]) -> str:
     for pattern in HTML_RUN_TIME:
         line = pattern.sub("<run-time>", line)
-    # the appendix's time and memory cells: seconds and MB of this run's jobs
-    return re.sub(r"<td[^>]*>\s*[\d.,]+\s*</td>", "<td><run-time></td>", line)
+    return re.sub(r"\b[0-9a-f]{16}(?=…)", lambda m: "<run-time>" if m.group(0) in prefixes else m.group(0), line)
+
+
+def _split_changes(before_lines: list[str], after_lines: list[str], prefixes: set[str]) -> tuple[list, list]:
+    """The changed elements of each version, masked; in the appendix (the jobs' time and memory, after
+    its heading) every number is masked."""
+    result = []
+    for lines in (before_lines, after_lines):
+        other = after_lines if lines is before_lines else before_lines
+        start = next(
+            (i for i, line in enumerate(lines) if 'id="appendix"' in line or "<h2>Appendix" in line), len(lines)
+        )
+        counts: dict[str, int] = {}
+        for line in other:
+            counts[line] = counts.get(line, 0) + 1
+        changed = []
+        for i, line in enumerate(lines):
+            if counts.get(line, 0):
+                counts[line] -= 1
+                continue
+            masked = _mask_html(line, prefixes)
+            if i > start:  # the appendix: the run's job-seconds, CPU-seconds, peak memory per job
+                masked = re.sub(r"\d[\d,.]*", "<n>", masked)
+            changed.append(masked)
+        result.append(sorted(changed))
+    return result[0], result[1]
+
+
+def _run_time_input(key: str, before_doc, after_doc, run_time_files: dict[str, set[str]]) -> bool:
+    """inputs.<i>.sha256 of a provenance record, where input i is a file that differs in run time only."""
+    match = re.fullmatch(r"inputs\.(\d+)\.sha256", key)
+    if not match or not isinstance(before_doc, dict) or not isinstance(after_doc, dict):
+        return False
+    i = int(match.group(1))
+    try:
+        path = before_doc["inputs"][i]["path"]
+    except (KeyError, IndexError, TypeError):
+        return False
+    return after_doc["inputs"][i].get("path") == path and (path in run_time_files or path.startswith(RUN_TIME_FOLDERS))
 
 
 def compare(before_dir: Path, after_dir: Path) -> dict:
     before, after = checksums(before_dir), checksums(after_dir)
     common = sorted(set(before) & set(after))
     identical = [p for p in common if before[p] == after[p]]
-    differing = []
-    for relative in common:
-        if before[relative] != after[relative]:
-            differing.append({"path": relative, **explain(relative, before_dir / relative, after_dir / relative)})
+    # Explained again until nothing changes: a file whose inputs differ in run time only (the report's
+    # provenance lists the checksums of the others' provenance) is known once those inputs are.
+    run_time_files: dict[str, set[str]] = {}
+    while True:
+        differing = [
+            {"path": p, **explain(p, before_dir / p, after_dir / p, run_time_files)}
+            for p in common
+            if before[p] != after[p]
+        ]
+        found = {d["path"]: {before[d["path"]], after[d["path"]]} for d in differing if d["expected"]}
+        if found.keys() == run_time_files.keys():
+            break
+        run_time_files = found
     only_before, only_after = sorted(set(before) - set(after)), sorted(set(after) - set(before))
     unexpected = [d["path"] for d in differing if not d["expected"]]
     return {

@@ -54,3 +54,20 @@ def test_a_changed_result_is_unexpected(tmp_path):
     assert result["only_after"] == ["report/new.html"] and result["unchanged_behaviour"] is False
     details = {f["path"]: f["details"] for f in result["files"]}
     assert details == {"results/a/provenance/a.json": ["params.x"], "results/a/t.parquet": ["rate"]}
+
+
+def test_a_record_listing_a_run_time_only_input_is_expected_but_not_a_changed_one(tmp_path):
+    before, after = tmp_path / "before", tmp_path / "after"
+    for run, hour, table in ((before, "16", "x\n1\n"), (after, "17", "x\n2\n")):
+        record = _provenance(f"2026-12-06T{hour}:00:00+00:00", 1.0, 0.25)
+        _write(run, "results/a/provenance/a.json", record)
+        _write(run, "results/a/t.csv", table)
+        inputs = [
+            {"path": path, "sha256": compare.sha256(run / path)}
+            for path in ("results/a/provenance/a.json", "results/a/t.csv")
+        ]
+        _write(run, "results/report/provenance/report.json", json.dumps({"created": hour, "inputs": inputs}))
+    result = compare.compare(before, after)
+    details = {f["path"]: f["details"] for f in result["files"]}
+    assert result["unexpected"] == ["results/a/t.csv", "results/report/provenance/report.json"]
+    assert details["results/report/provenance/report.json"] == ["inputs.1.sha256"]
