@@ -16,6 +16,7 @@ GRADIENT_SYNTHETIC = config["extracts"]["source"] == "synthetic"
 GRADIENT_JOBS = model_jobs(GRADIENT)
 GRADIENT_STRATA = strata_in_spec(GRADIENT)
 GRADIENT_PUBLISHED = "resources/gradient/published"
+GRADIENT_HEADLINE = f"{GRADIENT_PUBLISHED}/headline.yaml"
 # Demand classes come from the latent class strand only when a demand-class stratum is modelled.
 GRADIENT_CLASS_INPUT = {"episode_classes": rules.lca_assign.output.classes} if "demand_class" in GRADIENT_STRATA else {}
 
@@ -161,7 +162,7 @@ rule gradient_gather:
         # the truth is only known on synthetic runs
         **({"truth": rules.gradient_truth.output.effects} if GRADIENT_SYNTHETIC else {}),
         models=model_files(GRADIENT_JOBS),
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        headline=GRADIENT_HEADLINE,
         script=script_path("gradient_gather.py"),
         code=package_code("gradient_gather.py"),
     output:
@@ -201,7 +202,7 @@ rule gradient_gather:
 rule gradient_scores:
     input:
         counts=rules.gradient_counts.output.counts,
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        headline=GRADIENT_HEADLINE,
         script=script_path("gradient_scores.py"),
         code=package_code("gradient_scores.py"),
     output:
@@ -273,7 +274,7 @@ rule gradient_crosstabs:
 rule gradient_power:
     input:
         panel=rules.national_panel.output.panel,
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        headline=GRADIENT_HEADLINE,
         script=script_path("gradient_power.py"),
         code=package_code("gradient_power.py"),
     output:
@@ -324,7 +325,7 @@ REPORT_SECTIONS["gradient"] = {
         "power_summary": rules.gradient_power.output.summary,
         "power_figure": rules.gradient_power.output.figure,
         "power_provenance": rules.gradient_power.output.provenance,
-        "headline": f"{GRADIENT_PUBLISHED}/headline.yaml",
+        "headline": GRADIENT_HEADLINE,
     },
 }
 

@@ -12,7 +12,7 @@ rule report_summary:
         table6_summary=rules.national_correlations.output.summary,
         gradient_summary=rules.gradient_gather.output.summary,
         scores=rules.gradient_scores.output.scores,
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        headline=GRADIENT_HEADLINE,
         script=script_path("report_summary.py"),
         code=package_code("report_summary.py"),
     output:

@@ -9,6 +9,8 @@ from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numb
 from csc_inequalities.la_batches import batch_outputs, la_batches, synthetic_la_outputs
 
 SYNTHETIC_LA_NUMBERS = synthetic_la_numbers(SYNTHETIC_LA_NUMBERS_FILE)
+# the published LCA tables the generator follows (their folder is passed on as published_dir)
+SYNTHETIC_LCA_PUBLISHED = "resources/lca/published/manifest.sha256"
 SYNTHETIC_YEARS = list(range(config["synthetic"]["first_year"], config["synthetic"]["last_year"] + 1))
 # The files rule synthetic_la (or its batch) writes for each LA (csc_inequalities.la_batches names them once).
 SYNTHETIC_EXTRACT_FILES = {
@@ -53,7 +55,7 @@ rule synthetic_calibration:
         unpack(synthetic_panel_input),
         reference=rules.lsoa_reference.output.reference,
         population=rules.lsoa_reference.output.population,
-        published="resources/lca/published/manifest.sha256",
+        published=SYNTHETIC_LCA_PUBLISHED,
         headline="resources/gradient/published/headline.yaml",
         script=script_path("synthetic_calibration.py"),
         code=package_code("synthetic_calibration.py"),
@@ -96,7 +98,7 @@ rule synthetic_la:
         unpack(synthetic_panel_input),
         reference=rules.lsoa_reference.output.reference,
         population=rules.lsoa_reference.output.population,
-        published="resources/lca/published/manifest.sha256",
+        published=SYNTHETIC_LCA_PUBLISHED,
         calibrated=rules.synthetic_calibration.output.parameters,
         script=script_path("synthetic_la.py"),
         code=package_code("synthetic_la.py"),
@@ -142,7 +144,7 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
             unpack(synthetic_panel_input),
             reference=rules.lsoa_reference.output.reference,
             population=rules.lsoa_reference.output.population,
-            published="resources/lca/published/manifest.sha256",
+            published=SYNTHETIC_LCA_PUBLISHED,
             calibrated=rules.synthetic_calibration.output.parameters,
             script=script_path("synthetic_la_batch.py"),
             code=package_code("synthetic_la_batch.py"),
@@ -188,7 +190,7 @@ rule synthetic_truth:
         summaries=expand(rules.synthetic_la.output.summary, la_code=config["synthetic"]["las"]),
         reference=rules.lsoa_reference.output.reference,
         panel=rules.national_panel.output.panel,
-        published="resources/lca/published/manifest.sha256",
+        published=SYNTHETIC_LCA_PUBLISHED,
         calibrated=rules.synthetic_calibration.output.parameters,
         script=script_path("synthetic_truth.py"),
         code=package_code("synthetic_truth.py"),
@@ -229,7 +231,7 @@ rule synthetic_calibration_table:
         truth_effects=lambda wildcards: rules.gradient_truth.output.effects,
         effects=lambda wildcards: rules.gradient_gather.output.effects,
         scores=lambda wildcards: rules.gradient_scores.output.scores,
-        published="resources/lca/published/manifest.sha256",
+        published=SYNTHETIC_LCA_PUBLISHED,
         script=script_path("synthetic_calibration_table.py"),
         code=package_code("synthetic_calibration_table.py"),
     output:
