@@ -26,6 +26,6 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        report="report/report.html",
-        privacy_check="results/privacy/identifier_check.json",
-        values="results/report/values.json",
+        report=rules.report.output.html,
+        privacy_check=rules.privacy_check.output.check,
+        values=rules.report_values.output.values,

@@ -36,18 +36,15 @@ CHILDLEVEL_BATCHES = (
 rule childlevel_la_episodes:
     input:
         unpack(lambda wildcards: rule_inputs(CHILDLEVEL_LAS[wildcards.la_code])),
-        lsoa_reference="results/lsoa/lsoa_reference.parquet",
+        lsoa_reference=rules.lsoa_reference.output.reference,
         script=script_path("childlevel_la_episodes.py"),
         code=package_code("childlevel_la_episodes.py"),
     output:
-        episodes="results/record_level/la/{la_code}.parquet",
-        counts="results/childlevel/validation/{la_code}.csv",
-        findings=os.path.join(VALIDATION_DIR, "{la_code}_findings.csv"),
-        identifiers=os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
-        provenance="results/childlevel/provenance/childlevel_la_episodes_{la_code}.json",
-        # aggregates for the report about an LA (la_report.smk): DfE's seven measures per year, findings per return
-        yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
-        quality="results/childlevel/quality/{la_code}.csv",
+        # episodes (record level), counts, findings, identifiers, provenance, and the aggregates for the
+        # report about an LA (la_report.smk: yearly_counts, DfE's seven measures per year; quality,
+        # findings per return): the files of one LA, named once in csc_inequalities.la_batches (its
+        # batch rule writes the same)
+        **childlevel_la_outputs("{la_code}", VALIDATION_DIR),
     log:
         "logs/childlevel/childlevel_la_episodes_{la_code}.log",
     benchmark:
@@ -86,7 +83,7 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
             f"childlevel_la_episodes_batch_{_batch}"
         input:
             **{f"{la}__{name}": path for la in _las for name, path in rule_inputs(CHILDLEVEL_LAS[la]).items()},
-            lsoa_reference="results/lsoa/lsoa_reference.parquet",
+            lsoa_reference=rules.lsoa_reference.output.reference,
             script=script_path("childlevel_la_episodes_batch.py"),
             code=package_code("childlevel_la_episodes_batch.py"),
         output:
@@ -127,11 +124,8 @@ for _batch, _las in CHILDLEVEL_BATCHES.items():
 
 rule childlevel_episodes:
     input:
-        episodes=expand("results/record_level/la/{la_code}.parquet", la_code=sorted(CHILDLEVEL_LAS)),
-        counts=expand(
-            "results/childlevel/validation/{la_code}.csv",
-            la_code=sorted(CHILDLEVEL_LAS),
-        ),
+        episodes=expand(rules.childlevel_la_episodes.output.episodes, la_code=sorted(CHILDLEVEL_LAS)),
+        counts=expand(rules.childlevel_la_episodes.output.counts, la_code=sorted(CHILDLEVEL_LAS)),
         script=script_path("childlevel_episodes.py"),
         code=package_code("childlevel_episodes.py"),
     output:
@@ -160,12 +154,10 @@ rule childlevel_episodes:
 
 rule privacy_check:
     input:
-        report="report/report.html",
-        episodes="results/record_level/episodes.parquet",
-        identifiers=expand(
-            os.path.join(VALIDATION_DIR, "{la_code}_identifiers.json"),
-            la_code=sorted(CHILDLEVEL_LAS),
-        ),
+        # the report rule is defined later (workflow/rules/report.smk): looked up when the DAG is built
+        report=lambda wildcards: rules.report.output.html,
+        episodes=rules.childlevel_episodes.output.episodes,
+        identifiers=expand(rules.childlevel_la_episodes.output.identifiers, la_code=sorted(CHILDLEVEL_LAS)),
         script=script_path("privacy_check.py"),
         code=package_code("privacy_check.py"),
     output:
@@ -197,8 +189,8 @@ rule privacy_check:
 
 rule childlevel_roundtrip:
     input:
-        episodes="results/record_level/episodes.parquet",
-        generator="results/record_level/generator_episodes.parquet",
+        episodes=rules.childlevel_episodes.output.episodes,
+        generator=rules.synthetic_truth.output.episodes,
         script=script_path("childlevel_roundtrip.py"),
         code=package_code("childlevel_roundtrip.py"),
     output:
@@ -221,11 +213,11 @@ REPORT_SECTIONS["childlevel_data"] = {
     "order": 35,
     "title": "Child-level data: validation and episodes",
     "inputs": {
-        "validation_counts": "results/childlevel/validation_counts.csv",
-        "episode_counts": "results/childlevel/episodes_by_la_year.csv",
-        "summary": "results/childlevel/summary.json",
-        "episodes_provenance": "results/childlevel/provenance/childlevel_episodes.json",
+        "validation_counts": rules.childlevel_episodes.output.validation_counts,
+        "episode_counts": rules.childlevel_episodes.output.episode_counts,
+        "summary": rules.childlevel_episodes.output.summary,
+        "episodes_provenance": rules.childlevel_episodes.output.provenance,
     }
     # synthetic runs also show the round trip: generator files -> readers -> episodes vs its table
-    | ({"roundtrip": "results/childlevel/roundtrip.json"} if config["extracts"]["source"] == "synthetic" else {}),
+    | ({"roundtrip": rules.childlevel_roundtrip.output.json} if config["extracts"]["source"] == "synthetic" else {}),
 }

@@ -75,6 +75,63 @@ def env_file(name):
     return f"../../envs/{name}.yaml"
 
 
+def synthetic_panel_input(wildcards):
+    """The national panel, an input of the generator only when it draws referrals from the panel."""
+    return {"panel": rules.national_panel.output.panel} if config["synthetic"]["referrals_from_panel"] else {}
+
+
+def lca_report_inputs(sweep, synthetic):
+    """The LCA report section's inputs {key: path}, each an output of an LCA rule (workflow/rules/lca.smk,
+    which must be included first). The per-LA sweep is optional (national scale, lca.configural_sweep);
+    recovery only exists for synthetic runs. tests/lca/test_workflow.py renders the section from it."""
+    final, tables, rates = rules.lca_final.output, rules.lca_tables.output, rules.lca_rates.output
+    inputs = {
+        "items": rules.lca_items.output.item_table,
+        "items_provenance": rules.lca_items.output.provenance,
+        "sample_sizes": rules.lca_samples.output.sizes,
+        "samples_provenance": rules.lca_samples.output.provenance,
+        "fit_table": rules.lca_invariance.output.fit_table,
+        "invariance_provenance": rules.lca_invariance.output.provenance,
+        "final_model": final.model,
+        "profiles": final.profiles,
+        "matching": final.matching,
+        "shares": final.shares,
+        "heatmap_png": final.heatmap,
+        "cross_validation": final.cross_validation,
+        "final_provenance": final.provenance,
+        "assignment_summary": rules.lca_assign.output.summary,
+        "assign_provenance": rules.lca_assign.output.provenance,
+        "tables_provenance": tables.provenance,
+        "table13": rates.table13,
+        "rates_age": rates.rates_age,
+        "rates_ethnicity": rates.rates_ethnicity,
+        "ratio": rates.ratio,
+        "ratio_png": rates.ratio_png,
+        "age_rates_png": rates.age_png,
+        "ethnicity_rates_png": rates.ethnicity_png,
+        "rates_provenance": rates.provenance,
+        **{name: tables[name] for name in LCA_TABLES},
+        **{f"{name}_png": tables[f"{name}_png"] for name in LCA_FIGURES},
+    }
+    if sweep:
+        sweep_outputs = rules.lca_configural_sweep.output
+        inputs |= {
+            "sweep": sweep_outputs.sweep,
+            "elbow_png": sweep_outputs.elbow,
+            "sweep_provenance": sweep_outputs.provenance,
+        }
+    if synthetic:
+        recovery = rules.lca_recovery.output
+        inputs |= {
+            "recovery": recovery.summary,
+            "recovery_items": recovery.item_errors,
+            "recovery_shares": recovery.shares,
+            "recovery_png": recovery.figure,
+            "recovery_provenance": recovery.provenance,
+        }
+    return inputs
+
+
 def report_section_inputs(wildcards):
     """All result files every registered section reads, as named inputs <section>__<key>."""
     return {
@@ -87,7 +144,8 @@ def report_section_specs():
         name: {
             "order": section.get("order", 100),
             "title": section.get("title", name),
-            "inputs": dict(section["inputs"]),
+            # plain paths (a section may list rules.<rule>.output.<name>, which carries the output's flags)
+            "inputs": {key: str(path) for key, path in section["inputs"].items()},
         }
         for name, section in REPORT_SECTIONS.items()
     }

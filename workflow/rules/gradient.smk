@@ -16,20 +16,17 @@ GRADIENT_SYNTHETIC = config["extracts"]["source"] == "synthetic"
 GRADIENT_JOBS = model_jobs(GRADIENT)
 GRADIENT_STRATA = strata_in_spec(GRADIENT)
 GRADIENT_PUBLISHED = "resources/gradient/published"
-# Demand classes come from the latent class strand only when a demand-class stratum is modelled;
-# the truth is only known on synthetic runs.
-GRADIENT_CLASS_INPUT = (
-    {"episode_classes": "results/record_level/episode_classes.parquet"} if "demand_class" in GRADIENT_STRATA else {}
-)
-GRADIENT_TRUTH_INPUT = {"truth": "results/gradient/truth_effects.csv"} if GRADIENT_SYNTHETIC else {}
+GRADIENT_HEADLINE = f"{GRADIENT_PUBLISHED}/headline.yaml"
+# Demand classes come from the latent class strand only when a demand-class stratum is modelled.
+GRADIENT_CLASS_INPUT = {"episode_classes": rules.lca_assign.output.classes} if "demand_class" in GRADIENT_STRATA else {}
 
 
 rule gradient_counts:
     input:
         **GRADIENT_CLASS_INPUT,
-        episodes="results/record_level/episodes.parquet",
-        lsoa_reference="results/lsoa/lsoa_reference.parquet",
-        lsoa_population="results/lsoa/lsoa_population.parquet",
+        episodes=rules.childlevel_episodes.output.episodes,
+        lsoa_reference=rules.lsoa_reference.output.reference,
+        lsoa_population=rules.lsoa_reference.output.population,
         script=script_path("gradient_counts.py"),
         code=package_code("gradient_counts.py"),
     output:
@@ -65,7 +62,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS).items():
         name:
             f"gradient_models_{_threshold}"
         input:
-            counts="results/record_level/gradient_counts.parquet",
+            counts=rules.gradient_counts.output.counts,
             script=script_path("gradient_models.py"),
             code=package_code("gradient_models.py"),
         output:
@@ -107,8 +104,8 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
         name:
             f"gradient_truth_models_{_threshold}"
         input:
-            expected="results/synthetic/expected_counts.parquet",
-            lsoa_reference="results/lsoa/lsoa_reference.parquet",
+            expected=rules.synthetic_truth.output.expected,
+            lsoa_reference=rules.lsoa_reference.output.reference,
             script=script_path("gradient_models.py"),
             code=package_code("gradient_models.py"),
         output:
@@ -140,7 +137,7 @@ for _threshold, _models in model_batches(GRADIENT_JOBS, folder="truth").items():
 rule gradient_truth:
     input:
         models=model_files(GRADIENT_JOBS, folder="truth"),
-        truth="results/synthetic/truth.yaml",
+        truth=rules.synthetic_truth.output.truth,
         script=script_path("gradient_truth.py"),
         code=package_code("gradient_truth.py"),
     output:
@@ -162,9 +159,10 @@ rule gradient_truth:
 
 rule gradient_gather:
     input:
-        **GRADIENT_TRUTH_INPUT,
+        # the truth is only known on synthetic runs
+        **({"truth": rules.gradient_truth.output.effects} if GRADIENT_SYNTHETIC else {}),
         models=model_files(GRADIENT_JOBS),
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        headline=GRADIENT_HEADLINE,
         script=script_path("gradient_gather.py"),
         code=package_code("gradient_gather.py"),
     output:
@@ -203,8 +201,8 @@ rule gradient_gather:
 
 rule gradient_scores:
     input:
-        counts="results/record_level/gradient_counts.parquet",
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        counts=rules.gradient_counts.output.counts,
+        headline=GRADIENT_HEADLINE,
         script=script_path("gradient_scores.py"),
         code=package_code("gradient_scores.py"),
     output:
@@ -240,7 +238,7 @@ rule gradient_scores:
 
 rule gradient_crosstabs:
     input:
-        episodes="results/record_level/episodes.parquet",
+        episodes=rules.childlevel_episodes.output.episodes,
         published=expand(
             f"{GRADIENT_PUBLISHED}/{{table}}.csv",
             table=[
@@ -275,8 +273,8 @@ rule gradient_crosstabs:
 
 rule gradient_power:
     input:
-        panel="results/national/panel.parquet",
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        panel=rules.national_panel.output.panel,
+        headline=GRADIENT_HEADLINE,
         script=script_path("gradient_power.py"),
         code=package_code("gradient_power.py"),
     output:
@@ -310,24 +308,24 @@ REPORT_SECTIONS["gradient"] = {
     "order": 50,
     "title": "Social gradient and inverse intervention",
     "inputs": {
-        "effects": "results/gradient/effects.csv",
-        "truth_comparison": "results/gradient/truth_comparison.csv",
-        "convergence": "results/gradient/convergence.csv",
-        "summary": "results/gradient/summary.json",
-        "figure18": "results/gradient/figure18.png",
-        "forests": "results/gradient/forest",
-        "gather_provenance": "results/gradient/provenance/gradient_gather.json",
-        "scores": "results/gradient/scores.csv",
-        "scores_per_la": "results/gradient/scores_per_la.csv",
-        "scores_correlation": "results/gradient/scores_correlation.json",
-        "bands": "results/gradient/rates_by_income_band.csv",
-        "scores_figure": "results/gradient/scores_per_la.png",
-        "scores_provenance": "results/gradient/provenance/gradient_scores.json",
-        "power_curve": "results/gradient/power/power_curve.csv",
-        "power_summary": "results/gradient/power/power.json",
-        "power_figure": "results/gradient/power/power_curve.png",
-        "power_provenance": "results/gradient/provenance/gradient_power.json",
-        "headline": f"{GRADIENT_PUBLISHED}/headline.yaml",
+        "effects": rules.gradient_gather.output.effects,
+        "truth_comparison": rules.gradient_gather.output.truth_comparison,
+        "convergence": rules.gradient_gather.output.convergence,
+        "summary": rules.gradient_gather.output.summary,
+        "figure18": rules.gradient_gather.output.figure18,
+        "forests": rules.gradient_gather.output.forests,
+        "gather_provenance": rules.gradient_gather.output.provenance,
+        "scores": rules.gradient_scores.output.scores,
+        "scores_per_la": rules.gradient_scores.output.per_la,
+        "scores_correlation": rules.gradient_scores.output.correlation,
+        "bands": rules.gradient_scores.output.bands,
+        "scores_figure": rules.gradient_scores.output.figure,
+        "scores_provenance": rules.gradient_scores.output.provenance,
+        "power_curve": rules.gradient_power.output.curve,
+        "power_summary": rules.gradient_power.output.summary,
+        "power_figure": rules.gradient_power.output.figure,
+        "power_provenance": rules.gradient_power.output.provenance,
+        "headline": GRADIENT_HEADLINE,
     },
 }
 
@@ -335,9 +333,9 @@ REPORT_SECTIONS["crosstabs"] = {
     "order": 45,
     "title": "Cross-tabulations by child characteristics (Tables 7-10)",
     "inputs": {
-        "odds_ratios": "results/gradient/crosstabs/odds_ratios.csv",
-        "summary": "results/gradient/crosstabs/significance_summary.csv",
-        "published": "results/gradient/crosstabs/published_beside.csv",
-        "crosstabs_provenance": "results/gradient/provenance/gradient_crosstabs.json",
+        "odds_ratios": rules.gradient_crosstabs.output.odds_ratios,
+        "summary": rules.gradient_crosstabs.output.summary,
+        "published": rules.gradient_crosstabs.output.published,
+        "crosstabs_provenance": rules.gradient_crosstabs.output.provenance,
     },
 }

@@ -15,13 +15,13 @@ if LA_REPORT_RUN:
 
     rule la_report_la:
         input:
-            episodes="results/record_level/episodes.parquet",
-            yearly_counts="results/childlevel/yearly_counts/{la_code}.csv",
-            quality="results/childlevel/quality/{la_code}.csv",
-            panel="results/national/panel.parquet",
+            episodes=rules.childlevel_episodes.output.episodes,
+            yearly_counts=rules.childlevel_la_episodes.output.yearly_counts,
+            quality=rules.childlevel_la_episodes.output.quality,
+            panel=rules.national_panel.output.panel,
             la_imd=LA_REPORT_IMD,
-            table11="results/lca/tables/table11.csv",
-            table13="results/lca/tables/table13.csv",
+            table11=rules.lca_tables.output.table11,
+            table13=rules.lca_rates.output.table13,
             published11=f"{config['lca']['published_dir']}/table11_class_share_by_la.csv",
             published13=f"{config['lca']['published_dir']}/table13_deprivation_effect_by_class_la.csv",
             script=script_path("la_report_la.py"),
@@ -68,25 +68,32 @@ if LA_REPORT_RUN:
         "order": -1,
         "title": "Your local authority: episodes, reconciliation with DfE, comparisons and data quality",
         "inputs": {
+            # per LA: {section key: output of rule la_report_la}, in this order
             **{
-                f"{kind}_{la}": f"results/la_report/{la}/{name}"
+                f"{kind}_{la}": path
                 for la in sorted(CHILDLEVEL_LAS)
-                for kind, name in (
-                    ("summary", "summary.json"),
-                    ("thresholds", "thresholds_by_year.csv"),
-                    ("reconciliation", "reconciliation.csv"),
-                    ("neighbours", "imd_neighbours.csv"),
-                    ("trends", "national_trends.png"),
-                    ("scatter", "table6_scatter.png"),
-                    ("table11", "study_table11.csv"),
-                    ("table13", "study_table13.csv"),
-                    ("returns", "returns.csv"),
+                for kind, output in (
+                    ("summary", "summary"),
+                    ("thresholds", "thresholds"),
+                    ("reconciliation", "reconciliation"),
+                    ("neighbours", "neighbours"),
+                    ("trends", "trends_figure"),
+                    ("scatter", "scatter_figure"),
+                    ("table11", "table11"),
+                    ("table13", "table13"),
+                    ("returns", "returns"),
                 )
+                for path in expand(rules.la_report_la.output[output], la_code=la)
             },
-            **{f"quality_{la}": f"results/childlevel/quality/{la}.csv" for la in sorted(CHILDLEVEL_LAS)},
             **{
-                f"provenance_{la}": f"results/la_report/provenance/la_report_la_{la}.json"
+                f"quality_{la}": path
                 for la in sorted(CHILDLEVEL_LAS)
+                for path in expand(rules.childlevel_la_episodes.output.quality, la_code=la)
+            },
+            **{
+                f"provenance_{la}": path
+                for la in sorted(CHILDLEVEL_LAS)
+                for path in expand(rules.la_report_la.output.provenance, la_code=la)
             },
         },
     }

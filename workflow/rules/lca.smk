@@ -5,7 +5,7 @@
 
 LCA_CFG = config["lca"]
 LCA_SYNTHETIC = config["extracts"]["source"] == "synthetic"
-LCA_EPISODES = "results/record_level/episodes.parquet"
+LCA_EPISODES = rules.childlevel_episodes.output.episodes
 LCA_PUBLISHED = LCA_CFG["published_dir"]
 LCA_FIT_PARAMS = {key: LCA_CFG[key] for key in ("seed", "starts", "screen_iter", "refine", "abs_tol", "max_iter")}
 LCA_TABLES = [
@@ -53,7 +53,7 @@ rule lca_items:
 rule lca_samples:
     input:
         episodes=LCA_EPISODES,
-        item_table="results/lca/items.csv",
+        item_table=rules.lca_items.output.item_table,
         script=script_path("lca_samples.py"),
         code=package_code("lca_samples.py"),
     output:
@@ -82,8 +82,8 @@ rule lca_samples:
 rule lca_configural_sweep:
     input:
         episodes=LCA_EPISODES,
-        item_table="results/lca/items.csv",
-        samples="results/record_level/lca_samples.parquet",
+        item_table=rules.lca_items.output.item_table,
+        samples=rules.lca_samples.output.samples,
         script=script_path("lca_configural_sweep.py"),
         code=package_code("lca_configural_sweep.py"),
     output:
@@ -117,8 +117,8 @@ rule lca_configural_sweep:
 rule lca_invariance:
     input:
         episodes=LCA_EPISODES,
-        item_table="results/lca/items.csv",
-        samples="results/record_level/lca_samples.parquet",
+        item_table=rules.lca_items.output.item_table,
+        samples=rules.lca_samples.output.samples,
         published_fit=f"{LCA_PUBLISHED}/table03_lca_fit.csv",
         script=script_path("lca_invariance.py"),
         code=package_code("lca_invariance.py"),
@@ -150,9 +150,9 @@ rule lca_invariance:
 rule lca_final:
     input:
         episodes=LCA_EPISODES,
-        samples="results/record_level/lca_samples.parquet",
-        models="results/lca/invariance_models.json",
-        fit_table="results/lca/invariance_fit.csv",
+        samples=rules.lca_samples.output.samples,
+        models=rules.lca_invariance.output.models,
+        fit_table=rules.lca_invariance.output.fit_table,
         profiles=f"{LCA_PUBLISHED}/lca_class_profiles.csv",
         profile_codes=f"{LCA_PUBLISHED}/profile_factor_codes.csv",
         script=script_path("lca_final.py"),
@@ -195,7 +195,7 @@ rule lca_final:
 rule lca_assign:
     input:
         episodes=LCA_EPISODES,
-        model="results/lca/final_model.json",
+        model=rules.lca_final.output.model,
         script=script_path("lca_assign.py"),
         code=package_code("lca_assign.py"),
     output:
@@ -223,8 +223,8 @@ rule lca_assign:
 rule lca_tables:
     input:
         episodes=LCA_EPISODES,
-        classes="results/record_level/episode_classes.parquet",
-        model="results/lca/final_model.json",
+        classes=rules.lca_assign.output.classes,
+        model=rules.lca_final.output.model,
         published=[
             f"{LCA_PUBLISHED}/{name}.csv"
             for name in (
@@ -262,10 +262,10 @@ rule lca_tables:
 rule lca_rates:
     input:
         episodes=LCA_EPISODES,
-        classes="results/record_level/episode_classes.parquet",
-        model="results/lca/final_model.json",
-        lsoa_population="results/lsoa/lsoa_population.parquet",
-        lsoa_reference="results/lsoa/lsoa_reference.parquet",
+        classes=rules.lca_assign.output.classes,
+        model=rules.lca_final.output.model,
+        lsoa_population=rules.lsoa_reference.output.population,
+        lsoa_reference=rules.lsoa_reference.output.reference,
         published13=f"{LCA_PUBLISHED}/table13_deprivation_effect_by_class_la.csv",
         script=script_path("lca_rates.py"),
         code=package_code("lca_rates.py"),
@@ -308,9 +308,9 @@ rule lca_rates:
 
 rule lca_recovery:
     input:
-        truth="results/synthetic/truth.yaml",
-        model="results/lca/final_model.json",
-        table11="results/lca/tables/table11.csv",
+        truth=rules.synthetic_truth.output.truth,
+        model=rules.lca_final.output.model,
+        table11=rules.lca_tables.output.table11,
         script=script_path("lca_recovery.py"),
         code=package_code("lca_recovery.py"),
     output:
@@ -338,58 +338,8 @@ rule lca_recovery:
         "../scripts/lca_recovery.py"
 
 
-LCA_REPORT_INPUTS = {
-    "items": "results/lca/items.csv",
-    "items_provenance": "results/lca/provenance/lca_items.json",
-    "sample_sizes": "results/lca/sample_sizes.csv",
-    "samples_provenance": "results/lca/provenance/lca_samples.json",
-    "fit_table": "results/lca/invariance_fit.csv",
-    "invariance_provenance": "results/lca/provenance/lca_invariance.json",
-    "final_model": "results/lca/final_model.json",
-    "profiles": "results/lca/class_profiles.csv",
-    "matching": "results/lca/class_matching.csv",
-    "shares": "results/lca/class_shares_model.csv",
-    "heatmap_png": "results/lca/profile_heatmap.png",
-    "cross_validation": "results/lca/cross_validation.json",
-    "final_provenance": "results/lca/provenance/lca_final.json",
-    "assignment_summary": "results/lca/assignment_summary.csv",
-    "assign_provenance": "results/lca/provenance/lca_assign.json",
-    "tables_provenance": "results/lca/provenance/lca_tables.json",
-    "table13": "results/lca/tables/table13.csv",
-    "rates_age": "results/lca/tables/rates_age.csv",
-    "rates_ethnicity": "results/lca/tables/rates_ethnicity.csv",
-    "ratio": "results/lca/tables/female_male_ratio.csv",
-    "ratio_png": "results/lca/figures/figure13_ratio.png",
-    "age_rates_png": "results/lca/figures/figure14_16_age_rates.png",
-    "ethnicity_rates_png": "results/lca/figures/figure17_ethnicity_rates.png",
-    "rates_provenance": "results/lca/provenance/lca_rates.json",
-    **{name: f"results/lca/tables/{name}.csv" for name in LCA_TABLES},
-    **{f"{name}_png": f"results/lca/figures/{name}.png" for name in LCA_FIGURES},
-    # The per-LA sweep is optional (national scale); recovery only exists for synthetic runs.
-    **(
-        {
-            "sweep": "results/lca/configural_sweep.csv",
-            "elbow_png": "results/lca/elbow.png",
-            "sweep_provenance": "results/lca/provenance/lca_configural_sweep.json",
-        }
-        if LCA_CFG["configural_sweep"]
-        else {}
-    ),
-    **(
-        {
-            "recovery": "results/lca/recovery.json",
-            "recovery_items": "results/lca/recovery_items.csv",
-            "recovery_shares": "results/lca/recovery_shares.csv",
-            "recovery_png": "results/lca/recovery.png",
-            "recovery_provenance": "results/lca/provenance/lca_recovery.json",
-        }
-        if LCA_SYNTHETIC
-        else {}
-    ),
-}
-
 REPORT_SECTIONS["lca"] = {
     "order": 40,
     "title": "Latent class analysis of assessed needs",
-    "inputs": LCA_REPORT_INPUTS,
+    "inputs": lca_report_inputs(sweep=LCA_CFG["configural_sweep"], synthetic=LCA_SYNTHETIC),
 }

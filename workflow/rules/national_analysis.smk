@@ -4,9 +4,8 @@
 # consistency rule, and one correlelogram per theme (Figures 5–9).
 
 NA_CFG = config["national_analysis"]
-NA_OUT = "results/national"
-NA_PANEL = "results/national/panel.parquet"
-NA_DICTIONARY = "results/national/data_dictionary.csv"
+NA_PANEL = rules.national_panel.output.panel
+NA_DICTIONARY = rules.national_panel.output.dictionary
 NA_PUBLISHED_T6 = "resources/national_analysis/published/table06_imd_correlations.csv"
 
 NA_THEMES = list(NA_CFG["themes"])
@@ -26,19 +25,19 @@ rule national_trends:
         code=package_code("national_trends.py"),
     output:
         series=report(
-            f"{NA_OUT}/trends/national_series.csv",
+            "results/national/trends/national_series.csv",
             caption="../../report/captions/national_trends_series.rst",
             category="National trends",
         ),
         fits=report(
-            f"{NA_OUT}/trends/trend_fits.csv",
+            "results/national/trends/trend_fits.csv",
             caption="../../report/captions/national_trends_fits.rst",
             category="National trends",
         ),
         # One job draws every figure: each is cheap, a job per figure costs more in start-up.
         figures=[
             report(
-                f"{NA_OUT}/trends/{figure}_{view}.png",
+                f"results/national/trends/{figure}_{view}.png",
                 caption="../../report/captions/national_trends_figure.rst",
                 category="National trends",
                 subcategory=view,
@@ -46,7 +45,7 @@ rule national_trends:
             for figure in NA_FIGURES
             for view in NA_VIEWS
         ],
-        provenance=f"{NA_OUT}/provenance/national_trends.json",
+        provenance="results/national/provenance/national_trends.json",
     log:
         "logs/national/national_trends.log",
     benchmark:
@@ -73,21 +72,21 @@ rule national_correlations:
         script=script_path("national_correlations.py"),
         code=package_code("national_correlations.py"),
     output:
-        pairwise=f"{NA_OUT}/correlations/pairwise_spearman.csv",
+        pairwise="results/national/correlations/pairwise_spearman.csv",
         table6=report(
-            f"{NA_OUT}/table06_imd_correlations.csv",
+            "results/national/table06_imd_correlations.csv",
             caption="../../report/captions/national_table06.rst",
             category="National correlations",
         ),
         comparison=report(
-            f"{NA_OUT}/correlations/table06_published_vs_reproduced.csv",
+            "results/national/correlations/table06_published_vs_reproduced.csv",
             caption="../../report/captions/national_table06_comparison.rst",
             category="National correlations",
         ),
-        largest_diff=f"{NA_OUT}/correlations/table06_largest_difference.csv",
-        inferred=f"{NA_OUT}/correlations/table06_inferred_choices.csv",
-        summary=f"{NA_OUT}/correlations/table06_summary.json",
-        provenance=f"{NA_OUT}/provenance/national_correlations.json",
+        largest_diff="results/national/correlations/table06_largest_difference.csv",
+        inferred="results/national/correlations/table06_inferred_choices.csv",
+        summary="results/national/correlations/table06_summary.json",
+        provenance="results/national/provenance/national_correlations.json",
     log:
         "logs/national/national_correlations.log",
     benchmark:
@@ -106,18 +105,18 @@ rule national_correlations:
 
 rule national_consistency:
     input:
-        pairwise=f"{NA_OUT}/correlations/pairwise_spearman.csv",
+        pairwise=rules.national_correlations.output.pairwise,
         dictionary=NA_DICTIONARY,
         script=script_path("national_consistency.py"),
         code=package_code("national_consistency.py"),
     output:
-        assessment=f"{NA_OUT}/correlations/consistency_all_pairs.csv",
+        assessment="results/national/correlations/consistency_all_pairs.csv",
         edges=report(
-            f"{NA_OUT}/correlations/consistent_edges.csv",
+            "results/national/correlations/consistent_edges.csv",
             caption="../../report/captions/national_consistent_edges.rst",
             category="National correlations",
         ),
-        provenance=f"{NA_OUT}/provenance/national_consistency.json",
+        provenance="results/national/provenance/national_consistency.json",
     log:
         "logs/national/national_consistency.log",
     benchmark:
@@ -137,19 +136,19 @@ rule national_consistency:
 
 rule national_correlelogram:
     input:
-        assessment=f"{NA_OUT}/correlations/consistency_all_pairs.csv",
+        assessment=rules.national_consistency.output.assessment,
         dictionary=NA_DICTIONARY,
         script=script_path("national_correlelogram.py"),
         code=package_code("national_correlelogram.py"),
     output:
         figure=report(
-            f"{NA_OUT}/correlelograms/{{na_theme}}.png",
+            "results/national/correlelograms/{na_theme}.png",
             caption="../../report/captions/national_correlelogram.rst",
             category="National correlations",
             subcategory="Correlelograms",
         ),
-        edges=f"{NA_OUT}/correlelograms/{{na_theme}}_edges.csv",
-        provenance=f"{NA_OUT}/provenance/national_correlelogram_{{na_theme}}.json",
+        edges="results/national/correlelograms/{na_theme}_edges.csv",
+        provenance="results/national/provenance/national_correlelogram_{na_theme}.json",
     log:
         "logs/national/national_correlelogram_{na_theme}.log",
     benchmark:
@@ -170,13 +169,17 @@ REPORT_SECTIONS["national_trends"] = {
     "order": 20,
     "title": "National trends (LA data, 2010 onwards)",
     "inputs": {
-        "series": f"{NA_OUT}/trends/national_series.csv",
-        "fits": f"{NA_OUT}/trends/trend_fits.csv",
-        "series_provenance": f"{NA_OUT}/provenance/national_trends.json",
+        "series": rules.national_trends.output.series,
+        "fits": rules.national_trends.output.fits,
+        "series_provenance": rules.national_trends.output.provenance,
+        # the figures in the order the rule lists them: figure by figure, each view
         **{
-            f"figure__{figure}__{view}": f"{NA_OUT}/trends/{figure}_{view}.png"
-            for figure in NA_FIGURES
-            for view in NA_VIEWS
+            f"figure__{figure}__{view}": path
+            for (figure, view), path in zip(
+                [(figure, view) for figure in NA_FIGURES for view in NA_VIEWS],
+                rules.national_trends.output.figures,
+                strict=True,
+            )
         },
     },
 }
@@ -185,20 +188,25 @@ REPORT_SECTIONS["national_correlations"] = {
     "order": 30,
     "title": "National correlations: Table 6, consistent associations, correlelograms",
     "inputs": {
-        "table6": f"{NA_OUT}/table06_imd_correlations.csv",
-        "comparison": f"{NA_OUT}/correlations/table06_published_vs_reproduced.csv",
-        "largest_diff": f"{NA_OUT}/correlations/table06_largest_difference.csv",
-        "inferred": f"{NA_OUT}/correlations/table06_inferred_choices.csv",
-        "summary": f"{NA_OUT}/correlations/table06_summary.json",
-        "correlations_provenance": f"{NA_OUT}/provenance/national_correlations.json",
-        "edges": f"{NA_OUT}/correlations/consistent_edges.csv",
-        "assessment": f"{NA_OUT}/correlations/consistency_all_pairs.csv",
-        "consistency_provenance": f"{NA_OUT}/provenance/national_consistency.json",
+        "table6": rules.national_correlations.output.table6,
+        "comparison": rules.national_correlations.output.comparison,
+        "largest_diff": rules.national_correlations.output.largest_diff,
+        "inferred": rules.national_correlations.output.inferred,
+        "summary": rules.national_correlations.output.summary,
+        "correlations_provenance": rules.national_correlations.output.provenance,
+        "edges": rules.national_consistency.output.edges,
+        "assessment": rules.national_consistency.output.assessment,
+        "consistency_provenance": rules.national_consistency.output.provenance,
         "dictionary": NA_DICTIONARY,
-        **{f"theme__{theme}": f"{NA_OUT}/correlelograms/{theme}.png" for theme in NA_THEMES},
         **{
-            f"theme__{theme}_provenance": f"{NA_OUT}/provenance/national_correlelogram_{theme}.json"
-            for theme in NA_THEMES
+            f"theme__{theme}": path
+            for theme, path in zip(NA_THEMES, expand(rules.national_correlelogram.output.figure, na_theme=NA_THEMES))
+        },
+        **{
+            f"theme__{theme}_provenance": path
+            for theme, path in zip(
+                NA_THEMES, expand(rules.national_correlelogram.output.provenance, na_theme=NA_THEMES)
+            )
         },
     },
 }

@@ -43,9 +43,9 @@ REPORT_SECTIONS["national_data"] = {
     "order": 10,
     "title": "National data: the LA x year panel",
     "inputs": {
-        "dictionary": "results/national/data_dictionary.csv",
-        "coverage": "results/national/coverage.csv",
+        "dictionary": rules.national_panel.output.dictionary,
+        "coverage": rules.national_panel.output.coverage,
         "sources": "resources/national/SOURCES.md",
-        "panel_provenance": "results/national/provenance/national_panel.json",
+        "panel_provenance": rules.national_panel.output.provenance,
     },
 }

@@ -7,12 +7,12 @@ REPORT_SYNTHETIC = config["extracts"]["source"] == "synthetic"
 
 rule report_summary:
     input:
-        **({"calibration": "results/synthetic/calibration.csv"} if REPORT_SYNTHETIC else {}),
-        table6="results/national/correlations/table06_published_vs_reproduced.csv",
-        table6_summary="results/national/correlations/table06_summary.json",
-        gradient_summary="results/gradient/summary.json",
-        scores="results/gradient/scores.csv",
-        headline=f"{GRADIENT_PUBLISHED}/headline.yaml",
+        **({"calibration": rules.synthetic_calibration_table.output.calibration} if REPORT_SYNTHETIC else {}),
+        table6=rules.national_correlations.output.comparison,
+        table6_summary=rules.national_correlations.output.summary,
+        gradient_summary=rules.gradient_gather.output.summary,
+        scores=rules.gradient_scores.output.scores,
+        headline=GRADIENT_HEADLINE,
         script=script_path("report_summary.py"),
         code=package_code("report_summary.py"),
     output:
@@ -38,9 +38,9 @@ REPORT_SECTIONS["summary"] = {
     "order": -10,
     "title": "Published against reproduced",
     "inputs": {
-        "table": "results/report/published_vs_reproduced.csv",
-        "counts": "results/report/published_vs_reproduced.json",
-        "provenance": "results/report/provenance/report_summary.json",
+        "table": rules.report_summary.output.table,
+        "counts": rules.report_summary.output.counts,
+        "provenance": rules.report_summary.output.provenance,
     },
 }
 
@@ -49,4 +49,4 @@ REPORT_SECTIONS["summary"] = {
 # from the same table, so the strands read the summary table too.
 for _strand in ("gradient", "lca", "crosstabs"):
     if _strand in REPORT_SECTIONS:
-        REPORT_SECTIONS[_strand]["inputs"]["published_vs_reproduced"] = "results/report/published_vs_reproduced.csv"
+        REPORT_SECTIONS[_strand]["inputs"]["published_vs_reproduced"] = rules.report_summary.output.table

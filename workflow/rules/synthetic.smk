@@ -9,14 +9,17 @@ from csc_inequalities.childlevel.extracts import la_numbers as synthetic_la_numb
 from csc_inequalities.la_batches import batch_outputs, la_batches, synthetic_la_outputs
 
 SYNTHETIC_LA_NUMBERS = synthetic_la_numbers(SYNTHETIC_LA_NUMBERS_FILE)
+# the published LCA tables the generator follows (their folder is passed on as published_dir)
+SYNTHETIC_LCA_PUBLISHED = "resources/lca/published/manifest.sha256"
 SYNTHETIC_YEARS = list(range(config["synthetic"]["first_year"], config["synthetic"]["last_year"] + 1))
+# The files rule synthetic_la (or its batch) writes for each LA (csc_inequalities.la_batches names them once).
 SYNTHETIC_EXTRACT_FILES = {
     la: {
-        "cin_census": {year: f"local/synthetic/extracts/{la}/cin_census_{year}.xml" for year in SYNTHETIC_YEARS},
-        "ssda903": f"local/synthetic/extracts/{la}/ssda903_episodes.csv",
-        "child_lsoa": f"local/synthetic/extracts/{la}/child_lsoa.csv",
+        "cin_census": dict(zip(SYNTHETIC_YEARS, outputs["cin_census"], strict=True)),
+        "ssda903": outputs["ssda903"],
+        "child_lsoa": outputs["child_lsoa"],
     }
-    for la in config["synthetic"]["las"]
+    for la, outputs in ((la, synthetic_la_outputs(la, SYNTHETIC_YEARS)) for la in config["synthetic"]["las"])
 }
 
 
@@ -49,14 +52,10 @@ rule lsoa_reference:
 # (no random draws beyond the config-seeded LA intercepts); its output feeds every synthetic_la job.
 rule synthetic_calibration:
     input:
-        unpack(
-            lambda wildcards: (
-                {"panel": "results/national/panel.parquet"} if config["synthetic"]["referrals_from_panel"] else {}
-            )
-        ),
-        reference="results/lsoa/lsoa_reference.parquet",
-        population="results/lsoa/lsoa_population.parquet",
-        published="resources/lca/published/manifest.sha256",
+        unpack(synthetic_panel_input),
+        reference=rules.lsoa_reference.output.reference,
+        population=rules.lsoa_reference.output.population,
+        published=SYNTHETIC_LCA_PUBLISHED,
         headline="resources/gradient/published/headline.yaml",
         script=script_path("synthetic_calibration.py"),
         code=package_code("synthetic_calibration.py"),
@@ -96,28 +95,17 @@ SYNTHETIC_BATCHES = (
 # With synthetic.las_per_job > 1 (the national run) the batched rules below replace it.
 rule synthetic_la:
     input:
-        unpack(
-            lambda wildcards: (
-                {"panel": "results/national/panel.parquet"} if config["synthetic"]["referrals_from_panel"] else {}
-            )
-        ),
-        reference="results/lsoa/lsoa_reference.parquet",
-        population="results/lsoa/lsoa_population.parquet",
-        published="resources/lca/published/manifest.sha256",
-        calibrated="results/synthetic/calibrated_parameters.yaml",
+        unpack(synthetic_panel_input),
+        reference=rules.lsoa_reference.output.reference,
+        population=rules.lsoa_reference.output.population,
+        published=SYNTHETIC_LCA_PUBLISHED,
+        calibrated=rules.synthetic_calibration.output.parameters,
         script=script_path("synthetic_la.py"),
         code=package_code("synthetic_la.py"),
     output:
-        cin_census=expand(
-            "local/synthetic/extracts/{{la_code}}/cin_census_{year}.xml",
-            year=SYNTHETIC_YEARS,
-        ),
-        ssda903="local/synthetic/extracts/{la_code}/ssda903_episodes.csv",
-        child_lsoa="local/synthetic/extracts/{la_code}/child_lsoa.csv",
-        episodes="results/record_level/synthetic/{la_code}_generator_episodes.parquet",
-        expected="results/synthetic/la/{la_code}_expected_counts.parquet",
-        summary="results/synthetic/la/{la_code}_summary.json",
-        provenance="results/synthetic/provenance/synthetic_la_{la_code}.json",
+        # cin_census (one per year), ssda903, child_lsoa, episodes, expected, summary, provenance: the
+        # files of one LA, named once in csc_inequalities.la_batches (its batch rule writes the same)
+        **synthetic_la_outputs("{la_code}", SYNTHETIC_YEARS),
     log:
         "logs/synthetic/synthetic_la_{la_code}.log",
     benchmark:
@@ -153,15 +141,11 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
         name:
             f"synthetic_la_batch_{_batch}"
         input:
-            unpack(
-                lambda wildcards: (
-                    {"panel": "results/national/panel.parquet"} if config["synthetic"]["referrals_from_panel"] else {}
-                )
-            ),
-            reference="results/lsoa/lsoa_reference.parquet",
-            population="results/lsoa/lsoa_population.parquet",
-            published="resources/lca/published/manifest.sha256",
-            calibrated="results/synthetic/calibrated_parameters.yaml",
+            unpack(synthetic_panel_input),
+            reference=rules.lsoa_reference.output.reference,
+            population=rules.lsoa_reference.output.population,
+            published=SYNTHETIC_LCA_PUBLISHED,
+            calibrated=rules.synthetic_calibration.output.parameters,
             script=script_path("synthetic_la_batch.py"),
             code=package_code("synthetic_la_batch.py"),
         output:
@@ -201,22 +185,13 @@ for _batch, _las in SYNTHETIC_BATCHES.items():
 
 rule synthetic_truth:
     input:
-        episodes=expand(
-            "results/record_level/synthetic/{la_code}_generator_episodes.parquet",
-            la_code=config["synthetic"]["las"],
-        ),
-        expected=expand(
-            "results/synthetic/la/{la_code}_expected_counts.parquet",
-            la_code=config["synthetic"]["las"],
-        ),
-        summaries=expand(
-            "results/synthetic/la/{la_code}_summary.json",
-            la_code=config["synthetic"]["las"],
-        ),
-        reference="results/lsoa/lsoa_reference.parquet",
-        panel="results/national/panel.parquet",
-        published="resources/lca/published/manifest.sha256",
-        calibrated="results/synthetic/calibrated_parameters.yaml",
+        episodes=expand(rules.synthetic_la.output.episodes, la_code=config["synthetic"]["las"]),
+        expected=expand(rules.synthetic_la.output.expected, la_code=config["synthetic"]["las"]),
+        summaries=expand(rules.synthetic_la.output.summary, la_code=config["synthetic"]["las"]),
+        reference=rules.lsoa_reference.output.reference,
+        panel=rules.national_panel.output.panel,
+        published=SYNTHETIC_LCA_PUBLISHED,
+        calibrated=rules.synthetic_calibration.output.parameters,
         script=script_path("synthetic_truth.py"),
         code=package_code("synthetic_truth.py"),
     output:
@@ -247,15 +222,16 @@ rule synthetic_truth:
 # counts: gradient_truth, and the score model here) and the estimate from the generated data.
 rule synthetic_calibration_table:
     input:
-        calibrated="results/synthetic/calibrated_parameters.yaml",
-        truth="results/synthetic/truth.yaml",
-        episodes="results/record_level/generator_episodes.parquet",
-        expected="results/synthetic/expected_counts.parquet",
-        lsoa_reference="results/lsoa/lsoa_reference.parquet",
-        truth_effects="results/gradient/truth_effects.csv",
-        effects="results/gradient/effects.csv",
-        scores="results/gradient/scores.csv",
-        published="resources/lca/published/manifest.sha256",
+        calibrated=rules.synthetic_calibration.output.parameters,
+        truth=rules.synthetic_truth.output.truth,
+        episodes=rules.synthetic_truth.output.episodes,
+        expected=rules.synthetic_truth.output.expected,
+        lsoa_reference=rules.lsoa_reference.output.reference,
+        # the gradient strand's rules are defined later (workflow/rules/gradient.smk): looked up when the DAG is built
+        truth_effects=lambda wildcards: rules.gradient_truth.output.effects,
+        effects=lambda wildcards: rules.gradient_gather.output.effects,
+        scores=lambda wildcards: rules.gradient_scores.output.scores,
+        published=SYNTHETIC_LCA_PUBLISHED,
         script=script_path("synthetic_calibration_table.py"),
         code=package_code("synthetic_calibration_table.py"),
     output:
@@ -280,11 +256,11 @@ REPORT_SECTIONS["synthetic_truth"] = {
     "order": 5,
     "title": "The synthetic data and their truth",
     "inputs": {
-        "truth": "results/synthetic/truth.yaml",
-        "expected": "results/synthetic/expected_counts.parquet",
-        "calibration": "results/synthetic/calibration.csv",
-        "calibrated": "results/synthetic/calibrated_parameters.yaml",
-        "totals_vs_panel": "results/synthetic/totals_vs_panel.csv",
-        "extracts_provenance": "results/synthetic/provenance/synthetic_truth.json",
+        "truth": rules.synthetic_truth.output.truth,
+        "expected": rules.synthetic_truth.output.expected,
+        "calibration": rules.synthetic_calibration_table.output.calibration,
+        "calibrated": rules.synthetic_calibration.output.parameters,
+        "totals_vs_panel": rules.synthetic_truth.output.totals_vs_panel,
+        "extracts_provenance": rules.synthetic_truth.output.provenance,
     },
 }
