@@ -104,6 +104,68 @@ def test_python_approximation_agrees_with_the_glmmtmb_truth_refit(setting, dispe
         assert fast[key] == pytest.approx(slow[key], abs=2e-3)
 
 
+def _dense_random_intercept(y, offset, groups, x, dispersion=None, log_sd_bounds=(-12.0, 1.5)):
+    """The solver's random-intercept fit as it was before the block solve: Newton steps on the
+    dense design [x, one-hot(group)] (reference for the Schur-complement version)."""
+    from scipy import optimize
+
+    _, g = np.unique(groups, return_inverse=True)
+    j, p = int(g.max()) + 1, x.shape[1]
+    design = np.zeros((len(y), p + j))
+    design[:, :p] = x
+    design[np.arange(len(y)), p + g] = 1.0
+    state = {"theta": np.r_[np.log(y.sum() / np.exp(offset).sum()), np.zeros(p + j - 1)]}
+
+    def pirls(sd):
+        penalty = np.r_[np.zeros(p), np.full(j, 1.0 / sd**2)]
+        theta = state["theta"].copy()
+        for _ in range(100):
+            mu = np.exp(design @ theta + offset)
+            _, score, information = S.count_weights(y, mu, dispersion)
+            hess = (design * information[:, None]).T @ design + np.diag(penalty)
+            step = np.linalg.solve(hess, design.T @ score - penalty * theta)
+            theta = theta + step
+            if np.max(np.abs(step)) < 1e-11:
+                break
+        state["theta"] = theta
+        return theta, np.exp(design @ theta + offset)
+
+    def negative_laplace(log_sd):
+        sd = float(np.exp(log_sd))
+        theta, mu = pirls(sd)
+        loglik, _, information = S.count_weights(y, mu, dispersion)
+        h = np.bincount(g, information, j)
+        return -(loglik.sum() - np.sum(theta[p:] ** 2) / (2 * sd**2) - 0.5 * np.sum(np.log1p(sd**2 * h)))
+
+    best = optimize.minimize_scalar(negative_laplace, bounds=log_sd_bounds, method="bounded", options={"xatol": 1e-6})
+    theta, _ = pirls(float(np.exp(best.x)))
+    return theta[:p], float(np.exp(best.x))
+
+
+@pytest.mark.parametrize("dispersion", [10.0, None], ids=["nb2_fixed_dispersion", "poisson"])
+@pytest.mark.parametrize("la_sd", [0.3, 0.0], ids=["la_sd_0.3", "no_la_variation"])
+def test_block_random_intercept_fit_equals_the_dense_fit(dispersion, la_sd):
+    """The Schur-complement PIRLS (LA intercepts eliminated, O(n p^2) per step) takes the dense
+    Newton steps: same fixed effects to 1e-8, on 40 groups of unequal size with a known
+    model (also at a zero LA SD, where the SD goes to its lower bound); the SD to the search tolerance."""
+    rng = np.random.default_rng(12)
+    sizes = rng.integers(5, 60, 40)
+    groups = np.repeat(np.arange(40), sizes)
+    n = len(groups)
+    decile = rng.integers(1, 11, n) - 5.5
+    la_score = (rng.normal(size=40) * 8)[groups]
+    x = np.column_stack([np.ones(n), decile, la_score, decile * la_score / 10])
+    offset = np.log(rng.uniform(200, 3000, n))
+    y = np.exp(x @ np.array([-4.0, 0.25, 0.01, -0.02]) + la_sd * rng.normal(size=40)[groups] + offset)
+    fast, fast_sd = S.poisson_random_intercept(y, offset, groups, x, dispersion=dispersion)
+    dense, dense_sd = _dense_random_intercept(y, offset, groups, x, dispersion=dispersion)
+    np.testing.assert_allclose(fast, dense, rtol=0, atol=1e-8)
+    assert fast_sd == pytest.approx(dense_sd, rel=1e-5, abs=1e-8)  # the 1-D search stops at xatol 1e-6 on log SD
+    if la_sd == 0.0:  # noise-free and log-linear: the generating slopes exactly
+        np.testing.assert_allclose(fast[1:], [0.25, 0.01, -0.02], atol=1e-6)
+        assert fast_sd < 1e-3
+
+
 def test_nb2_truth_weights_lsoas_as_the_nb2_estimates_do():
     """Counts that are not log-linear in the decile (two strata with slopes 0.1 and 0.4): Poisson
     (weights mu) and NB2 with the dispersion fixed at 10 (weights mu / (1 + mu / 10), nearly equal
