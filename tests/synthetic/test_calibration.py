@@ -4,6 +4,7 @@ recovery of the frailty's dispersion and of the escalation from generated data."
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import yaml
 from csc_inequalities.config import load_schema, validate_config
 from csc_inequalities.gradient.models import fit_gradient, fit_model, model_frame
 from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.synthetic import solve as S
 from csc_inequalities.synthetic.generator import default_parameters, generate_la, lsoa_frailty
 from csc_inequalities.synthetic.model import load_published_targets
@@ -34,7 +36,7 @@ def setting():
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
     population = population[population["la_code"].isin(LAS)]
     targets = load_published_targets(ROOT / "resources" / "lca" / "published")
-    headline = yaml.safe_load((ROOT / "resources" / "gradient" / "published" / "headline.yaml").read_text())
+    headline = PublishedFigures.load(ROOT / "resources" / "gradient" / "published" / "headline.yaml")
     params = default_parameters(synthetic)
     inputs = S.solver_inputs(synthetic, reference, population, params)
     return dict(
@@ -53,8 +55,8 @@ def expected_table(s, params):
 
 
 def test_targets_are_read_from_the_published_figures(setting):
-    headline = yaml.safe_load(yaml.safe_dump(setting["headline"]))
-    figures = headline["figures"]
+    figures = yaml.safe_load(yaml.safe_dump(dict(setting["headline"].figures)))
+    headline = PublishedFigures(figures, "headline.yaml")
     by_name = {t.target: t for t in S.published_targets(headline, "final_report_2020")}
     cpp = by_name["cpp: rate ratio per LSOA decile (Figure 18)"]
     assert cpp.published == figures["fr_fig18_cp_plan_odds_per_decile_child_level_deprivation"]["value"] == 1.31
@@ -67,6 +69,19 @@ def test_targets_are_read_from_the_published_figures(setting):
     national = S.published_targets(headline, "summary_2021")
     joint = [t for t in national if t.threshold == "referral" and t.stratum_type == "all"]
     assert len(joint) == 3 and all("jointly unreachable" in t.note for t in joint)
+
+
+@pytest.mark.parametrize("target_set", ["final_report_2020", "summary_2021"])
+def test_a_renamed_published_figure_is_an_error_naming_it(setting, target_set):
+    figures = copy.deepcopy(dict(setting["headline"].figures))
+    figures["es_social_gradient_cp_plans_renamed"] = figures.pop("es_social_gradient_cp_plans")
+    with pytest.raises(KeyError, match="headline.yaml: no published figure 'es_social_gradient_cp_plans'"):
+        S.published_targets(PublishedFigures(figures, "headline.yaml"), target_set)
+    if target_set == "final_report_2020":
+        figures = copy.deepcopy(dict(setting["headline"].figures))
+        del figures["fr_fig18_cp_plan_odds_per_decile_la_level_deprivation"]["value"]
+        with pytest.raises(KeyError, match="'fr_fig18_cp_plan_odds_per_decile_la_level_deprivation' has no 'value'"):
+            S.published_targets(PublishedFigures(figures, "headline.yaml"), target_set)
 
 
 def test_poisson_la_intercepts_recovers_a_known_model():

@@ -30,6 +30,7 @@ from scipy import optimize
 
 from csc_inequalities.gradient.models import model_frame
 from csc_inequalities.gradient.scores import score_frame
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.synthetic.generator import cell_process, cell_rates, la_class_shares
 from csc_inequalities.synthetic.model import CP_CATEGORIES, GeneratingParameters, PublishedTargets, pathway_base
 from csc_inequalities.synthetic.run import (
@@ -83,25 +84,22 @@ ETHNIC_JOINT = (
 )
 
 
-def _figure(headline: dict, key: str) -> float:
-    return float(headline["figures"][key]["value"])
-
-
-def published_targets(headline: dict, target_set: str) -> list[Target]:
+def published_targets(figures: PublishedFigures, target_set: str) -> list[Target]:
     """The calibration targets of a run: ``final_report_2020`` (the six study LAs) or
-    ``summary_2021`` (national). Values come from ``headline`` (headline.yaml)."""
-    ref_mean = _figure(headline, "es_social_gradient_referrals_la_at_mean_deprivation")
-    ref_plus = _figure(headline, "es_social_gradient_referrals_la_10pc_more_deprived")
-    ref_minus = _figure(headline, "es_social_gradient_referrals_la_10pc_less_deprived")
-    cpp_score = _figure(headline, "es_social_gradient_cp_plans")
-    white = _figure(headline, "es_social_gradient_white_children")
-    black = _figure(headline, "es_social_gradient_black_children")
-    neglect = _figure(headline, "es_social_gradient_cp_plan_neglect")
-    sexual = _figure(headline, "es_social_gradient_cp_plan_sexual_abuse")
+    ``summary_2021`` (national). Values come from ``figures`` (headline.yaml, read by
+    :class:`~csc_inequalities.published.PublishedFigures`: a missing or renamed key is an error naming it)."""
+    ref_mean = figures.value("es_social_gradient_referrals_la_at_mean_deprivation")
+    ref_plus = figures.value("es_social_gradient_referrals_la_10pc_more_deprived")
+    ref_minus = figures.value("es_social_gradient_referrals_la_10pc_less_deprived")
+    cpp_score = figures.value("es_social_gradient_cp_plans")
+    white = figures.value("es_social_gradient_white_children")
+    black = figures.value("es_social_gradient_black_children")
+    neglect = figures.value("es_social_gradient_cp_plan_neglect")
+    sexual = figures.value("es_social_gradient_cp_plan_sexual_abuse")
     es = "2021 summary"
     if target_set == "final_report_2020":
-        cpp_lsoa = _figure(headline, "fr_fig18_cp_plan_odds_per_decile_child_level_deprivation")
-        cpp_la = _figure(headline, "fr_fig18_cp_plan_odds_per_decile_la_level_deprivation")
+        cpp_lsoa = figures.value("fr_fig18_cp_plan_odds_per_decile_child_level_deprivation")
+        cpp_la = figures.value("fr_fig18_cp_plan_odds_per_decile_la_level_deprivation")
         ref_lsoa = float(np.exp(np.log(cpp_lsoa) * np.log(ref_mean) / np.log(cpp_score)))
         derived = (
             "derived: the 2020 report prints only Figure 18's CPP values, so this is Figure 18's CPP "
@@ -866,7 +864,7 @@ def run_calibration(
     reference: pd.DataFrame,
     population: pd.DataFrame,
     published_dir: str,
-    headline: dict,
+    figures: PublishedFigures,
     panel: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -877,7 +875,7 @@ def run_calibration(
 
     settings = config.get("calibration", {})
     target_set = settings.get("target_set", "final_report_2020")
-    target_list = published_targets(headline, target_set)
+    target_list = published_targets(figures, target_set)
     targets = load_published_targets(published_dir)
     params = default_parameters(config)
     if not settings.get("enabled", True):
