@@ -561,9 +561,11 @@ def all_expected(
     targets: PublishedTargets,
     reference: pd.DataFrame,
     frozen: dict | None = None,
+    only: set[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """run.expected_counts of every LA with the reference columns the models use (``frozen``: the
-    LAs' timings held fixed, inside a least-squares round)."""
+    LAs' timings held fixed, inside a least-squares round; ``only``: the (stratum type, threshold)
+    pairs wanted, :func:`target_strata`)."""
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     period = period_of(config)
     frames = [
@@ -579,6 +581,7 @@ def all_expected(
             period,
             la.referrals_by_year,
             timing=_timing(la, config, params, targets, frozen=frozen),
+            only=only,
         )
         for la in inputs
     ]
@@ -587,6 +590,11 @@ def all_expected(
         columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"}
     )
     return table.merge(ref, on="lsoa11", how="left")
+
+
+def target_strata(target_list: list[Target]) -> set[tuple[str, str]]:
+    """The (stratum type, threshold) pairs of expected counts the targets' truth needs."""
+    return {(t.stratum_type, t.threshold) for t in target_list}
 
 
 def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: float | None = None) -> np.ndarray:
@@ -644,10 +652,15 @@ def with_parameters(params: GeneratingParameters, names: list[str], values: np.n
 
 
 def pooled_pathways(
-    inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets, config: dict[str, Any] | None = None
+    inputs: list[LAInput],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    config: dict[str, Any] | None = None,
+    timings: dict | None = None,
 ) -> np.ndarray:
     """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs (LAs
-    that follow their published totals: each year's offsets, weighted by its first referrals)."""
+    that follow their published totals: each year's offsets, weighted by its first referrals;
+    ``timings``: :func:`la_timings` of ``params`` if already computed)."""
     from csc_inequalities.synthetic.totals import with_offsets
 
     total = 0.0
@@ -656,7 +669,13 @@ def pooled_pathways(
         process = cell_process(
             la.cells["imd_decile_least1"].to_numpy(float), la.la_decile, params, targets, la.la_index
         )
-        timing = _timing(la, config, params, targets) if config is not None else None
+        timing = (
+            timings[la.la_code]
+            if timings is not None
+            else _timing(la, config, params, targets)
+            if config is not None
+            else None
+        )
         parts = (
             [(1.0, process)]
             if timing is None
@@ -671,9 +690,21 @@ def pooled_pathways(
     return total / total.sum(axis=1, keepdims=True)
 
 
-def la_shares(
+def la_timings(
     inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets
+) -> dict[str, Any]:
+    """Each LA's :func:`_timing` for ``params`` (None for an LA that does not follow its totals)."""
+    return {la.la_code: _timing(la, config, params, targets) for la in inputs}
+
+
+def la_shares(
+    inputs: list[LAInput],
+    config: dict[str, Any],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    timings: dict | None = None,
 ) -> dict[str, np.ndarray]:
+    timings = timings if timings is not None else la_timings(inputs, config, params, targets)
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     return {
         la.la_code: expected_class_shares(
@@ -686,7 +717,7 @@ def la_shares(
             targets,
             period_of(config),
             la.referrals_by_year,
-            timing=_timing(la, config, params, targets),
+            timing=timings[la.la_code],
         )
         for la in inputs
     }
@@ -706,7 +737,8 @@ def fit_shares(
     follow = any(la.totals for la in inputs)
     for _ in range(iterations):
         base = pathway_base(targets, params)
-        current = pooled_pathways(inputs, params, targets, config)
+        timings = la_timings(inputs, config, params, targets)
+        current = pooled_pathways(inputs, params, targets, config, timings)
         target_path = published_path
         if follow:
             # The LAs' published totals set the pooled level of each pathway; Table 14's contrasts
@@ -717,7 +749,7 @@ def fit_shares(
             target_path = target_path / target_path.sum(axis=1, keepdims=True)
         new_base = base * target_path / current
         new_base /= new_base.sum(axis=1, keepdims=True)
-        shares = la_shares(inputs, config, params, targets)
+        shares = la_shares(inputs, config, params, targets, timings)
         class_base = {}
         for study in sorted({f"LA{la.la_index % 6}" for la in inputs}):
             mine = [la for la in inputs if f"LA{la.la_index % 6}" == study]
@@ -784,7 +816,13 @@ def solve(
     def residuals(values: np.ndarray, base: GeneratingParameters, frozen: dict) -> np.ndarray:
         trial = with_parameters(base, names, values)
         return (
-            np.log(truth_values(all_expected(inputs, config, trial, targets, reference, frozen), free, dispersion))
+            np.log(
+                truth_values(
+                    all_expected(inputs, config, trial, targets, reference, frozen, target_strata(free)),
+                    free,
+                    dispersion,
+                )
+            )
             - published
         )
 
@@ -822,7 +860,11 @@ def solve(
         # about 1e-3 of its published value on the log scale: the alternation has converged.
         if moved < 1e-3 and round_ > 0:
             break
-    truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list, dispersion)
+    truth = truth_values(
+        all_expected(inputs, config, params, targets, reference, only=target_strata(target_list)),
+        target_list,
+        dispersion,
+    )
     for t, value in zip(target_list, truth, strict=True):
         if t not in free:
             t.note += f" (solver: log(truth/published) = {np.log(value / t.published):+.3f})"
