@@ -394,3 +394,79 @@ def test_calibration_rows_put_published_truth_and_estimate_side_by_side():
         and pd.isna(rereferral["truth"])
         and rereferral["within_tolerance"] is None
     )
+    # 2021 checks (solve.national_checks): the solver's truth, no estimate, the residual when beyond.
+    record["checks"] = [
+        {"target": "range low", "source": "ES", "published": 1.2, "solver_truth": 1.25, "note": "checked"},
+        {"target": "band rate", "source": "ES", "published": 100.0, "solver_truth": 80.0, "note": "checked"},
+    ]
+    table = calibration_rows(record, truth, effects, pd.DataFrame(), {}, episodes, truth_yaml, published_dir)
+    low, band = (table[table["target"] == name].iloc[0] for name in ("range low", "band rate"))
+    assert (low["truth"], low["within_tolerance"], pd.isna(low["estimate"])) == (1.25, True, True)
+    assert "beyond" not in low["note"]
+    assert band["within_tolerance"] == False and "log(truth/published) = -0.223" in band["note"]
+
+
+def test_per_la_scores_recover_each_las_own_slope():
+    """Noise-free counts with a different income slope per LA: each LA's own fit returns exp(slope)
+    exactly (Poisson and NB2 alike: the counts are exactly log-linear within an LA); an LA whose LSOAs
+    share one income value has no score."""
+    rng = np.random.default_rng(3)
+    slopes = {"E1": np.log(1.2), "E2": np.log(1.9), "E3": np.log(2.4)}
+    rows = []
+    for la, slope in slopes.items():
+        share = rng.uniform(0.01, 0.5, 40)
+        pop = rng.uniform(500, 3000, 40)
+        income10 = 100 * share / 10  # the centring only moves the intercept
+        rows.append(
+            pd.DataFrame(
+                {
+                    "la_code": la,
+                    "income_rate_approx": share,
+                    "population_years": pop,
+                    "count": pop * np.exp(-4 + slope * income10),
+                }
+            )
+        )
+    rows.append(
+        pd.DataFrame(
+            {
+                "la_code": "E4",
+                "income_rate_approx": [0.2, 0.2],
+                "population_years": [900.0, 800.0],
+                "count": [30.0, 20.0],
+            }
+        )
+    )
+    table = pd.concat(rows, ignore_index=True).assign(threshold="referral", stratum_type="all")
+    for dispersion in (None, 10.0):
+        scores = S.per_la_scores(table, dispersion)
+        assert list(scores.index) == ["E1", "E2", "E3"]
+        np.testing.assert_allclose(scores.to_numpy(), [1.2, 1.9, 2.4], rtol=1e-9)
+
+
+def test_national_checks_compute_the_band_rates_by_hand():
+    """Band rates: 10,000 x expected referrals / child-years in the LSOAs under the published 1% and
+    at or above 64%; when no LSOA reaches 64% the top band is as many of the most deprived LSOAs as
+    the least deprived band has. Per-LA range rows: the lowest and highest LA score."""
+    figures = PublishedFigures.load(ROOT / "resources" / "gradient" / "published" / "headline.yaml")
+    table = pd.DataFrame(
+        {
+            "la_code": ["A"] * 4 + ["B"] * 4,
+            "income_rate_approx": [0.005, 0.2, 0.3, 0.61, 0.008, 0.1, 0.4, 0.5],
+            "population_years": [1000.0, 2000.0, 1000.0, 500.0, 3000.0, 1000.0, 1000.0, 2000.0],
+            "count": [10.0, 50.0, 40.0, 60.0, 33.0, 20.0, 60.0, 250.0],
+            "threshold": "referral",
+            "stratum_type": "all",
+        }
+    )
+    rows = {r["target"]: r for r in S.national_checks(figures, table)}
+    least = rows["referral rate per 10,000, LSOAs under 1% income deprivation"]
+    assert least["published"] == 100 and least["solver_truth"] == pytest.approx(1e4 * 43 / 4000)
+    most = rows["referral rate per 10,000, most income-deprived LSOAs (key findings)"]
+    assert most["published"] == 1370 and most["solver_truth"] == pytest.approx(1e4 * 310 / 2500)  # 0.61 and 0.5
+    assert "the 2 most income-deprived LSOAs" in most["note"] and "reaches 61.0% at most" in most["note"]
+    assert rows["referral rate per 10,000, most income-deprived LSOAs (findings ('more than'))"]["published"] == 1340
+    scores = S.per_la_scores(table)
+    assert rows["referral: lowest per-LA score"]["solver_truth"] == scores.min()
+    assert rows["referral: highest per-LA score"]["published"] == 2.4
+    assert rows["referral: highest per-LA score"]["solver_truth"] == scores.max()

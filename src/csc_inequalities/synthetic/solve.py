@@ -619,6 +619,112 @@ def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: flo
     return np.array(out)
 
 
+# --- 2021 figures the solver checks but does not solve for ----------------------------------------
+
+
+def per_la_scores(table: pd.DataFrame, dispersion: float | None = None) -> pd.Series:
+    """Each LA's own referral score: exp(slope) of count ~ income share per 10 points, offset
+    log(population years), fitted within the LA alone (the 2021 summary's "partitioned into individual
+    local authorities"), NB2 with ``dispersion`` fixed or Poisson. LAs whose LSOAs do not vary in
+    income share (fewer than 2 distinct values) have no score."""
+    frame = score_frame(table[(table["threshold"] == "referral") & (table["stratum_type"] == "all")])
+    out = {}
+    for la, rows in frame.groupby("la_code", sort=True):
+        x = rows["income10_c"].to_numpy()
+        if len(np.unique(x)) < 2:
+            continue
+        y, offset = rows["count"].to_numpy(float), np.log(rows["population_years"].to_numpy(float))
+        design = np.column_stack([np.ones(len(x)), x])
+        beta = np.array([np.log(y.sum() / np.exp(offset).sum()), 0.0])
+        for _ in range(100):
+            _, score, information = count_weights(y, np.exp(design @ beta + offset), dispersion)
+            step = np.linalg.solve((design * information[:, None]).T @ design, design.T @ score)
+            beta = beta + step
+            if np.max(np.abs(step)) < 1e-11:
+                break
+        out[la] = float(np.exp(beta[1]))
+    return pd.Series(out, name="score", dtype=float)
+
+
+def national_checks(figures: PublishedFigures, table: pd.DataFrame, dispersion: float | None = None) -> list[dict]:
+    """The 2021 figures that follow from the solved model rather than steer it: the range of the
+    per-LA referral scores and the referral rates of the least and most income-deprived LSOAs, from
+    the expected counts ``table`` (referral, stratum all; income_rate_approx as a share). Rows as the
+    targets' (target, source, published, solver_truth, note)."""
+    es = "2021 summary"
+    scores = per_la_scores(table, dispersion)
+    low, high = figures.range("es_social_gradient_referrals_per_la_range")
+    per_la = (
+        f"checked, not solved: the score of each of the {len(scores)} LAs fitted within the LA alone "
+        "(count ~ income share per 10 points, the truth refits' family); no parameter steers the spread "
+        "of the LAs' scores (the LA random intercept moves levels only), so it is what the interaction "
+        "with LA deprivation and each LA's LSOA mix give"
+    )
+    rows = [
+        {
+            "target": "referral: lowest per-LA score",
+            "source": es,
+            "published": low,
+            "solver_truth": float(scores.min()),
+            "note": f"{per_la}; lowest: {scores.idxmin()}",
+        },
+        {
+            "target": "referral: highest per-LA score",
+            "source": es,
+            "published": high,
+            "solver_truth": float(scores.max()),
+            "note": f"{per_la}; highest: {scores.idxmax()}",
+        },
+    ]
+    referral = table[(table["threshold"] == "referral") & (table["stratum_type"] == "all")]
+    share = referral["income_rate_approx"].astype(float)
+    least_pct = figures.value("es_income_deprivation_least_deprived_neighbourhoods")
+    most_pct = figures.value("es_income_deprivation_most_deprived_neighbourhoods")
+    least = referral[share < least_pct / 100.0]
+    most = referral[share >= most_pct / 100.0]
+    top_note = f"the LSOAs with at least {most_pct:g}% of families in income deprivation"
+    if len(most) < len(least):
+        # The shipped income measure (an approximation) may reach fewer such LSOAs than the summary's:
+        # the band is then the most deprived LSOAs, as many as the least deprived band has.
+        most = referral.loc[share.sort_values(ascending=False).index[: len(least)]]
+        top_note = (
+            f"the {len(most)} most income-deprived LSOAs (as many as the least deprived band: the shipped "
+            f"income measure reaches {100 * share.max():.1f}% at most, so the summary's {most_pct:g}% band is "
+            f"empty or smaller; this band's shares are {100 * most['income_rate_approx'].min():.1f}% and above)"
+        )
+
+    def rate(rows: pd.DataFrame) -> float:
+        return float(1e4 * rows["count"].sum() / rows["population_years"].sum())
+
+    rate_note = (
+        "checked, not solved: expected children referred per 10,000 child-years in the band's LSOAs (each "
+        "LA's referrals follow its published totals, which set the level; the gradient sets the spread)"
+    )
+    rows.append(
+        {
+            "target": f"referral rate per 10,000, LSOAs under {least_pct:g}% income deprivation",
+            "source": f"{es} (key findings and findings)",
+            "published": figures.value("es_referral_rate_least_deprived_neighbourhoods_findings"),
+            "solver_truth": rate(least),
+            "note": f"{rate_note}; {len(least)} LSOAs",
+        }
+    )
+    for key, where in (
+        ("es_referral_rate_most_deprived_neighbourhoods_findings", "findings ('more than')"),
+        ("es_referral_rate_most_deprived_neighbourhoods_key_findings", "key findings"),
+    ):
+        rows.append(
+            {
+                "target": f"referral rate per 10,000, most income-deprived LSOAs ({where})",
+                "source": es,
+                "published": figures.value(key),
+                "solver_truth": rate(most),
+                "note": f"{rate_note}; {top_note}",
+            }
+        )
+    return rows
+
+
 # --- parameters --------------------------------------------------------------------------------------
 
 
@@ -955,6 +1061,11 @@ def run_calibration(
         },
     }
     record["tolerance"] = float(settings.get("tolerance", 0.05))
+    if target_set == "summary_2021":
+        from csc_inequalities.gradient.truth import truth_family
+
+        table = all_expected(inputs, config, params, targets, reference, only={("all", "referral")})
+        record["checks"] = national_checks(figures, table, truth_family(params.lsoa_frailty_shape)[1])
     return record
 
 
