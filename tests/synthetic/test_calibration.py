@@ -470,3 +470,22 @@ def test_national_checks_compute_the_band_rates_by_hand():
     assert rows["referral: lowest per-LA score"]["solver_truth"] == scores.min()
     assert rows["referral: highest per-LA score"]["published"] == 2.4
     assert rows["referral: highest per-LA score"]["solver_truth"] == scores.max()
+
+
+def test_expected_counts_for_the_targets_only_are_the_same_rows(setting):
+    """The solver builds expected counts only for its targets' (stratum, threshold) pairs: exactly the
+    rows of the full table for those pairs, in the same order, and the same truth."""
+    s = setting
+    target_list = S.published_targets(s["headline"], "summary_2021")
+    only = S.target_strata(target_list)
+    assert only == {
+        ("all", "referral"),
+        ("all", "cpp"),
+        ("ethnicity_group", "referral"),
+        ("cpp_latest_category", "cpp"),
+    }
+    full = expected_table(s, s["params"])
+    part = S.all_expected(s["inputs"], s["config"], s["params"], s["targets"], s["reference"], only=only)
+    wanted = full[[(a, b) in only for a, b in zip(full["stratum_type"], full["threshold"])]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, wanted)
+    np.testing.assert_array_equal(S.truth_values(part, target_list, 10.0), S.truth_values(full, target_list, 10.0))
