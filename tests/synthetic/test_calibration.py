@@ -4,6 +4,7 @@ recovery of the frailty's dispersion and of the escalation from generated data."
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import yaml
 from csc_inequalities.config import load_schema, validate_config
 from csc_inequalities.gradient.models import fit_gradient, fit_model, model_frame
 from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.synthetic import solve as S
 from csc_inequalities.synthetic.generator import default_parameters, generate_la, lsoa_frailty
 from csc_inequalities.synthetic.model import load_published_targets
@@ -34,7 +36,7 @@ def setting():
     population = build_lsoa_population(ROOT / "resources" / "lsoa", reference)
     population = population[population["la_code"].isin(LAS)]
     targets = load_published_targets(ROOT / "resources" / "lca" / "published")
-    headline = yaml.safe_load((ROOT / "resources" / "gradient" / "published" / "headline.yaml").read_text())
+    headline = PublishedFigures.load(ROOT / "resources" / "gradient" / "published" / "headline.yaml")
     params = default_parameters(synthetic)
     inputs = S.solver_inputs(synthetic, reference, population, params)
     return dict(
@@ -53,8 +55,8 @@ def expected_table(s, params):
 
 
 def test_targets_are_read_from_the_published_figures(setting):
-    headline = yaml.safe_load(yaml.safe_dump(setting["headline"]))
-    figures = headline["figures"]
+    figures = yaml.safe_load(yaml.safe_dump(dict(setting["headline"].figures)))
+    headline = PublishedFigures(figures, "headline.yaml")
     by_name = {t.target: t for t in S.published_targets(headline, "final_report_2020")}
     cpp = by_name["cpp: rate ratio per LSOA decile (Figure 18)"]
     assert cpp.published == figures["fr_fig18_cp_plan_odds_per_decile_child_level_deprivation"]["value"] == 1.31
@@ -67,6 +69,19 @@ def test_targets_are_read_from_the_published_figures(setting):
     national = S.published_targets(headline, "summary_2021")
     joint = [t for t in national if t.threshold == "referral" and t.stratum_type == "all"]
     assert len(joint) == 3 and all("jointly unreachable" in t.note for t in joint)
+
+
+@pytest.mark.parametrize("target_set", ["final_report_2020", "summary_2021"])
+def test_a_renamed_published_figure_is_an_error_naming_it(setting, target_set):
+    figures = copy.deepcopy(dict(setting["headline"].figures))
+    figures["es_social_gradient_cp_plans_renamed"] = figures.pop("es_social_gradient_cp_plans")
+    with pytest.raises(KeyError, match="headline.yaml: no published figure 'es_social_gradient_cp_plans'"):
+        S.published_targets(PublishedFigures(figures, "headline.yaml"), target_set)
+    if target_set == "final_report_2020":
+        figures = copy.deepcopy(dict(setting["headline"].figures))
+        del figures["fr_fig18_cp_plan_odds_per_decile_la_level_deprivation"]["value"]
+        with pytest.raises(KeyError, match="'fr_fig18_cp_plan_odds_per_decile_la_level_deprivation' has no 'value'"):
+            S.published_targets(PublishedFigures(figures, "headline.yaml"), target_set)
 
 
 def test_poisson_la_intercepts_recovers_a_known_model():
@@ -102,6 +117,68 @@ def test_python_approximation_agrees_with_the_glmmtmb_truth_refit(setting, dispe
     slow = S.truth_scores(rows, "referral", dispersion=dispersion)
     for key in ("mean", "plus", "minus"):
         assert fast[key] == pytest.approx(slow[key], abs=2e-3)
+
+
+def _dense_random_intercept(y, offset, groups, x, dispersion=None, log_sd_bounds=(-12.0, 1.5)):
+    """The solver's random-intercept fit as it was before the block solve: Newton steps on the
+    dense design [x, one-hot(group)] (reference for the Schur-complement version)."""
+    from scipy import optimize
+
+    _, g = np.unique(groups, return_inverse=True)
+    j, p = int(g.max()) + 1, x.shape[1]
+    design = np.zeros((len(y), p + j))
+    design[:, :p] = x
+    design[np.arange(len(y)), p + g] = 1.0
+    state = {"theta": np.r_[np.log(y.sum() / np.exp(offset).sum()), np.zeros(p + j - 1)]}
+
+    def pirls(sd):
+        penalty = np.r_[np.zeros(p), np.full(j, 1.0 / sd**2)]
+        theta = state["theta"].copy()
+        for _ in range(100):
+            mu = np.exp(design @ theta + offset)
+            _, score, information = S.count_weights(y, mu, dispersion)
+            hess = (design * information[:, None]).T @ design + np.diag(penalty)
+            step = np.linalg.solve(hess, design.T @ score - penalty * theta)
+            theta = theta + step
+            if np.max(np.abs(step)) < 1e-11:
+                break
+        state["theta"] = theta
+        return theta, np.exp(design @ theta + offset)
+
+    def negative_laplace(log_sd):
+        sd = float(np.exp(log_sd))
+        theta, mu = pirls(sd)
+        loglik, _, information = S.count_weights(y, mu, dispersion)
+        h = np.bincount(g, information, j)
+        return -(loglik.sum() - np.sum(theta[p:] ** 2) / (2 * sd**2) - 0.5 * np.sum(np.log1p(sd**2 * h)))
+
+    best = optimize.minimize_scalar(negative_laplace, bounds=log_sd_bounds, method="bounded", options={"xatol": 1e-6})
+    theta, _ = pirls(float(np.exp(best.x)))
+    return theta[:p], float(np.exp(best.x))
+
+
+@pytest.mark.parametrize("dispersion", [10.0, None], ids=["nb2_fixed_dispersion", "poisson"])
+@pytest.mark.parametrize("la_sd", [0.3, 0.0], ids=["la_sd_0.3", "no_la_variation"])
+def test_block_random_intercept_fit_equals_the_dense_fit(dispersion, la_sd):
+    """The Schur-complement PIRLS (LA intercepts eliminated, O(n p^2) per step) takes the dense
+    Newton steps: same fixed effects to 1e-8, on 40 groups of unequal size with a known
+    model (also at a zero LA SD, where the SD goes to its lower bound); the SD to the search tolerance."""
+    rng = np.random.default_rng(12)
+    sizes = rng.integers(5, 60, 40)
+    groups = np.repeat(np.arange(40), sizes)
+    n = len(groups)
+    decile = rng.integers(1, 11, n) - 5.5
+    la_score = (rng.normal(size=40) * 8)[groups]
+    x = np.column_stack([np.ones(n), decile, la_score, decile * la_score / 10])
+    offset = np.log(rng.uniform(200, 3000, n))
+    y = np.exp(x @ np.array([-4.0, 0.25, 0.01, -0.02]) + la_sd * rng.normal(size=40)[groups] + offset)
+    fast, fast_sd = S.poisson_random_intercept(y, offset, groups, x, dispersion=dispersion)
+    dense, dense_sd = _dense_random_intercept(y, offset, groups, x, dispersion=dispersion)
+    np.testing.assert_allclose(fast, dense, rtol=0, atol=1e-8)
+    assert fast_sd == pytest.approx(dense_sd, rel=1e-5, abs=1e-8)  # the 1-D search stops at xatol 1e-6 on log SD
+    if la_sd == 0.0:  # noise-free and log-linear: the generating slopes exactly
+        np.testing.assert_allclose(fast[1:], [0.25, 0.01, -0.02], atol=1e-6)
+        assert fast_sd < 1e-3
 
 
 def test_nb2_truth_weights_lsoas_as_the_nb2_estimates_do():
@@ -317,3 +394,98 @@ def test_calibration_rows_put_published_truth_and_estimate_side_by_side():
         and pd.isna(rereferral["truth"])
         and rereferral["within_tolerance"] is None
     )
+    # 2021 checks (solve.national_checks): the solver's truth, no estimate, the residual when beyond.
+    record["checks"] = [
+        {"target": "range low", "source": "ES", "published": 1.2, "solver_truth": 1.25, "note": "checked"},
+        {"target": "band rate", "source": "ES", "published": 100.0, "solver_truth": 80.0, "note": "checked"},
+    ]
+    table = calibration_rows(record, truth, effects, pd.DataFrame(), {}, episodes, truth_yaml, published_dir)
+    low, band = (table[table["target"] == name].iloc[0] for name in ("range low", "band rate"))
+    assert (low["truth"], low["within_tolerance"], pd.isna(low["estimate"])) == (1.25, True, True)
+    assert "beyond" not in low["note"]
+    assert band["within_tolerance"] == False and "log(truth/published) = -0.223" in band["note"]
+
+
+def test_per_la_scores_recover_each_las_own_slope():
+    """Noise-free counts with a different income slope per LA: each LA's own fit returns exp(slope)
+    exactly (Poisson and NB2 alike: the counts are exactly log-linear within an LA); an LA whose LSOAs
+    share one income value has no score."""
+    rng = np.random.default_rng(3)
+    slopes = {"E1": np.log(1.2), "E2": np.log(1.9), "E3": np.log(2.4)}
+    rows = []
+    for la, slope in slopes.items():
+        share = rng.uniform(0.01, 0.5, 40)
+        pop = rng.uniform(500, 3000, 40)
+        income10 = 100 * share / 10  # the centring only moves the intercept
+        rows.append(
+            pd.DataFrame(
+                {
+                    "la_code": la,
+                    "income_rate_approx": share,
+                    "population_years": pop,
+                    "count": pop * np.exp(-4 + slope * income10),
+                }
+            )
+        )
+    rows.append(
+        pd.DataFrame(
+            {
+                "la_code": "E4",
+                "income_rate_approx": [0.2, 0.2],
+                "population_years": [900.0, 800.0],
+                "count": [30.0, 20.0],
+            }
+        )
+    )
+    table = pd.concat(rows, ignore_index=True).assign(threshold="referral", stratum_type="all")
+    for dispersion in (None, 10.0):
+        scores = S.per_la_scores(table, dispersion)
+        assert list(scores.index) == ["E1", "E2", "E3"]
+        np.testing.assert_allclose(scores.to_numpy(), [1.2, 1.9, 2.4], rtol=1e-9)
+
+
+def test_national_checks_compute_the_band_rates_by_hand():
+    """Band rates: 10,000 x expected referrals / child-years in the LSOAs under the published 1% and
+    at or above 64%; when no LSOA reaches 64% the top band is as many of the most deprived LSOAs as
+    the least deprived band has. Per-LA range rows: the lowest and highest LA score."""
+    figures = PublishedFigures.load(ROOT / "resources" / "gradient" / "published" / "headline.yaml")
+    table = pd.DataFrame(
+        {
+            "la_code": ["A"] * 4 + ["B"] * 4,
+            "income_rate_approx": [0.005, 0.2, 0.3, 0.61, 0.008, 0.1, 0.4, 0.5],
+            "population_years": [1000.0, 2000.0, 1000.0, 500.0, 3000.0, 1000.0, 1000.0, 2000.0],
+            "count": [10.0, 50.0, 40.0, 60.0, 33.0, 20.0, 60.0, 250.0],
+            "threshold": "referral",
+            "stratum_type": "all",
+        }
+    )
+    rows = {r["target"]: r for r in S.national_checks(figures, table)}
+    least = rows["referral rate per 10,000, LSOAs under 1% income deprivation"]
+    assert least["published"] == 100 and least["solver_truth"] == pytest.approx(1e4 * 43 / 4000)
+    most = rows["referral rate per 10,000, most income-deprived LSOAs (key findings)"]
+    assert most["published"] == 1370 and most["solver_truth"] == pytest.approx(1e4 * 310 / 2500)  # 0.61 and 0.5
+    assert "the 2 most income-deprived LSOAs" in most["note"] and "reaches 61.0% at most" in most["note"]
+    assert rows["referral rate per 10,000, most income-deprived LSOAs (findings ('more than'))"]["published"] == 1340
+    scores = S.per_la_scores(table)
+    assert rows["referral: lowest per-LA score"]["solver_truth"] == scores.min()
+    assert rows["referral: highest per-LA score"]["published"] == 2.4
+    assert rows["referral: highest per-LA score"]["solver_truth"] == scores.max()
+
+
+def test_expected_counts_for_the_targets_only_are_the_same_rows(setting):
+    """The solver builds expected counts only for its targets' (stratum, threshold) pairs: exactly the
+    rows of the full table for those pairs, in the same order, and the same truth."""
+    s = setting
+    target_list = S.published_targets(s["headline"], "summary_2021")
+    only = S.target_strata(target_list)
+    assert only == {
+        ("all", "referral"),
+        ("all", "cpp"),
+        ("ethnicity_group", "referral"),
+        ("cpp_latest_category", "cpp"),
+    }
+    full = expected_table(s, s["params"])
+    part = S.all_expected(s["inputs"], s["config"], s["params"], s["targets"], s["reference"], only=only)
+    wanted = full[[(a, b) in only for a, b in zip(full["stratum_type"], full["threshold"])]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, wanted)
+    np.testing.assert_array_equal(S.truth_values(part, target_list, 10.0), S.truth_values(full, target_list, 10.0))

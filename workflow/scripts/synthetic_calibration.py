@@ -4,6 +4,7 @@ import pandas as pd
 import yaml
 
 from csc_inequalities.national.sources import verify_manifest
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.synthetic.solve import run_calibration
 from csc_inequalities.synthetic.totals import PANEL_SERIES
 from csc_inequalities.workflow_io import script_context
@@ -23,7 +24,7 @@ with script_context(snakemake) as log:
         reference,
         population,
         snakemake.params.published_dir,
-        yaml.safe_load(open(snakemake.input.headline)),
+        PublishedFigures.load(snakemake.input.headline),
         panel,
         progress=log.info,
     )

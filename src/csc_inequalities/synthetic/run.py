@@ -65,6 +65,7 @@ def expected_counts(
     referrals_by_year: tuple | None = None,
     rates_and_mix: tuple | None = None,
     timing=None,
+    only: set[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Noise-free expected number of distinct children reaching each threshold, per LSOA × stratum,
     counted as the gradient strand counts them (once per threshold, in the stratum of the child's
@@ -72,8 +73,14 @@ def expected_counts(
     ``years`` collection years ending March 2018); ``population_years`` is the offset (population × years).
     ``referrals_by_year``: the LA's referrals follow these counts (as the generator was told).
     ``rates_and_mix``: :func:`_rates`'s result if already computed. ``timing`` (totals.LATiming): the
-    LA follows its published totals (scale, arrivals and per-year offsets)."""
+    LA follows its published totals (scale, arrivals and per-year offsets). ``only``: the
+    (stratum type, threshold) pairs to return (default all; the calibration solver asks for its
+    targets' only, the same rows in the same order)."""
     period = period or Period.of_years(2019 - years, 2018)
+
+    def wanted(stratum: str, threshold: str) -> bool:
+        return only is None or (stratum, threshold) in only
+
     rates, mix = rates_and_mix or _rates(
         cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing
     )
@@ -97,17 +104,21 @@ def expected_counts(
                 for k, category in enumerate(CP_CATEGORIES)
             }
         for (stratum, level), p_e in by_event.items():
+            if not wanted(stratum, threshold):
+                continue
             column = f"{stratum}|{level}|{threshold}"
             wide[column] = referred * p_e
             event_columns[column] = (stratum, level, threshold)
     frames = []
     for stratum in ("all", "gender", "age_group", "ethnicity_group"):
+        if not any(wanted(stratum, threshold) for threshold in THRESHOLDS):
+            continue
         keys = ["lsoa11"] if stratum == "all" else ["lsoa11", stratum]
         summed = (
             wide.groupby(keys, observed=True, sort=False)[["population_years", *person_columns]].sum().reset_index()
         )
         level = "all" if stratum == "all" else summed[stratum].astype(str)
-        for threshold in THRESHOLDS:
+        for threshold in [t for t in THRESHOLDS if wanted(stratum, t)]:
             frames.append(
                 pd.DataFrame(
                     {

@@ -30,6 +30,7 @@ from scipy import optimize
 
 from csc_inequalities.gradient.models import model_frame
 from csc_inequalities.gradient.scores import score_frame
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.synthetic.generator import cell_process, cell_rates, la_class_shares
 from csc_inequalities.synthetic.model import CP_CATEGORIES, GeneratingParameters, PublishedTargets, pathway_base
 from csc_inequalities.synthetic.run import (
@@ -83,25 +84,22 @@ ETHNIC_JOINT = (
 )
 
 
-def _figure(headline: dict, key: str) -> float:
-    return float(headline["figures"][key]["value"])
-
-
-def published_targets(headline: dict, target_set: str) -> list[Target]:
+def published_targets(figures: PublishedFigures, target_set: str) -> list[Target]:
     """The calibration targets of a run: ``final_report_2020`` (the six study LAs) or
-    ``summary_2021`` (national). Values come from ``headline`` (headline.yaml)."""
-    ref_mean = _figure(headline, "es_social_gradient_referrals_la_at_mean_deprivation")
-    ref_plus = _figure(headline, "es_social_gradient_referrals_la_10pc_more_deprived")
-    ref_minus = _figure(headline, "es_social_gradient_referrals_la_10pc_less_deprived")
-    cpp_score = _figure(headline, "es_social_gradient_cp_plans")
-    white = _figure(headline, "es_social_gradient_white_children")
-    black = _figure(headline, "es_social_gradient_black_children")
-    neglect = _figure(headline, "es_social_gradient_cp_plan_neglect")
-    sexual = _figure(headline, "es_social_gradient_cp_plan_sexual_abuse")
+    ``summary_2021`` (national). Values come from ``figures`` (headline.yaml, read by
+    :class:`~csc_inequalities.published.PublishedFigures`: a missing or renamed key is an error naming it)."""
+    ref_mean = figures.value("es_social_gradient_referrals_la_at_mean_deprivation")
+    ref_plus = figures.value("es_social_gradient_referrals_la_10pc_more_deprived")
+    ref_minus = figures.value("es_social_gradient_referrals_la_10pc_less_deprived")
+    cpp_score = figures.value("es_social_gradient_cp_plans")
+    white = figures.value("es_social_gradient_white_children")
+    black = figures.value("es_social_gradient_black_children")
+    neglect = figures.value("es_social_gradient_cp_plan_neglect")
+    sexual = figures.value("es_social_gradient_cp_plan_sexual_abuse")
     es = "2021 summary"
     if target_set == "final_report_2020":
-        cpp_lsoa = _figure(headline, "fr_fig18_cp_plan_odds_per_decile_child_level_deprivation")
-        cpp_la = _figure(headline, "fr_fig18_cp_plan_odds_per_decile_la_level_deprivation")
+        cpp_lsoa = figures.value("fr_fig18_cp_plan_odds_per_decile_child_level_deprivation")
+        cpp_la = figures.value("fr_fig18_cp_plan_odds_per_decile_la_level_deprivation")
         ref_lsoa = float(np.exp(np.log(cpp_lsoa) * np.log(ref_mean) / np.log(cpp_score)))
         derived = (
             "derived: the 2020 report prints only Figure 18's CPP values, so this is Figure 18's CPP "
@@ -380,27 +378,35 @@ def poisson_random_intercept(
     x = np.asarray(x, float).reshape(len(y), -1)
     _, g = np.unique(groups, return_inverse=True)
     j, p = int(g.max()) + 1, x.shape[1]
-    design = np.zeros((len(y), p + j))
-    design[:, :p] = x
-    design[np.arange(len(y)), p + g] = 1.0
     theta = np.zeros(p + j)
     theta[0] = np.log(y.sum() / np.exp(offset).sum())
     state = {"theta": theta}
 
     def pirls(sd: float) -> tuple[np.ndarray, np.ndarray]:
-        penalty = np.r_[np.zeros(p), np.full(j, 1.0 / sd**2)]
+        # Newton steps on the penalised log-likelihood. The design is [x, one-hot(LA)], so the
+        # Hessian's LA block is diagonal: the LA intercepts are eliminated (Schur complement) and
+        # each step costs O(n p^2 + J p^2) instead of the dense O(n (p + J)^2); same steps as the
+        # dense solve (tests/synthetic/test_calibration.py compares them).
+        precision = 1.0 / sd**2
         theta = state["theta"].copy()
         for _ in range(100):
-            mu = np.exp(design @ theta + offset)
+            beta, u = theta[:p], theta[p:]
+            mu = np.exp(x @ beta + u[g] + offset)
             _, score, information = count_weights(y, mu, dispersion)
-            grad = design.T @ score - penalty * theta
-            hess = (design * information[:, None]).T @ design + np.diag(penalty)
-            step = np.linalg.solve(hess, grad)
+            grad_b = x.T @ score
+            grad_u = np.bincount(g, score, j) - precision * u
+            h_bb = (x * information[:, None]).T @ x
+            h_bu = np.stack([np.bincount(g, x[:, k] * information, j) for k in range(p)])  # (p, J)
+            d = np.bincount(g, information, j) + precision
+            schur = h_bb - (h_bu / d) @ h_bu.T
+            step_b = np.linalg.solve(schur, grad_b - h_bu @ (grad_u / d))
+            step_u = (grad_u - h_bu.T @ step_b) / d
+            step = np.r_[step_b, step_u]
             theta = theta + step
             if np.max(np.abs(step)) < 1e-11:
                 break
         state["theta"] = theta
-        return theta, np.exp(design @ theta + offset)
+        return theta, np.exp(x @ theta[:p] + theta[p:][g] + offset)
 
     def negative_laplace(log_sd: float) -> float:
         sd = float(np.exp(log_sd))
@@ -555,9 +561,11 @@ def all_expected(
     targets: PublishedTargets,
     reference: pd.DataFrame,
     frozen: dict | None = None,
+    only: set[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """run.expected_counts of every LA with the reference columns the models use (``frozen``: the
-    LAs' timings held fixed, inside a least-squares round)."""
+    LAs' timings held fixed, inside a least-squares round; ``only``: the (stratum type, threshold)
+    pairs wanted, :func:`target_strata`)."""
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     period = period_of(config)
     frames = [
@@ -573,6 +581,7 @@ def all_expected(
             period,
             la.referrals_by_year,
             timing=_timing(la, config, params, targets, frozen=frozen),
+            only=only,
         )
         for la in inputs
     ]
@@ -581,6 +590,11 @@ def all_expected(
         columns={"imd_decile_least1": "lsoa_decile_least1", "la_imd_decile_least1": "la_decile_least1"}
     )
     return table.merge(ref, on="lsoa11", how="left")
+
+
+def target_strata(target_list: list[Target]) -> set[tuple[str, str]]:
+    """The (stratum type, threshold) pairs of expected counts the targets' truth needs."""
+    return {(t.stratum_type, t.threshold) for t in target_list}
 
 
 def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: float | None = None) -> np.ndarray:
@@ -603,6 +617,112 @@ def truth_values(table: pd.DataFrame, target_list: list[Target], dispersion: flo
             )
         out.append(float(np.exp(cache[key][t.statistic])))
     return np.array(out)
+
+
+# --- 2021 figures the solver checks but does not solve for ----------------------------------------
+
+
+def per_la_scores(table: pd.DataFrame, dispersion: float | None = None) -> pd.Series:
+    """Each LA's own referral score: exp(slope) of count ~ income share per 10 points, offset
+    log(population years), fitted within the LA alone (the 2021 summary's "partitioned into individual
+    local authorities"), NB2 with ``dispersion`` fixed or Poisson. LAs whose LSOAs do not vary in
+    income share (fewer than 2 distinct values) have no score."""
+    frame = score_frame(table[(table["threshold"] == "referral") & (table["stratum_type"] == "all")])
+    out = {}
+    for la, rows in frame.groupby("la_code", sort=True):
+        x = rows["income10_c"].to_numpy()
+        if len(np.unique(x)) < 2:
+            continue
+        y, offset = rows["count"].to_numpy(float), np.log(rows["population_years"].to_numpy(float))
+        design = np.column_stack([np.ones(len(x)), x])
+        beta = np.array([np.log(y.sum() / np.exp(offset).sum()), 0.0])
+        for _ in range(100):
+            _, score, information = count_weights(y, np.exp(design @ beta + offset), dispersion)
+            step = np.linalg.solve((design * information[:, None]).T @ design, design.T @ score)
+            beta = beta + step
+            if np.max(np.abs(step)) < 1e-11:
+                break
+        out[la] = float(np.exp(beta[1]))
+    return pd.Series(out, name="score", dtype=float)
+
+
+def national_checks(figures: PublishedFigures, table: pd.DataFrame, dispersion: float | None = None) -> list[dict]:
+    """The 2021 figures that follow from the solved model rather than steer it: the range of the
+    per-LA referral scores and the referral rates of the least and most income-deprived LSOAs, from
+    the expected counts ``table`` (referral, stratum all; income_rate_approx as a share). Rows as the
+    targets' (target, source, published, solver_truth, note)."""
+    es = "2021 summary"
+    scores = per_la_scores(table, dispersion)
+    low, high = figures.range("es_social_gradient_referrals_per_la_range")
+    per_la = (
+        f"checked, not solved: the score of each of the {len(scores)} LAs fitted within the LA alone "
+        "(count ~ income share per 10 points, the truth refits' family); no parameter steers the spread "
+        "of the LAs' scores (the LA random intercept moves levels only), so it is what the interaction "
+        "with LA deprivation and each LA's LSOA mix give"
+    )
+    rows = [
+        {
+            "target": "referral: lowest per-LA score",
+            "source": es,
+            "published": low,
+            "solver_truth": float(scores.min()),
+            "note": f"{per_la}; lowest: {scores.idxmin()}",
+        },
+        {
+            "target": "referral: highest per-LA score",
+            "source": es,
+            "published": high,
+            "solver_truth": float(scores.max()),
+            "note": f"{per_la}; highest: {scores.idxmax()}",
+        },
+    ]
+    referral = table[(table["threshold"] == "referral") & (table["stratum_type"] == "all")]
+    share = referral["income_rate_approx"].astype(float)
+    least_pct = figures.value("es_income_deprivation_least_deprived_neighbourhoods")
+    most_pct = figures.value("es_income_deprivation_most_deprived_neighbourhoods")
+    least = referral[share < least_pct / 100.0]
+    most = referral[share >= most_pct / 100.0]
+    top_note = f"the LSOAs with at least {most_pct:g}% of families in income deprivation"
+    if len(most) < len(least):
+        # The shipped income measure (an approximation) may reach fewer such LSOAs than the summary's:
+        # the band is then the most deprived LSOAs, as many as the least deprived band has.
+        most = referral.loc[share.sort_values(ascending=False).index[: len(least)]]
+        top_note = (
+            f"the {len(most)} most income-deprived LSOAs (as many as the least deprived band: the shipped "
+            f"income measure reaches {100 * share.max():.1f}% at most, so the summary's {most_pct:g}% band is "
+            f"empty or smaller; this band's shares are {100 * most['income_rate_approx'].min():.1f}% and above)"
+        )
+
+    def rate(rows: pd.DataFrame) -> float:
+        return float(1e4 * rows["count"].sum() / rows["population_years"].sum())
+
+    rate_note = (
+        "checked, not solved: expected children referred per 10,000 child-years in the band's LSOAs (each "
+        "LA's referrals follow its published totals, which set the level; the gradient sets the spread)"
+    )
+    rows.append(
+        {
+            "target": f"referral rate per 10,000, LSOAs under {least_pct:g}% income deprivation",
+            "source": f"{es} (key findings and findings)",
+            "published": figures.value("es_referral_rate_least_deprived_neighbourhoods_findings"),
+            "solver_truth": rate(least),
+            "note": f"{rate_note}; {len(least)} LSOAs",
+        }
+    )
+    for key, where in (
+        ("es_referral_rate_most_deprived_neighbourhoods_findings", "findings ('more than')"),
+        ("es_referral_rate_most_deprived_neighbourhoods_key_findings", "key findings"),
+    ):
+        rows.append(
+            {
+                "target": f"referral rate per 10,000, most income-deprived LSOAs ({where})",
+                "source": es,
+                "published": figures.value(key),
+                "solver_truth": rate(most),
+                "note": f"{rate_note}; {top_note}",
+            }
+        )
+    return rows
 
 
 # --- parameters --------------------------------------------------------------------------------------
@@ -638,10 +758,15 @@ def with_parameters(params: GeneratingParameters, names: list[str], values: np.n
 
 
 def pooled_pathways(
-    inputs: list[LAInput], params: GeneratingParameters, targets: PublishedTargets, config: dict[str, Any] | None = None
+    inputs: list[LAInput],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    config: dict[str, Any] | None = None,
+    timings: dict | None = None,
 ) -> np.ndarray:
     """(K, 4) expected pathway shares of each class's assessed episodes, pooled over the LAs (LAs
-    that follow their published totals: each year's offsets, weighted by its first referrals)."""
+    that follow their published totals: each year's offsets, weighted by its first referrals;
+    ``timings``: :func:`la_timings` of ``params`` if already computed)."""
     from csc_inequalities.synthetic.totals import with_offsets
 
     total = 0.0
@@ -650,7 +775,13 @@ def pooled_pathways(
         process = cell_process(
             la.cells["imd_decile_least1"].to_numpy(float), la.la_decile, params, targets, la.la_index
         )
-        timing = _timing(la, config, params, targets) if config is not None else None
+        timing = (
+            timings[la.la_code]
+            if timings is not None
+            else _timing(la, config, params, targets)
+            if config is not None
+            else None
+        )
         parts = (
             [(1.0, process)]
             if timing is None
@@ -665,9 +796,21 @@ def pooled_pathways(
     return total / total.sum(axis=1, keepdims=True)
 
 
-def la_shares(
+def la_timings(
     inputs: list[LAInput], config: dict[str, Any], params: GeneratingParameters, targets: PublishedTargets
+) -> dict[str, Any]:
+    """Each LA's :func:`_timing` for ``params`` (None for an LA that does not follow its totals)."""
+    return {la.la_code: _timing(la, config, params, targets) for la in inputs}
+
+
+def la_shares(
+    inputs: list[LAInput],
+    config: dict[str, Any],
+    params: GeneratingParameters,
+    targets: PublishedTargets,
+    timings: dict | None = None,
 ) -> dict[str, np.ndarray]:
+    timings = timings if timings is not None else la_timings(inputs, config, params, targets)
     years = int(config["last_year"]) - int(config["first_year"]) + 1
     return {
         la.la_code: expected_class_shares(
@@ -680,7 +823,7 @@ def la_shares(
             targets,
             period_of(config),
             la.referrals_by_year,
-            timing=_timing(la, config, params, targets),
+            timing=timings[la.la_code],
         )
         for la in inputs
     }
@@ -700,7 +843,8 @@ def fit_shares(
     follow = any(la.totals for la in inputs)
     for _ in range(iterations):
         base = pathway_base(targets, params)
-        current = pooled_pathways(inputs, params, targets, config)
+        timings = la_timings(inputs, config, params, targets)
+        current = pooled_pathways(inputs, params, targets, config, timings)
         target_path = published_path
         if follow:
             # The LAs' published totals set the pooled level of each pathway; Table 14's contrasts
@@ -711,7 +855,7 @@ def fit_shares(
             target_path = target_path / target_path.sum(axis=1, keepdims=True)
         new_base = base * target_path / current
         new_base /= new_base.sum(axis=1, keepdims=True)
-        shares = la_shares(inputs, config, params, targets)
+        shares = la_shares(inputs, config, params, targets, timings)
         class_base = {}
         for study in sorted({f"LA{la.la_index % 6}" for la in inputs}):
             mine = [la for la in inputs if f"LA{la.la_index % 6}" == study]
@@ -778,7 +922,13 @@ def solve(
     def residuals(values: np.ndarray, base: GeneratingParameters, frozen: dict) -> np.ndarray:
         trial = with_parameters(base, names, values)
         return (
-            np.log(truth_values(all_expected(inputs, config, trial, targets, reference, frozen), free, dispersion))
+            np.log(
+                truth_values(
+                    all_expected(inputs, config, trial, targets, reference, frozen, target_strata(free)),
+                    free,
+                    dispersion,
+                )
+            )
             - published
         )
 
@@ -816,7 +966,11 @@ def solve(
         # about 1e-3 of its published value on the log scale: the alternation has converged.
         if moved < 1e-3 and round_ > 0:
             break
-    truth = truth_values(all_expected(inputs, config, params, targets, reference), target_list, dispersion)
+    truth = truth_values(
+        all_expected(inputs, config, params, targets, reference, only=target_strata(target_list)),
+        target_list,
+        dispersion,
+    )
     for t, value in zip(target_list, truth, strict=True):
         if t not in free:
             t.note += f" (solver: log(truth/published) = {np.log(value / t.published):+.3f})"
@@ -858,7 +1012,7 @@ def run_calibration(
     reference: pd.DataFrame,
     population: pd.DataFrame,
     published_dir: str,
-    headline: dict,
+    figures: PublishedFigures,
     panel: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -869,7 +1023,7 @@ def run_calibration(
 
     settings = config.get("calibration", {})
     target_set = settings.get("target_set", "final_report_2020")
-    target_list = published_targets(headline, target_set)
+    target_list = published_targets(figures, target_set)
     targets = load_published_targets(published_dir)
     params = default_parameters(config)
     if not settings.get("enabled", True):
@@ -907,6 +1061,11 @@ def run_calibration(
         },
     }
     record["tolerance"] = float(settings.get("tolerance", 0.05))
+    if target_set == "summary_2021":
+        from csc_inequalities.gradient.truth import truth_family
+
+        table = all_expected(inputs, config, params, targets, reference, only={("all", "referral")})
+        record["checks"] = national_checks(figures, table, truth_family(params.lsoa_frailty_shape)[1])
     return record
 
 
