@@ -190,6 +190,14 @@ def test_deprivation_of_the_childs_first_lsoa_and_tertiles_within_la():
 def test_referral_source_groups_and_other():
     cin = pd.DataFrame({"ReferralSource": ["1A", "6", "3F", "ZZ", None]})
     out = referral_source(cin)
+    assert codes.REFERRAL_SOURCE_GROUPS == (
+        "Individual",
+        "Schools and Education Services",
+        "Health Services",
+        "LA and Housing Services",
+        "Police",
+        "Other",
+    )
     assert out["referral_source_group"].tolist() == ["Individual", "Police", "Health Services", "Other", "Other"]
     assert out["referral_source"].tolist()[:4] == ["1A", "6", "3F", "ZZ"]
 
