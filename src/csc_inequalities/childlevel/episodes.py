@@ -14,6 +14,12 @@ with a known LSOA; an episode is in tertile 1 if its score is <= the first cut, 
 second, else 3. Episodes of one LSOA always share a tertile, and each tertile holds about a third
 of the LA's episodes (exactly, up to ties), which is what "least deprived third of the LA's
 referrals" means in the study's comparisons.
+
+:func:`build_episodes` runs named steps, each testable alone: :func:`latest_referrals` (one row per
+episode), :func:`episode_modules` (each module in its latest version), then the columns by
+:func:`episode_frame`, :func:`child_characteristics`, :func:`deprivation`, :func:`referral_source`,
+:func:`module_flags`, :func:`looked_after_flags`, :func:`rereferral_12m`, :func:`cpp_categories`
+and :func:`factor_flags`.
 """
 
 from __future__ import annotations
