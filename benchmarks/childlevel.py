@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.childlevel.csv_tables import SSDA903_COLUMNS
 from csc_inequalities.childlevel.episodes import build_episodes
 from csc_inequalities.childlevel.extracts import LAFiles, load_la
 
@@ -137,18 +138,7 @@ def write_la(folder: Path, la_index: int, years: list[int], referrals_per_year: 
             "LS": np.where(np.arange(len(lac)) % 2, "V2", "C1"),
         }
     )
-    for column in (
-        "CIN",
-        "PLACE",
-        "PLACE_PROVIDER",
-        "DEC",
-        "REC",
-        "REASON_PLACE_CHANGE",
-        "HOME_POST",
-        "PL_POST",
-        "URN",
-    ):
-        ssda[column] = ""
+    ssda = ssda.reindex(columns=list(SSDA903_COLUMNS), fill_value="")  # the columns not set: empty
     ssda.to_csv(folder / "ssda903_episodes.csv", index=False)
     lsoas = [f"E01{(la_index * 200 + i):06d}" for i in range(200)]
     pd.DataFrame({"LAchildID": child_ids, "LSOA11CD": rng.choice(lsoas, n_children)}).to_csv(

@@ -35,6 +35,16 @@ def test_a_range_is_not_a_value(tmp_path):
         published.value("spread")
 
 
+def test_printed_is_the_studys_text_else_the_value_as_written():
+    published = PublishedFigures.load(HEADLINE)
+    assert published.printed("es_social_gradient_cp_plans") == "1.80"  # value 1.8
+    assert published.printed("es_referral_rate_most_deprived_neighbourhoods_key_findings") == "1370"
+    with pytest.raises(KeyError, match="'es_social_gradient_referrals_per_la_range' has no 'value'"):
+        published.printed("es_social_gradient_referrals_per_la_range")
+    with pytest.raises(KeyError, match="no published figure 'missing'"):
+        published.printed("missing")
+
+
 def test_a_file_without_figures_is_refused(tmp_path):
     path = tmp_path / "headline.yaml"
     path.write_text("sources: {}\n")

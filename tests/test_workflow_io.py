@@ -45,3 +45,16 @@ def test_an_unexpected_error_keeps_its_traceback(tmp_path):
             raise ZeroDivisionError("a bug")
     log = (tmp_path / "demo.log").read_text()
     assert "rule demo failed" in log and "Traceback" in log
+
+
+def test_a_batch_members_record_is_written_where_its_own_rule_writes_it(tmp_path):
+    import json
+
+    from csc_inequalities.workflow_io import write_member_provenance
+
+    record = {"rule": "synthetic_la_batch_01", "params": {"la_code": "E06000018"}}
+    path = tmp_path / "provenance" / "synthetic_la" / "E06000018.json"
+    write_member_provenance(record, path, "synthetic_la")
+    assert json.loads(path.read_text()) == {**record, "resources_rule": "synthetic_la"}
+    assert path.read_text().startswith('{\n  "params"')  # sorted keys, indented
+    assert "resources_rule" not in record  # the caller's record is left as it was

@@ -120,6 +120,8 @@ def coverage_figure(summary: pd.DataFrame, path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from csc_inequalities.figures import save_figure
+
     labels = [f"{r.threshold}\n{r.model}\n{r.term}" for r in summary.itertuples()]
     x = range(len(summary))
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(8, 0.7 * len(summary)), 6.5), sharex=True)
@@ -136,8 +138,7 @@ def coverage_figure(summary: pd.DataFrame, path: Path, title: str) -> None:
     bottom.set_xticks(list(x))
     bottom.set_xticklabels(labels, fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main() -> None:

@@ -36,6 +36,16 @@ class PublishedFigures:
             raise KeyError(f"{self.source}: published figure {key!r} has no 'value' (fields: {', '.join(entry)})")
         return float(entry["value"])
 
+    def printed(self, key: str) -> str:
+        """The figure as the study printed it: its ``printed`` text if the file gives one (1.80 for
+        a value of 1.8), else its value as the file writes it."""
+        entry = self.entry(key)
+        if "printed" in entry:
+            return str(entry["printed"])
+        if "value" not in entry:
+            raise KeyError(f"{self.source}: published figure {key!r} has no 'value' (fields: {', '.join(entry)})")
+        return str(entry["value"])
+
     def range(self, key: str) -> tuple[float, float]:
         entry = self.entry(key)
         if "low" not in entry or "high" not in entry:

@@ -142,6 +142,14 @@ def provenance_record(
     return record
 
 
+def write_member_provenance(record: dict[str, Any], path: str | Path, resources_rule: str) -> None:
+    """A batch job's provenance record of one member, written where the per-member rule writes its
+    own, with ``resources_rule``: the rule's key in workflow/resources.yaml that the batch ran under."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**record, "resources_rule": resources_rule}, indent=2, sort_keys=True))
+
+
 def _named(io_object: Any) -> dict[str, Any]:
     """Snakemake's Namedlist -> plain dict of its named entries (positional ones as _0, _1...)."""
     try:

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.report.benchmarks import collect_benchmark_files, run_totals, summarise_by_rule
 from csc_inequalities.report.captions import render_caption
 from csc_inequalities.report.summary import build_summary, strand_calibration
@@ -31,12 +32,13 @@ CALIBRATION = pd.DataFrame({
 })
 SCORES = pd.DataFrame({"threshold": ["referral", "referral"], "la_shift_points": [0.0, 10.0],
                        "ratio": [1.78, 1.27], "ratio_low": [1.6, 1.1], "ratio_high": [1.9, 1.35]})
-HEADLINE = {"es_social_gradient_referrals_la_at_mean_deprivation": {"value": 1.62},
-            "es_social_gradient_referrals_la_10pc_more_deprived": {"value": 1.39}}
+HEADLINE = PublishedFigures({"es_social_gradient_referrals_la_at_mean_deprivation": {"value": 1.62},
+                             "es_social_gradient_referrals_la_10pc_more_deprived": {"value": 1.39}}, "h.yaml")
+NO_FIGURES = PublishedFigures({}, "h.yaml")
 
 
 def test_real_rows_statuses_and_counts():
-    table, counts = build_summary(COMPARISON, 0.01, None, None, {}, None, synthetic=False)
+    table, counts = build_summary(COMPARISON, 0.01, None, None, NO_FIGURES, None, synthetic=False)
     assert table["status"].tolist() == ["matched", "N differs (147 vs 148)", "outside tolerance", "no public data"]
     assert counts["real"] == {"published": 4, "compared": 3, "matched": 1}
     assert counts["calibration"] == {"published": 0, "compared": 0, "matched": 0}
@@ -63,8 +65,15 @@ def test_real_extract_runs_compare_figure18_and_scores_by_their_interval():
     assert counts["real"] == {"published": 4, "compared": 4, "matched": 2}
 
 
+def test_a_computed_score_without_its_published_figure_is_an_error_naming_the_key():
+    renamed = PublishedFigures({"es_social_gradient_referrals_at_mean": {"value": 1.62},
+                                "es_social_gradient_referrals_la_10pc_more_deprived": {"value": 1.39}}, "h.yaml")
+    with pytest.raises(KeyError, match="h.yaml: no published figure 'es_social_gradient_referrals_la_at_mean_deprivation'"):
+        build_summary(COMPARISON, 0.01, None, SCORES, renamed, None, synthetic=False)
+
+
 def test_strand_rows(tmp_path):
-    table, _ = build_summary(COMPARISON, 0.01, None, None, {}, CALIBRATION, synthetic=True)
+    table, _ = build_summary(COMPARISON, 0.01, None, None, NO_FIGURES, CALIBRATION, synthetic=True)
     table.to_csv(tmp_path / "s.csv", index=False)
     lca = strand_calibration(str(tmp_path / "s.csv"), "lca")
     assert lca["target"].tolist() == ["Table 11 LA0 (E06000010): class 1 Neglect share", "Table 15: re-referral"]

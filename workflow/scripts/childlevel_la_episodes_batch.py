@@ -2,11 +2,8 @@
 childlevel_la_episodes_batch_<nn>), each LA's outputs and provenance record exactly as the
 per-LA rule childlevel_la_episodes writes them."""
 
-import json
-from pathlib import Path
-
 from csc_inequalities.childlevel.batch import read_batch
-from csc_inequalities.workflow_io import provenance_record, script_context
+from csc_inequalities.workflow_io import provenance_record, script_context, write_member_provenance
 
 # One provenance record per LA (script_context writes none for the batch).
 with script_context(snakemake, provenance_output=None) as log:
@@ -49,7 +46,5 @@ with script_context(snakemake, provenance_output=None) as log:
             seconds=seconds,
             hashes=hashes,
         )
-        record["resources_rule"] = params.resources_rule  # its key in workflow/resources.yaml
-        Path(member["provenance"]).parent.mkdir(parents=True, exist_ok=True)
-        Path(member["provenance"]).write_text(json.dumps(record, indent=2, sort_keys=True))
+        write_member_provenance(record, member["provenance"], params.resources_rule)
     log.info("%d LAs read", len(params.members))

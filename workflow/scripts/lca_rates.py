@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 
+from csc_inequalities.lca.correction import classified_episodes
 from csc_inequalities.lca.plots import rate_profile_figure, ratio_figure
 from csc_inequalities.lca.rates import (
     AGE_GROUPS,
@@ -23,11 +24,7 @@ with script_context(snakemake) as log:
     min_cell = snakemake.params.min_cell
     episodes = pd.read_parquet(snakemake.input.episodes, columns=EPISODE_COLUMNS)
     classes = pd.read_parquet(snakemake.input.classes)
-    assigned = (
-        classes[classes["class_id"].notna()]
-        .drop(columns=["la_code"])
-        .merge(episodes, on="episode_id", how="left", validate="one_to_one")
-    )
+    assigned = classified_episodes(classes, episodes)
     population = pd.read_parquet(snakemake.input.lsoa_population)
     population = population[population["la_code"].isin(data["groups"])]
     reference = pd.read_parquet(snakemake.input.lsoa_reference, columns=["lsoa11", "imd_decile_least1"])

@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 
+from csc_inequalities.lca.correction import classified_episodes
 from csc_inequalities.lca.plots import class_bar_figure
 from csc_inequalities.lca.tables import EPISODE_COLUMNS, build_tables
 from csc_inequalities.workflow_io import script_context
@@ -20,11 +21,7 @@ with script_context(snakemake) as log:
     names = {int(k): v for k, v in data["class_names"].items()}
     episodes = pd.read_parquet(snakemake.input.episodes, columns=EPISODE_COLUMNS)
     classes = pd.read_parquet(snakemake.input.classes)
-    assigned = (
-        classes[classes["class_id"].notna()]
-        .drop(columns=["la_code"])
-        .merge(episodes, on="episode_id", how="left", validate="one_to_one")
-    )
+    assigned = classified_episodes(classes, episodes)
     tables = build_tables(assigned, names, snakemake.params.published_dir, snakemake.params.min_cell)
     for name, table in tables.items():
         table.to_csv(snakemake.output[name], index=False)

@@ -4,8 +4,8 @@ the run speaks to against its reproduction or, on synthetic runs, its calibratio
 import json
 
 import pandas as pd
-import yaml
 
+from csc_inequalities.published import PublishedFigures
 from csc_inequalities.report.summary import build_summary
 from csc_inequalities.workflow_io import script_context
 
@@ -16,7 +16,7 @@ with script_context(snakemake) as log:
         table6_tolerance=float(json.load(open(inputs.table6_summary))["tolerance"]),
         gradient_summary=json.load(open(inputs.gradient_summary)),
         scores=pd.read_csv(inputs.scores),
-        headline=yaml.safe_load(open(inputs.headline)).get("figures", {}),
+        headline=PublishedFigures.load(inputs.headline),
         calibration=pd.read_csv(inputs.calibration) if "calibration" in inputs.keys() else None,
         synthetic=bool(snakemake.params.synthetic),
     )

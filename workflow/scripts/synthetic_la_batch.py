@@ -1,12 +1,9 @@
 """Thin adapter: generate a batch of LAs (rules synthetic_la_batch_<nn>), each LA's files and
 provenance record exactly as the per-LA rule synthetic_la writes them."""
 
-import json
-from pathlib import Path
-
 from csc_inequalities.national.sources import verify_manifest
 from csc_inequalities.synthetic.batch import generate_batch
-from csc_inequalities.workflow_io import provenance_record, script_context
+from csc_inequalities.workflow_io import provenance_record, script_context, write_member_provenance
 
 # One provenance record per LA (script_context writes none for the batch).
 with script_context(snakemake, provenance_output=None) as log:
@@ -42,7 +39,5 @@ with script_context(snakemake, provenance_output=None) as log:
             seconds=seconds,
             hashes=hashes,
         )
-        record["resources_rule"] = params.resources_rule  # its key in workflow/resources.yaml
-        Path(member["provenance"]).parent.mkdir(parents=True, exist_ok=True)
-        Path(member["provenance"]).write_text(json.dumps(record, indent=2, sort_keys=True))
+        write_member_provenance(record, member["provenance"], params.resources_rule)
     log.info("%d LAs generated", len(params.members))

@@ -15,29 +15,17 @@ from pathlib import Path
 from lxml import etree
 
 from csc_inequalities.childlevel.findings import Finding
-from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn, empty_table, table_from_rows
+from csc_inequalities.childlevel.records import (
+    CIN_FIELDS,
+    IDENTIFIER_FIELDS,
+    RECORD_TABLES,
+    CensusReturn,
+    empty_table,
+    table_from_rows,
+)
 
 RENAMED = {"Sex": "GenderCurrent"}
 
-IDENTIFIER_FIELDS = (
-    "LAchildID",
-    "UPN",
-    "FormerUPN",
-    "UPNunknown",
-    "PersonBirthDate",
-    "ExpectedPersonBirthDate",
-    "GenderCurrent",
-    "PersonDeathDate",
-)
-CIN_FIELDS = (
-    "CINreferralDate",
-    "ReferralSource",
-    "PrimaryNeedCode",
-    "CINclosureDate",
-    "ReasonForClosure",
-    "DateOfInitialCPC",
-    "ReferralNFA",
-)
 CIN_MODULES = ("Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans")
 ASSESSMENT_FIELDS = ("AssessmentActualStartDate", "AssessmentInternalReviewDate", "AssessmentAuthorisationDate")
 PLAN_FIELDS = ("CINPlanStartDate", "CINPlanEndDate")
@@ -246,6 +234,23 @@ class _ChildReader:
             )
 
 
+def iter_children(path: str | Path):
+    """The end of each <Child> and <Header> element of a CIN census file (lxml iterparse), parsed
+    safely: no entities, DTDs, network access or huge trees; comments and processing instructions
+    dropped. Both readers (element-wise and flat) parse through this one call."""
+    return etree.iterparse(
+        str(path),
+        events=("end",),
+        tag=("{*}Child", "{*}Header"),
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
 def _refuse_declarations(path: Path, findings: list[Finding]) -> bool:
     """True if the prolog holds a DOCTYPE/ENTITY declaration (refused before any parsing)."""
     with open(path, "rb") as handle:
@@ -331,17 +336,7 @@ def read_cin_xml_elementwise(path: str | Path, year: int) -> tuple[CensusReturn,
     try:
         # Only the end of <Child> and <Header> elements is reported (filtered inside lxml), so
         # the Python loop runs once per child; each child is cleared once read.
-        context = etree.iterparse(
-            str(path),
-            events=("end",),
-            tag=("{*}Child", "{*}Header"),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        context = iter_children(path)
         for _, element in context:
             if root is None:
                 root = element.getroottree().getroot()

@@ -36,6 +36,7 @@ from csc_inequalities.childlevel.cin_xml import (
     RENAMED,
     S47_FIELDS,
     _read_header,
+    iter_children,
 )
 from csc_inequalities.childlevel.records import RECORD_TABLES, CensusReturn, table_from_columns
 
@@ -222,17 +223,7 @@ def _flatten_file(path: Path) -> tuple[dict, bytes]:
         streams.append(bytes(flatten(root.getroottree(), n=str(last_position))))
         del children[:last_position]  # read: keep the tree small
 
-    context = etree.iterparse(
-        str(path),
-        events=("end",),
-        tag=("{*}Child", "{*}Header"),
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = iter_children(path)
     for _, element in context:
         if root is None:
             root = element.getroottree().getroot()

@@ -78,6 +78,8 @@ REFERRAL_SOURCE_GROUP = {
     "6": "Police",
     **{c: "Other" for c in ("7", "8", "9", "10")},
 }
+# The study's referral-source groups, in its order (codes not in the list count as "Other").
+REFERRAL_SOURCE_GROUPS = tuple(dict.fromkeys(REFERRAL_SOURCE_GROUP.values()))
 
 PRIMARY_NEED_CODES = frozenset({f"N{i}" for i in range(10)})
 CATEGORY_OF_ABUSE = {

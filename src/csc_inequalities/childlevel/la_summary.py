@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.figures import save_figure
 from csc_inequalities.national.la_counts import MEASURES, la_year_counts
 
 
@@ -183,8 +184,7 @@ def trends_figure(rates: pd.DataFrame, own_extract: pd.DataFrame | None, la_name
     )
     fig.supxlabel("year ending 31 March")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def scatter_figure(points: pd.DataFrame, la_name: str, year: int, path: str | Path) -> None:
@@ -219,8 +219,7 @@ def scatter_figure(points: pd.DataFrame, la_name: str, year: int, path: str | Pa
     fig.supxlabel("LA IMD 2015 average score (higher = more deprived)")
     fig.supylabel(f"rate per 10,000 children, {year - 1}-{str(year)[-2:]}")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def returns_table(files: dict, quality: pd.DataFrame, dfe_rules: bool) -> pd.DataFrame:

@@ -12,29 +12,34 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+# A child's identifiers (the census's ChildIdentifiers; Sex is read as GenderCurrent).
+IDENTIFIER_FIELDS = (
+    "LAchildID",
+    "UPN",
+    "FormerUPN",
+    "UPNunknown",
+    "PersonBirthDate",
+    "ExpectedPersonBirthDate",
+    "GenderCurrent",
+    "PersonDeathDate",
+)
+# A CIN episode's fields (CINdetails), the child's LAchildID aside.
+CIN_FIELDS = (
+    "CINreferralDate",
+    "ReferralSource",
+    "PrimaryNeedCode",
+    "CINclosureDate",
+    "ReasonForClosure",
+    "DateOfInitialCPC",
+    "ReferralNFA",
+)
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "children": (
-        "LAchildID",
-        "UPN",
-        "FormerUPN",
-        "UPNunknown",
-        "PersonBirthDate",
-        "ExpectedPersonBirthDate",
-        "GenderCurrent",
-        "PersonDeathDate",
+        *IDENTIFIER_FIELDS,
         "Ethnicity",
         "Disabilities",
     ),
-    "cin_details": (
-        "LAchildID",
-        "CINreferralDate",
-        "ReferralSource",
-        "PrimaryNeedCode",
-        "CINclosureDate",
-        "ReasonForClosure",
-        "DateOfInitialCPC",
-        "ReferralNFA",
-    ),
+    "cin_details": ("LAchildID", *CIN_FIELDS),
     "assessments": (
         "LAchildID",
         "CINreferralDate",

@@ -356,31 +356,16 @@ def consistency_findings(census: CensusReturn) -> tuple[list[Finding], pd.DataFr
         findings.extend(result[0])
         keys.append(result[1])
 
+    def header_mismatch(field: str, expected: str, found) -> None:
+        findings.append(
+            Finding("header_mismatch", file, census.header.get("_line"), None, f"Header/{field}", expected, repr(found))
+        )
+
     header_year, reference = census.header.get("Year"), census.header.get("ReferenceDate")
     if header_year is not None and str(header_year) != str(year):
-        findings.append(
-            Finding(
-                "header_mismatch",
-                file,
-                census.header.get("_line"),
-                None,
-                "Header/Year",
-                f"the configured collection year {year}",
-                repr(header_year),
-            )
-        )
+        header_mismatch("Year", f"the configured collection year {year}", header_year)
     if reference is not None and reference != f"{year}-03-31":
-        findings.append(
-            Finding(
-                "header_mismatch",
-                file,
-                census.header.get("_line"),
-                None,
-                "Header/ReferenceDate",
-                f"{year}-03-31 (31 March of the collection year)",
-                repr(reference),
-            )
-        )
+        header_mismatch("ReferenceDate", f"{year}-03-31 (31 March of the collection year)", reference)
     period_start, period_end = pd.Timestamp(f"{year - 1}-04-01"), pd.Timestamp(f"{year}-03-31")
 
     cin = tables["cin_details"]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csc_inequalities.childlevel.codes import REFERRAL_SOURCE_GROUPS
 from csc_inequalities.disclosure import primary_mask
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -34,14 +35,7 @@ THRESHOLD_ITEMS = {
     "rereferral_12m": "Re-referral within 12 months",
     "repeat_cpp": "Repeat CP plan",
 }
-REFERRAL_SOURCES = [
-    "Individual",
-    "Schools and Education Services",
-    "Health Services",
-    "LA and Housing Services",
-    "Police",
-    "Other",
-]
+REFERRAL_SOURCES = list(REFERRAL_SOURCE_GROUPS)
 CP_CATEGORIES = ["Neglect", "Emotional abuse", "Physical abuse", "Sexual abuse", "Multiple"]
 
 # Published row label -> (section, item id) of this module (Tables 7-10; see published/README.md).

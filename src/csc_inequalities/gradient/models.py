@@ -202,35 +202,25 @@ def effects_rows(fit: dict[str, Any], model: str) -> list[dict[str, Any]]:
         )
     # One LA: the adjusted model has no LA term; say so rather than leave the row out.
     if fit.get("one_la") and "la_decile" not in {r["term"] for r in rows} and rows:
-        rows.append(
-            {
-                "model": model,
-                "term": "la_decile",
-                "estimate": np.nan,
-                "se": np.nan,
-                "rr": np.nan,
-                "rr_low": np.nan,
-                "rr_high": np.nan,
-                "converged": False,
-                "status": NOT_FITTED_ONE_LA,
-            }
-        )
+        rows.append(_unestimated_row(model, "la_decile", NOT_FITTED_ONE_LA))
     if not rows:
-        for term in MODELS[model]:
-            rows.append(
-                {
-                    "model": model,
-                    "term": TERM_NAMES[term],
-                    "estimate": np.nan,
-                    "se": np.nan,
-                    "rr": np.nan,
-                    "rr_low": np.nan,
-                    "rr_high": np.nan,
-                    "converged": False,
-                    "status": fit.get("status"),
-                }
-            )
+        rows = [_unestimated_row(model, TERM_NAMES[term], fit.get("status")) for term in MODELS[model]]
     return rows
+
+
+def _unestimated_row(model: str, term: str, status: str | None) -> dict[str, Any]:
+    """An effects row without an estimate (missing values, not converged), saying why."""
+    return {
+        "model": model,
+        "term": term,
+        "estimate": np.nan,
+        "se": np.nan,
+        "rr": np.nan,
+        "rr_low": np.nan,
+        "rr_high": np.nan,
+        "converged": False,
+        "status": status,
+    }
 
 
 def fit_gradient(

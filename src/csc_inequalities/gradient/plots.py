@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from csc_inequalities.figures import save_figure
+
 TERM_LABELS = {
     ("adjusted", "lsoa_decile"): "LSOA decile (social gradient)",
     ("adjusted", "la_decile"): "LA decile, adjusted (inverse intervention)",
@@ -88,11 +90,7 @@ def figure18(
     unique = dict(zip(labels, handles))
     ax.legend(unique.values(), unique.keys(), fontsize=7, loc="best")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def stratum_forest(effects: pd.DataFrame, stratum_type: str, levels: list[str], path: str | Path) -> Path:
@@ -124,11 +122,7 @@ def stratum_forest(effects: pd.DataFrame, stratum_type: str, levels: list[str], 
     axes[1].legend(unique.values(), unique.keys(), fontsize=7)
     fig.suptitle(f"By {stratum_type.replace('_', ' ')}")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def power_plot(curve: pd.DataFrame, n80: float | None, path: str | Path, published_n: float | None = None) -> Path:
@@ -144,11 +138,7 @@ def power_plot(curve: pd.DataFrame, n80: float | None, path: str | Path, publish
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def score_plot(per_la: pd.DataFrame, path: str | Path) -> Path:
@@ -160,8 +150,4 @@ def score_plot(per_la: pd.DataFrame, path: str | Path) -> Path:
     ax.set_ylabel("Rate ratio per 10-point rise in income deprivation")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -55,6 +55,18 @@ def _ratio(estimate: float, variance: float) -> dict[str, float]:
     }
 
 
+def _score_result(threshold: str, fit: dict[str, Any]) -> dict[str, Any]:
+    """A threshold's scores before their rows are added: convergence, the fit's message (its error
+    if it failed) and warnings."""
+    return {
+        "threshold": threshold,
+        "converged": is_converged(fit),
+        "fit_status": fit.get("message") if fit.get("ok") else fit.get("error"),
+        "warnings": fit.get("warnings", []),
+        "rows": [],
+    }
+
+
 NOT_FITTED_ONE_LA = "not fitted: needs >= 2 LAs (how the score changes with LA deprivation compares LAs)"
 
 
@@ -63,17 +75,10 @@ def _one_la_score(frame: pd.DataFrame, threshold: str, la_shift: float) -> dict[
     deprivation levels are reported as not fitted."""
     formula = "count ~ income10_c + offset(log(population_years))"
     fit = r_engine.fit_glmmtmb(frame, formula, formula, "nbinom2")
-    converged = is_converged(fit)
-    out: dict[str, Any] = {
-        "threshold": threshold,
-        "converged": converged,
-        "fit_status": fit.get("message"),
-        "warnings": fit.get("warnings", []),
-        "rows": [],
-    }
+    out = _score_result(threshold, fit)
     if not fit.get("ok"):
-        out["fit_status"] = fit.get("error")
         return out
+    converged = out["converged"]
     i = fit["term"].index("income10_c")
     k = len(fit["term"])
     vcov = np.asarray(fit["vcov"], float).reshape(k, k, order="F")
@@ -112,15 +117,8 @@ def gradient_scores(table: pd.DataFrame, threshold: str, la_shift: float = 10.0)
     formula = "count ~ income10_c * la_score_c + offset(log(population_years)) + (1 | la_code)"
     fixed = "count ~ income10_c * la_score_c + offset(log(population_years))"
     fit = r_engine.fit_glmmtmb(frame, formula, fixed, "nbinom2")
-    out: dict[str, Any] = {
-        "threshold": threshold,
-        "converged": is_converged(fit),
-        "fit_status": fit.get("message"),
-        "warnings": fit.get("warnings", []),
-        "rows": [],
-    }
+    out = _score_result(threshold, fit)
     if not fit.get("ok"):
-        out["fit_status"] = fit.get("error")
         return out
     terms = fit["term"]
     k = len(terms)

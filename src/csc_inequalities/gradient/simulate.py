@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.childlevel.codes import REFERRAL_SOURCE_GROUPS
+
 
 @dataclass(frozen=True)
 class SimulationParameters:
@@ -127,14 +129,7 @@ def simulate_episode_inputs(params: SimulationParameters, seed: int) -> dict[str
             ),
             "imd_tertile_in_la_least1": tertile,
             "referral_source_group": rng.choice(
-                [
-                    "Individual",
-                    "Schools and Education Services",
-                    "Health Services",
-                    "LA and Housing Services",
-                    "Police",
-                    "Other",
-                ],
+                list(REFERRAL_SOURCE_GROUPS),
                 n,
             ),
             "nfa": ~flags["assessed"],

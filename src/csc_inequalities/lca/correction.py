@@ -19,6 +19,16 @@ import numpy as np
 import pandas as pd
 
 
+def classified_episodes(classes: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """The episodes that have a class (``classes``: ``episode_id``, ``la_code``, ``class_id``, ...),
+    each with its columns of ``episodes`` (one row per ``episode_id``; the LA taken from there)."""
+    return (
+        classes[classes["class_id"].notna()]
+        .drop(columns=["la_code"])
+        .merge(episodes, on="episode_id", how="left", validate="one_to_one")
+    )
+
+
 def classification_error_matrix(posteriors: np.ndarray) -> np.ndarray:
     """D[k, s] = P(modal = s | class = k) estimated from posterior probabilities.
 

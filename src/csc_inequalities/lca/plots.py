@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.figures import save_figure
+
 
 def elbow_plot(sweep: pd.DataFrame, path: str) -> None:
     """AIC and BIC against the number of classes, one line per LA (configural models)."""
@@ -21,8 +23,7 @@ def elbow_plot(sweep: pd.DataFrame, path: str) -> None:
         ax.set_title(f"{stat.upper()} by number of classes (per LA)")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def profile_heatmap(profiles: pd.DataFrame, labels: dict[str, str], path: str) -> None:
@@ -44,8 +45,7 @@ def profile_heatmap(profiles: pd.DataFrame, labels: dict[str, str], path: str) -
             )
     fig.colorbar(image, ax=ax, label="P(factor recorded | class)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def recovery_plot(items_long: pd.DataFrame, shares_long: pd.DataFrame | None, path: str) -> None:
@@ -63,8 +63,7 @@ def recovery_plot(items_long: pd.DataFrame, shares_long: pd.DataFrame | None, pa
         ax.set_ylabel("recovered")
         ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def class_bar_figure(table: pd.DataFrame, title: str, path: str) -> None:
@@ -83,8 +82,7 @@ def class_bar_figure(table: pd.DataFrame, title: str, path: str) -> None:
     ax.set_title(title + " (bars: ML-corrected; outlines: naive modal)")
     ax.legend(fontsize=7, ncol=3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def rate_profile_figure(table: pd.DataFrame, variable: str, order: list[str], title: str, path: str) -> None:
@@ -99,8 +97,7 @@ def rate_profile_figure(table: pd.DataFrame, variable: str, order: list[str], ti
     ax.set_title(title + " (ML-corrected)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def ratio_figure(ratios: pd.DataFrame, path: str) -> None:
@@ -117,5 +114,4 @@ def ratio_figure(ratios: pd.DataFrame, path: str) -> None:
     ax.set_title("Female to male ratio of episode rates per class")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.childlevel.codes import REFERRAL_SOURCE_GROUPS
+
 CLASS_NAMES = {
     1: "Neglect",
     2: "Domestic violence",
@@ -142,14 +144,7 @@ _THRESHOLD_PCT = {
     6: [18, 29, 37, 15],
     7: [44, 49, 5, 2],
 }
-_SOURCES = [
-    "Individual",
-    "Schools and Education Services",
-    "Health Services",
-    "LA and Housing Services",
-    "Police",
-    "Other",
-]
+_SOURCES = list(REFERRAL_SOURCE_GROUPS)
 _CP = ["Emotional abuse", "Neglect", "Physical abuse", "Sexual abuse", "Multiple"]
 
 

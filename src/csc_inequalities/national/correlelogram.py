@@ -12,6 +12,8 @@ import math
 import networkx as nx
 import pandas as pd
 
+from csc_inequalities.figures import save_figure
+
 
 def theme_graph(edges: pd.DataFrame, indicators: list[str]) -> nx.Graph:
     """Graph of the theme's indicators and the consistent edges between two of them."""
@@ -139,8 +141,7 @@ def draw_correlelogram(
     ax.margins(0.2)
     ax.set_axis_off()
     fig.tight_layout()
-    fig.savefig(out_path)
-    plt.close(fig)
+    save_figure(fig, out_path)
 
 
 def _wrap(text: str, width: int = 16) -> str:

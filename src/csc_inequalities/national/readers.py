@@ -107,6 +107,25 @@ def _long(rows: pd.DataFrame, year: int, measure: str, values: pd.Series, source
     )
 
 
+def _ees_periods(path: Path, periods: Iterable[int]) -> pd.DataFrame:
+    """An explore-education-statistics CSV, only the rows of the given ``time_period``s."""
+    raw = read_raw_csv(path)
+    return raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(periods))]
+
+
+def _ees_la_rows(frame: pd.DataFrame, reference: pd.DataFrame, source: str) -> pd.DataFrame:
+    """:func:`assign_la_codes` with the geography columns of explore-education-statistics files."""
+    return assign_la_codes(
+        frame,
+        reference,
+        old_code="old_la_code",
+        new_code="new_la_code",
+        level="geographic_level",
+        name="la_name",
+        source=source,
+    )
+
+
 def read_cin_original(path: Path, year: int, reference: pd.DataFrame, source: str) -> pd.DataFrame:
     raw = read_raw_csv(path)
     rows = assign_la_codes(
@@ -184,22 +203,13 @@ def read_ees(
     source: str,
     filters: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    raw = read_raw_csv(path)
-    raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
+    raw = _ees_periods(path, years)
     for key, value in (filters or {}).items():
         raw = raw[raw[key] == value]
     parts = []
     for period, frame in raw.groupby("time_period"):
         year = int(period)
-        rows = assign_la_codes(
-            frame,
-            reference,
-            old_code="old_la_code",
-            new_code="new_la_code",
-            level="geographic_level",
-            name="la_name",
-            source=f"{source} {year}",
-        )
+        rows = _ees_la_rows(frame, reference, f"{source} {year}")
         for column, measure in columns.items():
             parts.append(_long(rows, year, measure, to_numeric(rows[column]), source, column))
     return _concat(parts)
@@ -214,15 +224,7 @@ def read_population_ees(
     raw = raw[raw["year"].isin(list(years))]
     parts = []
     for year, frame in raw.groupby("year"):
-        rows = assign_la_codes(
-            frame,
-            reference,
-            old_code="old_la_code",
-            new_code="new_la_code",
-            level="geographic_level",
-            name="la_name",
-            source=f"{source} {year}",
-        )
+        rows = _ees_la_rows(frame, reference, f"{source} {year}")
         parts.append(
             _long(
                 rows,
@@ -307,21 +309,12 @@ CLA_EES_STARTED = {
 
 
 def read_cla_ees_started(path: Path, years: Iterable[int], reference: pd.DataFrame, source: str) -> pd.DataFrame:
-    raw = read_raw_csv(path)
-    raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
+    raw = _ees_periods(path, years)
     parts = []
     for (group, characteristic), measure in CLA_EES_STARTED.items():
         sel = raw[(raw["cla_group"] == group) & (raw["characteristic"] == characteristic)]
         for period, frame in sel.groupby("time_period"):
-            rows = assign_la_codes(
-                frame,
-                reference,
-                old_code="old_la_code",
-                new_code="new_la_code",
-                level="geographic_level",
-                name="la_name",
-                source=f"{source} {period}",
-            )
+            rows = _ees_la_rows(frame, reference, f"{source} {period}")
             parts.append(
                 _long(
                     rows,
@@ -342,21 +335,12 @@ CLA_EES_NUMBERS = {
 
 
 def read_cla_ees_numbers(path: Path, years: Iterable[int], reference: pd.DataFrame, source: str) -> pd.DataFrame:
-    raw = read_raw_csv(path)
-    raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(years))]
+    raw = _ees_periods(path, years)
     parts = []
     for count_name, measure in CLA_EES_NUMBERS.items():
         sel = raw[raw["population_count"] == count_name]
         for period, frame in sel.groupby("time_period"):
-            rows = assign_la_codes(
-                frame,
-                reference,
-                old_code="old_la_code",
-                new_code="new_la_code",
-                level="geographic_level",
-                name="la_name",
-                source=f"{source} {period}",
-            )
+            rows = _ees_la_rows(frame, reference, f"{source} {period}")
             parts.append(
                 _long(rows, int(period), measure, to_numeric(rows["number"]), source, f"number [{count_name}]")
             )
@@ -456,19 +440,10 @@ def read_workforce_sfr(
 def read_workforce_ees(
     path: Path, septembers: Iterable[int], year_offset: int, reference: pd.DataFrame, source: str
 ) -> pd.DataFrame:
-    raw = read_raw_csv(path)
-    raw = raw[pd.to_numeric(raw["time_period"], errors="coerce").isin(list(septembers))]
+    raw = _ees_periods(path, septembers)
     parts = []
     for period, frame in raw.groupby("time_period"):
-        rows = assign_la_codes(
-            frame,
-            reference,
-            old_code="old_la_code",
-            new_code="new_la_code",
-            level="geographic_level",
-            name="la_name",
-            source=f"{source} {period}",
-        )
+        rows = _ees_la_rows(frame, reference, f"{source} {period}")
         year = int(period) + year_offset
         for column, measure in WORKFORCE_EES_COLUMNS.items():
             parts.append(_long(rows, year, measure, to_numeric(rows[column]), source, f"{column} (September {period})"))

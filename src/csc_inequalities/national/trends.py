@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.figures import save_figure
+
 SERIES_COLUMNS = ["indicator", "year", "value", "n_las", "weight_total"]
 FIT_COLUMNS = [
     "view",
@@ -218,5 +220,4 @@ def plot_trend_figure(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    fig.savefig(out_path)
-    plt.close(fig)
+    save_figure(fig, out_path)

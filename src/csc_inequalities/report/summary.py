@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csc_inequalities.published import PublishedFigures
+
 REAL, CALIBRATION = "real data", "synthetic calibration"
 COLUMNS = ["group", "target", "source", "published", "reproduced", "truth", "estimate", "estimate_low",
            "estimate_high", "difference", "difference_scale", "tolerance", "status", "matched", "kind",
@@ -105,22 +107,17 @@ def calibration_rows(calibration: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def _published_value(headline: dict[str, Any], key: str) -> float | None:
-    entry = headline.get(key) or {}
-    value = entry.get("value") if isinstance(entry, dict) else entry
-    return float(value) if isinstance(value, (int, float)) else None
-
-
-def score_rows(scores: pd.DataFrame, headline: dict[str, Any], synthetic: bool) -> list[dict[str, Any]]:
+def score_rows(scores: pd.DataFrame, headline: PublishedFigures, synthetic: bool) -> list[dict[str, Any]]:
     """The 2021 social-gradient scores beside their published values. On real data a score matches
     when the published value lies in its 95% CI; on synthetic runs the scores are shown beside the
-    published ones (their level is national; the calibration rows carry what the LAs can carry)."""
+    published ones (their level is national; the calibration rows carry what the LAs can carry).
+    A score the run computed whose published value is missing from ``headline`` is an error."""
     rows = []
     for key, (threshold, shift) in SCORE_KEYS.items():
-        published = _published_value(headline, key)
         match = scores[(scores["threshold"] == threshold) & np.isclose(scores["la_shift_points"].astype(float), shift)]
-        if published is None or match.empty:
+        if match.empty:
             continue
+        published = headline.value(key)
         s = match.iloc[0]
         fitted = not pd.isna(s["ratio"])
         covered = fitted and s["ratio_low"] <= published <= s["ratio_high"]
@@ -178,7 +175,7 @@ def uncalibrated_tables(calibration: pd.DataFrame | None) -> list[int]:
 
 
 def build_summary(table6_comparison: pd.DataFrame, table6_tolerance: float, gradient_summary: dict[str, Any] | None,
-                  scores: pd.DataFrame | None, headline: dict[str, Any], calibration: pd.DataFrame | None,
+                  scores: pd.DataFrame | None, headline: PublishedFigures, calibration: pd.DataFrame | None,
                   synthetic: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The table and its counts: per group, rows compared (those with a status that can match) and
     rows matched within tolerance."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csc_inequalities.childlevel.codes import FACTORS_2017
+from csc_inequalities.childlevel.codes import FACTORS_2017, REFERRAL_SOURCE_GROUPS
 
 PATHWAYS = ("nfa", "assessed_not_cin", "cin", "cpp", "lac")
 THRESHOLDS = ("referral", "assessment", "cin", "s47", "icpc", "cpp", "lac")
@@ -35,14 +35,7 @@ TABLE18_CATEGORY = {
     "Sexual abuse": "Sexual abuse",
     "Multiple abuse": "Multiple",
 }
-REFERRAL_GROUPS = (
-    "Individual",
-    "Schools and Education Services",
-    "Health Services",
-    "LA and Housing Services",
-    "Police",
-    "Other",
-)
+REFERRAL_GROUPS = REFERRAL_SOURCE_GROUPS
 # One DfE referral-source code per group (the census codes are finer than the study's groups).
 REFERRAL_GROUP_CODE = {
     "Individual": "1A",

@@ -20,6 +20,7 @@ import pandas as pd
 from csc_inequalities.childlevel import codes
 from csc_inequalities.childlevel.episodes import (
     EPISODE_COLUMNS,
+    FLAG_COLUMNS,
     age_group,
     tertile_in_la,
     whole_years,
@@ -292,20 +293,7 @@ def episode_table(data: LAData, la_code: str, reference: pd.DataFrame, key: byte
     out["imd_tertile_in_la_least1"] = tertile_in_la(out["imd2015_score"], out["la_code"])
     out["referral_source"] = ep["referral_source"].to_numpy()
     out["referral_source_group"] = ep["referral_source"].map(codes.REFERRAL_SOURCE_GROUP).to_numpy()
-    for flag in (
-        "nfa",
-        "assessed",
-        "assessed_not_cin",
-        "cin_plan",
-        "s47",
-        "icpc",
-        "cpp",
-        "lac",
-        "section20",
-        "interim_care_order",
-        "rereferral_12m",
-        "repeat_cpp",
-    ):
+    for flag in FLAG_COLUMNS:
         out[flag] = ep[flag].astype(bool).to_numpy()
     out["cpp_initial_category"] = ep["cpp_category"].where(ep["cpp"]).to_numpy()
     out["cpp_latest_category"] = out["cpp_initial_category"]

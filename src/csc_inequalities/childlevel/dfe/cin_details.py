@@ -66,6 +66,20 @@ def rule_8810(data: ReturnData) -> list[Flag]:
     return flag("cin", bad.to_numpy(dtype=bool), "CINclosureDate", "a closure date when ReasonForClosure is present")
 
 
+def _has_module(data: ReturnData, module: str) -> np.ndarray:
+    """For each CINdetails row: does its episode have a row in ``module`` (a ReturnData table)?"""
+    rows = getattr(data, module)
+    return any_in_group(rows["_key"], np.ones(len(rows), bool), data.cin["_key"])
+
+
+def _activity(data: ReturnData, modules: tuple[str, ...]) -> np.ndarray:
+    """For each CINdetails row: a row in any of ``modules``, or an initial CP conference date."""
+    found = data.cin["DateOfInitialCPC"].notna().to_numpy()
+    for module in modules:
+        found = found | _has_module(data, module)
+    return found
+
+
 def _open_acted_on(cin: pd.DataFrame) -> pd.Series:
     return cin["_close"].isna() & ~cin["_nfa"]
 
@@ -121,13 +135,7 @@ def rule_8820(data: ReturnData) -> list[Flag]:
 @dfe_rule("8831", "Activity is recorded against a case marked as a referral with no further action")
 def rule_8831(data: ReturnData) -> list[Flag]:
     cin = data.cin
-    keys = cin["_key"]
-    activity = (
-        any_in_group(data.assessments["_key"], np.ones(len(data.assessments), bool), keys)
-        | any_in_group(data.s47["_key"], np.ones(len(data.s47), bool), keys)
-        | any_in_group(data.plans["_key"], np.ones(len(data.plans), bool), keys)
-        | cin["DateOfInitialCPC"].notna().to_numpy()
-    )
+    activity = _activity(data, ("assessments", "s47", "plans"))
     return flag(
         "cin",
         (cin["_nfa"] & activity).to_numpy(dtype=bool),
@@ -147,13 +155,7 @@ def _rule_2990(years, reasons):
     )
     def rule_2990(data: ReturnData) -> list[Flag]:
         cin = data.cin
-        keys = cin["_key"]
-        activity = (
-            any_in_group(data.s47["_key"], np.ones(len(data.s47), bool), keys)
-            | any_in_group(data.cpp["_key"], np.ones(len(data.cpp), bool), keys)
-            | any_in_group(data.plans["_key"], np.ones(len(data.plans), bool), keys)
-            | cin["DateOfInitialCPC"].notna().to_numpy()
-        )
+        activity = _activity(data, ("s47", "cpp", "plans"))
         bad = cin["ReasonForClosure"].isin(reasons).to_numpy() & activity
         return flag("cin", bad, "ReasonForClosure", f"not {names} when the episode has a S47, CPP, CIN plan or ICPC")
 
@@ -250,7 +252,7 @@ def rule_8868(data: ReturnData) -> list[Flag]:
 )
 def rule_8825(data: ReturnData) -> list[Flag]:
     cin = data.cin
-    assessed = any_in_group(data.assessments["_key"], np.ones(len(data.assessments), bool), cin["_key"])
+    assessed = _has_module(data, "assessments")
     bad = cin["ReasonForClosure"].isin(["RC8"]).to_numpy() & ~assessed
     return flag("cin", bad, "ReasonForClosure", "an Assessments module on an episode closed with RC8")
 
@@ -265,6 +267,6 @@ def rule_8825(data: ReturnData) -> list[Flag]:
 )
 def rule_8825_2023(data: ReturnData) -> list[Flag]:
     cin = data.cin
-    assessed = any_in_group(data.assessments["_key"], np.ones(len(data.assessments), bool), cin["_key"])
+    assessed = _has_module(data, "assessments")
     bad = cin["ReasonForClosure"].isin(["RC8", "RC9"]).to_numpy() & ~assessed
     return flag("cin", bad, "ReasonForClosure", "an Assessments module on an episode closed with RC8 or RC9")

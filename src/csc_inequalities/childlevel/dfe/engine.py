@@ -155,6 +155,11 @@ def _key(frame: pd.DataFrame) -> pd.Series:
     ).reset_index(drop=True)
 
 
+def _assessment_key(frame: pd.DataFrame) -> pd.Series:
+    """One assessment = the episode key and its start date, as the factors name it."""
+    return frame["_key"] + "|" + frame["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
+
+
 @dataclasses.dataclass
 class ReturnData:
     """One return's record tables (reset index) with parsed dates (``_``-prefixed columns)."""
@@ -186,19 +191,10 @@ class ReturnData:
         assessments["_key"] = _key(assessments)
         assessments["_start"] = _dates(assessments["AssessmentActualStartDate"])
         assessments["_auth"] = _dates(assessments["AssessmentAuthorisationDate"])
-        # One assessment = the episode key and its start date, as the factors name it.
-        assessments["_akey"] = (
-            assessments["_key"]
-            + "|"
-            + assessments["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
-        )
+        assessments["_akey"] = _assessment_key(assessments)
         factors = t["assessment_factors"]
         factors["_key"] = _key(factors)
-        factors["_akey"] = (
-            factors["_key"]
-            + "|"
-            + factors["AssessmentActualStartDate"].astype("string").fillna("").reset_index(drop=True)
-        )
+        factors["_akey"] = _assessment_key(factors)
         plans = t["cin_plan_dates"]
         plans["_key"] = _key(plans)
         plans["_start"], plans["_end"] = _dates(plans["CINPlanStartDate"]), _dates(plans["CINPlanEndDate"])

@@ -7,17 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from csc_inequalities.gradient.scores import INCOME_STEP_POINTS
-from csc_inequalities.report.summary import strand_calibration
+from csc_inequalities.published import PublishedFigures
+from csc_inequalities.report.summary import SCORE_KEYS, strand_calibration
 
-PUBLISHED_SCORES = {
-    ("referral", 0.0): "es_social_gradient_referrals_la_at_mean_deprivation",
-    ("referral", 10.0): "es_social_gradient_referrals_la_10pc_more_deprived",
-    ("referral", -10.0): "es_social_gradient_referrals_la_10pc_less_deprived",
-    ("cpp", 0.0): "es_social_gradient_cp_plans",
-}
+# (threshold, LA shift in points) -> key of the published 2021 score in headline.yaml
+PUBLISHED_SCORES = {where: key for key, where in SCORE_KEYS.items()}
 
 
 def provenance_params(path: str | None) -> dict[str, Any]:
@@ -37,11 +33,10 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     convergence = pd.read_csv(inputs["convergence"])
     fitted = convergence["fitted"].astype(bool) if "fitted" in convergence else True
     not_converged = convergence[fitted & ~convergence["converged"].astype(bool)]
-    headline = yaml.safe_load(Path(inputs["headline"]).read_text()).get("figures", {})
+    headline = PublishedFigures.load(inputs["headline"])
     scores = pd.read_csv(inputs["scores"])
-    scores["published"] = [
-        headline.get(PUBLISHED_SCORES.get((t, float(s)), ""), {}).get("value") for t, s in zip(scores["threshold"], scores["la_shift_points"])
-    ]
+    score_keys = [PUBLISHED_SCORES.get((t, float(s))) for t, s in zip(scores["threshold"], scores["la_shift_points"])]
+    scores["published"] = [None if key is None else headline.value(key) for key in score_keys]
     per_la = pd.read_csv(inputs["scores_per_la"])
     bands = pd.read_csv(inputs["bands"])
     forests = sorted(Path(inputs["forests"]).glob("*.png"))
@@ -53,11 +48,11 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "published_fig18": pd.DataFrame(json.loads(Path(inputs["summary"]).read_text())["published_vs_reproduced"]),
         "scores": scores[["threshold", "at", "ratio", "ratio_low", "ratio_high", "published", "converged"]],
         "per_la_range": per_la.groupby("threshold")["ratio"].agg(["min", "max", "count"]).reset_index(),
-        "per_la_range_published": headline.get("es_social_gradient_referrals_per_la_range", {}),
+        "per_la_range_published": headline.range("es_social_gradient_referrals_per_la_range"),
         "correlation": pd.DataFrame(json.loads(Path(inputs["scores_correlation"]).read_text())).T.reset_index(names="threshold"),
         "bands": bands[bands["threshold"] == "referral"][["income_band", "lsoas", "children", "rate_per_10000", "suppressed"]],
-        "band_published": (headline.get("es_referral_rate_least_deprived_neighbourhoods_key_findings", {}).get("value"),
-                           headline.get("es_referral_rate_most_deprived_neighbourhoods_key_findings", {}).get("value")),
+        "band_published": (headline.printed("es_referral_rate_least_deprived_neighbourhoods_key_findings"),
+                           headline.printed("es_referral_rate_most_deprived_neighbourhoods_key_findings")),
         "forests": [str(p) for p in forests],
         "power_curve": pd.read_csv(inputs["power_curve"]),
         "power": json.loads(Path(inputs["power_summary"]).read_text()),
