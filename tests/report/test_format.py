@@ -1,5 +1,6 @@
 """The formatting layer: digits per kind, labels in words, parameters as two-column tables,
 long tables collapsed with their CSV beside the report."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from csc_inequalities.report.format import (
-    TableWriter, column_kind, format_frame, format_value, parameters_table, people_table, significant,
+    TableWriter,
+    column_kind,
+    format_frame,
+    format_value,
+    parameters_table,
+    people_table,
+    significant,
 )
 from csc_inequalities.report.html import table_html
 
@@ -24,9 +31,19 @@ def test_digits_per_kind():
 
 
 def test_column_kinds_from_names():
-    assert [column_kind(c) for c in ["rho_reproduced", "rr_low", "rate_per_10000", "p_reproduced",
-                                     "n_published", "pct_corrected", "truth_rr", "within_max_z"]] == \
-        ["rho", "ratio", "rate", "p", "count", "percent", "ratio", "number"]
+    assert [
+        column_kind(c)
+        for c in [
+            "rho_reproduced",
+            "rr_low",
+            "rate_per_10000",
+            "p_reproduced",
+            "n_published",
+            "pct_corrected",
+            "truth_rr",
+            "within_max_z",
+        ]
+    ] == ["rho", "ratio", "rate", "p", "count", "percent", "ratio", "number"]
 
 
 def test_unknown_floats_get_four_significant_digits():
@@ -44,8 +61,10 @@ def test_dicts_lists_and_booleans_are_written_out():
 
 
 def test_parameters_as_two_columns_with_units():
-    table = parameters_table({"rereferral_share": 0.22314355131420976, "age": {"under1": 0.47000362924573563}},
-                             units={"rereferral_share": "of referred children"})
+    table = parameters_table(
+        {"rereferral_share": 0.22314355131420976, "age": {"under1": 0.47000362924573563}},
+        units={"rereferral_share": "of referred children"},
+    )
     assert list(table.columns) == ["parameter", "value"]
     assert table.iloc[0].tolist() == ["rereferral_share", "0.2231 of referred children"]
     assert table.iloc[1].tolist() == ["age", "under1: 0.47"]
@@ -77,8 +96,11 @@ def test_no_cell_has_more_than_six_significant_digits():
 
 def test_bad_table_cells_finds_reprs_and_long_floats():
     from csc_inequalities.report.format import bad_table_cells
-    page = ("<table><tr><td>{'under1': 0.47}</td><td>[1, 2]</td><td>0.22314355131420976</td>"
-            "<td>1.31</td><td>13,685</td><td>&lt; 0.001</td><td><a href='#x'>gradient</a></td></tr></table>")
+
+    page = (
+        "<table><tr><td>{'under1': 0.47}</td><td>[1, 2]</td><td>0.22314355131420976</td>"
+        "<td>1.31</td><td>13,685</td><td>&lt; 0.001</td><td><a href='#x'>gradient</a></td></tr></table>"
+    )
     assert bad_table_cells(page) == ["{'under1': 0.47}", "[1, 2]", "0.22314355131420976"]
 
 
@@ -87,8 +109,13 @@ def test_provenance_parameters_are_a_two_column_table(tmp_path):
 
     from csc_inequalities.report.format import bad_table_cells
     from csc_inequalities.report.html import provenance_html
-    record = {"rule": "r", "script": "s.py", "inputs": [], "params": {"lsoa_decile_log_rr": 0.22314355131420976,
-                                                                      "age": {"under1": 0.47000362924573563}}}
+
+    record = {
+        "rule": "r",
+        "script": "s.py",
+        "inputs": [],
+        "params": {"lsoa_decile_log_rr": 0.22314355131420976, "age": {"under1": 0.47000362924573563}},
+    }
     (tmp_path / "p.json").write_text(json.dumps(record))
     html = str(provenance_html(tmp_path / "p.json"))
     assert '<td>lsoa_decile_log_rr</td><td class="t">0.2231</td>' in html

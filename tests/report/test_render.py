@@ -1,4 +1,5 @@
 """The report renderer: sections in order, figures embedded, provenance shown, synthetic banner."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,10 @@ def test_render_orders_sections_embeds_figure_and_provenance(tmp_path):
         "{{ figure(inputs.fig, 'A figure') }}{{ table(frame) }}{{ provenance(inputs.fig_provenance) }}"
     )
     fig_path = tmp_path / "fig.png"
-    plt.figure(figsize=(1, 1)); plt.plot([0, 1]); plt.savefig(fig_path); plt.close()
+    plt.figure(figsize=(1, 1))
+    plt.plot([0, 1])
+    plt.savefig(fig_path)
+    plt.close()
     data = tmp_path / "data.csv"
     data.write_text("a,b\n1,2.5\n")
     prov = provenance_record("make_fig", "workflow/scripts/x.py", {"data": str(data)}, {"k": 1}, {"fig": str(fig_path)})
@@ -42,7 +46,11 @@ def test_render_orders_sections_embeds_figure_and_provenance(tmp_path):
     _install_section("zz_second", lambda inputs, config: {"value": 42})
     sections = {
         "zz_second": {"order": 20, "title": "Second", "inputs": {}},
-        "aa_first": {"order": 10, "title": "First", "inputs": {"fig": str(fig_path), "fig_provenance": str(tmp_path / "prov.json")}},
+        "aa_first": {
+            "order": 10,
+            "title": "First",
+            "inputs": {"fig": str(fig_path), "fig_provenance": str(tmp_path / "prov.json")},
+        },
     }
     out = render_report(sections, {"run_label": "t"}, tmp_path / "templates", tmp_path / "r.html", synthetic=True)
     html = out.read_text()
@@ -68,4 +76,10 @@ def test_benchmarks_are_collected_per_rule(tmp_path):
     assert list(table["job"]) == ["cpp_all", "lac_all"]
     summary = summarise_by_rule(table)
     row = summary.iloc[0]
-    assert (row["rule"], row["jobs"], row["wall_s_total"], row["wall_s_max"], row["max_rss_mb"]) == ("gradient_model", 2, 6.0, 4.0, 300.0)
+    assert (row["rule"], row["jobs"], row["wall_s_total"], row["wall_s_max"], row["max_rss_mb"]) == (
+        "gradient_model",
+        2,
+        6.0,
+        4.0,
+        300.0,
+    )

@@ -1,4 +1,5 @@
 """Collect Snakemake `benchmark:` files (one TSV per job) into one table for the report appendix."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,9 @@ def collect_benchmark_files(paths: list[str] | tuple[str, ...], benchmark_dir: s
 
 def _row(path: Path, benchmark_dir: Path) -> dict:
     frame = pd.read_csv(path, sep="\t")
-    relative = path.relative_to(benchmark_dir).with_suffix("") if path.is_relative_to(benchmark_dir) else path.with_suffix("")
+    relative = (
+        path.relative_to(benchmark_dir).with_suffix("") if path.is_relative_to(benchmark_dir) else path.with_suffix("")
+    )
     rule = relative.parts[0]
     job = "/".join(relative.parts[1:]) or rule
     max_rss = pd.to_numeric(frame.get("max_rss"), errors="coerce")
@@ -34,9 +37,12 @@ def _row(path: Path, benchmark_dir: Path) -> dict:
 
 def run_totals(table: pd.DataFrame) -> dict:
     """Jobs, total CPU time and total wall time (summed over jobs) of the benchmark files given."""
-    return {"jobs": int(len(table)), "cpu_time_s": float(table["cpu_time_s"].sum()) if len(table) else 0.0,
-            "wall_s": float(table["wall_s"].sum()) if len(table) else 0.0,
-            "max_rss_mb": float(table["max_rss_mb"].max()) if len(table) else float("nan")}
+    return {
+        "jobs": int(len(table)),
+        "cpu_time_s": float(table["cpu_time_s"].sum()) if len(table) else 0.0,
+        "wall_s": float(table["wall_s"].sum()) if len(table) else 0.0,
+        "max_rss_mb": float(table["max_rss_mb"].max()) if len(table) else float("nan"),
+    }
 
 
 def collect_benchmarks(benchmark_dir: str | Path) -> pd.DataFrame:

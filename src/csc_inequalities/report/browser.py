@@ -7,6 +7,7 @@ screenshot of the first screen and prints the whole report to PDF.
 
     python -m csc_inequalities.report.browser report/report.html --pdf report/report.pdf
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str | None:
@@ -34,8 +42,13 @@ def pdf_page_count(path: str | Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", Path(path).read_bytes()))
 
 
-def check_report(html_path: str | Path, screenshot_path: str | Path | None = None,
-                 pdf_path: str | Path | None = None, width: int = 1280, height: int = 900) -> dict[str, Any]:
+def check_report(
+    html_path: str | Path,
+    screenshot_path: str | Path | None = None,
+    pdf_path: str | Path | None = None,
+    width: int = 1280,
+    height: int = 900,
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
@@ -61,11 +74,15 @@ def check_report(html_path: str | Path, screenshot_path: str | Path | None = Non
         page.goto(url, wait_until="load")
         images = page.evaluate("document.images.length")
         broken_images = page.evaluate(
-            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 60))")
-        links = page.evaluate("[...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.getAttribute('href').slice(1))")
+            "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt || i.src.slice(0, 60))"
+        )
+        links = page.evaluate(
+            "[...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.getAttribute('href').slice(1))"
+        )
         broken_links = page.evaluate(
             "[...document.querySelectorAll('a[href^=\"#\"]')].map(a => a.getAttribute('href').slice(1))"
-            ".filter(id => id && !document.getElementById(decodeURIComponent(id)))")
+            ".filter(id => id && !document.getElementById(decodeURIComponent(id)))"
+        )
         if screenshot_path:
             Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot_path))
@@ -75,14 +92,23 @@ def check_report(html_path: str | Path, screenshot_path: str | Path | None = Non
             page.pdf(path=str(pdf_path), format="A4", print_background=True)
             pages = pdf_page_count(pdf_path)
         browser.close()
-    return {"requests_outside": outside, "console_errors": console_errors, "images": images,
-            "broken_images": broken_images, "toc_links": len(links), "broken_links": broken_links,
-            "pdf_pages": pages}
+    return {
+        "requests_outside": outside,
+        "console_errors": console_errors,
+        "images": images,
+        "broken_images": broken_images,
+        "toc_links": len(links),
+        "broken_links": broken_links,
+        "pdf_pages": pages,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m csc_inequalities.report.browser", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m csc_inequalities.report.browser",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("html")
     parser.add_argument("--pdf")
     parser.add_argument("--screenshot")

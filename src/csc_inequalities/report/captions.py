@@ -7,6 +7,7 @@ from the rule's provenance record (what the rule actually used) and ``config`` f
 caption is written once, and any number in it comes from the run. Captions are plain paragraphs
 (no reST markup beyond text), so the Jinja report shows the rendered text as it is.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ def _params(provenance: str | Path | dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(path.read_text()).get("params", {}) if path.exists() else {}
 
 
-def render_caption(name: str, provenance: str | Path | dict[str, Any] | None = None, *,
-                   caption_dir: str | Path, config: dict[str, Any], wildcards: dict[str, Any] | None = None) -> str:
+def render_caption(
+    name: str,
+    provenance: str | Path | dict[str, Any] | None = None,
+    *,
+    caption_dir: str | Path,
+    config: dict[str, Any],
+    wildcards: dict[str, Any] | None = None,
+) -> str:
     """The caption ``name`` as the Snakemake report shows it, with the rule's parameters from its
     provenance record; a name without a file is an error (every figure has a caption)."""
     path = Path(caption_dir) / f"{name}.rst"

@@ -8,13 +8,15 @@ probabilities 3 decimals. A number of no known kind gets at most 4 significant d
 ever shows a raw float such as 0.22314355131420976, and a dict or list is written out as
 ``key: value; ...``, never as its Python repr.
 """
+
 from __future__ import annotations
 
 import html
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,8 +78,11 @@ COLUMN_KINDS: list[tuple[str, str]] = [
     (r"(rho|diff|rho_.*|.*_rho|mean_rho.*|max_abs_diff|log\(truth/published\))", "rho"),
     (r"(rr|rr_low|rr_high|truth_rr|or|ci_low|ci_high|ratio|ratio_low|ratio_high|odds_ratio.*)", "ratio"),
     (r".*rate_per_10000.*|.*per 10,000.*|rate", "rate"),
-    (r"(n|n_.*|.*_n|count|jobs|episodes|children|lsoas|lsoa_count|expected|published_count|population_years"
-     r"|n_episodes|.*_count|fewest_las|most_las|iterations)", "count"),
+    (
+        r"(n|n_.*|.*_n|count|jobs|episodes|children|lsoas|lsoa_count|expected|published_count|population_years"
+        r"|n_episodes|.*_count|fewest_las|most_las|iterations)",
+        "count",
+    ),
     (r"(pct.*|.*_pct|.*percent.*|%.*)", "percent"),
     (r"(share|.*_share|.*probability.*|.*_mae|.*_error|abs_error|mean|power.*|entropy|agreement|kappa)", "share"),
     (r"(z|poisson_z|max_abs_z|.*_max_abs_z)", "z"),
@@ -87,40 +92,117 @@ COLUMN_KINDS: list[tuple[str, str]] = [
 
 # code name -> words (the code name goes into the header's tooltip)
 LABELS: dict[str, str] = {
-    "rr": "rate ratio", "rr_low": "95% CI low", "rr_high": "95% CI high", "truth_rr": "true rate ratio",
-    "or": "odds ratio", "ci_low": "95% CI low", "ci_high": "95% CI high",
-    "ratio": "score", "ratio_low": "95% CI low", "ratio_high": "95% CI high",
-    "z": "z (estimate − truth) / SE", "within_max_z": "within tolerance (|z| ≤ max z)",
-    "ci_covers_truth": "95% CI covers the truth", "converged": "converged", "threshold": "threshold",
-    "model": "model", "term": "term", "at": "LA deprivation", "published": "published",
-    "truth": "truth (generator)", "estimate": "estimate", "estimate_low": "estimate 95% low",
-    "estimate_high": "estimate 95% high", "tolerance": "tolerance", "within_tolerance": "within tolerance",
-    "target": "target", "source": "published in", "note": "note", "target_table": "published table",
-    "la_code": "LA code", "la_name": "LA", "la_shift_points": "LA shift (points)",
-    "indicator": "indicator", "year": "year (ending March)", "rho_published": "ρ published",
-    "rho_reproduced": "ρ reproduced", "rho": "ρ", "n_published": "N published", "n_reproduced": "N reproduced",
-    "p_reproduced": "p", "diff": "difference in ρ", "match": "within tolerance",
-    "income_band": "income-deprivation band", "lsoas": "LSOAs", "children": "children",
-    "rate_per_10000": "rate per 10,000 child-years", "suppressed": "suppressed",
-    "n": "n", "power": "power", "power_low": "power 95% low", "power_high": "power 95% high",
-    "rule": "rule", "job": "job", "jobs": "jobs", "wall_s": "wall time (s)", "wall_s_total": "wall time, total (s)",
-    "wall_s_max": "wall time, longest job (s)", "max_rss_mb": "peak memory (MB)", "cpu_time_s": "CPU time (s)",
+    "rr": "rate ratio",
+    "rr_low": "95% CI low",
+    "rr_high": "95% CI high",
+    "truth_rr": "true rate ratio",
+    "or": "odds ratio",
+    "ci_low": "95% CI low",
+    "ci_high": "95% CI high",
+    "ratio": "score",
+    "ratio_low": "95% CI low",
+    "ratio_high": "95% CI high",
+    "z": "z (estimate − truth) / SE",
+    "within_max_z": "within tolerance (|z| ≤ max z)",
+    "ci_covers_truth": "95% CI covers the truth",
+    "converged": "converged",
+    "threshold": "threshold",
+    "model": "model",
+    "term": "term",
+    "at": "LA deprivation",
+    "published": "published",
+    "truth": "truth (generator)",
+    "estimate": "estimate",
+    "estimate_low": "estimate 95% low",
+    "estimate_high": "estimate 95% high",
+    "tolerance": "tolerance",
+    "within_tolerance": "within tolerance",
+    "target": "target",
+    "source": "published in",
+    "note": "note",
+    "target_table": "published table",
+    "la_code": "LA code",
+    "la_name": "LA",
+    "la_shift_points": "LA shift (points)",
+    "indicator": "indicator",
+    "year": "year (ending March)",
+    "rho_published": "ρ published",
+    "rho_reproduced": "ρ reproduced",
+    "rho": "ρ",
+    "n_published": "N published",
+    "n_reproduced": "N reproduced",
+    "p_reproduced": "p",
+    "diff": "difference in ρ",
+    "match": "within tolerance",
+    "income_band": "income-deprivation band",
+    "lsoas": "LSOAs",
+    "children": "children",
+    "rate_per_10000": "rate per 10,000 child-years",
+    "suppressed": "suppressed",
+    "n": "n",
+    "power": "power",
+    "power_low": "power 95% low",
+    "power_high": "power 95% high",
+    "rule": "rule",
+    "job": "job",
+    "jobs": "jobs",
+    "wall_s": "wall time (s)",
+    "wall_s_total": "wall time, total (s)",
+    "wall_s_max": "wall time, longest job (s)",
+    "max_rss_mb": "peak memory (MB)",
+    "cpu_time_s": "CPU time (s)",
     "cpu_time_s_total": "CPU time, total (s)",
-    "class_id": "class", "class_name": "class name", "category": "category", "n_naive": "n (naive)",
-    "pct_naive": "% (naive)", "n_corrected": "n (ML-corrected)", "pct_corrected": "% (ML-corrected)",
-    "published_percent": "% published", "group": "group", "factor_code": "factor",
-    "classes": "classes", "log_likelihood": "log-likelihood", "n_parameters": "parameters", "aic": "AIC",
-    "published_aic": "AIC published", "bic": "BIC", "published_bic": "BIC published", "entropy": "entropy",
-    "smallest_class_share": "smallest class share", "best_ll_replications": "starts reaching the best LL",
-    "chosen_by_bic": "chosen by BIC", "comparison": "comparison", "item_id": "item", "direction": "direction",
-    "section": "section", "item": "item", "n_las_sig_higher": "LAs significantly higher",
-    "n_las_sig_lower": "LAs significantly lower", "count": "count", "min": "lowest", "max": "highest",
-    "first_year": "first year", "last_year": "last year", "n_years": "years", "first_value": "first value",
-    "last_value": "last value", "slope": "slope per year", "r2": "R²", "computed_as": "computed as",
-    "view": "view", "series": "series", "fewest_las": "LAs (fewest)", "most_las": "LAs (most)",
-    "expected": "expected", "population_years": "child-years", "source_indicator": "series used",
-    "log(truth/published)": "log(truth / published)", "difference": "difference", "status": "status",
-    "reproduced": "reproduced", "made_by": "made by",
+    "class_id": "class",
+    "class_name": "class name",
+    "category": "category",
+    "n_naive": "n (naive)",
+    "pct_naive": "% (naive)",
+    "n_corrected": "n (ML-corrected)",
+    "pct_corrected": "% (ML-corrected)",
+    "published_percent": "% published",
+    "group": "group",
+    "factor_code": "factor",
+    "classes": "classes",
+    "log_likelihood": "log-likelihood",
+    "n_parameters": "parameters",
+    "aic": "AIC",
+    "published_aic": "AIC published",
+    "bic": "BIC",
+    "published_bic": "BIC published",
+    "entropy": "entropy",
+    "smallest_class_share": "smallest class share",
+    "best_ll_replications": "starts reaching the best LL",
+    "chosen_by_bic": "chosen by BIC",
+    "comparison": "comparison",
+    "item_id": "item",
+    "direction": "direction",
+    "section": "section",
+    "item": "item",
+    "n_las_sig_higher": "LAs significantly higher",
+    "n_las_sig_lower": "LAs significantly lower",
+    "count": "count",
+    "min": "lowest",
+    "max": "highest",
+    "first_year": "first year",
+    "last_year": "last year",
+    "n_years": "years",
+    "first_value": "first value",
+    "last_value": "last value",
+    "slope": "slope per year",
+    "r2": "R²",
+    "computed_as": "computed as",
+    "view": "view",
+    "series": "series",
+    "fewest_las": "LAs (fewest)",
+    "most_las": "LAs (most)",
+    "expected": "expected",
+    "population_years": "child-years",
+    "source_indicator": "series used",
+    "log(truth/published)": "log(truth / published)",
+    "difference": "difference",
+    "status": "status",
+    "reproduced": "reproduced",
+    "made_by": "made by",
 }
 
 
@@ -149,7 +231,11 @@ def format_value(value: Any, kind: str = "number") -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}" if kind in ("count", "number", "megabytes") or abs(int(value)) >= 10_000 else str(int(value))
+        return (
+            f"{int(value):,}"
+            if kind in ("count", "number", "megabytes") or abs(int(value)) >= 10_000
+            else str(int(value))
+        )
     if isinstance(value, (float, np.floating)):
         value = float(value)
         if math.isinf(value):
@@ -178,8 +264,9 @@ def format_frame(frame: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd
     return out
 
 
-def parameters_table(parameters: dict[str, Any], units: dict[str, str] | None = None,
-                     descriptions: dict[str, str] | None = None) -> pd.DataFrame:
+def parameters_table(
+    parameters: dict[str, Any], units: dict[str, str] | None = None, descriptions: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Parameters as a two-column table (parameter, value with its unit), nested dicts flattened to
     'outer › inner' names, every number formatted (no raw floats, no Python reprs)."""
     units = units or {}
@@ -187,9 +274,16 @@ def parameters_table(parameters: dict[str, Any], units: dict[str, str] | None = 
     rows = []
 
     def walk(prefix: str, value: Any, unit: str) -> None:
-        if isinstance(value, dict) and value and all(not isinstance(v, dict) for v in value.values()) and len(value) <= 12:
-            text = "; ".join(f"{k}: {format_value(v, column_kind(k) if column_kind(k) != 'number' else 'number')}"
-                             for k, v in value.items())
+        if (
+            isinstance(value, dict)
+            and value
+            and all(not isinstance(v, dict) for v in value.values())
+            and len(value) <= 12
+        ):
+            text = "; ".join(
+                f"{k}: {format_value(v, column_kind(k) if column_kind(k) != 'number' else 'number')}"
+                for k, v in value.items()
+            )
             rows.append({"parameter": prefix, "value": text + (f" ({unit})" if unit else "")})
             return
         if isinstance(value, dict):
@@ -233,10 +327,18 @@ def header_html(name: Any, labels: dict[str, str] | None = None) -> str:
     return f'<th title="{html.escape(str(name))}">{html.escape(words)}</th>'
 
 
-def people_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[str, str] | None = None,
-                 labels: dict[str, str] | None = None, collapse_rows: int = 25, writer: TableWriter | None = None,
-                 name: str | None = None, index: bool = False, open_: bool = False,
-                 notes: str | None = None) -> Markup:
+def people_table(
+    frame: pd.DataFrame,
+    caption: str | None = None,
+    kinds: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    collapse_rows: int = 25,
+    writer: TableWriter | None = None,
+    name: str | None = None,
+    index: bool = False,
+    open_: bool = False,
+    notes: str | None = None,
+) -> Markup:
     """A table for people: words in the headers (code name as tooltip), numbers by kind; tables
     longer than ``collapse_rows`` collapse into <details> with the row count and a CSV download."""
     if index:
@@ -255,15 +357,18 @@ def people_table(frame: pd.DataFrame, caption: str | None = None, kinds: dict[st
 
     head = "".join(header_html(c, labels) for c in frame.columns)
     # words left-aligned, numbers right-aligned
-    text_columns = [not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))
-                    for c in frame.columns]
+    text_columns = [
+        not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])) for c in frame.columns
+    ]
 
     def cell(value: str, is_text: bool) -> str:
         return f'<td class="t">{html.escape(value)}</td>' if is_text else f"<td>{html.escape(value)}</td>"
 
     body = "".join(
-        "<tr>" + first_cell(str(row[0]), note)
-        + "".join(cell(str(v), t) for v, t in zip(row[1:], text_columns[1:])) + "</tr>"
+        "<tr>"
+        + first_cell(str(row[0]), note)
+        + "".join(cell(str(v), t) for v, t in zip(row[1:], text_columns[1:]))
+        + "</tr>"
         for row, note in zip(shown.itertuples(index=False, name=None), row_notes)
     )
     table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -290,8 +395,11 @@ def bad_table_cells(page: str) -> list[str]:
     bad = []
     for cell in re.findall(r"<td[^>]*>(.*?)</td>", page, flags=re.S):
         text = html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-        if re.search(r"^[\[{(].*[\]})]$", text) and re.search(r"[\[{]['\"]|['\"]\s*:|,\s", text) \
-                or re.search(r"\{'|\['|np\.float|array\(", text):
+        if (
+            re.search(r"^[\[{(].*[\]})]$", text)
+            and re.search(r"[\[{]['\"]|['\"]\s*:|,\s", text)
+            or re.search(r"\{'|\['|np\.float|array\(", text)
+        ):
             bad.append(text)
             continue
         for number in _FLOAT.findall(text):

@@ -3,6 +3,7 @@
 Figures are embedded as data URIs and tables as plain HTML, so the report is one self-contained
 file that opens offline. Nothing here computes a result: it only presents result files.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,10 +39,7 @@ def figure_html(path: str | Path, caption: str = "", alt: str | None = None) -> 
     else:
         mime = mimetypes.guess_type(path.name)[0] or "image/png"
         data = base64.b64encode(path.read_bytes()).decode("ascii")
-        img = (
-            f'<img src="data:{mime};base64,{data}" '
-            f'alt="{html.escape(alt or caption or path.name)}">'
-        )
+        img = f'<img src="data:{mime};base64,{data}" alt="{html.escape(alt or caption or path.name)}">'
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return Markup(f'<figure>{img}{cap}<div class="file">{html.escape(str(path))}</div></figure>')
 
@@ -84,8 +82,16 @@ def table_html(
         where = f'<a class="download" href="{html.escape(link)}" download>CSV</a>' if link else "in the result file"
         truncated = f'<p class="note">First {max_rows} of {len(frame)} rows shown; the full table: {where}.</p>'
         frame = frame.head(max_rows)
-    body = people_table(frame, caption=caption, kinds=kinds, labels=labels, collapse_rows=collapse_rows,
-                        writer=writer if not truncated else None, name=name, notes=notes)
+    body = people_table(
+        frame,
+        caption=caption,
+        kinds=kinds,
+        labels=labels,
+        collapse_rows=collapse_rows,
+        writer=writer if not truncated else None,
+        name=name,
+        notes=notes,
+    )
     return Markup(f"{body}{truncated}")
 
 
@@ -116,9 +122,7 @@ def provenance_html(path: str | Path | None) -> Markup:
         "<details class='provenance'><summary>Provenance: rule <code>"
         f"{html.escape(str(record.get('rule')))}</code>, script <code>{html.escape(str(record.get('script')))}</code>"
         f"{f', {seconds:.1f} s' if isinstance(seconds, (int, float)) else ''}</summary>"
-        "<table class='prov'><tr><th>input</th><th>file</th><th>sha256</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        "<table class='prov'><tr><th>input</th><th>file</th><th>sha256</th></tr>" + "".join(rows) + "</table>"
         f"<p><b>Parameters</b> (as the rule used them; exact values in <code>{html.escape(str(path))}</code>)</p>{params}"
         f"<p><b>Software</b>: {html.escape(packages)}</p>"
         f"<p><b>Git commit</b>: <code>{html.escape(str(record.get('git_commit')))}</code>; "

@@ -1,4 +1,5 @@
 """Render report/report.html from the section registry, the result files and Jinja2 templates."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -24,8 +25,9 @@ def ordered_sections(sections: dict[str, dict[str, Any]]) -> list[tuple[str, dic
     return sorted(sections.items(), key=lambda item: (item[1].get("order", 100), item[0]))
 
 
-def make_environment(template_dir: str | Path, writer: TableWriter | None = None,
-                     config: dict[str, Any] | None = None) -> jinja2.Environment:
+def make_environment(
+    template_dir: str | Path, writer: TableWriter | None = None, config: dict[str, Any] | None = None
+) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(template_dir)),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -37,7 +39,8 @@ def make_environment(template_dir: str | Path, writer: TableWriter | None = None
     if writer is not None:  # long tables also written as CSV beside the report, linked from it
         env.globals["table"] = functools.partial(TEMPLATE_GLOBALS["table"], writer=writer)
     env.globals["caption"] = functools.partial(  # captions shared with snakemake --report
-        render_caption, caption_dir=Path(template_dir).parent / "captions", config=config or {})
+        render_caption, caption_dir=Path(template_dir).parent / "captions", config=config or {}
+    )
     return env
 
 
@@ -52,7 +55,9 @@ def render_report(
     extra: dict[str, Any] | None = None,
 ) -> Path:
     """Build every section's context from its result files and write one self-contained HTML file."""
-    writer = TableWriter(tables_dir, link_prefix=os.path.relpath(tables_dir, Path(out_path).parent)) if tables_dir else None
+    writer = (
+        TableWriter(tables_dir, link_prefix=os.path.relpath(tables_dir, Path(out_path).parent)) if tables_dir else None
+    )
     env = make_environment(template_dir, writer, config)
     rendered = []
     for name, section in ordered_sections(sections):
@@ -79,7 +84,7 @@ def render_report(
         config_yaml=yaml.safe_dump(config, sort_keys=True, default_flow_style=False),
         packages=package_versions(),
         commit=git_commit(),
-        created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        created=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         benchmark_table=benchmark_table,
         **(extra or {}),
     )

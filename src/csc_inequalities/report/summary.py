@@ -12,6 +12,7 @@ Two groups, never mixed:
 Each row says where it was made (report section, rule and script), and the counts of rows matched
 within tolerance go to ``results/report/values.json``.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,9 +25,27 @@ import pandas as pd
 from csc_inequalities.published import PublishedFigures
 
 REAL, CALIBRATION = "real data", "synthetic calibration"
-COLUMNS = ["group", "target", "source", "published", "reproduced", "truth", "estimate", "estimate_low",
-           "estimate_high", "difference", "difference_scale", "tolerance", "status", "matched", "kind",
-           "section", "rule", "script", "note"]
+COLUMNS = [
+    "group",
+    "target",
+    "source",
+    "published",
+    "reproduced",
+    "truth",
+    "estimate",
+    "estimate_low",
+    "estimate_high",
+    "difference",
+    "difference_scale",
+    "tolerance",
+    "status",
+    "matched",
+    "kind",
+    "section",
+    "rule",
+    "script",
+    "note",
+]
 PUBLISHED_TABLES = [3, *range(7, 19)]  # the study's child-level tables the synthetic strands speak to
 
 # published figure key in headline.yaml of the 2021 scores -> (threshold, LA shift in points)
@@ -59,14 +78,25 @@ def table6_rows(comparison: pd.DataFrame, tolerance: float) -> list[dict[str, An
             status = f"N differs ({int(r.n_reproduced)} vs {int(r.n_published)})"
         else:
             status = "outside tolerance"
-        rows.append(_row(
-            group=REAL, target=f"Table 6: {r.indicator}, {int(r.year)}", source="FR Table 6",
-            published=r.rho_published, reproduced=None if missing else r.rho_reproduced,
-            difference=None if missing else r.diff, difference_scale="ρ", tolerance=tolerance,
-            status=status, matched=(not missing) and bool(r.match), kind="rho",
-            section="national_correlations", rule="national_correlations",
-            script="workflow/scripts/national_correlations.py",
-            note="" if pd.isna(r.note) else str(r.note)))
+        rows.append(
+            _row(
+                group=REAL,
+                target=f"Table 6: {r.indicator}, {int(r.year)}",
+                source="FR Table 6",
+                published=r.rho_published,
+                reproduced=None if missing else r.rho_reproduced,
+                difference=None if missing else r.diff,
+                difference_scale="ρ",
+                tolerance=tolerance,
+                status=status,
+                matched=(not missing) and bool(r.match),
+                kind="rho",
+                section="national_correlations",
+                rule="national_correlations",
+                script="workflow/scripts/national_correlations.py",
+                note="" if pd.isna(r.note) else str(r.note),
+            )
+        )
     return rows
 
 
@@ -97,13 +127,28 @@ def calibration_rows(calibration: pd.DataFrame) -> list[dict[str, Any]]:
             status = "jointly unreachable (residual shown)"
         else:
             status = "outside tolerance"
-        rows.append(_row(
-            group=CALIBRATION, target=r.target, source=r.source, published=r.published, truth=r.truth,
-            estimate=r.estimate, estimate_low=r.estimate_low, estimate_high=r.estimate_high,
-            difference=diff, difference_scale="log(truth/published)", tolerance=r.tolerance,
-            status=status, matched=has_truth and within, kind="share" if str(r.target).startswith("Table") else "ratio",
-            section=_strand_of(str(r.target)), rule="synthetic_calibration_table",
-            script="workflow/scripts/synthetic_calibration_table.py", note=note))
+        rows.append(
+            _row(
+                group=CALIBRATION,
+                target=r.target,
+                source=r.source,
+                published=r.published,
+                truth=r.truth,
+                estimate=r.estimate,
+                estimate_low=r.estimate_low,
+                estimate_high=r.estimate_high,
+                difference=diff,
+                difference_scale="log(truth/published)",
+                tolerance=r.tolerance,
+                status=status,
+                matched=has_truth and within,
+                kind="share" if str(r.target).startswith("Table") else "ratio",
+                section=_strand_of(str(r.target)),
+                rule="synthetic_calibration_table",
+                script="workflow/scripts/synthetic_calibration_table.py",
+                note=note,
+            )
+        )
     return rows
 
 
@@ -122,23 +167,47 @@ def score_rows(scores: pd.DataFrame, headline: PublishedFigures, synthetic: bool
         fitted = not pd.isna(s["ratio"])
         covered = fitted and s["ratio_low"] <= published <= s["ratio_high"]
         where = "at mean LA deprivation" if shift == 0 else f"LA {shift:+.0f} points"
-        common = dict(target=f"2021 score: {threshold}, {where}", source="2021 summary", published=published,
-                      kind="ratio", section="gradient", rule="gradient_scores",
-                      script="workflow/scripts/gradient_scores.py")
+        common = dict(
+            target=f"2021 score: {threshold}, {where}",
+            source="2021 summary",
+            published=published,
+            kind="ratio",
+            section="gradient",
+            rule="gradient_scores",
+            script="workflow/scripts/gradient_scores.py",
+        )
         if synthetic:
-            rows.append(_row(group=CALIBRATION, estimate=s["ratio"] if fitted else None,
-                             estimate_low=s["ratio_low"], estimate_high=s["ratio_high"],
-                             difference=None, difference_scale=None, tolerance=None,  # no truth: not a target
-                             status="shown, not a target", matched=None,
-                             note="the published score is national; the synthetic LAs are calibrated to the "
-                                  "ratio of the scores (calibration rows), not their level", **common))
+            rows.append(
+                _row(
+                    group=CALIBRATION,
+                    estimate=s["ratio"] if fitted else None,
+                    estimate_low=s["ratio_low"],
+                    estimate_high=s["ratio_high"],
+                    difference=None,
+                    difference_scale=None,
+                    tolerance=None,  # no truth: not a target
+                    status="shown, not a target",
+                    matched=None,
+                    note="the published score is national; the synthetic LAs are calibrated to the "
+                    "ratio of the scores (calibration rows), not their level",
+                    **common,
+                )
+            )
         else:
-            rows.append(_row(group=REAL, reproduced=s["ratio"] if fitted else None,
-                             estimate_low=s["ratio_low"], estimate_high=s["ratio_high"],
-                             difference=math.log(s["ratio"] / published) if fitted else None,
-                             difference_scale="log(reproduced/published)", tolerance="95% CI",
-                             status=("published within 95% CI" if covered else "outside 95% CI") if fitted
-                             else "not fitted", matched=bool(covered), **common))
+            rows.append(
+                _row(
+                    group=REAL,
+                    reproduced=s["ratio"] if fitted else None,
+                    estimate_low=s["ratio_low"],
+                    estimate_high=s["ratio_high"],
+                    difference=math.log(s["ratio"] / published) if fitted else None,
+                    difference_scale="log(reproduced/published)",
+                    tolerance="95% CI",
+                    status=("published within 95% CI" if covered else "outside 95% CI") if fitted else "not fitted",
+                    matched=bool(covered),
+                    **common,
+                )
+            )
     return rows
 
 
@@ -150,15 +219,26 @@ def figure18_rows(published_vs_reproduced: list[dict[str, Any]]) -> list[dict[st
         est, low, high = r.get("reproduced_rr"), r.get("reproduced_low"), r.get("reproduced_high")
         fitted = est is not None and not pd.isna(est)
         covered = fitted and low <= r["published_rr"] <= high
-        rows.append(_row(
-            group=REAL, target=f"Figure 18: {r['threshold']}, rate ratio per {r['term'].replace('_', ' ')} step",
-            source="FR Figure 18 (3.5.1)", published=r["published_rr"], reproduced=est if fitted else None,
-            estimate_low=low, estimate_high=high,
-            difference=math.log(est / r["published_rr"]) if fitted else None,
-            difference_scale="log(reproduced/published)", tolerance="95% CI",
-            status=("published within 95% CI" if covered else "outside 95% CI") if fitted else "not fitted",
-            matched=bool(covered), kind="ratio", section="gradient", rule="gradient_gather",
-            script="workflow/scripts/gradient_gather.py"))
+        rows.append(
+            _row(
+                group=REAL,
+                target=f"Figure 18: {r['threshold']}, rate ratio per {r['term'].replace('_', ' ')} step",
+                source="FR Figure 18 (3.5.1)",
+                published=r["published_rr"],
+                reproduced=est if fitted else None,
+                estimate_low=low,
+                estimate_high=high,
+                difference=math.log(est / r["published_rr"]) if fitted else None,
+                difference_scale="log(reproduced/published)",
+                tolerance="95% CI",
+                status=("published within 95% CI" if covered else "outside 95% CI") if fitted else "not fitted",
+                matched=bool(covered),
+                kind="ratio",
+                section="gradient",
+                rule="gradient_gather",
+                script="workflow/scripts/gradient_gather.py",
+            )
+        )
     return rows
 
 
@@ -174,9 +254,15 @@ def uncalibrated_tables(calibration: pd.DataFrame | None) -> list[int]:
     return [t for t in PUBLISHED_TABLES if t not in present]
 
 
-def build_summary(table6_comparison: pd.DataFrame, table6_tolerance: float, gradient_summary: dict[str, Any] | None,
-                  scores: pd.DataFrame | None, headline: PublishedFigures, calibration: pd.DataFrame | None,
-                  synthetic: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+def build_summary(
+    table6_comparison: pd.DataFrame,
+    table6_tolerance: float,
+    gradient_summary: dict[str, Any] | None,
+    scores: pd.DataFrame | None,
+    headline: PublishedFigures,
+    calibration: pd.DataFrame | None,
+    synthetic: bool,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The table and its counts: per group, rows compared (those with a status that can match) and
     rows matched within tolerance."""
     rows = table6_rows(table6_comparison, table6_tolerance)
@@ -187,21 +273,36 @@ def build_summary(table6_comparison: pd.DataFrame, table6_tolerance: float, grad
     if scores is not None:
         rows += score_rows(scores, headline, synthetic)
     table = pd.DataFrame(rows, columns=COLUMNS)
-    counts: dict[str, Any] = {"synthetic": synthetic,
-                              "uncalibrated_tables": uncalibrated_tables(calibration) if synthetic else []}
+    counts: dict[str, Any] = {
+        "synthetic": synthetic,
+        "uncalibrated_tables": uncalibrated_tables(calibration) if synthetic else [],
+    }
     for key, group in (("real", REAL), ("calibration", CALIBRATION)):
         part = table[table["group"] == group]
         compared = part[part["matched"].notna() & ~part["status"].isin(["no public data", "no truth", "not fitted"])]
-        counts[key] = {"published": int(len(part)), "compared": int(len(compared)),
-                       "matched": int(compared["matched"].astype(bool).sum())}
+        counts[key] = {
+            "published": int(len(part)),
+            "compared": int(len(compared)),
+            "matched": int(compared["matched"].astype(bool).sum()),
+        }
     return table, counts
 
 
 def strand_calibration(path: str | None, section: str) -> pd.DataFrame:
     """The calibration rows of one strand's section (issue 12): published, truth and estimate side
     by side, as shown in that section; empty on runs on real extracts."""
-    columns = ["target", "source", "published", "truth", "estimate", "estimate_low", "estimate_high",
-               "difference", "tolerance", "status"]
+    columns = [
+        "target",
+        "source",
+        "published",
+        "truth",
+        "estimate",
+        "estimate_low",
+        "estimate_high",
+        "difference",
+        "tolerance",
+        "status",
+    ]
     if not path:
         return pd.DataFrame(columns=columns)
     table = pd.read_csv(path)

@@ -3,6 +3,7 @@
 Both tables come disclosure-controlled from the childlevel_episodes rule (counts below
 disclosure.min_cell shown as '–'); no child reference ever reaches them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,16 +18,18 @@ def validation_table(path: str) -> pd.DataFrame:
     counts = pd.read_csv(path)
     if counts.empty:
         return pd.DataFrame(columns=["rule", "action", "description"])
-    wide = counts.pivot_table(index=["rule", "action", "description"], columns="la_code", values="count",
-                              aggfunc="first", dropna=False).reset_index()
+    wide = counts.pivot_table(
+        index=["rule", "action", "description"], columns="la_code", values="count", aggfunc="first", dropna=False
+    ).reset_index()
     wide.columns.name = None
     return wide
 
 
 def episodes_table(path: str) -> pd.DataFrame:
     counts = pd.read_csv(path)
-    wide = counts.pivot_table(index="la_code", columns="referral_year", values="episodes", aggfunc="first",
-                              dropna=False)
+    wide = counts.pivot_table(
+        index="la_code", columns="referral_year", values="episodes", aggfunc="first", dropna=False
+    )
     wide.columns = [str(c) for c in wide.columns]
     return wide.reset_index()
 

@@ -1,5 +1,6 @@
 """Cross-tabulation section (Tables 7-10 analogues): how many LAs show each significant difference,
 published beside reproduced, and the per-LA odds ratios (disclosure-controlled)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,9 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     return {
         "summary": significant.sort_values(["comparison", "section", "item"]),
         "published": pd.read_csv(inputs["published"]),
-        "odds_ratios": ors[~ors["suppressed"].astype(bool)][["la_code", "comparison", "item_id", "or", "ci_low", "ci_high", "direction"]],
+        "odds_ratios": ors[~ors["suppressed"].astype(bool)][
+            ["la_code", "comparison", "item_id", "or", "ci_low", "ci_high", "direction"]
+        ],
         "n_suppressed": int(ors["suppressed"].sum()),
         "n_total": int(len(ors)),
         # the rule applies max(gradient.crosstabs.min_cell, disclosure.min_cell): its provenance says which

@@ -1,5 +1,6 @@
 """Social gradient section: Figure 18 and forest plots, estimates beside truth and published
 values, convergence flags, social-gradient scores, income-band rates and the sample-size simulation."""
+
 from __future__ import annotations
 
 import json
@@ -25,11 +26,28 @@ def provenance_params(path: str | None) -> dict[str, Any]:
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
     effects = pd.read_csv(inputs["effects"])
-    overall = effects[effects["stratum_type"] == "all"][["threshold", "model", "term", "rr", "rr_low", "rr_high", "converged"]]
+    overall = effects[effects["stratum_type"] == "all"][
+        ["threshold", "model", "term", "rr", "rr_low", "rr_high", "converged"]
+    ]
     comparison = pd.read_csv(inputs["truth_comparison"])
-    truth_table = comparison[comparison["stratum_type"] == "all"][
-        ["threshold", "model", "term", "truth_rr", "rr", "rr_low", "rr_high", "z", "within_max_z", "ci_covers_truth"]
-    ] if len(comparison) else comparison
+    truth_table = (
+        comparison[comparison["stratum_type"] == "all"][
+            [
+                "threshold",
+                "model",
+                "term",
+                "truth_rr",
+                "rr",
+                "rr_low",
+                "rr_high",
+                "z",
+                "within_max_z",
+                "ci_covers_truth",
+            ]
+        ]
+        if len(comparison)
+        else comparison
+    )
     convergence = pd.read_csv(inputs["convergence"])
     fitted = convergence["fitted"].astype(bool) if "fitted" in convergence else True
     not_converged = convergence[fitted & ~convergence["converged"].astype(bool)]
@@ -49,10 +67,16 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "scores": scores[["threshold", "at", "ratio", "ratio_low", "ratio_high", "published", "converged"]],
         "per_la_range": per_la.groupby("threshold")["ratio"].agg(["min", "max", "count"]).reset_index(),
         "per_la_range_published": headline.range("es_social_gradient_referrals_per_la_range"),
-        "correlation": pd.DataFrame(json.loads(Path(inputs["scores_correlation"]).read_text())).T.reset_index(names="threshold"),
-        "bands": bands[bands["threshold"] == "referral"][["income_band", "lsoas", "children", "rate_per_10000", "suppressed"]],
-        "band_published": (headline.printed("es_referral_rate_least_deprived_neighbourhoods_key_findings"),
-                           headline.printed("es_referral_rate_most_deprived_neighbourhoods_key_findings")),
+        "correlation": pd.DataFrame(json.loads(Path(inputs["scores_correlation"]).read_text())).T.reset_index(
+            names="threshold"
+        ),
+        "bands": bands[bands["threshold"] == "referral"][
+            ["income_band", "lsoas", "children", "rate_per_10000", "suppressed"]
+        ],
+        "band_published": (
+            headline.printed("es_referral_rate_least_deprived_neighbourhoods_key_findings"),
+            headline.printed("es_referral_rate_most_deprived_neighbourhoods_key_findings"),
+        ),
         "forests": [str(p) for p in forests],
         "power_curve": pd.read_csv(inputs["power_curve"]),
         "power": json.loads(Path(inputs["power_summary"]).read_text()),

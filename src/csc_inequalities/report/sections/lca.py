@@ -1,4 +1,5 @@
 """LCA section: items, fit tables, final classes, cross-validation, class tables, recovery."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,8 +22,17 @@ CLASS_TABLES = {
     "figure14_16_age": "Figures 14-16 analogue: age group within each class (row %)",
     "figure17_ethnicity": "Figure 17 analogue: ethnic group within each class (row %)",
 }
-TABLE_COLUMNS = ["class_id", "class_name", "category", "n_naive", "pct_naive", "n_corrected",
-                 "pct_corrected", "published_percent", "suppressed"]
+TABLE_COLUMNS = [
+    "class_id",
+    "class_name",
+    "category",
+    "n_naive",
+    "pct_naive",
+    "n_corrected",
+    "pct_corrected",
+    "published_percent",
+    "suppressed",
+]
 
 
 def _class_table(path: str) -> pd.DataFrame:
@@ -36,16 +46,30 @@ def _class_table(path: str) -> pd.DataFrame:
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
     items = read_table(inputs["items"])
     fit = read_table(inputs["fit_table"])
-    fit_cols = ["classes", "model", "log_likelihood", "n_parameters", "aic", "published_aic",
-                "bic", "published_bic", "entropy", "smallest_class_share", "converged",
-                "best_ll_replications", "chosen_by_bic"]
+    fit_cols = [
+        "classes",
+        "model",
+        "log_likelihood",
+        "n_parameters",
+        "aic",
+        "published_aic",
+        "bic",
+        "published_bic",
+        "entropy",
+        "smallest_class_share",
+        "converged",
+        "best_ll_replications",
+        "chosen_by_bic",
+    ]
     final = read_json(inputs["final_model"])
     profiles = read_table(inputs["profiles"])
-    wide = profiles.pivot_table(index=["class_id", "class_name"], columns="factor_code",
-                                values="probability").reset_index()
+    wide = profiles.pivot_table(
+        index=["class_id", "class_name"], columns="factor_code", values="probability"
+    ).reset_index()
     published = profiles.dropna(subset=["published_probability"])
-    shares = read_table(inputs["shares"]).pivot_table(index="la_code", columns="class_name",
-                                                      values="share").reset_index()
+    shares = (
+        read_table(inputs["shares"]).pivot_table(index="la_code", columns="class_name", values="share").reset_index()
+    )
     context = {
         "items_used": items[items["used"].astype(bool)],
         "items_dropped": items[~items["used"].astype(bool)],
@@ -62,8 +86,9 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "model_shares": shares,
         "cv": read_json(inputs["cross_validation"]),
         "assignment": read_table(inputs["assignment_summary"]),
-        "class_tables": {key: (title, _class_table(inputs[key])) for key, title in CLASS_TABLES.items()
-                         if key in inputs},
+        "class_tables": {
+            key: (title, _class_table(inputs[key])) for key, title in CLASS_TABLES.items() if key in inputs
+        },
         "table17": read_table(inputs["table17"]),
         "table13": read_table(inputs["table13"]),
         "rates_age": read_table(inputs["rates_age"]),
@@ -82,6 +107,7 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     if context["has_recovery"]:
         recovery = read_json(inputs["recovery"])
         context["recovery"] = recovery
-        context["recovery_shares"] = read_table(inputs["recovery_shares"]).groupby("estimate")[
-            "abs_error"].agg(["mean", "max"]).reset_index()
+        context["recovery_shares"] = (
+            read_table(inputs["recovery_shares"]).groupby("estimate")["abs_error"].agg(["mean", "max"]).reset_index()
+        )
     return context

@@ -1,5 +1,6 @@
 """Report section: Table 6 reproduced and compared with the published values, the consistent
 associations (METHODS §A.4) and the correlelograms (§A.5), from the correlation rules' files."""
+
 from __future__ import annotations
 
 import json
@@ -51,23 +52,26 @@ def table6_rows(largest_diff: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     the unstated choices it rests on and why any cell does not match."""
     frame = largest_diff
     parts = [definition_parts(d) for d in frame["definition"].fillna("")]
-    return pd.DataFrame({
-        "Study's row": frame["indicator"],
-        "Series used": [p["series"] for p in parts],
-        "Numerator / denominator": [f"{p['numerator']} / {p['denominator']}" if p["numerator"] else ""
-                                    for p in parts],
-        "Population": ["by year, as above" if p["population"] else "–" for p in parts],
-        f"Cells within {tolerance} with the published N": [
-            f"{m} of {r}" + (f" ({p - r} without public data)" if p > r else "")
-            for m, r, p in zip(frame["years_matching"], frame["years_reproduced"], frame["years_published"])
-        ],
-        "Largest |Δρ| (year)": [
-            "" if pd.isna(d) else f"{d:.4f} ({int(y)})" for d, y in zip(frame["max_abs_diff"], frame["year_of_max"])
-        ],
-        "N equal": [f"{n} of {r}" for n, r in zip(frame["n_equal_years"], frame["years_reproduced"])],
-        "Choice inferred from the fit": frame["inferred"].astype(object).fillna(""),
-        "Cells not reproduced, and why": frame["not_matching"].astype(object).fillna(""),
-    })
+    return pd.DataFrame(
+        {
+            "Study's row": frame["indicator"],
+            "Series used": [p["series"] for p in parts],
+            "Numerator / denominator": [
+                f"{p['numerator']} / {p['denominator']}" if p["numerator"] else "" for p in parts
+            ],
+            "Population": ["by year, as above" if p["population"] else "–" for p in parts],
+            f"Cells within {tolerance} with the published N": [
+                f"{m} of {r}" + (f" ({p - r} without public data)" if p > r else "")
+                for m, r, p in zip(frame["years_matching"], frame["years_reproduced"], frame["years_published"])
+            ],
+            "Largest |Δρ| (year)": [
+                "" if pd.isna(d) else f"{d:.4f} ({int(y)})" for d, y in zip(frame["max_abs_diff"], frame["year_of_max"])
+            ],
+            "N equal": [f"{n} of {r}" for n, r in zip(frame["n_equal_years"], frame["years_reproduced"])],
+            "Choice inferred from the fit": frame["inferred"].astype(object).fillna(""),
+            "Cells not reproduced, and why": frame["not_matching"].astype(object).fillna(""),
+        }
+    )
 
 
 def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, Any]:
@@ -80,29 +84,43 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     # For rows with competing definitions: which one is nearest the published value, each year.
     multi = comparison.groupby("indicator")["source_indicator"].transform("nunique") > 1
     closest = comparison[multi & comparison["closest"]][
-        ["indicator", "year", "source_indicator", "rho_published", "rho_reproduced", "diff",
-         "n_published", "n_reproduced"]
+        [
+            "indicator",
+            "year",
+            "source_indicator",
+            "rho_published",
+            "rho_reproduced",
+            "diff",
+            "n_published",
+            "n_reproduced",
+        ]
     ]
     edges = pd.read_csv(inputs["edges"])
-    edge_table = pd.DataFrame({
-        "indicator_a": edges["indicator_a"].map(labels).fillna(edges["indicator_a"]),
-        "indicator_b": edges["indicator_b"].map(labels).fillna(edges["indicator_b"]),
-        "sign": edges["sign"].map({1: "+", -1: "−"}),
-        "mean_rho_recent": edges["mean_rho_recent"],
-        "route": edges["route"],
-        "earlier_years_checked": edges["earlier_years_checked"],
-    }).sort_values(["route", "indicator_a", "indicator_b"])
+    edge_table = pd.DataFrame(
+        {
+            "indicator_a": edges["indicator_a"].map(labels).fillna(edges["indicator_a"]),
+            "indicator_b": edges["indicator_b"].map(labels).fillna(edges["indicator_b"]),
+            "sign": edges["sign"].map({1: "+", -1: "−"}),
+            "mean_rho_recent": edges["mean_rho_recent"],
+            "route": edges["route"],
+            "earlier_years_checked": edges["earlier_years_checked"],
+        }
+    ).sort_values(["route", "indicator_a", "indicator_b"])
     assessment = pd.read_csv(inputs["assessment"])
     routes = edges["route"].value_counts().to_dict()
     # Pairs that cannot pass by construction: a recent year missing and no earlier years (e.g.
     # workforce series, which start in September 2015 = year 2016).
     recent = cfg["consistency"]["recent_years"]
-    no_route = assessment[(assessment["recent_years_present"] < len(recent))
-                          & assessment["earlier_years_checked"].isna()
-                          & (assessment["recent_years_present"] > 0)]
+    no_route = assessment[
+        (assessment["recent_years_present"] < len(recent))
+        & assessment["earlier_years_checked"].isna()
+        & (assessment["recent_years_present"] > 0)
+    ]
     late = sorted(set(no_route["indicator_a"]) | set(no_route["indicator_b"]))
     late_counts = {i: int(((no_route["indicator_a"] == i) | (no_route["indicator_b"] == i)).sum()) for i in late}
-    late_indicators = [labels.get(i, i) for i, c in late_counts.items() if c >= max(late_counts.values(), default=0) / 2]
+    late_indicators = [
+        labels.get(i, i) for i, c in late_counts.items() if c >= max(late_counts.values(), default=0) / 2
+    ]
     themes = [
         {"key": f"theme__{name}", "provenance_key": f"theme__{name}_provenance"}  # caption: report/captions
         for name in cfg["themes"]
@@ -114,8 +132,20 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
         "table6_wide": table6_wide(pd.read_csv(inputs["table6"])),
         "table6_summary": json.loads(Path(inputs["summary"]).read_text()),
         "table6_rows": table6_rows(largest_diff, tolerance),
-        "inferred": inferred[["choice", "la_name", "la_code", "year", "action", "value_before",
-                              "value_used", "value_low", "value_high", "reason"]],
+        "inferred": inferred[
+            [
+                "choice",
+                "la_name",
+                "la_code",
+                "year",
+                "action",
+                "value_before",
+                "value_used",
+                "value_low",
+                "value_high",
+                "reason",
+            ]
+        ],
         "comparison_primary": comparison_primary,
         "alternatives": alternatives,
         "closest": closest,

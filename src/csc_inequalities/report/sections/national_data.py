@@ -3,6 +3,7 @@
 Reads only files: the panel rule's data dictionary and coverage tables and the shipped source
 notes (resources/national/SOURCES.md, a small Markdown subset rendered here as HTML).
 """
+
 from __future__ import annotations
 
 import html
@@ -52,9 +53,12 @@ def markdown_subset_html(text: str) -> Markup:
             head, body = rows[0], rows[1:]
             blocks.append(
                 "<div class='table-wrap'><table class='data sources'><tr>"
-                + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr>"
-                + "".join("<tr>" + "".join(f"<td style='text-align:left'>{_inline(c)}</td>" for c in r)
-                          + "</tr>" for r in body)
+                + "".join(f"<th>{_inline(c)}</th>" for c in head)
+                + "</tr>"
+                + "".join(
+                    "<tr>" + "".join(f"<td style='text-align:left'>{_inline(c)}</td>" for c in r) + "</tr>"
+                    for r in body
+                )
                 + "</table></div>"
             )
         elif line.startswith("- "):
@@ -80,8 +84,9 @@ def build_context(inputs: dict[str, str], config: dict[str, Any]) -> dict[str, A
     coverage = pd.read_csv(inputs["coverage"])
     year_columns = [c for c in coverage.columns if c != "indicator"]
     panel_cfg = config.get("national_panel", {})
-    definitions = dictionary[["indicator", "label", "kind", "numerator", "denominator",
-                              "years_present", "table6_label", "note"]]
+    definitions = dictionary[
+        ["indicator", "label", "kind", "numerator", "denominator", "years_present", "table6_label", "note"]
+    ]
     sources = dictionary[["indicator", "source_file", "source_column"]]
     table6 = dictionary.loc[dictionary["table6_label"] != "", ["table6_label", "indicator", "years_present"]]
     return {

@@ -1,4 +1,5 @@
 """Overview section: what this run is, which data it used, and how to read the report."""
+
 from __future__ import annotations
 
 from pathlib import Path

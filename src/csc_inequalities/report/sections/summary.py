@@ -1,5 +1,6 @@
 """First section: published against reproduced (real data) and, kept apart, published against the
 generator's truth and estimate (synthetic calibration), from results/report/published_vs_reproduced.csv."""
+
 from __future__ import annotations
 
 import html
@@ -11,11 +12,23 @@ from markupsafe import Markup
 from csc_inequalities.report.format import format_value
 from csc_inequalities.report.html import read_json
 
-REAL_COLUMNS = [("target", "published number"), ("published", "published"), ("reproduced", "reproduced"),
-                ("difference", "difference"), ("tolerance", "tolerance"), ("status", "status")]
-CALIBRATION_COLUMNS = [("target", "calibration target"), ("published", "published"), ("truth", "truth (generator)"),
-                       ("estimate", "estimate (95% CI)"), ("difference", "log(truth / published)"),
-                       ("tolerance", "tolerance"), ("status", "status")]
+REAL_COLUMNS = [
+    ("target", "published number"),
+    ("published", "published"),
+    ("reproduced", "reproduced"),
+    ("difference", "difference"),
+    ("tolerance", "tolerance"),
+    ("status", "status"),
+]
+CALIBRATION_COLUMNS = [
+    ("target", "calibration target"),
+    ("published", "published"),
+    ("truth", "truth (generator)"),
+    ("estimate", "estimate (95% CI)"),
+    ("difference", "log(truth / published)"),
+    ("tolerance", "tolerance"),
+    ("status", "status"),
+]
 STATUS_CLASS = {"matched": "ok", "published within 95% CI": "ok"}
 
 
@@ -47,16 +60,22 @@ def _cell(row: pd.Series, column: str) -> str:
 
 def rows_html(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> Markup:
     """The comparison as an HTML table, each row linking to its section and naming rule and script."""
-    head = "".join(f'<th title="{c}">{html.escape(label)}</th>' for c, label in columns) + \
-        '<th title="section, rule, script">made by</th>'
+    head = (
+        "".join(f'<th title="{c}">{html.escape(label)}</th>' for c, label in columns)
+        + '<th title="section, rule, script">made by</th>'
+    )
     body = []
     for _, row in frame.iterrows():
         cells = "".join(f"<td>{_cell(row, c)}</td>" for c, _ in columns)
-        made = (f'<a href="#{html.escape(row["section"])}">{html.escape(row["section"])}</a>, rule '
-                f'<code>{html.escape(row["rule"])}</code>, <code>{html.escape(row["script"])}</code>')
+        made = (
+            f'<a href="#{html.escape(row["section"])}">{html.escape(row["section"])}</a>, rule '
+            f"<code>{html.escape(row['rule'])}</code>, <code>{html.escape(row['script'])}</code>"
+        )
         body.append(f"<tr>{cells}<td class='made'>{made}</td></tr>")
-    return Markup(f'<div class="table-wrap"><table class="data summary"><thead><tr>{head}</tr></thead>'
-                  f'<tbody>{"".join(body)}</tbody></table></div>')
+    return Markup(
+        f'<div class="table-wrap"><table class="data summary"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def by_source(frame: pd.DataFrame) -> pd.DataFrame:
@@ -64,8 +83,11 @@ def by_source(frame: pd.DataFrame) -> pd.DataFrame:
     comparable = frame[~frame["status"].isin(["no public data", "no truth", "not fitted", "shown, not a target"])]
     out = frame.groupby("source", sort=False).size().rename("published").to_frame()
     out["compared"] = comparable.groupby("source", sort=False).size()
-    out["matched"] = comparable[comparable["status"].isin(["matched", "published within 95% CI"])].groupby(
-        "source", sort=False).size()
+    out["matched"] = (
+        comparable[comparable["status"].isin(["matched", "published within 95% CI"])]
+        .groupby("source", sort=False)
+        .size()
+    )
     return out.fillna(0).astype(int).reset_index()
 
 
