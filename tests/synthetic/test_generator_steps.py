@@ -196,5 +196,33 @@ def test_a_share_of_long_cin_plans_reaches_the_published_children_in_need():
 def test_the_reader_leaves_episodes_referred_before_the_first_year_out():
     from csc_inequalities.childlevel.pipeline import referred_in_years
 
-    episodes = pd.DataFrame({"episode_id": ["a", "b", "c"], "referral_year": [2012, 2014, 2018]})
+    episodes = pd.DataFrame(
+        {
+            "episode_id": ["a", "b", "c"],
+            "referral_year": [2012, 2014, 2018],
+            "la_code": ["E1"] * 3,
+            "imd2015_score": [1.0, 2.0, 3.0],
+        }
+    )
     assert referred_in_years(episodes, 2014)["episode_id"].tolist() == ["b", "c"]
+    # Nothing referred before: the table as it was.
+    assert referred_in_years(episodes, 2012) is episodes
+
+
+def test_the_within_la_tertile_is_recomputed_over_the_episodes_kept():
+    from csc_inequalities.childlevel.pipeline import referred_in_years
+
+    # Scores 1..6 of one LA: over all six, cuts at 2.67 and 4.33; the three 2012 episodes (scores
+    # 1, 2, 3) leave, and over 4, 5, 6 the cuts are 4.67 and 5.33: tertiles 1, 2, 3.
+    episodes = pd.DataFrame(
+        {
+            "episode_id": list("abcdef"),
+            "referral_year": [2012, 2012, 2012, 2014, 2015, 2016],
+            "la_code": ["E1"] * 6,
+            "imd2015_score": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "imd_tertile_in_la_least1": [1, 1, 2, 2, 3, 3],
+        }
+    )
+    kept = referred_in_years(episodes, 2014)
+    assert kept["episode_id"].tolist() == ["d", "e", "f"]
+    assert kept["imd_tertile_in_la_least1"].tolist() == [1, 2, 3]

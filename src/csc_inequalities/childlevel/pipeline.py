@@ -12,7 +12,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from csc_inequalities import disclosure
-from csc_inequalities.childlevel.episodes import build_episodes
+from csc_inequalities.childlevel.episodes import build_episodes, tertile_in_la
 from csc_inequalities.childlevel.extracts import LAFiles, load_la, validate_la
 from csc_inequalities.childlevel.findings import ExtractError, counts_by_rule, rule_descriptions
 from csc_inequalities.childlevel.pseudonymise import load_or_create_key
@@ -103,7 +103,13 @@ def referred_in_years(episodes: pd.DataFrame, first_year: int, la_code: str = ""
             int(before.sum()),
             int(first_year) - 1,
         )
-    return episodes[~before].reset_index(drop=True)
+    if not before.any():
+        return episodes
+    kept = episodes[~before].reset_index(drop=True)
+    # The within-LA tertile's cut points are quantiles over the table's own episodes: recomputed
+    # over the episodes it keeps (the generator's table has only those).
+    kept["imd_tertile_in_la_least1"] = tertile_in_la(kept["imd2015_score"], kept["la_code"])
+    return kept
 
 
 def write_yearly_counts(loaded, la_code: str, path: str, min_cell: int) -> pd.DataFrame:
