@@ -78,7 +78,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", help="where the run goes (not with --fits-only)")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--configfile", default="config/national.yaml")
+    parser.add_argument(
+        "--configfile",
+        nargs="+",
+        default=["config/national.yaml"],
+        help="config files, merged in order (e.g. one that switches the calibration off to time stage 1 alone)",
+    )
     parser.add_argument(
         "--collect",
         action="store_true",
@@ -149,7 +154,7 @@ def main() -> None:
         env.pop("LD_LIBRARY_PATH", None)
         snakemake = str(ROOT / ".venv" / "bin" / "snakemake")
         # --configfile takes several values: targets go before it.
-        options = ["--nolock", "--cores", str(args.cores), "--configfile", args.configfile]
+        options = ["--nolock", "--cores", str(args.cores), "--configfile", *args.configfile]
         load_before = os.getloadavg()
         stage1 = run_stage([snakemake, *STAGE_1_TARGETS, *options], work, work / "stage1.log", env)
         # The machine may be shared: the load averages (1, 5, 15 min) at the end of the stage say how much.

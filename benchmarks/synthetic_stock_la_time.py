@@ -14,8 +14,6 @@ Writes benchmarks/results/synthetic_stock_la_time.json.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +33,9 @@ from csc_inequalities.synthetic.run import generate_one_la
 
 # Other LAs (national scale): Windsor and Maidenhead, Darlington, Leeds, Birmingham, Kent.
 NATIONAL_SAMPLE = ["E06000040", "E06000005", "E08000035", "E08000025", "E10000016"]
+
+
+from benchmark_record import write_record
 
 
 def main() -> None:
@@ -80,17 +81,15 @@ def main() -> None:
     for scale in ("default", "national_sample"):
         out[scale]["total_without"] = round(sum(out[scale]["without"].values()), 2)
         out[scale]["total_with"] = round(sum(out[scale]["with"].values()), 2)
-    out["commit"] = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    out["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    out["note"] = (
-        "CPU seconds of generate_one_la (extracts, episode table, expected counts; national sample: offsets "
-        "solved per LA too), one process, LAs one after another, on a 2-core machine shared with other jobs; "
-        "without = no published stock handed to the generator (its behaviour before the stocks), with = the default"
+    write_record(
+        out,
+        "synthetic_stock_la_time",
+        (
+            "CPU seconds of generate_one_la (extracts, episode table, expected counts; national sample: offsets "
+            "solved per LA too), one process, LAs one after another, on a 2-core machine shared with other jobs; "
+            "without = no published stock handed to the generator (its behaviour before the stocks), with = the default"
+        ),
     )
-    (ROOT / "benchmarks" / "results" / "synthetic_stock_la_time.json").write_text(json.dumps(out, indent=1))
-    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ Writes benchmarks/results/synthetic_totals_la_time.json.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +20,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from benchmark_record import write_record
 
 from csc_inequalities.config import load_schema, validate_config
 from csc_inequalities.lsoa.reference import build_lsoa_population, build_lsoa_reference
@@ -57,17 +57,15 @@ def main() -> None:
                     calibrated,
                 )
                 out[label][la] = round(time.process_time() - start, 2)
-    out["commit"] = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    out["measured"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    out["note"] = (
-        "CPU seconds of generate_one_la (extracts, episode table, expected counts), one process, LAs one after "
-        "another, on a 2-core machine shared with other jobs; not_followed = the former default (the model's "
-        "constant rate), followed = the LAs' published totals with the calibration's offsets"
+    write_record(
+        out,
+        "synthetic_totals_la_time",
+        (
+            "CPU seconds of generate_one_la (extracts, episode table, expected counts), one process, LAs one after "
+            "another, on a 2-core machine shared with other jobs; not_followed = the former default (the model's "
+            "constant rate), followed = the LAs' published totals with the calibration's offsets"
+        ),
     )
-    (ROOT / "benchmarks" / "results" / "synthetic_totals_la_time.json").write_text(json.dumps(out, indent=1))
-    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":
