@@ -206,10 +206,10 @@ def test_referrals_can_follow_an_la_s_published_counts(setting):
     for year, count in published.items():  # episodes per child 1 or 2: variance about 1.5 x Poisson
         assert abs(by_year[year] - count) <= 4 * np.sqrt(1.5 * count), (year, by_year[year])
     # The noise-free expectation is the published count, and the truth's expected children agree with the data.
-    from csc_inequalities.synthetic.run import _rates
+    from csc_inequalities.synthetic.generator import scaled_rates
 
     period = Period.of_years(2014, 2018)
-    rates, mix = _rates(s["cells"], 5, s["params"], s["targets"], 0, 0.0, s["decile"], period, counts)
+    rates, mix = scaled_rates(s["cells"], 5, s["params"], s["targets"], 0, 0.0, s["decile"], period, counts)
     children = float((s["cells"]["population"].to_numpy() * 5 * rates).sum())
     expected = expected_referrals_by_year(period, mix, s["params"].rereferral_share, children, counts)
     assert expected == pytest.approx(published, rel=1e-9)

@@ -282,8 +282,10 @@ def stage1_figures(run: dict[str, Any]) -> dict[str, Any] | None:
         "jobs": stage["jobs"],
         "load_min": min(stage["load_before"] + stage["load_after"]),
         "load_max": max(stage["load_before"] + stage["load_after"]),
-        # More runnable processes than cores at either end: the wall time is not the idle one.
-        "shared": max(stage["load_before"] + stage["load_after"]) > run["cores"],
+        # More runnable processes than cores (1-minute load) at either end: not the idle wall time.
+        "shared": max(stage["load_before"][0], stage["load_after"][0]) > run["cores"],
+        # The national calibration solve switched off by an extra config file for the measurement.
+        "calibration_off": any("calibration_off" in str(f) for f in run.get("configfile") or []),
         "target_min": NATIONAL_STAGE1_TARGET_MIN,
         "generation_s_per_la": gen / run["las"],
         "reading_s_per_la": read / run["las"],

@@ -322,6 +322,18 @@ class ChildProcess:
     reassess_p: np.ndarray
 
 
+def scaled_rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing=None):
+    """Each cell's rate (scaled to the LA's counts when it follows them) and the LA's first-episode
+    pathway mix, before the LSOA frailty."""
+    rate = cell_rates(cells, params, la_effect, la_decile)
+    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
+    if timing is not None:
+        rate = rate * timing.scale
+    elif referrals_by_year is not None:
+        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
+    return rate, mix
+
+
 def expected_children(
     cells: pd.DataFrame,
     years: int,
@@ -339,12 +351,9 @@ def expected_children(
     cell rates, scaled to the LA's published counts when it follows them, times the LSOA frailty
     (one gamma draw per LSOA from its own stream; normalised to mean 1 over the LA's expected
     children when ``timing`` is given, so the LA's total stays the published one)."""
-    rate = cell_rates(cells, params, la_effect, la_decile)
-    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
-    if timing is not None:
-        rate = rate * timing.scale
-    elif referrals_by_year is not None:
-        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
+    rate, mix = scaled_rates(
+        cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing
+    )
     # The LSOA frailty (mean 1) makes LSOA counts negative binomial around the model's expectation.
     frailty = lsoa_frailty(cells, params.lsoa_frailty_shape, seed, la_index)
     if timing is not None:

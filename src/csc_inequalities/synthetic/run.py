@@ -23,8 +23,7 @@ from csc_inequalities.synthetic.generator import (
     expected_referrals_by_year,
     generate_la,
     la_class_shares,
-    la_pathway_mix,
-    la_scale,
+    scaled_rates,
 )
 from csc_inequalities.synthetic.model import (
     CP_CATEGORIES,
@@ -72,7 +71,7 @@ def expected_counts(
     first episode reaching it) among the events seen by the end of ``period`` (default: the
     ``years`` collection years ending March 2018); ``population_years`` is the offset (population × years).
     ``referrals_by_year``: the LA's referrals follow these counts (as the generator was told).
-    ``rates_and_mix``: :func:`_rates`'s result if already computed. ``timing`` (totals.LATiming): the
+    ``rates_and_mix``: :func:`~csc_inequalities.synthetic.generator.scaled_rates`'s result if already computed. ``timing`` (totals.LATiming): the
     LA follows its published totals (scale, arrivals and per-year offsets). ``only``: the
     (stratum type, threshold) pairs to return (default all; the calibration solver asks for its
     targets' only, the same rows in the same order)."""
@@ -81,7 +80,7 @@ def expected_counts(
     def wanted(stratum: str, threshold: str) -> bool:
         return only is None or (stratum, threshold) in only
 
-    rates, mix = rates_and_mix or _rates(
+    rates, mix = rates_and_mix or scaled_rates(
         cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing
     )
     referred = cells["population"].to_numpy() * years * rates
@@ -215,17 +214,6 @@ def counted_probabilities(
     )
 
 
-def _rates(cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing=None):
-    """Each cell's rate (scaled to the LA's counts if given) and the LA's pathway mix, as the generator has them."""
-    rate = cell_rates(cells, params, la_effect, la_decile)
-    mix = la_pathway_mix(cells, rate, targets, params, la_index, la_decile)
-    if timing is not None:
-        rate = rate * timing.scale
-    elif referrals_by_year is not None:
-        rate = rate * la_scale(cells, years, rate, period, mix, params.rereferral_share, referrals_by_year)
-    return rate, mix
-
-
 def expected_class_shares(
     cells: pd.DataFrame,
     la_index: int,
@@ -245,7 +233,7 @@ def expected_class_shares(
     from csc_inequalities.synthetic.timing import PATHWAYS
 
     period = period or Period.of_years(2019 - years, 2018)
-    rates, mix = rates_and_mix or _rates(
+    rates, mix = rates_and_mix or scaled_rates(
         cells, years, params, targets, la_index, la_effect, la_decile, period, referrals_by_year, timing
     )
     children = cells["population"].to_numpy() * years * rates
@@ -427,7 +415,7 @@ def generate_one_la(
     )
     files = write_la_files(data, la_code, la_code_old, years, extracts_dir)
     log.info("%s: %d children, %d episodes", la_code, len(data.children), len(data.episodes))
-    rates, mix = _rates(cells, len(years), params, targets, index, effect, decile, period, from_panel, timing)
+    rates, mix = scaled_rates(cells, len(years), params, targets, index, effect, decile, period, from_panel, timing)
     children = float((cells["population"].to_numpy() * len(years) * rates).sum())
     all_measures = ["referrals", "assessments", "s47", "icpc", "cpp_starts", "lac_starts"]
     if timing is not None:
