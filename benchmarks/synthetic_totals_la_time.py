@@ -10,6 +10,7 @@ Writes benchmarks/results/synthetic_totals_la_time.json.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -30,6 +31,7 @@ from csc_inequalities.synthetic.totals import PANEL_SERIES
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, not a run
     config = validate_config(
         yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), load_schema(ROOT / "workflow" / "schemas")
     )
