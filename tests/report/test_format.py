@@ -128,3 +128,18 @@ def test_a_notes_column_becomes_the_rows_tooltip():
     html = str(people_table(frame, notes="note"))
     assert '<td title="derived: x &amp; y">a <sup class="note-mark">note</sup></td>' in html
     assert "<td>b</td>" in html and ">note<" not in html.split("</thead>")[0]
+
+
+def test_years_are_written_without_a_thousands_separator():
+    # Seen in the report's totals-vs-panel table: "2,014" for the collection year 2014.
+    assert [column_kind(c) for c in ["year", "first_year", "referral_year", "n_years", "population_years"]] == [
+        "year",
+        "year",
+        "year",
+        "count",
+        "count",
+    ]
+    table = format_frame(pd.DataFrame({"year": [2014, 2015], "first_year": [2014.0, np.nan], "episodes": [12345, 7]}))
+    assert table["year"].tolist() == ["2014", "2015"]
+    assert table["first_year"].tolist() == ["2014", "–"]
+    assert table["episodes"].tolist() == ["12,345", "7"]

@@ -69,11 +69,14 @@ KIND_FORMATS: dict[str, Callable[[float], str]] = {
     "z": _fixed(2),
     "seconds": _fixed(1),
     "megabytes": _fixed(0),
+    "year": lambda value: str(int(value)),
     "number": significant,
 }
 
 # column name (regular expression, matched on the whole name) -> kind; first match wins
 COLUMN_KINDS: list[tuple[str, str]] = [
+    # Years are labels, not quantities: 2014, never 2,014.
+    (r"(year|.*_year|year_.*)", "year"),
     (r"p|p_value|p_reproduced|p_published|pvalue", "p"),
     (r"(rho|diff|rho_.*|.*_rho|mean_rho.*|max_abs_diff|log\(truth/published\))", "rho"),
     (r"(rr|rr_low|rr_high|truth_rr|or|ci_low|ci_high|ratio|ratio_low|ratio_high|odds_ratio.*)", "ratio"),
