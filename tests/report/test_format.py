@@ -143,3 +143,10 @@ def test_years_are_written_without_a_thousands_separator():
     assert table["year"].tolist() == ["2014", "2015"]
     assert table["first_year"].tolist() == ["2014", "–"]
     assert table["episodes"].tolist() == ["12,345", "7"]
+
+
+def test_parameter_tables_write_years_as_years():
+    table = parameters_table({"synthetic": {"first_year": 2014, "las": ["E1", "E2"], "a": {"b": 1}}, "last_year": 2022})
+    values = dict(zip(table["parameter"], table["value"]))
+    assert values["synthetic › first_year"] == "2014"
+    assert values["last_year"] == "2022"

@@ -293,7 +293,9 @@ def parameters_table(
             for key, inner in value.items():
                 walk(f"{prefix} › {key}", inner, units.get(f"{prefix}.{key}", unit))
             return
-        rows.append({"parameter": prefix, "value": format_value(value) + (f" {unit}" if unit else "")})
+        # A year (by the parameter's own name, the last part of a nested one) stays 2014, not 2,014.
+        kind = "year" if column_kind(prefix.rsplit(" › ", 1)[-1]) == "year" else "number"
+        rows.append({"parameter": prefix, "value": format_value(value, kind) + (f" {unit}" if unit else "")})
 
     for name, value in parameters.items():
         walk(descriptions.get(name, name), value, units.get(name, ""))
